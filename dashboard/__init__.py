@@ -1,0 +1,1 @@
+"""curvedoc's front ends: the Dash app (``pages/``) and the command line (``cli``)."""

@@ -1,0 +1,110 @@
+"""The data model every layer shares: the scalar frame, a run, what a reader returns.
+
+See DESIGN.md, "Data model". Nothing here reads files; it only describes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Columns of the canonical long frame, in order.
+SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
+
+#: The roles a tag can play; accuracy stands for any "higher is better" metric.
+ROLES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "grad_norm")
+
+
+def empty_scalars(with_run: bool = True) -> pd.DataFrame:
+    """An empty frame with the canonical columns and dtypes."""
+    cols = SCALAR_COLUMNS if with_run else SCALAR_COLUMNS[1:]
+    data: dict[str, Any] = {
+        "run": pd.Categorical([]),
+        "tag": pd.Categorical([]),
+        "step": np.array([], dtype=np.int64),
+        "value": np.array([], dtype=np.float64),
+        "wall_time": np.array([], dtype=np.float64),
+    }
+    return pd.DataFrame({c: data[c] for c in cols})
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """Where one run lives: found by discovery, handed to its format's reader.
+
+    ``id`` is the posix path of the run folder relative to the root ("." for the
+    root itself). A run stored inside one file among others (an MLflow SQLite
+    store) has the id ``<relative path of the file>#<inner id>`` and its ``key``
+    is the inner id the reader needs.
+    """
+
+    id: str
+    name: str
+    format: str
+    root: str
+    files: tuple[str, ...]
+    key: str | None = None
+    #: Extra facts discovery learned that the reader needs (e.g. tag prefixes
+    #: per file for a Keras run: {"<file>": "train/"}).
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, name: str, default: str | None = None) -> str | None:
+        return dict(self.options).get(name, default)
+
+
+@dataclass
+class FileRead:
+    """What a format reader returns for one file of a run.
+
+    ``scalars`` has the columns ``tag, step, value, wall_time`` (no ``run``).
+    ``state`` is opaque to everyone but the reader: hand it back to read only
+    what was appended since (byte offset, partial record, ...).
+    """
+
+    scalars: pd.DataFrame
+    hparams: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """One training run as a user thinks of it, with its scalars."""
+
+    id: str
+    name: str
+    format: str
+    sources: list[str]
+    hparams: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    scalars: pd.DataFrame = field(default_factory=empty_scalars)
+
+    @property
+    def group(self) -> str:
+        """The folder that holds the run ("." for a run at the root)."""
+        base = self.id.split("#", 1)[0]
+        return base.rsplit("/", 1)[0] if "/" in base else "."
+
+    def series(self, role_or_tag: str) -> pd.DataFrame:
+        """Rows of one role (or tag), sorted by step: columns step, value, wall_time."""
+        tag = self.roles.get(role_or_tag, role_or_tag)
+        rows = self.scalars[self.scalars["tag"] == tag]
+        return rows[["step", "value", "wall_time"]].sort_values("step", kind="stable")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run's description (no scalars), as the JSON contract lists it."""
+        return {
+            "run": self.id,
+            "name": self.name,
+            "format": self.format,
+            "roles": dict(self.roles),
+            "hparams": dict(self.hparams),
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+        }
