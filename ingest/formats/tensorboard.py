@@ -1,0 +1,433 @@
+"""TensorBoard event files (``*tfevents*``): find runs, read scalars and hparams fast.
+
+The common scalar event (``SummaryWriter.add_scalar``: one simple value per event) is
+decoded for all records at once by :mod:`curvedoc.ingest.tfrecord`; every other record
+goes to TensorBoard's protobuf parser: TF2/Keras tensor scalars (plugin ``scalars`` or a
+one-element numeric tensor, any numeric dtype), hparams (plugin ``hparams``,
+``session_start_info``). Images, histograms, audio, graphs and run metadata are skipped.
+
+Checksums: by default every record's CRC32C is verified (vectorised, see
+:func:`curvedoc.ingest.tfrecord.crc32c_rows`). Set ``VERIFY = "on_error"`` (or the
+environment variable ``CURVEDOC_TB_VERIFY=on_error``) to verify only the records that
+fail to parse, as TensorBoard's Rust loader does.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from google.protobuf.message import DecodeError
+
+from curvedoc.ingest import fs, tfrecord
+from curvedoc.ingest.formats.base import Found
+from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
+
+#: "all": verify every record's checksum; "on_error": only records that fail to parse.
+VERIFY = os.environ.get("CURVEDOC_TB_VERIFY", "all")
+#: At most this many individual problem messages per file read (then a count).
+MAX_MESSAGES = 5
+KERAS_DIRS = ("train", "validation")
+_NAME_TIME = re.compile(r"tfevents\.(\d+)")
+
+
+def is_event_file(name: str) -> bool:
+    """An event file by name: contains "tfevents", and is not a profiler placeholder."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    return "tfevents" in base and not base.endswith(".profile-empty")
+
+
+def file_order(path: str) -> tuple[float, str]:
+    """Sort key: the creation time writers put in the name, then the name."""
+    base = posixpath.basename(path.replace("\\", "/"))
+    m = _NAME_TIME.search(base)
+    return (float(m.group(1)) if m else float("inf"), base)
+
+
+# --------------------------------------------------------------------------- finding runs
+
+
+def _join(folder: str, name: str) -> str:
+    return posixpath.join(folder, name) if "://" in folder else os.path.join(folder, name)
+
+
+def _list_files(folder: str) -> list[str]:
+    """Names of the files directly in ``folder`` (empty if it cannot be listed)."""
+    try:
+        filesystem, inner = fs.filesystem(folder)
+        entries = filesystem.ls(inner, detail=True)
+    except (OSError, ValueError):
+        return []
+    return sorted(
+        posixpath.basename(str(e["name"]).rstrip("/")) for e in entries if e.get("type") == "file"
+    )
+
+
+def run_id(folder: str, root: str) -> str:
+    """Posix path of ``folder`` relative to ``root`` ("." for the root itself)."""
+    if "://" in folder or "://" in root:
+        rel = posixpath.relpath(folder.split("://", 1)[-1], root.split("://", 1)[-1])
+    else:
+        rel = os.path.relpath(os.path.abspath(folder), os.path.abspath(root))
+    return rel.replace(os.sep, "/")
+
+
+def run_name(folder: str) -> str:
+    """Last path component of the run folder (the root's own name for ".")."""
+    path = folder.split("://", 1)[-1] if "://" in folder else os.path.abspath(folder)
+    return posixpath.basename(path.replace(os.sep, "/").rstrip("/")) or path
+
+
+def find_runs(folder: str, files: list[str], subdirs: list[str], root: str) -> Found | None:
+    """A folder with event files is one run; so is a Keras ``train/`` + ``validation/`` pair."""
+    direct = [f for f in files if is_event_file(f)]
+    nested: dict[str, list[str]] = {}
+    if all(d in subdirs for d in KERAS_DIRS):
+        nested = {d: [f for f in _list_files(_join(folder, d)) if is_event_file(f)]
+                  for d in KERAS_DIRS}
+        if not all(nested.values()):
+            nested = {}
+    if not direct and not nested:
+        return None
+    paths = [_join(folder, f) for f in direct]
+    options = []
+    for d, names in nested.items():
+        for f in names:
+            path = _join(_join(folder, d), f)
+            paths.append(path)
+            options.append((path, d + "/"))
+    paths.sort(key=file_order)
+    source = RunSource(
+        id=run_id(folder, root),
+        name=run_name(folder),
+        format="tensorboard",
+        root=root,
+        files=tuple(paths),
+        options=tuple(options),
+    )
+    return Found(runs=[source], consumed_dirs=set(nested), consumed_files=set(direct))
+
+
+# --------------------------------------------------------------------------- protobuf path
+
+_DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?",
+           17: "<u2", 19: "<f2", 22: "<u4", 23: "<u8"}
+_DT_BFLOAT16 = 14
+_DT_HALF = 19
+
+
+def tensor_scalar(t: Any) -> float | None:
+    """The value of a one-element numeric TensorProto, or None for anything else."""
+    dims = [d.size for d in t.tensor_shape.dim]
+    if int(np.prod(dims)) != 1:
+        return None
+    if t.dtype == _DT_BFLOAT16:
+        raw = (np.frombuffer(t.tensor_content, "<u2") if t.tensor_content
+               else np.asarray(t.half_val[:1], dtype=np.uint16))
+        return float((raw.astype(np.uint32) << 16).view("<f4")[0]) if raw.size == 1 else None
+    dtype = _DTYPES.get(t.dtype)
+    if dtype is None:
+        return None
+    if t.tensor_content:
+        arr = np.frombuffer(t.tensor_content, dtype)
+        return float(arr[0]) if arr.size == 1 else None
+    if t.dtype == _DT_HALF:
+        vals = np.asarray(t.half_val[:1], dtype=np.uint16).view("<f2")
+    else:
+        field = {1: "float_val", 2: "double_val", 9: "int64_val", 10: "bool_val",
+                 22: "uint32_val", 23: "uint64_val"}.get(t.dtype, "int_val")
+        vals = list(getattr(t, field))
+    return float(vals[0]) if len(vals) == 1 else None
+
+
+def _hparams(content: bytes) -> dict[str, Any]:
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    if not data.HasField("session_start_info"):
+        return {}
+    out: dict[str, Any] = {}
+    for key, val in data.session_start_info.hparams.items():
+        kind = val.WhichOneof("kind")
+        if kind in ("number_value", "string_value", "bool_value"):
+            out[key] = getattr(val, kind)
+        elif kind == "null_value" or kind is None:
+            out[key] = None
+    return out
+
+
+def _parse_event(rec: bytes, event_cls: Any) -> tuple[list[tuple], dict[str, Any]]:
+    """Scalars ((tag, step, value, wall_time), ...) and hparams of one record."""
+    ev = event_cls.FromString(rec)
+    rows: list[tuple] = []
+    hparams: dict[str, Any] = {}
+    if not ev.HasField("summary"):
+        return rows, hparams
+    for v in ev.summary.value:
+        plugin = v.metadata.plugin_data.plugin_name
+        if plugin == "hparams":
+            hparams.update(_hparams(v.metadata.plugin_data.content))
+            continue
+        kind = v.WhichOneof("value")
+        if kind == "simple_value":
+            rows.append((v.tag, ev.step, float(v.simple_value), ev.wall_time))
+        elif kind == "tensor" and plugin in ("scalars", ""):
+            x = tensor_scalar(v.tensor)
+            if x is not None:
+                rows.append((v.tag, ev.step, x, ev.wall_time))
+    return rows, hparams
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Report:
+    """Collects problems of one read as a few clear messages."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+        self._counts: dict[str, int] = {}
+
+    def warn(self, kind: str, text: str) -> None:
+        n = self._counts[kind] = self._counts.get(kind, 0) + 1
+        if n <= MAX_MESSAGES:
+            self.warnings.append(f"{self.path}: {text}")
+
+    def finish(self) -> None:
+        for kind, n in self._counts.items():
+            if n > MAX_MESSAGES:
+                self.warnings.append(f"{self.path}: {n - MAX_MESSAGES} more {kind} problems")
+
+
+def _result(frame: pd.DataFrame, report: _Report, hparams: dict, state: dict) -> FileRead:
+    report.finish()
+    return FileRead(frame, hparams, report.warnings, report.errors, state)
+
+
+def read_event_file(
+    path: str, state: dict[str, Any] | None = None, *, prefix: str = "", verify: str | None = None
+) -> FileRead:
+    """Read one event file (or, with ``state``, only what was appended since).
+
+    Returns the scalars (tag, step, value, wall_time; tags prefixed with ``prefix``),
+    hparams, problems, and the state for the next read. Never raises for bad content.
+    """
+    report = _Report(path)
+    state = dict(state or {})
+    base = int(state.get("offset", 0))
+    scan = bool(state.get("scan", False))
+    try:
+        size = fs.stat(path).size
+    except FileNotFoundError:
+        report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
+        return _result(empty_scalars(False), report, {}, state)
+    except OSError as exc:
+        report.errors.append(f"{path}: cannot read ({exc}); check permissions.")
+        return _result(empty_scalars(False), report, {}, state)
+    if size < base:
+        report.warn("restart", f"the file shrank from {base} to {size} bytes (replaced?); "
+                    "read again from the start.")
+        base, scan = 0, False
+        state["restarted"] = True
+    if size == 0:
+        report.warn("empty", "empty event file (no events yet): if training is running it "
+                    "fills up and is read on the next refresh; otherwise delete it.")
+        return _result(empty_scalars(False), report, {}, {"offset": 0})
+    if size == base:
+        return _result(empty_scalars(False), report, {}, {"offset": base, "scan": scan})
+    try:
+        buf = fs.read_bytes(path, base)
+    except FileNotFoundError:
+        report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
+        return _result(empty_scalars(False), report, {}, state)
+    except OSError as exc:
+        report.errors.append(f"{path}: cannot read ({exc}); check permissions.")
+        return _result(empty_scalars(False), report, {}, state)
+    if base == 0 and buf.startswith(b"version https://git-lfs"):
+        report.errors.append(f"{path}: a Git LFS pointer, not the event file itself; "
+                             "run `git lfs pull` to fetch it.")
+        return _result(empty_scalars(False), report, {}, {"offset": 0})
+    frame, hparams, new_state = decode_buffer(
+        buf, base, report, prefix=prefix, scan=scan, verify=verify or VERIFY
+    )
+    return _result(frame, report, hparams, new_state)
+
+
+def decode_buffer(
+    buf: bytes, base: int, report: _Report, *, prefix: str = "", scan: bool = False,
+    verify: str = "all",
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """Scalars, hparams and next state of a buffer that starts at byte ``base`` of a file."""
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    framing = tfrecord.frame(buf, resync_first=scan)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    verify_all = verify != "on_error"
+    _report_framing(framing, base, len(buf), report)
+
+    block = tfrecord.decode_simple_scalars(
+        data, framing.starts, framing.lengths, verify=verify_all
+    )
+    if len(block.bad_crc):
+        _report_bad_crc(block.bad_crc, framing, base, report)
+    rest = np.ones(len(framing.starts), dtype=bool)
+    rest[block.record] = False
+    rest[block.bad_crc] = False
+    slow_idx = np.flatnonzero(rest)
+
+    tags = [_decode_tag(t, report, lambda i=i: _first_byte(block, framing, base, i))
+            for i, t in enumerate(block.tags)]
+    slow: list[tuple] = []
+    hparams: dict[str, Any] = {}
+    for i in slow_idx.tolist():
+        start, length = int(framing.starts[i]), int(framing.lengths[i])
+        rec = buf[start : start + length]
+        if verify_all and not _crc_ok(buf, start, length):
+            report.warn("checksum", f"record at byte {base + start - tfrecord.HEADER} failed its "
+                        "checksum and was skipped (damaged file: copy it again if you can).")
+            continue
+        try:
+            rows, hp = _parse_event(rec, Event)
+        except (DecodeError, ValueError, UnicodeDecodeError) as exc:
+            where = base + start - tfrecord.HEADER
+            if not verify_all and not _crc_ok(buf, start, length):
+                report.warn("checksum", f"record at byte {where} failed its checksum and was "
+                            "skipped (damaged file: copy it again if you can).")
+            else:
+                report.warn("decode", f"event at byte {where} could not be decoded ({exc}); "
+                            "skipped.")
+            continue
+        hparams.update(hp)
+        slow.extend((i, *r) for r in rows)
+
+    frame = _build_frame(block, tags, slow, prefix)
+    state = {"offset": base + framing.end, "scan": framing.resync_pending}
+    if len(framing.starts) == 0 and framing.corrupt and base == 0 and not framing.truncated_at:
+        report.errors.append(
+            f"{report.path}: not a TensorBoard event file: no valid record in its {len(buf)} "
+            "bytes, though it is named like one (*tfevents*). Remove or rename it, or copy it "
+            "again if it was damaged."
+        )
+    return frame, hparams, state
+
+
+def _crc_ok(buf: bytes, start: int, length: int) -> bool:
+    want = int.from_bytes(buf[start + length : start + length + 4], "little")
+    return tfrecord.masked_crc32c(buf[start : start + length]) == want
+
+
+def _report_framing(framing: tfrecord.Framing, base: int, n: int, report: _Report) -> None:
+    for off, skipped in framing.corrupt:
+        if framing.resync_pending and (off, skipped) == framing.corrupt[-1]:
+            text = (f"corrupt record at byte {base + off} (header checksum mismatch); no valid "
+                    f"record after it in the remaining {n - off} bytes. Records before it are "
+                    "kept.")
+        else:
+            text = (f"corrupt record at byte {base + off} (header checksum mismatch); skipped "
+                    f"{skipped} bytes to the next valid record. Records before it are kept.")
+        report.warn("corrupt", text + " The file is damaged: copy it again if you can.")
+    if framing.truncated_at is not None:
+        report.warn("truncated", f"truncated last record at byte {base + framing.truncated_at}: "
+                    "the file may still be being written (it is read on the next refresh); if "
+                    "training has stopped, the last event was lost.")
+
+
+def _report_bad_crc(bad: np.ndarray, framing: tfrecord.Framing, base: int, report: _Report):
+    first = base + int(framing.starts[bad[0]]) - tfrecord.HEADER
+    report.warn("checksum", f"{len(bad)} record(s) failed their checksum and were skipped "
+                f"(first at byte {first}); the file is damaged: copy it again if you can.")
+
+
+def _first_byte(block: tfrecord.ScalarBlock, framing: tfrecord.Framing, base: int, code: int):
+    rec = block.record[np.argmax(block.codes == code)]
+    return base + int(framing.starts[rec]) - tfrecord.HEADER
+
+
+def _decode_tag(raw: bytes, report: _Report, where) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = raw.decode("utf-8", errors="replace")
+        report.warn("tag", f"tag {shown!r} (first at byte {where()}) is not valid UTF-8; its "
+                    "odd bytes are shown as U+FFFD. Rename the tag in the training code.")
+        return shown
+
+
+def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple],
+                 prefix: str) -> pd.DataFrame:
+    record, codes = block.record, block.codes
+    step, value, wall = block.step, block.value, block.wall_time
+    names = list(tags)
+    if slow:
+        index = {t: i for i, t in enumerate(names)}
+        s_rec, s_tag, s_step, s_val, s_wall = zip(*slow, strict=True)
+        s_codes = np.asarray([index.setdefault(t, len(index)) for t in s_tag], dtype=np.int32)
+        names = list(index)
+        record = np.concatenate([record, np.asarray(s_rec, dtype=np.int64)])
+        order = np.argsort(record, kind="stable")
+        codes = np.concatenate([codes, s_codes])[order]
+        step = np.concatenate([step, np.asarray(s_step, dtype=np.int64)])[order]
+        value = np.concatenate([value, np.asarray(s_val, dtype=np.float64)])[order]
+        wall = np.concatenate([wall, np.asarray(s_wall, dtype=np.float64)])[order]
+    if len(names) == 0:
+        return empty_scalars(False)
+    codes, names = _first_seen_order(codes, names)
+    categories = [prefix + t for t in names]
+    if len(set(categories)) != len(categories):  # odd bytes replaced into the same text
+        tag = pd.Categorical([categories[c] for c in codes.tolist()])
+    else:
+        tag = pd.Categorical.from_codes(codes, categories=categories)
+    return pd.DataFrame({"tag": tag, "step": step, "value": value, "wall_time": wall})
+
+
+def _first_seen_order(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Renumber categories in the order tags first appear in the file."""
+    first = np.full(len(names), len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    order = np.argsort(first, kind="stable")
+    remap = np.empty(len(names), dtype=np.int32)
+    remap[order] = np.arange(len(names), dtype=np.int32)
+    return remap[codes], [names[i] for i in order.tolist()]
+
+
+# --------------------------------------------------------------------------- the format
+
+
+class TensorBoardFormat:
+    """The ``tensorboard`` format: see the module docstring."""
+
+    name = "tensorboard"
+    summary = "TensorBoard event files (*tfevents*)"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        return is_event_file(path)
+
+    def find_runs(
+        self, folder: str, files: list[str], subdirs: list[str], root: str
+    ) -> Found | None:
+        return find_runs(folder, files, subdirs, root)
+
+    def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        return read_event_file(path, state, prefix=_prefix(source, path))
+
+
+def _prefix(source: RunSource, path: str) -> str:
+    """"train/" for a file in the run's train/ folder ("" for files directly in the run)."""
+    opt = source.option(path)
+    if opt is not None:
+        return opt
+    if "://" in path or "://" in source.root:
+        return ""
+    run_folder = os.path.normpath(os.path.join(source.root, source.id))
+    rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), os.path.abspath(run_folder))
+    rel = rel.replace(os.sep, "/")
+    return "" if rel == "." or rel.startswith("..") else rel + "/"
+
+
+FORMAT = TensorBoardFormat()
