@@ -1,0 +1,141 @@
+"""The Dash app: shell (navigation, shared stores, live polling) around one module per page.
+
+``create_app(source)`` builds an app for a log root (opened with
+``curvedoc.ingest.open_root``), a :class:`DashboardState`, or a dict of runs.
+Pages register themselves with ``dash.register_page`` and attach their
+callbacks to the app with ``register_callbacks(app)``; callbacks reach the
+server-side state through :func:`current_state`, so several apps (tests) can
+live in one process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import Input, Output, dcc, html
+
+from curvedoc.dashboard import ids
+from curvedoc.dashboard.state import DashboardState, RunsCatalog
+
+STATE_KEY = "CURVEDOC_STATE"
+PAGE_MODULES = ("runs", "run", "compare", "groups")
+ASSETS = str(Path(__file__).with_name("assets"))
+
+
+def current_state() -> DashboardState:
+    """The state of the app serving the current request."""
+    return flask.current_app.config[STATE_KEY]
+
+
+def make_state(source: Any, *, diagnose: Any = None) -> DashboardState:
+    """A :class:`DashboardState` for a root path, a catalog, a dict of runs, or a state."""
+    if isinstance(source, DashboardState):
+        return source
+    if isinstance(source, dict):
+        return DashboardState(RunsCatalog(source), diagnose=diagnose)
+    if isinstance(source, (str, Path)):
+        from curvedoc.ingest import open_root
+
+        return DashboardState(open_root(str(source)), diagnose=diagnose)
+    return DashboardState(source, diagnose=diagnose)
+
+
+def shell() -> html.Div:
+    """Navigation bar, shared stores and the page container."""
+    nav = dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand("curvedoc", href="/", className="fw-bold"),
+            dbc.Nav([
+                dbc.NavItem(dbc.NavLink("Runs", href="/", active="exact")),
+                dbc.NavItem(dbc.NavLink("Compare", href="/compare", id=ids.NAV_COMPARE,
+                                        active="partial")),
+                dbc.NavItem(dbc.NavLink("Groups", href="/groups", active="partial")),
+            ], navbar=True, id=ids.NAV),
+            html.Span([
+                dbc.Badge("0 selected", id=ids.SELECTION_COUNT, color="light",
+                          text_color="dark", className="me-2"),
+                html.Span(id=ids.LIVE_STATUS, className="small text-white-50"),
+            ], className="ms-auto"),
+        ], fluid=True),
+        color="dark", dark=True, className="mb-3 py-1",
+    )
+    return html.Div([
+        nav,
+        dcc.Store(id=ids.SELECTION, storage_type="session", data=[]),
+        dcc.Store(id=ids.VERSION, data=0),
+        dbc.Container(dash.page_container, fluid=True, className="pb-4"),
+    ])
+
+
+def create_app(source: Any, *, poll_s: float = 5.0, diagnose: Any = None,
+               title: str = "curvedoc") -> dash.Dash:
+    """Build the dashboard for ``source`` (see :func:`make_state`).
+
+    ``poll_s`` is how often the browser asks for new data (0 turns live updates off).
+    """
+    state = make_state(source, diagnose=diagnose)
+    # Flask cannot find an instance folder for a module inside a namespace package
+    # ("curvedoc"), so the server gets one explicitly (never created or used).
+    server = flask.Flask(__name__, instance_path=str(Path(__file__).with_name("instance")))
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=ASSETS,
+        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        suppress_callback_exceptions=True,
+        title=title,
+        update_title=None,
+        serve_locally=True,
+    )
+    app.server.config[STATE_KEY] = state
+    for name in PAGE_MODULES:  # register_page must run after the app exists
+        importlib.import_module(f"curvedoc.dashboard.pages.{name}")
+    layout = shell()
+    if poll_s > 0:
+        layout.children.append(dcc.Interval(id=ids.POLL, interval=int(poll_s * 1000)))
+    app.layout = layout
+    _register_shell_callbacks(app, live=poll_s > 0)
+    for name in PAGE_MODULES:
+        importlib.import_module(f"curvedoc.dashboard.pages.{name}").register_callbacks(app)
+    return app
+
+
+def poll(state: DashboardState) -> tuple[Any, str]:
+    """One live poll: refresh the catalog; the new data version (or no_update) and a status."""
+    before = state.version
+    state.refresh()
+    live = sum(state.is_live(rid) for rid in state.runs)
+    status = (f"{live} live · " if live else "") + time.strftime(
+        "updated %H:%M:%S", time.localtime(state.refreshed_at))
+    return (state.version if state.version != before else dash.no_update), status
+
+
+def _register_shell_callbacks(app: dash.Dash, live: bool) -> None:
+    if live:
+        @app.callback(Output(ids.VERSION, "data"), Output(ids.LIVE_STATUS, "children"),
+                      Input(ids.POLL, "n_intervals"), prevent_initial_call=True)
+        def _poll(_n: int) -> tuple[Any, str]:
+            return poll(current_state())
+
+    @app.callback(Output(ids.SELECTION_COUNT, "children"), Output(ids.NAV_COMPARE, "href"),
+                  Input(ids.SELECTION, "data"))
+    def _selection(selected: list[str] | None) -> tuple[str, str]:
+        return selection_nav(current_state(), selected)
+
+
+def selection_nav(state: DashboardState, selected: list[str] | None) -> tuple[str, str]:
+    """Badge text and compare link for the current selection (unknown ids dropped)."""
+    from urllib.parse import urlencode
+
+    known = state.known(selected)
+    href = "/compare" + (("?" + urlencode({"runs": known}, doseq=True)) if known else "")
+    return f"{len(known)} selected", href
+

@@ -1,0 +1,54 @@
+"""Every component id of the dashboard, in one place (pages import these, never literals)."""
+
+# App shell (present on every page)
+URL = "url"
+SELECTION = "selection-store"  # list of run ids the user picked; survives navigation
+VERSION = "data-version-store"  # bumps when a refresh found new data
+POLL = "poll-interval"
+LIVE_STATUS = "live-status"
+NAV = "nav"
+NAV_COMPARE = "nav-compare-link"
+SELECTION_COUNT = "selection-count"
+
+# Runs page
+RUNS_GRID = "runs-grid"
+RUNS_NAME_REGEX = "runs-name-regex"
+RUNS_LABELS = "runs-label-filter"
+RUNS_GROUPS = "runs-group-filter"
+RUNS_FILTER_MSG = "runs-filter-message"
+RUNS_SUMMARY = "runs-summary"
+RUNS_COMPARE_BTN = "runs-compare-button"
+RUNS_CLEAR_BTN = "runs-clear-button"
+RUNS_DOWNLOAD_BTN = "runs-download-button"
+RUNS_DOWNLOAD = "runs-download"
+
+# Run page
+RUN_ID = "run-id-store"
+RUN_HEADER = "run-header"
+RUN_CHARTS = "run-charts"
+RUN_ADVICE = "run-advice"
+RUN_HPARAMS = "run-hparams"
+
+# Compare page
+CMP_RUNS = "compare-runs"
+CMP_METRIC = "compare-metric"
+CMP_X = "compare-x"
+CMP_SMOOTH = "compare-smoothing"
+CMP_LOGY = "compare-logy"
+CMP_OVERLAY = "compare-overlay"
+CMP_MULTIPLES = "compare-multiples"
+CMP_LOCATION = "compare-location"
+CMP_SHARE = "compare-share"
+CMP_NOTE = "compare-note"
+CMP_DOWNLOAD_BTN = "compare-download-button"
+CMP_DOWNLOAD = "compare-download"
+
+# Groups page
+GRP_BY = "groups-by"
+GRP_METRIC = "groups-metric"
+GRP_BAND = "groups-band"
+GRP_CURVES = "groups-curves"
+GRP_TABLE = "groups-table"
+GRP_SWEEP_PARAM = "groups-sweep-param"
+GRP_SWEEP = "groups-sweep"
+GRP_SWEEP_NOTE = "groups-sweep-note"

@@ -1,0 +1,150 @@
+"""Groups page: runs grouped by folder level or by a hyper-parameter.
+
+Each group's mean curve with a ±std or min–max band, the label counts per
+group ("4 of 6 lr_too_high"), and a sweep chart of the best validation metric
+against a hyper-parameter on a log axis with the next, finer search range.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from curvedoc.dashboard import ids
+from curvedoc.dashboard.app import current_state
+from curvedoc.dashboard.charts import group_figure, sweep_figure
+from curvedoc.dashboard.grouping import (
+    aggregate_curves,
+    best_score,
+    group_options,
+    group_runs,
+    hparam_names,
+    label_counts,
+    suggest_next_range,
+    sweep_points,
+)
+from curvedoc.dashboard.pages.run import badge
+from curvedoc.dashboard.tables import val_metric
+from curvedoc.ingest.model import ROLES
+
+
+def layout(by: str | None = None, **_query: Any) -> html.Div:
+    state = current_state()
+    runs = list(state.runs.values())
+    options = group_options(runs)
+    values = [o["value"] for o in options]
+    roles = [r for r in ROLES if any(r in run.roles for run in runs)]
+    metric = next((m for m in ("val_loss", "val_acc", "train_loss") if m in roles),
+                  roles[0] if roles else None)
+    sweep_params = hparam_names(runs, numeric_only=True)
+    return html.Div([
+        html.H1("Groups", className="h4"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Group by", html_for=ids.GRP_BY),
+                     dcc.Dropdown(id=ids.GRP_BY, options=options, clearable=False,
+                                  value=by if by in values else "folder")], md=3),
+            dbc.Col([dbc.Label("Metric", html_for=ids.GRP_METRIC),
+                     dcc.Dropdown(id=ids.GRP_METRIC, clearable=False, value=metric,
+                                  options=[{"label": r, "value": r} for r in roles])], md=3),
+            dbc.Col([dbc.Label("Band"),
+                     dbc.RadioItems(id=ids.GRP_BAND, inline=True, value="std",
+                                    options=[{"label": "± std", "value": "std"},
+                                             {"label": "min–max", "value": "minmax"}])], md=3),
+        ], className="g-2 mb-2"),
+        dbc.Row([
+            dbc.Col(dcc.Loading(dcc.Graph(id=ids.GRP_CURVES, config={"displaylogo": False}),
+                                type="dot"), lg=7),
+            dbc.Col(html.Div(id=ids.GRP_TABLE), lg=5),
+        ]),
+        html.H2("Hyper-parameter sweep", className="h5 mt-3"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Hyper-parameter", html_for=ids.GRP_SWEEP_PARAM),
+                     dcc.Dropdown(id=ids.GRP_SWEEP_PARAM, clearable=False,
+                                  options=[{"label": p, "value": p} for p in sweep_params],
+                                  value=_default_param(sweep_params),
+                                  placeholder="No numeric hyper-parameter logged")], md=3),
+            dbc.Col(html.Div(id=ids.GRP_SWEEP_NOTE, className="mt-4"), md=9),
+        ], className="g-2 mb-2"),
+        dcc.Graph(id=ids.GRP_SWEEP, config={"displaylogo": False}),
+    ])
+
+
+def _default_param(params: list[str]) -> str | None:
+    for name in params:
+        if name.lower() in ("lr", "learning_rate", "lr0"):
+            return name
+    return params[0] if params else None
+
+
+def group_sentence(counts: dict[str, int], n: int) -> str:
+    """'4 of 6 lr_too_high · 2 of 6 healthy' (most frequent first)."""
+    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return " · ".join(f"{k} of {n} {label}" for label, k in parts)
+
+
+def groups_view(state: Any, by: str, metric: str | None, band: str) -> tuple[Any, Any]:
+    """Group curves figure and the table of groups with their label counts."""
+    runs = state.runs
+    groups = group_runs(list(runs.values()), by or "folder")
+    bands = ({name: aggregate_curves([runs[r] for r in members], metric)
+              for name, members in groups.items()} if metric else {})
+    fig = group_figure(bands, metric or "", band or "std")
+    rows = []
+    for name, members in groups.items():
+        counts = label_counts(members, state.diagnoses)
+        rows.append(html.Tr([
+            html.Td(name, className="text-break"),
+            html.Td(len(members)),
+            html.Td([badge(lbl) for lbl in counts]),
+            html.Td(group_sentence(counts, len(members)), className="small"),
+        ]))
+    table = dbc.Table([html.Thead(html.Tr([html.Th("Group"), html.Th("Runs"),
+                                           html.Th("Labels"), html.Th("Summary")])),
+                       html.Tbody(rows)], size="sm", hover=True, responsive=True,
+                      className="cd-groups")
+    return fig, table
+
+
+def sweep_view(state: Any, param: str | None, metric: str | None) -> tuple[Any, Any]:
+    """Sweep figure and the suggestion of the next, finer search range."""
+    runs = list(state.runs.values())
+    if not param or not metric:
+        return ({"layout": {"height": 80, "xaxis": {"visible": False},
+                            "yaxis": {"visible": False}}},
+                html.Span("Log a numeric hyper-parameter (e.g. lr) for two or more runs to "
+                          "see a sweep.", className="text-muted"))
+    if metric not in ("val_loss", "val_acc"):
+        metric = next((val_metric(r)[0] for r in runs if val_metric(r)[0]), metric)
+    points = sweep_points(runs, state.diagnoses, param, metric)
+    higher = best_score(runs[0], metric)[1] if runs else False
+    suggestion = suggest_next_range(points["value"], points["score"], higher)
+    log_x = bool(len(points)) and bool((points["value"] > 0).all())
+    fig = sweep_figure(points, param, metric, suggestion, log_x=log_x)
+    if suggestion is None:
+        note = html.Span(f"Need two or more distinct values of {param} with a {metric}.",
+                         className="text-muted")
+    else:
+        note = dbc.Alert([html.Strong("Next search: "), suggestion["sentence"]],
+                         color="success", className="py-2 mb-0")
+    return fig, note
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(Output(ids.GRP_CURVES, "figure"), Output(ids.GRP_TABLE, "children"),
+                  Input(ids.GRP_BY, "value"), Input(ids.GRP_METRIC, "value"),
+                  Input(ids.GRP_BAND, "value"), Input(ids.VERSION, "data"))
+    def _groups(by, metric, band, _version):
+        return groups_view(current_state(), by, metric, band)
+
+    @app.callback(Output(ids.GRP_SWEEP, "figure"), Output(ids.GRP_SWEEP_NOTE, "children"),
+                  Input(ids.GRP_SWEEP_PARAM, "value"), Input(ids.GRP_METRIC, "value"),
+                  Input(ids.VERSION, "data"))
+    def _sweep(param, metric, _version):
+        return sweep_view(current_state(), param, metric)
+
+
+dash.register_page(__name__, path="/groups", name="Groups", title="curvedoc · groups", order=3,
+                   layout=layout)

@@ -1,0 +1,33 @@
+"""TensorBoard's debiased exponential moving average, computed on the full series.
+
+TensorBoard smooths a scalar curve with an EMA whose start is debiased
+(divided by ``1 - w**k`` after ``k`` finite points), so the smoothed curve
+starts at the first value instead of at zero. Non-finite points (NaN, inf)
+are passed through unchanged and do not enter the average, as in TensorBoard.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import lfilter
+
+
+def debiased_ema(values: np.ndarray, weight: float) -> np.ndarray:
+    """Smooth ``values`` with TensorBoard's debiased EMA of smoothing ``weight`` in [0, 1).
+
+    Returns a float64 array of the same length; non-finite inputs stay as they were.
+    A weight of 0 (or an empty series) returns a copy of the input.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    out = y.copy()
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
+    finite = np.isfinite(y)
+    if weight == 0.0 or not finite.any():
+        return out
+    x = y[finite]
+    ema = lfilter([1.0 - weight], [1.0, -weight], x)
+    k = np.arange(1, x.size + 1, dtype=np.float64)
+    # 1 - w**k underflows to exactly 1 for long series, which is what we want.
+    out[finite] = ema / -np.expm1(k * np.log(weight))
+    return out
