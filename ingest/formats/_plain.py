@@ -1,0 +1,102 @@
+"""Which loose log files (CSV/TSV tables and JSON lines) a folder holds, and their run ids.
+
+The generic CSV and JSON-lines formats share one rule: when a folder holds exactly
+one such log and no other format claims the folder, the folder is the run (a
+Keras ``training.log`` in ``exp1/`` is run ``exp1``); otherwise each file is its
+own run, with the file's relative path as id and its stem as name.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+
+from curvedoc.ingest import fs
+from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.model import RunSource
+
+HEAD_BYTES = 4096
+CSV_SUFFIXES = (".csv", ".tsv", ".log", ".txt")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".txt")
+#: Files other formats own even when their content would look like a table or JSON lines.
+OTHER_FORMAT_FILES = frozenset({"trainer_state.json", "meta.yaml", "hparams.yaml"})
+
+
+def head(path: str) -> bytes:
+    """The first bytes of a file (b"" when it cannot be read)."""
+    try:
+        return fs.read_bytes(path, 0, HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def claimed_by_other_format(folder: str, files: list[str], subdirs: list[str]) -> bool:
+    """Whether another format makes this folder a run of its own (ids would collide)."""
+    from curvedoc.ingest.formats import lightning_csv
+
+    names = set(files)
+    return (
+        any("tfevents" in name for name in files)
+        or {"train", "validation"} <= set(subdirs)
+        or "trainer_state.json" in names
+        or any(name.startswith("checkpoint-") for name in subdirs)
+        or ("meta.yaml" in names and "metrics" in subdirs)
+        or lightning_csv.is_lightning_folder(folder, files)
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def plain_logs(folder: str, files: tuple[str, ...], subdirs: tuple[str, ...]) -> dict[str, str]:
+    """file name -> "csv_table" or "jsonl" for the loose logs in one folder.
+
+    Cached for the last two folders only: discovery asks csv_table and then jsonl
+    about the same folder, and a later walk must see files that changed since.
+    """
+    from curvedoc.ingest.formats import csv_table, jsonl, lightning_csv
+
+    found: dict[str, str] = {}
+    skip_metrics = lightning_csv.is_lightning_folder(folder, list(files))
+    for name in files:
+        lower = name.lower()
+        if name in OTHER_FORMAT_FILES or (skip_metrics and name == "metrics.csv"):
+            continue
+        if lower.endswith(CSV_SUFFIXES) or lower.endswith(JSONL_SUFFIXES):
+            path = tab.join(folder, name)
+            first = head(path)
+            if lower.endswith(JSONL_SUFFIXES) and jsonl.FORMAT.sniff(path, first):
+                found[name] = "jsonl"
+            elif lower.endswith(CSV_SUFFIXES) and csv_table.FORMAT.sniff(path, first):
+                found[name] = "csv_table"
+    return found
+
+
+def runs_of(
+    fmt: str, folder: str, files: list[str], subdirs: list[str], root: str
+) -> tuple[list[RunSource], set[str]]:
+    """The runs of format ``fmt`` in a folder, and the file names they consume."""
+    logs = plain_logs(folder, tuple(sorted(files)), tuple(sorted(subdirs)))
+    mine = sorted(name for name, kind in logs.items() if kind == fmt)
+    if not mine:
+        return [], set()
+    path_of = {name: tab.join(folder, name) for name in mine}
+    if len(logs) == 1 and not claimed_by_other_format(folder, files, subdirs):
+        name = mine[0]
+        run = RunSource(
+            id=tab.rel_id(folder, root),
+            name=tab.folder_run_name(folder, root),
+            format=fmt,
+            root=root,
+            files=(path_of[name],),
+        )
+        return [run], {name}
+    runs = [
+        RunSource(
+            id=tab.rel_id(path_of[name], root),
+            name=posixpath.splitext(name)[0],
+            format=fmt,
+            root=root,
+            files=(path_of[name],),
+        )
+        for name in mine
+    ]
+    return runs, set(mine)

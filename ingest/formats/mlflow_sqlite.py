@@ -1,0 +1,228 @@
+"""MLflow SQLite store (``mlflow.db``, MLflow's default tracking backend).
+
+Any ``*.db``/``*.sqlite`` file whose tables include ``runs``, ``metrics``,
+``params`` and ``experiments`` is a store; each MLflow run in it is one run with
+the id ``<relative path of the db>#<run_uuid>`` (``RunSource.key`` = run_uuid),
+named by ``runs.name`` or the ``mlflow.runName`` tag; its params become hparams.
+Deleted runs are skipped. The file is opened read-only (``mode=ro`` URI) with a
+short timeout, so a live store still reads and a locked one never hangs.
+
+MLflow stores a NaN as 0 with ``is_nan`` set and ±inf as ±max float; both are
+given back as logged (NaN, ±inf). Timestamps are milliseconds. A re-read returns
+the rows added since (by rowid).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import sys
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from curvedoc.ingest import fs
+from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.formats.base import Found
+from curvedoc.ingest.model import FileRead, RunSource
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SUFFIXES = (".db", ".sqlite", ".sqlite3")
+DEFAULT_NAME = "mlflow.db"
+REQUIRED_TABLES = frozenset({"runs", "metrics", "params", "experiments"})
+TIMEOUT_S = 1.0
+MAX_FLOAT = sys.float_info.max
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A read-only connection (raises sqlite3.Error / OSError)."""
+    if not fs.is_local(path):
+        raise OSError("SQLite stores are read from a local disk only")
+    local = path[len("file://") :] if path.startswith("file://") else path
+    return sqlite3.connect(f"file:{quote(local)}?mode=ro", uri=True, timeout=TIMEOUT_S)
+
+
+def tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {row[0] for row in rows}
+
+
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+
+
+def list_runs(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(run_uuid, name) of every run that is not deleted, in start order."""
+    run_cols = columns(conn, "runs")
+    name_col = "name" if "name" in run_cols else "NULL"
+    where = "WHERE lifecycle_stage IS NULL OR lifecycle_stage != 'deleted'" if (
+        "lifecycle_stage" in run_cols
+    ) else ""
+    order = "ORDER BY start_time, run_uuid" if "start_time" in run_cols else "ORDER BY run_uuid"
+    rows = conn.execute(f"SELECT run_uuid, {name_col} FROM runs {where} {order}").fetchall()
+    names = {}
+    if "tags" in tables(conn):
+        names = dict(
+            conn.execute("SELECT run_uuid, value FROM tags WHERE key = 'mlflow.runName'").fetchall()
+        )
+    return [(uuid, name or names.get(uuid) or uuid) for uuid, name in rows]
+
+
+def is_sqlite(path: str) -> bool:
+    try:
+        return fs.read_bytes(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def metrics_query(conn: sqlite3.Connection, run_filter: str) -> str:
+    cols = columns(conn, "metrics")
+    step = "step" if "step" in cols else "0"
+    is_nan = "is_nan" if "is_nan" in cols else "0"
+    return (
+        f"SELECT rowid, run_uuid, key, value, timestamp, {step} AS step, {is_nan} AS is_nan "
+        f"FROM metrics {run_filter}"
+    )
+
+
+def to_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Metric rows of one run -> the long frame (NaN and ±inf restored)."""
+    if rows.empty:
+        return tab.empty()
+    value = rows["value"].to_numpy(dtype=np.float64).copy()
+    value[rows["is_nan"].to_numpy(dtype=bool)] = np.nan
+    value[value >= MAX_FLOAT] = np.inf
+    value[value <= -MAX_FLOAT] = -np.inf
+    return pd.DataFrame(
+        {
+            "tag": pd.Categorical(rows["key"].astype(str)),
+            "step": rows["step"].fillna(0).to_numpy(dtype=np.int64),
+            "value": value,
+            "wall_time": rows["timestamp"].to_numpy(dtype=np.float64) / 1000.0,
+        }
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _all_metrics(path: str, size: int, mtime: float) -> dict[str, pd.DataFrame]:
+    """Every run's metric rows of one store, read in one scan (reused while unchanged)."""
+    with connect(path) as conn:
+        rows = pd.read_sql_query(metrics_query(conn, "ORDER BY rowid"), conn)
+    return {str(uuid): group for uuid, group in rows.groupby("run_uuid", sort=False)}
+
+
+def read_params(conn: sqlite3.Connection, run_uuid: str) -> dict[str, Any]:
+    from curvedoc.ingest.formats.mlflow_file import parse_value
+
+    rows = conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,))
+    return {key: parse_value(str(value)) for key, value in rows.fetchall()}
+
+
+class MLflowSQLite:
+    name = "mlflow_sqlite"
+    #: bumped when the reader changes what it returns (keys the ingest cache)
+    version = "1"
+    summary = "MLflow SQLite store (mlflow.db: runs, metrics, params, experiments)"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        """A SQLite file named *.db/*.sqlite whose tables are MLflow's."""
+        if not path.lower().endswith(SUFFIXES) or not head.startswith(SQLITE_MAGIC):
+            return False
+        try:
+            conn = connect(path)
+            try:
+                return tables(conn) >= REQUIRED_TABLES
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError):
+            return False
+
+    def find_runs(
+        self, folder: str, files: list[str], subdirs: list[str], root: str
+    ) -> Found | None:
+        runs: list[RunSource] = []
+        consumed: set[str] = set()
+        for name in files:
+            if not name.lower().endswith(SUFFIXES):
+                continue
+            path = tab.join(folder, name)
+            db_id = tab.rel_id(path, root)
+            if not is_sqlite(path):
+                if name == DEFAULT_NAME:  # named like a store but not one: say so on a run
+                    runs.append(self._source(db_id, name, root, path))
+                    consumed.add(name)
+                continue
+            try:
+                conn = connect(path)
+                try:
+                    if not tables(conn) >= REQUIRED_TABLES:
+                        continue
+                    found = list_runs(conn)
+                finally:
+                    conn.close()
+            except (sqlite3.Error, OSError):
+                runs.append(self._source(db_id, name, root, path))  # read() names the problem
+                consumed.add(name)
+                continue
+            consumed.add(name)
+            runs.extend(
+                self._source(f"{db_id}#{uuid}", str(run_name), root, path, key=uuid)
+                for uuid, run_name in found
+            )
+        return Found(runs=runs, consumed_files=consumed) if consumed else None
+
+    def _source(
+        self, run_id: str, name: str, root: str, path: str, key: str | None = None
+    ) -> RunSource:
+        return RunSource(id=run_id, name=name, format=self.name, root=root, files=(path,), key=key)
+
+    def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        if not is_sqlite(path):
+            return tab.failed(
+                path,
+                "is not a SQLite database; point MLflow's tracking URI at the real store or "
+                "remove the file",
+            )
+        try:
+            st = fs.stat(path)
+            conn = connect(path)
+            try:
+                missing = REQUIRED_TABLES - tables(conn)
+                if missing:
+                    return tab.failed(
+                        path, f"is not an MLflow store (no table {', '.join(sorted(missing))})"
+                    )
+                if source.key is None:
+                    return tab.failed(path, "names no MLflow run; re-scan the folder")
+                hparams = read_params(conn, source.key)
+                since = int((state or {}).get("rowid", 0))
+                if since:
+                    query = metrics_query(conn, "WHERE run_uuid = ? AND rowid > ? ORDER BY rowid")
+                    rows = pd.read_sql_query(query, conn, params=(source.key, since))
+                else:
+                    rows = None
+            finally:
+                conn.close()
+            if rows is None:
+                rows = _all_metrics(path, st.size, st.mtime).get(source.key)
+        except (sqlite3.Error, OSError, pd.errors.DatabaseError) as exc:
+            return tab.failed(
+                path,
+                f"cannot be read as an SQLite database ({exc}); if MLflow is writing it, "
+                "refresh later; otherwise check that the file is a complete copy",
+                state,
+            )
+        if rows is None or rows.empty:
+            last = since
+            frame = tab.empty()
+        else:
+            last = int(rows["rowid"].max())
+            frame = to_frame(rows)
+        return FileRead(
+            scalars=frame, hparams=hparams, state={"rowid": last, "size": st.size, "reset": False}
+        )
+
+
+FORMAT = MLflowSQLite()
