@@ -1,0 +1,259 @@
+"""A catalog of every run under a root, kept up to date while training writes.
+
+``open_root`` discovers the runs and reads them (through the cache, optionally through a
+``concurrent.futures.Executor`` such as a process pool or a Dask ``Client``);
+``Catalog.refresh`` re-discovers, reads only the bytes appended to grown files (handing each
+format its state back), picks up new runs and drops vanished ones.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import pandas as pd
+
+from curvedoc.ingest import fs
+from curvedoc.ingest.cache import Cache
+from curvedoc.ingest.config import ConfigError, load_config
+from curvedoc.ingest.discover import normalize_root, walk
+from curvedoc.ingest.frames import later_wins
+from curvedoc.ingest.model import FileRead, Run, RunSource
+from curvedoc.ingest.progress import bar
+from curvedoc.ingest.reading import (
+    FileResult,
+    assemble,
+    cached_reads,
+    read_files,
+    scalars_of,
+    store,
+)
+
+
+@dataclass
+class _Job:
+    source: RunSource
+    done: dict[str, FileResult]  # files that need no reading (cache hits, unchanged)
+    paths: list[str]  # files to read
+    previous: dict[str, FileResult]  # earlier reads of grown files, to append to
+
+
+class Catalog:
+    """Every run under ``root``: ``runs`` (id -> Run, sorted by id), ``config``, ``warnings``."""
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        cache: bool | str | Cache | None = True,
+        progress: bool = False,
+        executor: Executor | None = None,
+    ):
+        self.root = normalize_root(root)
+        self.warnings: list[str] = []
+        self._extra_warnings: list[str] = []
+        try:
+            self.config = load_config(self.root) if fs.is_local(self.root) else {}
+        except ConfigError as exc:
+            self.config = {}
+            self.warnings.append(str(exc))
+        self.cache = _make_cache(cache, self.root)
+        if self.cache is not None and self.cache.disabled_reason:
+            self.warnings.append(self.cache.disabled_reason)
+        self.progress = progress
+        self.executor = executor
+        self.runs: dict[str, Run] = {}
+        self._sources: dict[str, RunSource] = {}
+        self._files: dict[str, dict[str, FileResult]] = {}
+
+    # -- public -------------------------------------------------------------------------
+
+    def load(self) -> Catalog:
+        """Discover and read every run (what ``open_root`` does)."""
+        found = walk(self.root)
+        self._extra_warnings = found.warnings
+        jobs = [self._job_from_cache(s) for s in found.sources]
+        self._run_jobs(jobs)
+        self._sources = {s.id: s for s in found.sources}
+        self._sort()
+        return self
+
+    def refresh(self) -> set[str]:
+        """Re-discover and read what changed; the ids of new, changed and vanished runs."""
+        found = walk(self.root)
+        self._extra_warnings = found.warnings
+        now = {s.id: s for s in found.sources}
+        changed = {rid for rid in self.runs if rid not in now}
+        for rid in changed:
+            self.runs.pop(rid, None)
+            self._files.pop(rid, None)
+        jobs = []
+        for rid, source in now.items():
+            job = self._job_from_memory(source)
+            if job.paths or source != self._sources.get(rid) or rid not in self.runs:
+                jobs.append(job)
+                changed.add(rid)
+        self._run_jobs(jobs)
+        self._sources = now
+        self._sort()
+        return changed
+
+    def is_live(self, run_id: str, within_s: float = 120) -> bool:
+        """Whether a file of the run changed in the last ``within_s`` seconds."""
+        source = self._sources.get(run_id)
+        if source is None:
+            return False
+        newest = 0.0
+        for path in source.files:
+            try:
+                newest = max(newest, fs.stat(path).mtime)
+            except OSError:
+                continue
+        return newest >= time.time() - within_s
+
+    def scalars(self, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The long frame of all runs (or of ``run_ids``)."""
+        ids = self.runs if run_ids is None else run_ids
+        return scalars_of(self.runs[r] for r in ids if r in self.runs)
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """Problems that belong to no run: config, cache, unreadable folders."""
+        return [*self.warnings, *self._extra_warnings]
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.root!r}, {len(self.runs)} runs)"
+
+    # -- planning -----------------------------------------------------------------------
+
+    def _job_from_cache(self, source: RunSource) -> _Job:
+        hits, todo = cached_reads(source, self.cache)
+        return _Job(source, hits, todo, {})
+
+    def _job_from_memory(self, source: RunSource) -> _Job:
+        """What to read of a run again: new files, and grown or replaced ones."""
+        before = self._files.get(source.id, {})
+        same_source = self._sources.get(source.id) == source
+        job = _Job(source, {}, [], {})
+        for path in source.files:
+            prev = before.get(path) if same_source else None
+            st = _stat_or_none(path)
+            if prev is not None and prev.stat == st:
+                job.done[path] = prev
+                continue
+            job.paths.append(path)
+            if _grew(prev, st):
+                job.previous[path] = prev
+        return job
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _run_jobs(self, jobs: list[_Job]) -> None:
+        work = [j for j in jobs if j.paths]
+        with bar(len(work), self.progress) as progress:
+            if self.executor is not None and work:
+                futures = {
+                    id(j): self.executor.submit(read_files, j.source, j.paths, _states(j))
+                    for j in work
+                }
+            else:
+                futures = {}
+            for job in jobs:
+                if job.paths:
+                    fut = futures.get(id(job))
+                    fresh = fut.result() if fut is not None else read_files(
+                        job.source, job.paths, _states(job)
+                    )
+                    fresh = [_append(job.previous.get(r.path), r) for r in fresh]
+                    store(job.source, self.cache, fresh)
+                    job.done.update({r.path: r for r in fresh})
+                    progress.update(1)
+                results = [job.done[p] for p in job.source.files if p in job.done]
+                self._files[job.source.id] = {r.path: r for r in results}
+                self.runs[job.source.id] = assemble(job.source, results, self.config)
+        if self.cache is not None:
+            self.cache.flush()
+
+    def _sort(self) -> None:
+        self.runs = {rid: self.runs[rid] for rid in sorted(self.runs)}
+
+
+def open_root(
+    root: str,
+    *,
+    cache: bool | str | Cache | None = True,
+    progress: bool = False,
+    executor: Executor | None = None,
+) -> Catalog:
+    """Discover and read every run under ``root`` (a folder or one log file).
+
+    ``cache``: True for the default cache folder, False for none, or a folder / Cache.
+    ``progress``: show a bar on stderr when reading takes more than a moment.
+    ``executor``: read files through ``executor.submit`` (a process pool, a Dask client).
+    """
+    return Catalog(root, cache=cache, progress=progress, executor=executor).load()
+
+
+def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, Cache):
+        return cache
+    if cache is True:
+        return Cache.for_root(root)
+    return Cache(os.fspath(cache))
+
+
+def _stat_or_none(path: str) -> fs.FileStat | None:
+    try:
+        return fs.stat(path)
+    except OSError:
+        return None
+
+
+def _grew(prev: FileResult | None, st: fs.FileStat | None) -> bool:
+    """Whether a file only grew since ``prev`` was read, so its state can resume the read."""
+    return (
+        prev is not None
+        and prev.stat is not None
+        and st is not None
+        and st.size > prev.stat.size
+        and not prev.read.errors
+        and bool(prev.read.state)
+    )
+
+
+def _states(job: _Job) -> dict[str, dict]:
+    return {p: r.read.state for p, r in job.previous.items()}
+
+
+def _append(prev: FileResult | None, new: FileResult) -> FileResult:
+    """An earlier read of a file followed by what its format read from the appended bytes.
+
+    Rows the new read re-logs win over the earlier ones (a reader that cannot append and
+    read the whole file again simply replaces the earlier read).
+    """
+    if prev is None or new.read.errors:
+        return new
+    frame, _ = later_wins([prev.read.scalars, new.read.scalars])
+    read = FileRead(
+        scalars=frame,
+        hparams={**prev.read.hparams, **new.read.hparams},
+        warnings=list(dict.fromkeys([*prev.read.warnings, *new.read.warnings])),
+        errors=list(new.read.errors),
+        state=new.read.state,
+    )
+    return FileResult(new.path, new.stat, read)

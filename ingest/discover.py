@@ -1,0 +1,290 @@
+"""Find the runs under a root: walk the tree once and ask every format about every folder.
+
+For each folder, the formats are asked in registry order (``FORMAT_MODULES``); the files and
+sub-folders one format consumes are not offered to the next, and consumed sub-folders are
+not descended into. Hidden folders, ``__pycache__``, ``node_modules`` and the cache folder
+are skipped; a symlink loop is cut by remembering the real identity of every folder seen.
+
+Problems that belong to no run (an unreadable folder, a format that failed on a folder) are
+returned as ``Discovery.warnings`` instead of being printed.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+
+from curvedoc.ingest import fs
+from curvedoc.ingest.formats.base import formats
+from curvedoc.ingest.model import RunSource
+
+#: Folder names never descended into.
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".curvedoc-cache"})
+#: The format name of a run discovery made up for files no format can read (LFS pointers).
+UNKNOWN = "unknown"
+#: The first bytes of a Git LFS pointer file.
+LFS_MAGIC = b"version https://git-lfs"
+#: Names that look like a log, so an LFS pointer in their place is worth reporting.
+_LOG_LIKE = re.compile(r"tfevents|\.(?:csv|tsv|jsonl?|ndjson|log|db|sqlite)$|^metrics$", re.I)
+_HEAD = 4096
+
+
+class UnknownFormatWarning(UserWarning):
+    """The user pointed at a single file that no format recognises."""
+
+
+@dataclass
+class Discovery:
+    """What a walk found: the runs, and problems that belong to no run."""
+
+    sources: list[RunSource] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(root: str) -> list[RunSource]:
+    """The runs under ``root`` (a folder, or one log file), sorted by id.
+
+    Raises FileNotFoundError, naming the path, when ``root`` does not exist.
+    """
+    return walk(root).sources
+
+
+def walk(root: str) -> Discovery:
+    """Like :func:`discover`, and also report problems that belong to no run."""
+    root = normalize_root(root)
+    kind = _kind(root)
+    if kind is None:
+        raise FileNotFoundError(
+            f"{root}: no such file or folder; give the folder that holds your training logs"
+        )
+    found = _discover_file(root) if kind == "file" else _discover_tree(root)
+    found.sources.sort(key=lambda s: s.id)
+    return found
+
+
+def normalize_root(root: str) -> str:
+    """An absolute local path (``~`` expanded), or a URL left as it is."""
+    root = os.fspath(root)
+    if fs.is_local(root):
+        root = root[len("file://"):] if root.startswith("file://") else root
+        return os.path.abspath(os.path.expanduser(root))
+    return root.rstrip("/")
+
+
+def is_lfs_pointer(head: bytes) -> bool:
+    """Whether the first bytes of a file are a Git LFS pointer instead of its content."""
+    return head.startswith(LFS_MAGIC)
+
+
+def lfs_message(path: str) -> str:
+    return f"{path} is a Git LFS pointer, not the log; run `git lfs pull`"
+
+
+# -- walking ------------------------------------------------------------------------------
+
+
+def _kind(path: str) -> str | None:
+    if fs.is_local(path):
+        if os.path.isdir(path):
+            return "dir"
+        return "file" if os.path.exists(path) else None
+    filesystem, inner = fs.filesystem(path)
+    try:
+        info = filesystem.info(inner)
+    except FileNotFoundError:
+        return None
+    return "dir" if info.get("type") == "directory" else "file"
+
+
+def _join(folder: str, name: str) -> str:
+    return os.path.join(folder, name) if fs.is_local(folder) else f"{folder}/{name}"
+
+
+def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object]:
+    """(file names, sub-folder names, small file sizes, identity) of one folder."""
+    files: list[str] = []
+    subdirs: list[str] = []
+    sizes: dict[str, int] = {}
+    if fs.is_local(folder):
+        st = os.stat(folder)
+        ident: object = (st.st_dev, st.st_ino)
+        with os.scandir(folder) as it:
+            for entry in it:
+                try:
+                    if entry.is_dir():
+                        subdirs.append(entry.name)
+                    elif entry.is_file():
+                        files.append(entry.name)
+                        sizes[entry.name] = entry.stat().st_size
+                except OSError:
+                    continue  # a dangling symlink or a vanished entry
+    else:
+        filesystem, inner = fs.filesystem(folder)
+        ident = inner.rstrip("/")
+        for info in filesystem.ls(inner, detail=True):
+            name = posixpath.basename(info["name"].rstrip("/"))
+            if info.get("type") == "directory":
+                subdirs.append(name)
+            else:
+                files.append(name)
+                sizes[name] = int(info.get("size") or 0)
+    files.sort()
+    subdirs.sort()
+    return files, subdirs, sizes, ident
+
+
+def _skip_dir(name: str) -> bool:
+    return name.startswith(".") or name in SKIP_DIRS
+
+
+def _discover_tree(root: str) -> Discovery:
+    out = Discovery()
+    registry = formats()
+    seen: set[object] = set()
+    stack: list[tuple[str, str]] = [(root, ".")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            files, subdirs, sizes, ident = _list_dir(folder)
+        except PermissionError:
+            out.warnings.append(f"{folder}: cannot read this folder (permission denied); skipped")
+            continue
+        except OSError as exc:
+            out.warnings.append(f"{folder}: cannot read this folder ({exc}); skipped")
+            continue
+        if ident in seen:
+            continue  # a symlink back to a folder already walked (or a loop)
+        seen.add(ident)
+        subdirs = [d for d in subdirs if not _skip_dir(d)]
+        runs, left_files, left_dirs = _ask_formats(registry, folder, files, subdirs, root, out)
+        runs = _add_lfs_pointers(folder, rel, left_files, sizes, runs, root)
+        for source in runs:
+            out.sources.append(source)
+        for name in reversed(left_dirs):
+            stack.append((_join(folder, name), name if rel == "." else f"{rel}/{name}"))
+    return out
+
+
+def _ask_formats(
+    registry: dict, folder: str, files: list[str], subdirs: list[str], root: str, out: Discovery
+) -> tuple[list[RunSource], list[str], list[str]]:
+    runs: list[RunSource] = []
+    for name, fmt in registry.items():
+        if not files and not subdirs:
+            break
+        try:
+            found = fmt.find_runs(folder, list(files), list(subdirs), root)
+        except Exception as exc:  # a format's bug must not stop the walk
+            out.warnings.append(
+                f"{folder}: the {name} format failed while looking for runs "
+                f"({type(exc).__name__}: {exc}); please report this"
+            )
+            continue
+        if not found:
+            continue
+        runs.extend(found.runs)
+        files = [f for f in files if f not in found.consumed_files]
+        subdirs = [d for d in subdirs if d not in found.consumed_dirs]
+    return runs, files, subdirs
+
+
+def _add_lfs_pointers(
+    folder: str,
+    rel: str,
+    files: list[str],
+    sizes: dict[str, int],
+    runs: list[RunSource],
+    root: str,
+) -> list[RunSource]:
+    """Report log-like files left over because they are Git LFS pointers."""
+    pointers = []
+    for name in files:
+        if sizes.get(name, _HEAD) < 1024 and _LOG_LIKE.search(name):
+            path = _join(folder, name)
+            if is_lfs_pointer(_head(path)):
+                pointers.append(path)
+    if not pointers:
+        return runs
+    for i, source in enumerate(runs):
+        if source.id == rel:
+            runs[i] = replace(source, files=(*source.files, *pointers))
+            return runs
+    name = PurePosixPath(rel).name if rel != "." else os.path.basename(folder.rstrip("/"))
+    runs.append(RunSource(id=rel, name=name, format=UNKNOWN, root=root, files=tuple(pointers)))
+    return runs
+
+
+def _head(path: str) -> bytes:
+    try:
+        return fs.read_bytes(path, 0, _HEAD)
+    except OSError:
+        return b""
+
+
+# -- a single file as root ----------------------------------------------------------------
+
+
+def _discover_file(path: str) -> Discovery:
+    out = Discovery()
+    folder, name = _split(path)
+    registry = formats()
+    runs, _, _ = _ask_formats(registry, folder, [name], [], folder, out)
+    if runs:
+        out.sources = [_as_file_run(s, name) for s in runs]
+        return out
+    head = _head(path)
+    if is_lfs_pointer(head):
+        out.sources = [
+            RunSource(id=name, name=_stem(name), format=UNKNOWN, root=folder, files=(path,))
+        ]
+        return out
+    for fmt_name, fmt in registry.items():
+        try:
+            if fmt.sniff(path, head):
+                out.sources = [
+                    RunSource(
+                        id=name, name=_stem(name), format=fmt_name, root=folder, files=(path,)
+                    )
+                ]
+                return out
+        except Exception:  # a format's bug must not stop the others
+            continue
+    known = "; ".join(f"{n}: {getattr(f, 'summary', n)}" for n, f in registry.items())
+    message = f"{path}: not a training log curvedoc can read. Known formats: {known}"
+    out.warnings.append(message)
+    warnings.warn(message, UnknownFormatWarning, stacklevel=3)
+    return out
+
+
+def _as_file_run(source: RunSource, name: str) -> RunSource:
+    """A run found in the file's folder, renamed after the file when it is the folder's."""
+    if source.id == ".":
+        return replace(source, id=name, name=source.name or _stem(name))
+    return source
+
+
+def _split(path: str) -> tuple[str, str]:
+    if fs.is_local(path):
+        return os.path.dirname(path), os.path.basename(path)
+    head, _, tail = path.rpartition("/")
+    return head, tail
+
+
+def _stem(name: str) -> str:
+    return name.split(".", 1)[0] or name
+
+
+def iter_files(sources: list[RunSource]) -> Iterator[str]:
+    """Every file of every run, once."""
+    seen: set[str] = set()
+    for source in sources:
+        for path in source.files:
+            if path not in seen:
+                seen.add(path)
+                yield path
+

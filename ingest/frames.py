@@ -1,0 +1,134 @@
+"""Small pure functions on the canonical scalar frame (see ``model.SCALAR_COLUMNS``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from curvedoc.ingest.model import empty_scalars
+
+
+def canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """A reader's frame with exactly ``tag, step, value, wall_time`` and the canonical dtypes.
+
+    Rows whose step is missing are dropped (a step is needed to place a point); values are
+    kept as logged, NaN and inf included.
+    """
+    if frame is None or len(frame) == 0:
+        return empty_scalars(with_run=False)
+    missing = {"tag", "step", "value"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"reader returned a frame without {sorted(missing)}")
+    step = frame["step"]
+    if step.dtype != np.int64:
+        numeric = pd.to_numeric(step, errors="coerce")
+        keep = numeric.notna().to_numpy()
+        if not keep.all():
+            frame, numeric = frame[keep], numeric[keep]
+        step = numeric.astype(np.int64)
+    tag = frame["tag"]
+    is_cat = isinstance(tag.dtype, pd.CategoricalDtype)
+    if not is_cat or not all(isinstance(c, str) for c in tag.cat.categories):
+        tag = tag.astype(str).astype("category")
+    wall = frame["wall_time"] if "wall_time" in frame else np.full(len(frame), np.nan)
+    return pd.DataFrame(
+        {
+            "tag": tag.array,
+            "step": np.asarray(step, dtype=np.int64),
+            "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(np.float64),
+            "wall_time": pd.to_numeric(pd.Series(wall), errors="coerce").to_numpy(np.float64),
+        },
+        copy=False,
+    )
+
+
+def union_tags(frames: Sequence[pd.DataFrame], column: str = "tag") -> pd.Categorical:
+    """One categorical column from several frames, categories united."""
+    cats = [
+        f[column].array
+        if isinstance(f[column].dtype, pd.CategoricalDtype)
+        else pd.Categorical(f[column].astype(str))
+        for f in frames
+    ]
+    return union_categoricals(cats, ignore_order=True)
+
+
+def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack frames of the same columns, keeping ``tag`` (and ``run``) categorical."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_scalars(with_run=False)
+    if len(frames) == 1:
+        return frames[0]
+    cols = list(frames[0].columns)
+    data = {}
+    for col in cols:
+        if col in ("tag", "run"):
+            data[col] = union_tags(frames, col)
+        else:
+            data[col] = np.concatenate([f[col].to_numpy() for f in frames])
+    return pd.DataFrame(data, copy=False)
+
+
+Overlap = tuple[int, int, int, int]
+
+
+def later_wins(frames: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, list[Overlap]]:
+    """Merge frames in order; where a later frame has a (tag, step) an earlier one had, the
+    later rows win.
+
+    Returns the merged frame and the overlaps as ``(earlier index, later index, first step,
+    last step)`` of the rows dropped from the earlier frame.
+    """
+    sizes = [len(f) for f in frames]
+    nonempty = [i for i, n in enumerate(sizes) if n]
+    if len(nonempty) <= 1:
+        return (frames[nonempty[0]] if nonempty else concat([])), []
+    merged = concat([frames[i] for i in nonempty])
+    if _steps_increase([frames[i] for i in nonempty]):
+        return merged, []
+    source = np.repeat(np.asarray(nonempty), [sizes[i] for i in nonempty])
+    codes = merged["tag"].cat.codes.to_numpy()
+    keys = pd.DataFrame({"tag": codes, "step": merged["step"].to_numpy(), "src": source})
+    last = keys.groupby(["tag", "step"], sort=False)["src"].transform("max").to_numpy()
+    drop = source < last
+    if not drop.any():
+        return merged, []
+    gone = pd.DataFrame({"src": source[drop], "by": last[drop], "step": keys["step"][drop]})
+    spans = gone.groupby(["src", "by"])["step"].agg(["min", "max"])
+    overlaps = [(int(s), int(b), int(lo), int(hi)) for (s, b), (lo, hi) in spans.iterrows()]
+    kept = merged[~drop].reset_index(drop=True)
+    return kept, overlaps
+
+
+def _steps_increase(frames: Sequence[pd.DataFrame]) -> bool:
+    """Whether every frame starts after the last step of all frames before it (no overlap)."""
+    high = None
+    for frame in frames:
+        steps = frame["step"].to_numpy()
+        if high is not None and steps.min() <= high:
+            return False
+        high = steps.max() if high is None else max(high, steps.max())
+    return True
+
+
+def with_run(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """The frame with its ``run`` column in front (categorical, one category)."""
+    n = len(frame)
+    run = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[run_id])
+    data = {"run": run}
+    for col in ("tag", "step", "value", "wall_time"):
+        data[col] = frame[col].array if col == "tag" else frame[col].to_numpy()
+    return pd.DataFrame(data, copy=False)
+
+
+def tag_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Points per tag (tags with none left out)."""
+    if not len(frame):
+        return {}
+    cat = frame["tag"].array
+    counts = np.bincount(cat.codes[cat.codes >= 0], minlength=len(cat.categories))
+    return {str(t): int(c) for t, c in zip(cat.categories, counts, strict=True) if c}

@@ -1,0 +1,282 @@
+"""Read one run: every file with its format (through the cache), merged into one Run.
+
+The pieces are pure functions so that an executor (a process pool, a Dask client) can run
+:func:`read_files` anywhere and the caller assembles the Run with :func:`assemble`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from curvedoc.ingest import fs
+from curvedoc.ingest.cache import Cache, file_ident
+from curvedoc.ingest.discover import UNKNOWN, is_lfs_pointer, lfs_message
+from curvedoc.ingest.formats.base import formats
+from curvedoc.ingest.frames import canonical, concat, later_wins, tag_counts, with_run
+from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
+from curvedoc.ingest.roles import infer_roles, missing_loss_warning
+
+_POINTER_MAX = 1024  # a Git LFS pointer is ~130 bytes
+
+
+@dataclass
+class FileResult:
+    """One file as read for one run: the stat the read is valid for, and the read."""
+
+    path: str
+    stat: fs.FileStat | None
+    read: FileRead
+
+
+# -- one file -----------------------------------------------------------------------------
+
+
+def read_file(source: RunSource, path: str, state: dict | None = None) -> FileResult:
+    """Read one file of a run with its format. Never raises: problems become errors."""
+    try:
+        st = fs.stat(path)
+    except FileNotFoundError:
+        return _failed(path, f"{path}: the file disappeared after the folder was scanned; "
+                             "refresh to read the folder again")
+    except OSError as exc:
+        return _failed(path, f"{path}: cannot read it ({exc}); check its permissions")
+    if st.size < _POINTER_MAX:
+        try:
+            head = fs.read_bytes(path, 0, 64)
+        except OSError as exc:
+            return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
+        if is_lfs_pointer(head):
+            return _failed(path, lfs_message(path), st)
+    fmt = formats().get(source.format)
+    if fmt is None:
+        known = ", ".join(formats())
+        return _failed(path, f"{path}: not a log format curvedoc knows (known: {known})", st)
+    try:
+        read = fmt.read(source, path, state)
+        read.scalars = canonical(read.scalars)
+    except PermissionError as exc:
+        return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
+    except FileNotFoundError:
+        return _failed(path, f"{path}: the file disappeared while it was read; "
+                             "refresh to read the folder again", st)
+    except Exception as exc:
+        return _failed(
+            path,
+            f"{path}: the {source.format} reader failed ({type(exc).__name__}: {exc}); "
+            "please report this with the file",
+            st,
+        )
+    return FileResult(path, st, read)
+
+
+def _failed(path: str, message: str, st: fs.FileStat | None = None) -> FileResult:
+    return FileResult(path, st, FileRead(scalars=canonical(None), errors=[message]))
+
+
+def read_files(
+    source: RunSource, paths: Iterable[str] | None = None, states: Mapping[str, dict] | None = None
+) -> list[FileResult]:
+    """Read files of a run (all of them by default), each from its ``states`` entry if any.
+
+    A plain top-level function of picklable arguments: the unit of work for an executor.
+    """
+    states = states or {}
+    return [read_file(source, p, states.get(p)) for p in (paths or source.files)]
+
+
+def version_of(source: RunSource) -> str:
+    fmt = formats().get(source.format)
+    return str(getattr(fmt, "version", "")) if fmt is not None else ""
+
+
+def cached_reads(
+    source: RunSource, cache: Cache | None
+) -> tuple[dict[str, FileResult], list[str]]:
+    """Files of a run the cache still holds (by path, size, mtime), and the paths to read."""
+    hits: dict[str, FileResult] = {}
+    todo: list[str] = []
+    if cache is None or not cache.enabled:
+        return hits, list(source.files)
+    version = version_of(source)
+    for path in source.files:
+        try:
+            st = fs.stat(path)
+        except OSError:
+            todo.append(path)  # read_file reports it
+            continue
+        read = cache.get(file_ident(source, path, version), st.size, st.mtime)
+        if read is None:
+            todo.append(path)
+        else:
+            hits[path] = FileResult(path, st, read)
+    return hits, todo
+
+
+def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult]) -> None:
+    """Put fresh reads in the cache (those of files that were stat-ed and had no error)."""
+    if cache is None or not cache.enabled:
+        return
+    version = version_of(source)
+    for res in results:
+        if res.stat is not None and not res.read.errors:
+            ident = file_ident(source, res.path, version)
+            cache.put(ident, res.stat.size, res.stat.mtime, res.read)
+
+
+# -- one run ------------------------------------------------------------------------------
+
+
+def read_run(
+    source: RunSource, *, cache: Cache | str | None = None, config: dict | None = None
+) -> Run:
+    """Read every file of a run (through ``cache`` when given) and assemble the Run."""
+    if isinstance(cache, (str, os.PathLike)):
+        cache = Cache(cache)
+    hits, todo = cached_reads(source, cache)
+    fresh = read_files(source, todo)
+    store(source, cache, fresh)
+    if cache is not None:
+        cache.flush()
+    by_path = {**hits, **{r.path: r for r in fresh}}
+    return assemble(source, [by_path[p] for p in source.files if p in by_path], config)
+
+
+def assemble(source: RunSource, results: list[FileResult], config: dict | None = None) -> Run:
+    """The Run of a source from its files' reads: merge restarts, hparams, roles, problems."""
+    config = config or {}
+    errors: list[str] = []
+    warnings: list[str] = []
+    hparams: dict[str, Any] = {}
+    for res in results:
+        errors.extend(res.read.errors)
+        warnings.extend(res.read.warnings)
+        hparams.update(res.read.hparams or {})
+    if source.format == UNKNOWN and not errors:
+        errors.append(f"{', '.join(source.files)}: not a log format curvedoc can read")
+
+    ordered = sorted(results, key=_first_wall_time)
+    frame, overlaps = later_wins([r.read.scalars for r in ordered])
+    for earlier, later, lo, hi in overlaps:
+        warnings.append(
+            f"{_short(ordered[later].path, source)} re-logs steps {lo}–{hi} that "
+            f"{_short(ordered[earlier].path, source)} had (a restart); the later values are kept"
+        )
+
+    extra, problem = _hparams_yaml(source)
+    if problem:
+        warnings.append(problem)
+    hparams = {**extra, **hparams}
+
+    counts = tag_counts(frame)
+    roles = infer_roles(list(counts), config.get("roles"), counts)
+    if counts:
+        note = missing_loss_warning(roles, counts)
+        if note:
+            warnings.append(note)
+    elif not errors and not warnings:
+        warnings.append(f"{', '.join(source.files)}: no scalars found in this run yet")
+
+    return Run(
+        id=source.id,
+        name=source.name,
+        format=source.format,
+        sources=list(source.files),
+        hparams=hparams,
+        roles=roles,
+        errors=_unique(errors),
+        warnings=_unique(warnings),
+        scalars=with_run(frame, source.id),
+    )
+
+
+def _first_wall_time(res: FileResult) -> float:
+    walls = res.read.scalars["wall_time"].to_numpy()
+    if not len(walls) or np.isnan(walls).all():
+        return np.inf
+    return float(np.nanmin(walls))
+
+
+def _short(path: str, source: RunSource) -> str:
+    if fs.is_local(path) and fs.is_local(source.root):
+        try:
+            return os.path.relpath(path, source.root)
+        except ValueError:
+            return path
+    return path
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# -- hparams.yaml -------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that reads unknown tags (``!!python/object:...``) as plain data."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_multi_constructor("", _any_tag)
+
+
+def run_folder(source: RunSource) -> str | None:
+    """The folder of a run (None for a run inside a file, like an MLflow SQLite store)."""
+    if "#" in source.id or not fs.is_local(source.root):
+        return None
+    folder = os.path.normpath(os.path.join(source.root, source.id))
+    if os.path.isdir(folder):
+        return folder
+    return os.path.dirname(source.files[0]) if source.files else None
+
+
+def _hparams_yaml(source: RunSource) -> tuple[dict[str, Any], str | None]:
+    folder = run_folder(source)
+    if folder is None:
+        return {}, None
+    path = os.path.join(folder, "hparams.yaml")
+    if not os.path.isfile(path):
+        return {}, None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            data = yaml.load(fh, Loader=_Loader)  # a SafeLoader subclass
+    except (OSError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {}, f"{path}: cannot read the hyper-parameters ({first}); fix or remove the file"
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, f"{path}: expected a mapping of hyper-parameters, found {type(data).__name__}"
+    return {str(k): v for k, v in data.items()}, None
+
+
+# -- many runs ----------------------------------------------------------------------------
+
+
+def scalars_of(runs: Iterable[Run]) -> pd.DataFrame:
+    """The long frame of several runs (``run`` and ``tag`` categorical)."""
+    frames = [r.scalars for r in runs if len(r.scalars)]
+    if not frames:
+        return empty_scalars()
+    return concat(frames)
+
+
+def read_scalars(path: str, *, cache: bool = True) -> pd.DataFrame:
+    """The long frame (run, tag, step, value, wall_time) of a file, a run folder or a root."""
+    from curvedoc.ingest.catalog import open_root
+
+    return scalars_of(open_root(path, cache=cache).runs.values())
