@@ -188,9 +188,11 @@ class Cache:
 
     def put(self, ident: str, size: int, mtime: float, read: FileRead) -> bool:
         """Store one file's read; False when it cannot be stored (the cache stays usable)."""
+        if self._conn is None:
+            return False
         try:
             blob = encode(read)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError):
             return False  # a state the JSON header cannot hold exactly: just don't cache
         with self._lock:
             if self._conn is None:
