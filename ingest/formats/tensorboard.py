@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import struct
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,74 @@ def _parse_event(rec: bytes, event_cls: Any) -> tuple[list[tuple], dict[str, Any
     return rows, hparams
 
 
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _fields(buf: bytes):
+    """(field number, value) of each field of a protobuf message, at the wire level."""
+    pos, n = 0, len(buf)
+    while pos < n:
+        key, pos = _varint(buf, pos)
+        wire = key & 7
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, pos = buf[pos : pos + size], pos + size
+        elif wire == 2:
+            size, pos = _varint(buf, pos)
+            value, pos = buf[pos : pos + size], pos + size
+        else:
+            raise ValueError(f"unexpected wire type {wire}")
+        if pos > n:
+            raise ValueError("field runs past the end of the record")
+        yield key >> 3, value
+
+
+def _parse_event_lenient(rec: bytes, decode_tag) -> list[tuple]:
+    """Scalars of an event protobuf rejects (odd bytes in a tag): a wire-level walk.
+
+    Reads wall_time, step and the summary's simple values and tensor scalars; tags
+    are decoded by ``decode_tag`` (which reports and replaces odd bytes).
+    """
+    from tensorboard.compat.proto import summary_pb2, tensor_pb2
+
+    wall, step, values = 0.0, 0, []
+    for num, val in _fields(rec):
+        if num == 1 and len(val) == 8:
+            wall = struct.unpack("<d", val)[0]
+        elif num == 2 and isinstance(val, int):
+            step = val - (1 << 64) if val >= 1 << 63 else val
+        elif num == 5 and isinstance(val, bytes):
+            values.extend(v for n, v in _fields(val) if n == 1 and isinstance(v, bytes))
+    rows = []
+    for raw in values:
+        tag, x, plugin = b"", None, ""
+        for num, val in _fields(raw):
+            if num == 1 and isinstance(val, bytes):
+                tag = val
+            elif num == 2 and isinstance(val, bytes) and len(val) == 4:
+                x = float(struct.unpack("<f", val)[0])
+            elif num == 8 and isinstance(val, bytes):
+                x = tensor_scalar(tensor_pb2.TensorProto.FromString(val))
+            elif num == 9 and isinstance(val, bytes):
+                meta = summary_pb2.SummaryMetadata.FromString(val)
+                plugin = meta.plugin_data.plugin_name
+        if x is not None and plugin in ("scalars", ""):
+            rows.append((decode_tag(tag), step, x, wall))
+    return rows
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -281,7 +350,14 @@ def decode_buffer(
     rest[block.bad_crc] = False
     slow_idx = np.flatnonzero(rest)
 
-    tags = [_decode_tag(t, report, lambda i=i: _first_byte(block, framing, base, i))
+    seen_tags: dict[bytes, str] = {}
+
+    def tag_text(raw: bytes, where) -> str:
+        if raw not in seen_tags:
+            seen_tags[raw] = _decode_tag(raw, report, where)
+        return seen_tags[raw]
+
+    tags = [tag_text(t, lambda i=i: _first_byte(block, framing, base, i))
             for i, t in enumerate(block.tags)]
     slow: list[tuple] = []
     hparams: dict[str, Any] = {}
@@ -292,17 +368,21 @@ def decode_buffer(
             report.warn("checksum", f"record at byte {base + start - tfrecord.HEADER} failed its "
                         "checksum and was skipped (damaged file: copy it again if you can).")
             continue
+        where = base + start - tfrecord.HEADER
         try:
             rows, hp = _parse_event(rec, Event)
         except (DecodeError, ValueError, UnicodeDecodeError) as exc:
-            where = base + start - tfrecord.HEADER
             if not verify_all and not _crc_ok(buf, start, length):
                 report.warn("checksum", f"record at byte {where} failed its checksum and was "
                             "skipped (damaged file: copy it again if you can).")
-            else:
+                continue
+            try:
+                rows = _parse_event_lenient(rec, lambda raw, w=where: tag_text(raw, lambda: w))
+                hp = {}
+            except (DecodeError, ValueError, IndexError, struct.error):
                 report.warn("decode", f"event at byte {where} could not be decoded ({exc}); "
                             "skipped.")
-            continue
+                continue
         hparams.update(hp)
         slow.extend((i, *r) for r in rows)
 
@@ -354,7 +434,7 @@ def _decode_tag(raw: bytes, report: _Report, where) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         shown = raw.decode("utf-8", errors="replace")
-        report.warn("tag", f"tag {shown!r} (first at byte {where()}) is not valid UTF-8; its "
+        report.warn("tag", f"tag {shown!r} (at byte {where()}) is not valid UTF-8; its "
                     "odd bytes are shown as U+FFFD. Rename the tag in the training code.")
         return shown
 
@@ -365,10 +445,15 @@ def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple]
     step, value, wall = block.step, block.value, block.wall_time
     names = list(tags)
     if slow:
-        index = {t: i for i, t in enumerate(names)}
+        index: dict[str, int] = {}
+        for i, t in enumerate(names):
+            index.setdefault(t, i)
         s_rec, s_tag, s_step, s_val, s_wall = zip(*slow, strict=True)
-        s_codes = np.asarray([index.setdefault(t, len(index)) for t in s_tag], dtype=np.int32)
-        names = list(index)
+        for t in s_tag:
+            if t not in index:
+                index[t] = len(names)
+                names.append(t)
+        s_codes = np.asarray([index[t] for t in s_tag], dtype=np.int32)
         record = np.concatenate([record, np.asarray(s_rec, dtype=np.int64)])
         order = np.argsort(record, kind="stable")
         codes = np.concatenate([codes, s_codes])[order]
