@@ -1,0 +1,170 @@
+"""Generic CSV/TSV reader: Keras CSVLogger, fastai, Ultralytics, generic tables, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from curvedoc.ingest.formats.csv_table import FORMAT
+from curvedoc.ingest.model import RunSource
+
+KERAS = "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.3,0.55,1.2\n1,0.7,0.9,NA,NA\n"
+FASTAI = ("epoch,train_loss,valid_loss,accuracy,time\n"
+          "0,1.20,1.10,0.61,00:12\n1,0.80,0.90,0.70,00:11\n")
+ULTRALYTICS = (
+    "                  epoch,         train/box_loss,      metrics/mAP50(B),"
+    "           val/box_loss,                 lr/pg0\n"
+    "                      1,                 1.4123,               0.10234,"
+    "                 1.5012,               0.070297\n"
+    "                      2,                  1.301,               0.21345,"
+    "                  1.402,               0.040297\n"
+)
+
+
+def find(folder: Path, root: Path):
+    entries = sorted(folder.iterdir())
+    files = [p.name for p in entries if p.is_file()]
+    dirs = [p.name for p in entries if p.is_dir()]
+    return FORMAT.find_runs(str(folder), files, dirs, str(root))
+
+
+def read(path: Path, state=None):
+    source = RunSource(id=".", name="r", format=FORMAT.name, root=str(path.parent),
+                       files=(str(path),))
+    return FORMAT.read(source, str(path), state)
+
+
+def series(frame, tag):
+    rows = frame[frame["tag"] == tag]
+    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_keras_training_log_is_recognised_by_content_and_na_is_not_a_point(tmp_path):
+    path = write(tmp_path / "run" / "training.log", KERAS)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    found = find(path.parent, tmp_path)
+    assert [(s.id, s.name) for s in found.runs] == [("run", "run")]
+    frame = read(path).scalars
+    assert series(frame, "loss") == {0: 1.3, 1: 0.9}
+    assert series(frame, "val_loss") == {0: 1.2}
+    assert "epoch" not in set(frame["tag"])
+
+
+def test_fastai_history_ignores_the_mm_ss_time_column(tmp_path):
+    path = write(tmp_path / "history.csv", FASTAI)
+    result = read(path)
+    assert set(result.scalars["tag"]) == {"train_loss", "valid_loss", "accuracy"}
+    assert series(result.scalars, "valid_loss") == {0: 1.1, 1: 0.9}
+    assert not result.warnings
+
+
+def test_ultralytics_padded_names_are_stripped(tmp_path):
+    path = write(tmp_path / "train3" / "results.csv", ULTRALYTICS)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    frame = read(path).scalars
+    assert set(frame["tag"]) == {"train/box_loss", "metrics/mAP50(B)", "val/box_loss", "lr/pg0"}
+    assert series(frame, "metrics/mAP50(B)") == {1: 0.10234, 2: 0.21345}
+
+
+def test_generic_tsv_prefers_the_step_column_and_reads_timestamps(tmp_path):
+    text = ("epoch\tglobal_step\ttimestamp\tloss\tphase\n"
+            "0\t100\t1700000000\t0.9\ttrain\n0\t200\t1700000060\t0.7\ttrain\n")
+    path = write(tmp_path / "log.tsv", text)
+    frame = read(path).scalars
+    assert set(frame["tag"]) == {"loss"}
+    assert series(frame, "loss") == {100: 0.9, 200: 0.7}
+    assert frame["wall_time"].tolist() == [1700000000.0, 1700000060.0]
+
+
+def test_millisecond_timestamps_become_seconds(tmp_path):
+    path = write(tmp_path / "log.csv", "step,time,loss\n1,1700000000500,0.5\n")
+    assert read(path).scalars["wall_time"].tolist() == [1700000000.5]
+
+
+def test_several_tables_in_one_folder_are_one_run_each(tmp_path):
+    write(tmp_path / "sweep" / "lr_0.1.csv", "step,loss\n0,1.0\n")
+    write(tmp_path / "sweep" / "lr_0.01.csv", "step,loss\n0,2.0\n")
+    write(tmp_path / "sweep" / "notes.txt", "just some notes, nothing else\n")
+    found = find(tmp_path / "sweep", tmp_path)
+    assert sorted((s.id, s.name) for s in found.runs) == [
+        ("sweep/lr_0.01.csv", "lr_0.01"),
+        ("sweep/lr_0.1.csv", "lr_0.1"),
+    ]
+    assert found.consumed_files == {"lr_0.1.csv", "lr_0.01.csv"}
+
+
+def test_a_table_beside_event_files_gets_its_own_id(tmp_path):
+    write(tmp_path / "run" / "events.out.tfevents.1.host", b"")
+    write(tmp_path / "run" / "training.log", KERAS)
+    found = find(tmp_path / "run", tmp_path)
+    assert [s.id for s in found.runs] == ["run/training.log"]
+
+
+def test_sniff_rejects_tables_without_a_step_and_plain_text_logs(tmp_path):
+    no_step = write(tmp_path / "a.csv", "name,score\nx,1\n")
+    text_log = write(tmp_path / "train.log", "Epoch 1/10 - loss: 0.5 - acc: 0.8\n")
+    binary = write(tmp_path / "b.csv", bytes(range(256)))
+    for path in (no_step, text_log, binary):
+        assert not FORMAT.sniff(str(path), path.read_bytes())
+    assert find(tmp_path, tmp_path) is None
+
+
+def test_fractional_epochs_fall_back_to_row_numbers_with_a_warning(tmp_path):
+    path = write(tmp_path / "log.csv", "epoch,loss\n0.5,1.0\n1.0,0.8\n")
+    result = read(path)
+    assert series(result.scalars, "loss") == {0: 1.0, 1: 0.8}
+    assert any("whole number" in w for w in result.warnings)
+
+
+def test_junk_bytes_are_skipped_with_a_warning_and_the_rest_kept(tmp_path):
+    path = write(tmp_path / "log.csv", b"step,loss\n0,1.0\n1,\xff\xfe\x00garbage\n2,0.5\n")
+    result = read(path)
+    assert series(result.scalars, "loss") == {0: 1.0, 2: 0.5}
+    assert any("log.csv" in w and "line 3" in w for w in result.warnings)
+
+
+def test_a_binary_file_given_as_csv_is_an_error_not_a_crash(tmp_path):
+    path = write(tmp_path / "log.csv", bytes(range(256)) * 4)
+    result = read(path)
+    assert len(result.scalars) == 0
+    assert result.errors and "log.csv" in result.errors[0] and "step column" in result.errors[0]
+
+
+def test_ragged_rows_and_rows_without_a_step_are_reported(tmp_path):
+    path = write(tmp_path / "log.csv", "step,loss,acc\n0,1.0,0.1\n1,0.9\n,0.8,0.3\n3,0.7,0.4\n")
+    result = read(path)
+    assert series(result.scalars, "loss") == {0: 1.0, 3: 0.7}
+    text = " ".join(result.warnings)
+    assert "ragged" in text and "line 3" in text and "line 4" in text
+
+
+def test_header_only_is_an_error_then_rows_appended_are_read(tmp_path):
+    path = write(tmp_path / "log.csv", "step,loss\n")
+    first = read(path)
+    assert first.errors and "log.csv" in first.errors[0]
+    with path.open("a") as fh:
+        fh.write("0,1.0\n1,nan\n")
+    second = read(path, first.state)
+    values = series(second.scalars, "loss")
+    assert values[0] == 1.0 and np.isnan(values[1])
+
+
+def test_an_unfinished_last_line_waits_for_the_next_read(tmp_path):
+    path = write(tmp_path / "log.csv", "step,loss,acc\n0,1.0,0.1\n1,0.9")
+    first = read(path)
+    assert series(first.scalars, "loss") == {0: 1.0}
+    with path.open("a") as fh:
+        fh.write(",0.2\n")
+    second = read(path, first.state)
+    assert series(second.scalars, "acc") == {1: 0.2}
+    assert not second.warnings
