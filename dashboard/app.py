@@ -2,8 +2,8 @@
 
 ``create_app(source)`` builds an app for a log root (opened with
 ``curvedoc.ingest.open_root``), a :class:`DashboardState`, or a dict of runs.
-Pages register themselves with ``dash.register_page`` and attach their
-callbacks to the app with ``register_callbacks(app)``; callbacks reach the
+Each page's ``register(app)`` calls ``dash.register_page`` and attaches the
+page's callbacks to the app; callbacks reach the
 server-side state through :func:`current_state`, so several apps (tests) can
 live in one process.
 """
@@ -96,15 +96,13 @@ def create_app(source: Any, *, poll_s: float = 5.0, diagnose: Any = None,
         serve_locally=True,
     )
     app.server.config[STATE_KEY] = state
-    for name in PAGE_MODULES:  # register_page must run after the app exists
-        importlib.import_module(f"curvedoc.dashboard.pages.{name}")
     layout = shell()
     if poll_s > 0:
         layout.children.append(dcc.Interval(id=ids.POLL, interval=int(poll_s * 1000)))
     app.layout = layout
     _register_shell_callbacks(app, live=poll_s > 0)
-    for name in PAGE_MODULES:
-        importlib.import_module(f"curvedoc.dashboard.pages.{name}").register_callbacks(app)
+    for name in PAGE_MODULES:  # dash.register_page must run after the app exists
+        importlib.import_module(f"curvedoc.dashboard.pages.{name}").register(app)
     return app
 
 

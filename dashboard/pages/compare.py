@@ -128,7 +128,12 @@ def compare_view(state: Any, run_ids: list[str] | None, metric: str | None, x_mo
     return overlay, multiples, note, query
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register(app: dash.Dash) -> None:
+    """Register this page (must run after the app exists) and attach its callbacks."""
+    dash.register_page(__name__, path="/compare", name="Compare", title="curvedoc · compare",
+                       order=2,
+                       layout=layout)
+
     @app.callback(Output(ids.CMP_RUNS, "value"), Input(INIT, "data"),
                   State(ids.SELECTION, "data"))
     def _init(from_url, stored):
@@ -171,8 +176,3 @@ def register_callbacks(app: dash.Dash) -> None:
                   State(ids.CMP_RUNS, "value"), prevent_initial_call=True)
     def _download(_n, run_ids):
         return selection_download(current_state(), run_ids)
-
-
-dash.register_page(__name__, path="/compare", name="Compare", title="curvedoc · compare",
-                   order=2,
-                   layout=layout)

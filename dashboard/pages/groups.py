@@ -28,6 +28,7 @@ from curvedoc.dashboard.grouping import (
 )
 from curvedoc.dashboard.pages.run import badge
 from curvedoc.dashboard.tables import val_metric
+from curvedoc.diagnostics import GroupSummary, summarize_groups
 from curvedoc.ingest.model import ROLES
 
 
@@ -80,26 +81,43 @@ def _default_param(params: list[str]) -> str | None:
 
 
 def group_sentence(counts: dict[str, int], n: int) -> str:
-    """'4 of 6 lr_too_high · 2 of 6 healthy' (most frequent first)."""
+    """'4 of 6 runs lr_too_high · 2 of 6 runs healthy' (most frequent first)."""
     parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return " · ".join(f"{k} of {n} {label}" for label, k in parts)
+    return " · ".join(f"{k} of {n} runs {label}" for label, k in parts)
+
+
+def summarize(state: Any, by: str) -> list[GroupSummary]:
+    """Groups with label counts and a sentence: diagnostics' summary for folder / hparam,
+    folder levels grouped here."""
+    runs = list(state.runs.values())
+    if by == "folder":
+        return summarize_groups(runs, state.diagnoses, by=None)
+    if by.startswith("hparam:"):
+        return summarize_groups(runs, state.diagnoses, by=by.split(":", 1)[1])
+    out = []
+    for name, members in group_runs(runs, by).items():
+        counts = {k: v for k, v in label_counts(members, state.diagnoses).items()
+                  if k != "healthy"}
+        out.append(GroupSummary(name, members, counts, group_sentence(counts, len(members))
+                                if counts else f"all {len(members)} runs look healthy"))
+    return out
 
 
 def groups_view(state: Any, by: str, metric: str | None, band: str) -> tuple[Any, Any]:
     """Group curves figure and the table of groups with their label counts."""
     runs = state.runs
-    groups = group_runs(list(runs.values()), by or "folder")
-    bands = ({name: aggregate_curves([runs[r] for r in members], metric)
-              for name, members in groups.items()} if metric else {})
+    groups = summarize(state, by or "folder")
+    bands = ({g.name: aggregate_curves([runs[r] for r in g.run_ids], metric)
+              for g in groups} if metric else {})
     fig = group_figure(bands, metric or "", band or "std")
     rows = []
-    for name, members in groups.items():
-        counts = label_counts(members, state.diagnoses)
+    for g in groups:
         rows.append(html.Tr([
-            html.Td(name, className="text-break"),
-            html.Td(len(members)),
-            html.Td([badge(lbl) for lbl in counts]),
-            html.Td(group_sentence(counts, len(members)), className="small"),
+            html.Td(g.name, className="text-break"),
+            html.Td(len(g.run_ids)),
+            html.Td([badge(f"{lbl} {k}/{len(g.run_ids)}", lbl)
+                     for lbl, k in g.label_counts.items()] or badge("healthy")),
+            html.Td(g.sentence, className="small"),
         ]))
     table = dbc.Table([html.Thead(html.Tr([html.Th("Group"), html.Th("Runs"),
                                            html.Th("Labels"), html.Th("Summary")])),
@@ -132,7 +150,11 @@ def sweep_view(state: Any, param: str | None, metric: str | None) -> tuple[Any, 
     return fig, note
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register(app: dash.Dash) -> None:
+    """Register this page (must run after the app exists) and attach its callbacks."""
+    dash.register_page(__name__, path="/groups", name="Groups", title="curvedoc · groups", order=3,
+                       layout=layout)
+
     @app.callback(Output(ids.GRP_CURVES, "figure"), Output(ids.GRP_TABLE, "children"),
                   Input(ids.GRP_BY, "value"), Input(ids.GRP_METRIC, "value"),
                   Input(ids.GRP_BAND, "value"), Input(ids.VERSION, "data"))
@@ -144,7 +166,3 @@ def register_callbacks(app: dash.Dash) -> None:
                   Input(ids.VERSION, "data"))
     def _sweep(param, metric, _version):
         return sweep_view(current_state(), param, metric)
-
-
-dash.register_page(__name__, path="/groups", name="Groups", title="curvedoc · groups", order=3,
-                   layout=layout)

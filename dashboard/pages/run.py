@@ -35,8 +35,10 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:
     ])
 
 
-def badge(label: str) -> dbc.Badge:
-    return dbc.Badge(label, pill=True, className="me-1 cd-badge",
+def badge(text: str, label: str | None = None) -> dbc.Badge:
+    """A pill in the colour of ``label`` (default: the text itself is the label)."""
+    label = label or text
+    return dbc.Badge(text, pill=True, className=f"me-1 cd-badge cd-{label}",
                      style={"backgroundColor": LABEL_COLORS.get(label, "#6c757d")})
 
 
@@ -116,13 +118,13 @@ def run_view(state: Any, run_id: Any) -> tuple[Any, Any, Any, Any]:
     return header, charts, advice, hparams
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register(app: dash.Dash) -> None:
+    """Register this page (must run after the app exists) and attach its callbacks."""
+    dash.register_page(__name__, path="/run", name="Run", title="curvedoc · run", order=1,
+                       layout=layout)
+
     @app.callback(Output(ids.RUN_HEADER, "children"), Output(ids.RUN_CHARTS, "children"),
                   Output(ids.RUN_ADVICE, "children"), Output(ids.RUN_HPARAMS, "children"),
                   Input(ids.RUN_ID, "data"), Input(ids.VERSION, "data"))
     def _view(run_id, _version):
         return run_view(current_state(), run_id)
-
-
-dash.register_page(__name__, path="/run", name="Run", title="curvedoc · run", order=1,
-                   layout=layout)

@@ -107,7 +107,11 @@ def merge_selection(state: Any, stored: list[str] | None, visible: list[dict] | 
     return state.known(keep + [r["id"] for r in selected or []])
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register(app: dash.Dash) -> None:
+    """Register this page (must run after the app exists) and attach its callbacks."""
+    dash.register_page(__name__, path="/", name="Runs", title="curvedoc · runs", order=0,
+                       layout=layout)
+
     @app.callback(Output(ids.RUNS_GRID, "rowData"), Output(ids.RUNS_FILTER_MSG, "children"),
                   Output(ids.RUNS_SUMMARY, "children"),
                   Input(ids.RUNS_NAME_REGEX, "value"), Input(ids.RUNS_LABELS, "value"),
@@ -154,7 +158,3 @@ def selection_download(state: Any, run_ids: list[str] | None) -> Any:
         return dash.no_update
     frame = scalars_frame([state.run(r) for r in known])
     return dcc.send_data_frame(frame.to_csv, "curvedoc_scalars.csv", index=False)
-
-
-dash.register_page(__name__, path="/", name="Runs", title="curvedoc · runs", order=0,
-                   layout=layout)

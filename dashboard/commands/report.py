@@ -1,0 +1,38 @@
+"""``curvedoc report``: write a self-contained HTML report to share without a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True))
+@click.option("-o", "--output", default="report.html", show_default=True,
+              type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the HTML file.")
+@click.option("--no-charts", is_flag=True, help="Only the diagnoses, no charts (a small file).")
+@click.option("--max-points", default=1000, show_default=True, type=click.IntRange(50, 100000),
+              help="Points per curve drawn in the charts (min/max and NaN/inf kept).")
+def report(path: str, output: str, no_charts: bool, max_points: int) -> None:
+    """Write an HTML report of the diagnoses and charts of the runs under PATH.
+
+    \b
+    The file is self-contained (plotly.js inlined): open it in any browser,
+    attach it to an issue or a mail; no server and no network are needed.
+    """
+    from curvedoc.dashboard.app import make_state
+    from curvedoc.dashboard.export import report_html
+
+    try:
+        state = make_state(path)
+    except Exception as exc:
+        raise click.ClickException(f"cannot open {path}: {exc}") from exc
+    text = report_html(state, max_points=max_points, charts=not no_charts)
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    size = len(text.encode("utf-8")) / 1e6
+    click.echo(f"Wrote {output} ({len(state.runs)} runs, {size:.1f} MB)")
