@@ -1,0 +1,58 @@
+"""Small helpers rules use to word their messages and fill their evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .curves import Curve
+from .findings import Finding
+
+
+class Skip(Exception):
+    """Raised by a rule that cannot judge a run; the reason lands in Diagnosis.skipped."""
+
+
+def num(x: float) -> str:
+    """A number with three significant digits (0.0123, 1.23, 1,234)."""
+    if x is None or not np.isfinite(x):
+        return str(x)
+    ax = abs(x)
+    if ax >= 1000:
+        return f"{x:,.0f}"
+    if ax >= 1 or ax == 0:
+        return f"{x:.3g}"
+    return f"{x:.3g}"
+
+
+def step(s: float) -> str:
+    """A step number with thousands separators."""
+    return f"{round(float(s)):,}"
+
+
+def pct(x: float) -> str:
+    """A fraction as a whole percentage (0.38 -> '38%')."""
+    return f"{100 * x:.0f}%"
+
+
+def what(c: Curve) -> str:
+    """How a curve is named in a message: 'training loss', 'validation accuracy' ..."""
+    who = "training" if c.role.startswith("train") else "validation"
+    if c.role in ("lr", "grad_norm"):
+        return {"lr": "learning rate", "grad_norm": "gradient norm"}[c.role]
+    return f"{who} {'loss' if c.kind == 'loss' else 'accuracy'}"
+
+
+def confidence(margin: float, lo: float = 0.55, hi: float = 0.95) -> float:
+    """Map how far past its threshold a measure is (0 = at it, 1 = double) to lo..hi."""
+    return float(np.clip(lo + (hi - lo) * margin, lo, hi))
+
+
+def finding(label, severity, conf, message, advice, evidence) -> Finding:
+    """A Finding without its code (the engine fills it from the code table)."""
+    return Finding("", label, severity, float(conf), message, list(advice), dict(evidence))
+
+
+def window(c: Curve, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """The binned points of a curve with start <= step <= end."""
+    m = (c.x >= start) & (c.x <= end)
+    return c.x[m], c.y[m]

@@ -1,0 +1,78 @@
+"""Training accuracy pulls away from a validation accuracy that no longer improves.
+
+What it detects
+    Both accuracies are logged; at the end the training accuracy is far above
+    the validation accuracy, the gap has grown several-fold since early in the
+    run, and the validation accuracy has stopped improving.
+
+Why it matters
+    The model keeps getting better on examples it has seen and no better on
+    new ones: it memorises. The course notes: "high accuracy on the training
+    set, but the test accuracy does not increase".
+
+Evidence
+    The gap early and at the end, the validation trend in the tail.
+
+Advice
+    Early stopping; more data or augmentation; weight decay, dropout; a
+    smaller or pre-trained model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step
+from ..stats import trend
+
+LABEL = "overfitting"
+NAME = "accuracy-gap"
+SUMMARY = "training accuracy pulls away from a stalled validation accuracy"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: The final gap (in accuracy, 0-1) must be at least this large...
+    min_gap: float = 0.1
+    #: ...and this many times the gap at ``early_frac`` of the run.
+    min_growth: float = 2.0
+    early_frac: float = 0.25
+    #: The validation accuracy must not improve significantly over this tail.
+    tail_frac: float = 0.3
+    alpha: float = 0.05
+
+
+def check(c: Curves, th: Thresholds):
+    ta, va = c.get("train_acc"), c.get("val_acc")
+    if ta is None or va is None or ta.kind != "error" or va.kind != "error":
+        raise Skip("needs training and validation accuracy")
+    if len(va.y) < 4 or len(ta.y) < 4:
+        raise Skip("too few accuracy points")
+    end_step = float(min(ta.x[-1], va.x[-1]))
+    early = float(va.x[0] + th.early_frac * (end_step - va.x[0]))
+    gap_end = va.at(end_step) - ta.at(end_step)
+    gap_early = va.at(early) - ta.at(early)
+    if gap_end < th.min_gap or gap_end < th.min_growth * max(gap_early, 0.0):
+        return []
+    m = va.x >= end_step - th.tail_frac * (end_step - va.x[0])
+    tr = trend(va.x[m], va.y[m])
+    if tr.slope < 0 and tr.p_value < th.alpha:
+        return []
+    s = ta.acc_scale
+    return [finding(
+        LABEL, "warning", confidence(gap_end / th.min_gap - 1),
+        f"training accuracy is {num((1 - ta.at(end_step)) * s)} but validation accuracy "
+        f"{num((1 - va.at(end_step)) * s)} at step {step(end_step)}: the gap grew from "
+        f"{pct(max(gap_early, 0))} to {pct(gap_end)} while validation stopped improving",
+        [
+            "stop early, at the best validation accuracy",
+            "get more data or augment it; add weight decay or dropout",
+            "use a smaller model, or start from a pre-trained one",
+        ],
+        {"tags": [ta.tag, va.tag], "start_step": int(early), "end_step": int(end_step),
+         "best_step": int(va.x[int(np.argmin(va.ys if len(va.y) >= 7 else va.y))]),
+         "gap_early": gap_early, "gap_end": gap_end, "val_p_value": tr.p_value},
+    )]

@@ -1,0 +1,109 @@
+"""The learning rate was cut while the loss was still falling fast, then the loss went flat.
+
+What it detects
+    The logged learning rate drops to a fraction of its peak early in the run,
+    at a moment when the training loss was still falling steeply; after the
+    cut the loss flattens out. The rate of descent after the cut is compared
+    with the rate just before it (Theil-Sen slopes on the binned curve).
+
+Why it matters
+    A large learning rate makes fast progress while the loss still has room to
+    fall; cutting it early freezes the model in place long before it reaches a
+    good level. The course notes show it as a curve that "decayed too early and
+    could not keep falling". Schedules copied from another data set or model
+    size often do this.
+
+Evidence
+    The cut step and the LR before and after, the loss slope before and after
+    (as a fraction of the level per tenth of the run), and the loss levels.
+
+Advice
+    Decay later or by less; use cosine decay over the whole run; fit the
+    schedule to the data size instead of copying defaults; try a constant LR
+    first to see where the loss flattens on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..stats import trend
+
+LABEL = "decayed_too_early"
+NAME = "decayed-too-early"
+SUMMARY = "the LR was cut while the loss still fell fast, and the loss went flat"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: The LR counts as cut once it falls to this fraction of its peak (a step
+    #: schedule cuts 10x, cosine passes 0.3 at 63% of its length).
+    cut_ratio: float = 0.3
+    #: Only cuts in the first part of the run can be "too early".
+    max_cut_frac: float = 0.6
+    #: Before the cut the loss fell at least this fraction of its level per tenth of the run.
+    min_rate_before: float = 0.05
+    #: After the cut the loss falls at most this fraction of the rate before.
+    max_rate_ratio: float = 0.25
+    #: Skip this fraction of the run after the cut (the immediate drop a cut causes).
+    settle_frac: float = 0.04
+    #: The slope windows span this fraction of the run.
+    window_frac: float = 0.12
+
+
+def check(c: Curves, th: Thresholds):
+    lr = c.get("lr")
+    t = c.train
+    if t is None:
+        raise Skip("no training curve logged")
+    if lr is None or lr.n < 3:
+        raise Skip("no learning rate logged; an LR cut is the evidence this rule needs")
+    lx, lv = lr.x_all, lr.y_all
+    if np.any(lv <= 0):
+        lv = np.abs(lv)
+    peak_i = int(np.argmax(lv))
+    peak = float(lv[peak_i])
+    after = np.flatnonzero(lv[peak_i:] <= th.cut_ratio * peak)
+    if not len(after) or peak <= 0:
+        return []
+    cut = float(lx[peak_i + after[0]])
+    span = max(c.span, 1)
+    x0 = float(t.x[0])
+    if (cut - x0) / span > th.max_cut_frac:
+        return []
+    w = th.window_frac * span
+    gap = th.settle_frac * span
+    bx, by = window(t, max(x0, cut - w - gap / 2), cut - gap / 2)
+    ax, ay = window(t, cut + gap, float(t.x[-1]))
+    if len(bx) < 3 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
+        return []
+    level = max(abs(float(np.median(ay))), 1e-12)
+    tenth = 0.1 * span
+    before = -trend(bx, by).slope * tenth / level
+    after_t = trend(ax, ay)
+    after_rate = -after_t.slope * tenth / level
+    if before < th.min_rate_before or after_rate > th.max_rate_ratio * before:
+        return []
+    lr_after = float(np.median(lv[lx >= cut][:5]))
+    margin = min(before / th.min_rate_before - 1,
+                 (th.max_rate_ratio * before - after_rate) / max(th.max_rate_ratio * before, 1e-12))
+    return [finding(
+        LABEL, "warning", confidence(margin),
+        f"the learning rate was cut from {num(peak)} to {num(lr_after)} at step {step(cut)} "
+        f"({pct((cut - x0) / span)} into the run) while {what(t)} was still falling "
+        f"{pct(before)} of its level per tenth of the run; after the cut it fell only "
+        f"{pct(max(after_rate, 0))} per tenth and ended at {num(t.value_of(float(ay[-1])))}",
+        [
+            "decay later (when the loss flattens at the current rate) or by less",
+            "use cosine decay over the whole run instead of early steps",
+            "fit the schedule to this data size; don't copy another run's milestones",
+            "try a constant learning rate first to see where the loss flattens on its own",
+        ],
+        {"tags": [t.tag, lr.tag], "start_step": int(cut), "end_step": int(t.x[-1]),
+         "lr_cut_step": int(cut), "lr_before": peak, "lr_after": lr_after,
+         "rate_before": before, "rate_after": after_rate},
+    )]

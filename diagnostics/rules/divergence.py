@@ -1,0 +1,94 @@
+"""The loss became NaN/inf or exploded.
+
+What it detects
+    A loss (or the gradient norm) logged as NaN or infinity, or a training loss
+    that climbs back far above its lowest level: the optimiser diverged.
+
+Why it matters
+    Divergence is the plainest sign that the step size is too large for the
+    curvature of the loss: each update overshoots more than the last. Every
+    step after it is wasted compute.
+
+Evidence
+    The first non-finite step, or the lowest level and how far the loss rose
+    from it.
+
+Advice
+    Lower the learning rate 3-10x; add a warm-up; clip the gradient norm; check
+    the loss for log(0) or division by zero; Adam at 3e-4 is a forgiving start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, step, what
+
+LABEL = "lr_too_high"
+NAME = "divergence"
+SUMMARY = "a loss became NaN/inf or exploded"
+
+ADVICE = [
+    "lower the learning rate 3-10x",
+    "add a learning-rate warm-up and clip the gradient norm (e.g. 1.0)",
+    "check the loss for log(0) or a division by zero",
+    "Adam at 3e-4 is a forgiving starting point",
+]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: Exploded: the smoothed training loss rose to this multiple of its lowest level...
+    explode_ratio: float = 3.0
+    #: ...and by at least this fraction of its starting level (so a tiny loss
+    #: wobbling from 0.001 to 0.003 is not an explosion).
+    min_rise_of_start: float = 0.5
+
+
+def check(c: Curves, th: Thresholds):
+    roles = [r for r in ("train_loss", "val_loss", "grad_norm") if r in c.curves]
+    if not roles:
+        raise Skip("no loss logged")
+    for role in roles:
+        cur = c.curves[role]
+        bad = cur.first_bad_step
+        if bad is not None:
+            n_bad = int((~cur.finite).sum())
+            return [finding(
+                LABEL, "error", 0.97,
+                f"{what(cur) if role != 'grad_norm' else 'gradient norm'} became "
+                f"{_kind(cur.raw)} at step {step(bad)} ({n_bad:,} non-finite of "
+                f"{len(cur.raw):,} points)",
+                ADVICE,
+                {"tags": [cur.tag], "start_step": bad, "end_step": int(cur.steps[-1]),
+                 "first_nonfinite_step": bad, "nonfinite_points": n_bad},
+            )]
+    t = c.get("train_loss")
+    if t is None or len(t.y) < 5:
+        return []
+    ys = t.ys
+    running_min = np.minimum.accumulate(ys)
+    start = float(np.median(t.y[:3]))
+    rise = ys - running_min
+    i = int(np.argmax(rise))
+    lo = float(running_min[i])
+    if not (lo > 0 and ys[i] >= th.explode_ratio * lo
+            and rise[i] >= th.min_rise_of_start * abs(start)):
+        return []
+    i_min = int(np.argmax(ys[: i + 1] <= lo))
+    ratio = float(ys[i] / lo)
+    return [finding(
+        LABEL, "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
+        f"training loss exploded from {num(lo)} at step {step(t.x[i_min])} to {num(ys[i])} "
+        f"at step {step(t.x[i])} ({ratio:.1f}x)",
+        ADVICE,
+        {"tags": [t.tag], "start_step": int(t.x[i_min]), "end_step": int(t.x[i]),
+         "lowest": lo, "peak": float(ys[i]), "ratio": ratio},
+    )]
+
+
+def _kind(values: np.ndarray) -> str:
+    return "NaN" if np.isnan(values).any() else "infinite"

@@ -1,0 +1,95 @@
+"""The loss stays high and never improves, noisy or with a large gradient norm.
+
+What it detects
+    The training loss ends about where it started (it never improved by more
+    than a small fraction) while the curve is noisy, jumped up at the start, or
+    the gradient norm stays large: the optimiser bounces instead of descending.
+
+Why it matters
+    With a step size far too large, every update jumps across the valley of the
+    loss, so the loss neither falls nor settles. The course notes: "the loss is
+    very high and does not change as training goes on: the learning rate is too
+    large".
+
+Evidence
+    Start and end level, the relative improvement, the noise level, the
+    gradient norm at start and end where logged.
+
+Advice
+    Lower the learning rate 3-10x; use a warm-up and decay; clip gradients; run
+    an LR range test to find where the loss starts to fall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what
+
+LABEL = "lr_too_high"
+NAME = "high-plateau"
+SUMMARY = "the loss never improves and bounces (or the gradient norm stays large)"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: "Never improved": the end level is within this fraction of the start level.
+    max_improvement: float = 0.1
+    #: Noise (robust sigma / level) above this marks a bouncing optimiser; a
+    #: settled minibatch loss is a few percent.
+    min_noise: float = 0.05
+    #: A gradient norm that keeps this fraction of its first value "stays large".
+    grad_kept: float = 0.3
+    #: An early jump above the start by this fraction is an overshoot.
+    early_jump: float = 0.3
+    #: Need this many points to judge a plateau.
+    min_points: int = 5
+
+
+def check(c: Curves, th: Thresholds):
+    t = c.train
+    if t is None:
+        raise Skip("no training curve logged")
+    if len(t.y) < th.min_points:
+        raise Skip(f"only {len(t.y)} points; a plateau needs {th.min_points}")
+    start = float(np.median(t.y[: max(2, len(t.y) // 20)]))
+    end = float(np.median(t.y[-max(2, len(t.y) // 5):]))
+    size = max(abs(start), 1e-12)
+    improvement = (start - end) / size
+    if improvement > th.max_improvement:
+        return []
+    noise = t.noise / max(abs(end), 1e-12)
+    early = t.ys[: max(2, len(t.ys) // 5)]
+    jump = (float(early.max()) - start) / size
+    reasons, ev = [], {}
+    g = c.get("grad_norm")
+    if g is not None and g.n >= 2:
+        g0 = float(np.median(np.abs(g.y_all[: max(1, g.n // 20)])))
+        g1 = float(np.median(np.abs(g.y_all[-max(1, g.n // 5):])))
+        ev.update(grad_norm_start=g0, grad_norm_end=g1)
+        if g0 > 0 and g1 >= th.grad_kept * g0:
+            reasons.append(f"the gradient norm stayed large ({num(g0)} -> {num(g1)})")
+    if noise >= th.min_noise:
+        reasons.append(f"it bounces by {pct(noise)} of its level")
+    if jump >= th.early_jump:
+        reasons.append(f"it jumped {pct(jump)} above its start early on")
+    if not reasons:
+        return []
+    margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, 0.3 * len(reasons))
+    return [finding(
+        LABEL, "error", confidence(margin),
+        f"{what(t)} never improved: {num(t.value_of(start))} at the start, "
+        f"{num(t.value_of(end))} at step {step(t.x[-1])} ({pct(max(improvement, 0))} better); "
+        + "; ".join(reasons),
+        [
+            "lower the learning rate 3-10x",
+            "add a warm-up and a decay schedule; clip the gradient norm",
+            "run an LR range test and pick a rate where the loss falls fastest",
+        ],
+        {"tags": [t.tag] + ([g.tag] if g is not None else []), "start_step": int(t.x[0]),
+         "end_step": int(t.x[-1]), "start_level": start, "end_level": end,
+         "improvement": improvement, "noise": noise, "early_jump": jump, **ev},
+    )]

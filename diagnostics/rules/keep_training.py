@@ -1,0 +1,122 @@
+"""The validation metric is still improving at the end of the run.
+
+What it detects
+    Over the last part of the run the validation loss (or accuracy; the
+    training loss when nothing is validated) still improves, beyond noise:
+    a Mann-Kendall trend test (Kendall's tau against step) is significant and
+    the Theil-Sen slope gains a real fraction of the level. Very short logs
+    (epoch-only, 3-7 points) count when every recent epoch improved by a real
+    margin. A saturating curve (power law or exponential) is fitted with
+    scipy's curve_fit and, when it fits well, forecasts the metric at twice
+    the steps with an interval.
+
+Why it matters
+    The run was stopped before it converged: more steps buy a better model
+    for the same setup. The course notes: "accuracy is still rising, train
+    longer".
+
+Evidence
+    The tail window, the slope, the p-value, the gain over the tail, and the
+    forecast (steps, mean, low, high) when the fit is good.
+
+Advice
+    Train longer (the forecast says roughly how much it buys); resume from the
+    last checkpoint rather than restarting; keep the LR schedule proportional
+    to the new length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import forecast
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..stats import strong_trend
+
+LABEL = "keep_training"
+NAME = "keep-training"
+SUMMARY = "the validation metric still improves at the end of the run"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: The tail that must still be improving, as a fraction of the run.
+    tail_frac: float = 0.3
+    #: Significance of the trend in the tail (the smaller of the Mann-Kendall and
+    #: the least-squares p; validation often has only a handful of points there).
+    alpha: float = 0.05
+    #: The tail must gain at least this fraction of the level (smaller gains are
+    #: not worth the compute and hide in run-to-run noise).
+    min_gain: float = 0.03
+    #: For short logs (< ``short_points``): the last epoch alone improved this much.
+    min_last_gain: float = 0.03
+    short_points: int = 8
+    #: A forecast is only reported when the fitted curve explains this much variance.
+    min_r2: float = 0.9
+
+
+def check(c: Curves, th: Thresholds):
+    v = c.val or c.train
+    if v is None:
+        raise Skip("no curve to judge")
+    span = max(c.span, 1)
+    x1 = float(v.x[-1])
+    level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
+    if len(v.y) < th.short_points:
+        y = v.y
+        if len(y) < 3:
+            raise Skip(f"only {len(y)} points")
+        gains = -np.diff(y[-3:]) / level
+        if not (np.all(gains > 0) and gains[-1] >= th.min_last_gain):
+            return []
+        tail = (float(v.x[-3]), x1)
+        gain, p, slope = float((y[-3] - y[-1]) / level), None, float(-gains[-1])
+        margin = gains[-1] / th.min_last_gain - 1
+        how = f"improved every recent epoch, by {pct(gains[-1])} in the last one"
+    else:
+        tx, ty = window(v, x1 - th.tail_frac * span, x1)
+        if len(tx) < 4:
+            tx, ty = v.x[-4:], v.y[-4:]
+        tr = strong_trend(tx, ty)
+        gain = -tr.slope * (tx[-1] - tx[0]) / level
+        if not (tr.slope < 0 and tr.p_value < th.alpha and gain >= th.min_gain):
+            return []
+        tail, p, slope = (float(tx[0]), float(tx[-1])), tr.p_value, tr.slope
+        margin = gain / th.min_gain - 1
+        how = (f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run "
+               f"(trend p={p:.1g})")
+    fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
+    ev = {"tags": [v.tag], "start_step": int(tail[0]), "end_step": int(tail[1]),
+          "gain": gain, "slope": slope, "p_value": p,
+          "judged_on": "validation" if v.role.startswith("val") else "training"}
+    now = v.value_of(float(v.ys[-1]))
+    if fc is not None and fc.at_end[0] < float(v.ys[-1]):
+        m, lo, hi = (v.value_of(z) for z in fc.at_end)
+        lo, hi = sorted((lo, hi))
+        bounds = list(zip(fc.low, fc.high, strict=True))
+        ev["forecast"] = {
+            "model": fc.model, "r2": fc.r2, "steps": [int(s) for s in fc.steps],
+            "mean": [v.value_of(z) for z in fc.mean],
+            "low": [min(v.value_of(a), v.value_of(b)) for a, b in bounds],
+            "high": [max(v.value_of(a), v.value_of(b)) for a, b in bounds],
+        }
+        more = (f"; a {fc.model} fit (R²={fc.r2:.2f}) forecasts {num(m)} "
+                f"({num(lo)}-{num(hi)}) at step {step(fc.steps[-1])}")
+    else:
+        per = slope * 0.1 * span
+        more = f"; at the current slope another tenth of the run changes it by {num(abs(per))}"
+    if v.role.startswith("train"):
+        more += " (no validation metric logged, judged on training)"
+    return [finding(
+        LABEL, "info" if v.role.startswith("train") else "warning",
+        confidence(margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
+        f"{what(v)} is still improving at step {step(x1)}: it {how}, now {num(now)}{more}",
+        [
+            "train longer: resume from the last checkpoint",
+            "stretch the learning-rate schedule to the new length",
+        ],
+        ev,
+    )]

@@ -1,0 +1,92 @@
+"""Large oscillation around the trend, or repeated loss spikes.
+
+What it detects
+    The training loss does come down, but it swings around its trend by a
+    large part of what it has learned, or it spikes again and again far above
+    the trend.
+
+Why it matters
+    Oscillation of this size means the steps overshoot the valley floor: the
+    optimiser cannot settle into a minimum, and the final loss is worse than a
+    smaller step would reach. Repeated spikes are the same overshoot at
+    sharp regions of the loss.
+
+Evidence
+    The noise (robust sigma around a non-lagging smooth) relative to the level
+    and to the total drop, the number of spikes.
+
+Advice
+    Lower the learning rate 3x; decay it over the run; clip the gradient norm;
+    a larger batch averages the gradient noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what
+
+LABEL = "lr_too_high"
+NAME = "oscillation"
+SUMMARY = "the loss swings around its trend by much of what it learned, or spikes"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: Oscillation (robust sigma in the second half) as a fraction of the end level...
+    min_noise_of_level: float = 0.15
+    #: ...and as a fraction of the total drop; a healthy minibatch loss wobbles by a
+    #: few percent of what it learned, an overshooting one by a large part of it.
+    min_noise_of_drop: float = 0.15
+    #: A spike rises above the trend by this many sigmas and by this fraction of the drop.
+    spike_sigmas: float = 8.0
+    spike_of_drop: float = 0.5
+    #: This many spikes are a pattern, not an odd batch.
+    min_spikes: int = 3
+    #: Need this many points to separate oscillation from the trend.
+    min_points: int = 30
+
+
+def check(c: Curves, th: Thresholds):
+    t = c.train
+    if t is None:
+        raise Skip("no training curve logged")
+    if t.n < th.min_points:
+        raise Skip(f"only {t.n} points; oscillation needs {th.min_points}")
+    start = float(np.median(t.y[:3]))
+    end = float(np.median(t.ys[-max(1, len(t.ys) // 10):]))
+    drop = max(start - end, 1e-12)
+    sigma = t.noise
+    of_level = sigma / max(abs(end), 1e-12)
+    of_drop = sigma / drop
+    trend_all = np.interp(t.x_all, t.x, t.ys)
+    resid = t.y_all - trend_all
+    spikes = int(((resid > th.spike_sigmas * max(sigma, 1e-12))
+                  & (resid > th.spike_of_drop * drop)).sum())
+    oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
+    if not oscillates and spikes < th.min_spikes:
+        return []
+    if oscillates:
+        margin = min(of_level / th.min_noise_of_level, of_drop / th.min_noise_of_drop) - 1
+        msg = (f"{what(t)} swings by {pct(of_level)} of its level ({num(sigma)} around "
+               f"{num(t.value_of(end))}), {pct(of_drop)} of the {num(drop)} it fell")
+    else:
+        margin = spikes / th.min_spikes - 1
+        msg = (f"{what(t)} spiked {spikes} times far above its trend "
+               f"(by more than {pct(th.spike_of_drop)} of the {num(drop)} it fell)")
+    half = t.x_all[t.n // 2]
+    return [finding(
+        LABEL, "warning", confidence(margin),
+        msg + f" from step {step(half)} on",
+        [
+            "lower the learning rate about 3x",
+            "decay the learning rate over the run (cosine or step)",
+            "clip the gradient norm; a larger batch averages out gradient noise",
+        ],
+        {"tags": [t.tag], "start_step": int(half), "end_step": int(t.x_all[-1]),
+         "noise": sigma, "noise_of_level": of_level, "noise_of_drop": of_drop,
+         "spikes": spikes},
+    )]

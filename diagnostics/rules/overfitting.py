@@ -1,0 +1,109 @@
+"""Validation loss rises from its minimum while training loss keeps falling.
+
+What it detects
+    The smoothed validation loss (or validation error from accuracy) reaches
+    its best value and then rises by a real fraction of that value, with a
+    significant upward trend after the best step, while the training loss
+    keeps falling. The best step is named for early stopping.
+
+Why it matters
+    After the best step the model memorises the training set instead of
+    learning what generalises: every further step makes it worse on new data.
+    The checkpoint at the best step is the model to keep.
+
+Evidence
+    The best step and value, the final value and the rise, how much the
+    training loss fell meanwhile.
+
+Advice
+    Stop at (or restore) the best step; get more data or augment it; add weight
+    decay or dropout; use a smaller model or start from a pre-trained one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..stats import trend
+
+LABEL = "overfitting"
+NAME = "overfitting"
+SUMMARY = "validation loss rises from its minimum while training loss keeps falling"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: The validation loss must rise this fraction above its minimum (smaller
+    #: rises are within run-to-run noise of validation sets).
+    min_rise: float = 0.08
+    #: The best step must lie before this fraction of the run.
+    max_best_frac: float = 0.9
+    #: Significance of the upward trend after the best step (when >= 5 points follow).
+    alpha: float = 0.05
+    #: The training loss may not rise by more than this fraction meanwhile
+    #: (a rising training loss is an optimisation problem, not overfitting).
+    max_train_rise: float = 0.05
+
+
+def check(c: Curves, th: Thresholds):
+    v = c.val
+    if v is None:
+        raise Skip("no validation metric logged")
+    if len(v.y) < 3:
+        raise Skip(f"only {len(v.y)} validation points")
+    ys = v.ys if len(v.y) >= 7 else v.y
+    best = int(np.argmin(ys))
+    span = max(c.span, 1)
+    if (v.x[best] - c.first_step) / span > th.max_best_frac or best == len(ys) - 1:
+        return []
+    lo = float(ys[best])
+    end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
+    size = v.scale if lo <= 0 else lo
+    rise = (end - lo) / max(size, 1e-12)
+    if rise < th.min_rise:
+        return []
+    after_x, after_y = v.x[best:], v.y[best:]
+    p = None
+    if len(after_x) >= 5:
+        tr = trend(after_x, after_y)
+        p = tr.p_value
+        if not (tr.slope > 0 and tr.p_value < th.alpha):
+            return []
+    elif not np.all(after_y[1:] > lo):
+        return []
+    t = c.train if c.train is not None and c.train.role != v.role else None
+    ev = {"tags": [v.tag], "start_step": int(v.x[best]), "end_step": int(v.x[-1]),
+          "best_step": int(v.x[best]), "best_value": v.value_of(lo),
+          "final_value": v.value_of(end), "rise": rise, "p_value": p}
+    tail = ""
+    if t is not None:
+        t_best, t_end = t.at(v.x[best]), float(np.median(t.y[-max(1, len(t.y) // 10):]))
+        t_start = float(np.median(t.y[:3]))
+        tsize = max(abs(t_best), 1e-12)
+        if (t_end - t_best) / tsize > th.max_train_rise:
+            return []
+        fell = (t_start - t_end) / max(abs(t_start), 1e-12)
+        further = (t_best - t_end) / tsize
+        ev["tags"].append(t.tag)
+        ev.update(train_fell=fell, train_fell_after_best=further)
+        tail = (f" while {what(t)} fell {pct(fell)} overall"
+                f" ({pct(max(further, 0))} after the best step)")
+    noun = what(v)
+    moved = "rose" if v.kind == "loss" else "fell"
+    conf = confidence(rise / th.min_rise - 1) * (1.0 if t is not None else 0.85)
+    return [finding(
+        LABEL, "warning", conf,
+        f"{noun} {moved} {pct(rise)} from its best {num(v.value_of(lo))} at step "
+        f"{step(v.x[best])} to {num(v.value_of(end))} at step {step(v.x[-1])}{tail}",
+        [
+            f"stop at step {step(v.x[best])} (restore that checkpoint; use early stopping)",
+            "get more data or augment it",
+            "add weight decay or dropout",
+            "use a smaller model, or start from a pre-trained one",
+        ],
+        ev,
+    )]

@@ -1,0 +1,64 @@
+"""Steps overlap: the run was restarted and logged the same steps twice.
+
+What it detects
+    A tag has the same step logged more than once (a resumed run wrote over
+    steps it had already logged), or the reader warned about a restart.
+
+Why it matters
+    Two curves are interleaved at the overlap: a plot zig-zags and every rule
+    reads a mix of the old and the new attempt. The later attempt is usually
+    the one that counts.
+
+Evidence
+    The overlapping step span and the number of repeated steps.
+
+Advice
+    Resume from the checkpoint step and log only later steps; or keep the
+    attempts in separate folders; TensorBoard's purge_step drops the stale ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import finding, step
+
+LABEL = None
+NAME = "restart-overlap"
+SUMMARY = "the same steps were logged twice after a restart"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: This many repeated steps make an overlap (one repeat can be a final log line).
+    min_repeats: int = 2
+
+
+def check(c: Curves, th: Thresholds):
+    worst = None
+    for cur in c.curves.values():
+        dup = np.flatnonzero(np.diff(cur.steps) == 0)
+        if len(dup) and (worst is None or len(dup) > worst[1]):
+            worst = (cur, len(dup), int(cur.steps[dup[0]]), int(cur.steps[dup[-1]]))
+    noted = [w for w in c.run.warnings if "restart" in w.lower() or "overlap" in w.lower()]
+    if (worst is None or worst[1] < th.min_repeats) and not noted:
+        return []
+    ev: dict = {"tags": [], "start_step": None, "end_step": None, "reader_warnings": noted}
+    if worst is not None and worst[1] >= th.min_repeats:
+        cur, n, s0, s1 = worst
+        ev.update(tags=[cur.tag], start_step=s0, end_step=s1, repeated_steps=n)
+        msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "
+               f"more than once: the run was restarted over steps it had already logged")
+    else:
+        msg = f"the reader reports a restart: {noted[0]}"
+    return [finding(
+        None, "warning", 0.9, msg,
+        [
+            "resume from the checkpoint step and log only the steps after it",
+            "or write each attempt to its own folder (TensorBoard: purge_step)",
+        ],
+        ev,
+    )]

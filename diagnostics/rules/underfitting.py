@@ -1,0 +1,106 @@
+"""Training and validation close together, both plateaued at a poor level.
+
+What it detects
+    The training curve has stopped improving (no significant trend over the
+    tail, or a negligible gain) at a level that is still a large fraction of
+    where it started (or of the chance loss ln(C) when C is known), and the
+    validation curve, where logged, sits close to it.
+
+Why it matters
+    A model that cannot fit its own training data is too small, too
+    regularised, or trained with a step size too small to get anywhere. More
+    data or early stopping will not help; capacity or optimisation will. The
+    course notes: "train and validation accuracy stay close ... the model is
+    not complex enough, or is still underfitting".
+
+Evidence
+    The final training level, the reference level (start or ln(C)), their
+    ratio, the train-validation gap, the tail trend.
+
+Advice
+    Use a bigger model; train longer; try a higher learning rate; reduce
+    regularisation (weight decay, dropout); check the features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..stats import trend
+
+LABEL = "underfitting"
+NAME = "underfitting"
+SUMMARY = "training and validation close together, both plateaued at a poor level"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: "Poor": the final training level is at least this fraction of the start
+    #: (or of ln(C)); a model that fits well gets far below, typically < 0.15.
+    min_level_ratio: float = 0.4
+    #: "Close": the train-validation gap is at most this fraction of the training level.
+    max_gap: float = 0.25
+    #: "Plateaued": over this tail the Theil-Sen trend gains less than ``max_gain``
+    #: of the level (and less than half of it when the trend is significant).
+    tail_frac: float = 0.3
+    alpha: float = 0.01
+    max_gain: float = 0.03
+
+
+def check(c: Curves, th: Thresholds):
+    t = c.train
+    if t is None:
+        raise Skip("no training curve logged")
+    if len(t.y) < 3:
+        raise Skip(f"only {len(t.y)} training points")
+    start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
+    end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
+    ref, ref_name = start, "its start"
+    chance = c.chance_loss if t.kind == "loss" else None
+    if chance is not None and chance > start:
+        ref, ref_name = chance, f"the chance loss ln({c.num_classes[0]})"
+    if ref <= 0 or end <= 0:
+        return []
+    ratio = end / ref
+    if ratio < th.min_level_ratio:
+        return []
+    span = max(c.span, 1)
+    x1 = float(t.x[-1])
+    tx, ty = window(t, x1 - th.tail_frac * span, x1)
+    if len(tx) >= 4:
+        tr = trend(tx, ty)
+        gain = -tr.slope * (tx[-1] - tx[0]) / end
+        if gain >= th.max_gain or (tr.slope < 0 and tr.p_value < th.alpha
+                                    and gain >= th.max_gain / 2):
+            return []
+    elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
+        return []
+    ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
+          "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
+    gap_txt = " (no validation metric logged)"
+    v = c.val
+    if v is not None and v.kind == t.kind:
+        v_end = float(np.median(v.y[-max(1, len(v.y) // 10):]))
+        gap = (v_end - end) / end
+        ev.update(val_end_level=v_end, gap=gap)
+        ev["tags"].append(v.tag)
+        if abs(gap) > th.max_gap:
+            return []
+        gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
+    return [finding(
+        LABEL, "warning",
+        confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if v else 0.85),
+        f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
+        f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))}){gap_txt}",
+        [
+            "use a bigger model (wider or deeper)",
+            "train longer, or try a higher learning rate",
+            "reduce regularisation (weight decay, dropout, augmentation strength)",
+            "check the inputs and features carry the signal",
+        ],
+        ev,
+    )]
