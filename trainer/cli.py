@@ -8,6 +8,7 @@ extra gets a message that says how to install it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import time
@@ -28,11 +29,12 @@ INSTALL_HINT = (
 def missing_trainer_modules() -> list[str]:
     """The modules of the ``trainer`` extra that cannot be imported."""
     missing = []
-    for name in ("torch", "sklearn"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
+    try:
+        importlib.import_module("torch")
+    except ImportError:
+        missing.append("torch")
+    if importlib.util.find_spec("sklearn") is None:
+        missing.append("scikit-learn")
     return missing
 
 

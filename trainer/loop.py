@@ -2,8 +2,10 @@
 
 Deterministic given the spec: one CPU thread, deterministic algorithms, the
 seed drives initialisation and batch order. Logged every ``log_every`` steps:
-``train/loss``, ``lr``, ``grad_norm``; after every epoch (and once before the
-first step): ``val/loss``, ``val/acc`` and the epoch's ``train/acc``.
+``train/loss`` (the mean over the steps since the last log; at step 0 the loss
+at initialisation), ``lr`` and ``grad_norm`` at that step. After every epoch
+(and once before the first step): ``val/loss``, ``val/acc`` and the epoch's
+``train/acc``.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ def train(spec: RunSpec, out_dir: str | Path, *, max_steps: int | None = None) -
         return val
 
     step, epoch, bad_steps, stopped = 0, 0, 0, ""
+    window: list[float] = []
     best_smooth, smooth = math.inf, 0.0
     val = log_val(0)
     try:
@@ -145,8 +148,11 @@ def train(spec: RunSpec, out_dir: str | Path, *, max_steps: int | None = None) -
                 if classify:
                     correct += int((outputs.argmax(-1) == yb).sum())
                     seen += len(yb)
+                window.append(value)
                 if step % spec.log_every == 0:
-                    writer.scalar("train/loss", value, step)
+                    # the mean since the last log, as the HF Trainer logs it
+                    writer.scalar("train/loss", sum(window) / len(window), step)
+                    window.clear()
                     writer.scalar("lr", lr, step)
                     writer.scalar("grad_norm", grad_norm, step)
                 step += 1
