@@ -55,12 +55,6 @@ def masked_crc32c(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & _U32
 
 
-def unmask(masked: np.ndarray) -> np.ndarray:
-    """Undo the TFRecord mask on an array of stored checksums (uint32)."""
-    rot = (masked.astype(np.uint64) - _MASK_DELTA) & _U32
-    return (((rot >> 17) | (rot << 15)) & _U32).astype(np.uint32)
-
-
 @lru_cache(maxsize=4096)
 def _length_crc(length: int) -> int:
     return masked_crc32c(struct.pack("<Q", length))
@@ -266,17 +260,35 @@ def _position_table(length: int, pos: int) -> np.ndarray:
     return table
 
 
-def crc32c_rows(rows: np.ndarray) -> np.ndarray:
-    """CRC32C of every row of a (records, length) uint8 matrix, vectorised."""
-    n, length = rows.shape
+def crc32c_rows(rows: np.ndarray, length: int | None = None) -> np.ndarray:
+    """CRC32C of the first ``length`` bytes of every row of a uint8 matrix, vectorised.
+
+    Rows may be wider than ``length`` (padded to a multiple of 8 bytes, which lets the
+    search for varying columns work on 64-bit words).
+    """
+    n, width = rows.shape
+    length = width if length is None else length
     if n == 0:
         return np.zeros(0, dtype=np.uint32)
     template = rows[0]
-    acc = np.full(n, crc32c(template.tobytes()), dtype=np.uint32)
-    varying = np.flatnonzero(np.bitwise_or.reduce(rows ^ template, axis=0))
-    for pos in varying.tolist():
-        acc ^= _position_table(length, pos)[rows[:, pos] ^ template[pos]]
+    acc = np.full(n, crc32c(template[:length].tobytes()), dtype=np.uint32)
+    v = np.arange(256)
+    for pos in _varying_columns(rows, length).tolist():
+        table = _position_table(length, pos)[v ^ int(template[pos])]  # D[x ^ t] by x
+        acc ^= table[rows[:, pos]]
     return acc
+
+
+def _varying_columns(rows: np.ndarray, length: int) -> np.ndarray:
+    """Columns (< length) where some row differs from the first row."""
+    width = rows.shape[1]
+    if width % 8 == 0 and rows.flags.c_contiguous:
+        words = rows.view("<u8")
+        diff = np.bitwise_or.reduce(words ^ words[0], axis=0)
+        bytes_ = diff.view(np.uint8)  # little-endian: byte k of word j is column 8j + k
+    else:
+        bytes_ = np.bitwise_or.reduce(rows ^ rows[0], axis=0)
+    return np.flatnonzero(bytes_[:length])
 
 
 def unaligned(data: np.ndarray, dtype: str) -> np.ndarray:
@@ -293,40 +305,41 @@ def gather(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
 
 
 def stored_crcs(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The unmasked data checksums stored after each record."""
-    return unmask(unaligned(data, "<u4")[starts + lengths])
+    """The (masked) data checksums stored after each record."""
+    return unaligned(data, "<u4")[starts + lengths]
 
 
-def verify_records(
-    buf: bytes, data: np.ndarray, starts: np.ndarray, lengths: np.ndarray
-) -> np.ndarray:
-    """True where a record's data checksum holds (vectorised per length group)."""
-    ok = np.zeros(len(starts), dtype=bool)
-    for idx, length in _length_groups(lengths):
-        s = starts[idx]
-        if len(idx) < MIN_GROUP:
-            for i, st in zip(idx.tolist(), s.tolist(), strict=True):
-                want = struct.unpack_from("<I", buf, st + length)[0]
-                ok[i] = masked_crc32c(buf[st : st + length]) == want
-            continue
-        got = crc32c_rows(gather(data, s, length)) if length else _crc_empty(len(idx))
-        ok[idx] = got == stored_crcs(data, s, lengths[idx])
-    return ok
-
-
-def _crc_empty(n: int) -> np.ndarray:
-    return np.full(n, crc32c(b""), dtype=np.uint32)
+def mask(crc: np.ndarray) -> np.ndarray:
+    """The TFRecord mask of an array of CRC32C values (uint32 arithmetic wraps)."""
+    crc = crc.astype(np.uint32, copy=False)
+    return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
 
 
 def _length_groups(lengths: np.ndarray):
     """(record indices, length) for each distinct length, indices in file order."""
     if len(lengths) == 0:
         return
+    low, high = int(lengths.min()), int(lengths.max())
+    if high - low < 1 << 16:
+        distinct = np.flatnonzero(np.bincount(lengths - low)) + low
+    else:
+        distinct = np.unique(lengths)
+    if len(distinct) <= 32:  # the usual case: a few shapes of event
+        for length in distinct.tolist():
+            yield np.flatnonzero(lengths == length), length
+        return
     order = np.argsort(lengths, kind="stable")
-    sorted_lens = lengths[order]
-    cuts = np.flatnonzero(np.diff(sorted_lens)) + 1
+    cuts = np.flatnonzero(np.diff(lengths[order])) + 1
     for part in np.split(order, cuts):
         yield part, int(lengths[part[0]])
+
+
+def padded_rows(data: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """Rows of ``length`` bytes at each start, padded with the following bytes to 8k."""
+    width = (length + 7) & ~7
+    if len(starts) and int(starts[-1]) + width > len(data):
+        data = np.concatenate([data, np.zeros(width, dtype=np.uint8)])
+    return gather(data, starts, width)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -356,68 +369,96 @@ def decode_simple_scalars(
     """Decode every record with the one-simple-value scalar event layout at once.
 
     Records of another layout (or in groups too small to vectorise) are left out:
-    the caller parses ``np.setdiff1d(all, record, bad_crc)`` with protobuf.
+    the caller parses the records in neither ``record`` nor ``bad_crc`` with protobuf.
     With ``verify``, each candidate record's data checksum is checked too.
     """
-    tag_ids: dict[bytes, int] = {}
-    parts: list[tuple] = []
+    n = len(starts)
+    out = _Scatter(n)
     bad: list[np.ndarray] = []
+    f8 = unaligned(data, "<f8")
+    f4 = unaligned(data, "<f4")
     for idx, length in _length_groups(lengths):
-        if len(idx) < MIN_GROUP or length < 20:
+        if len(idx) < MIN_GROUP or length < 21:
             continue
-        rows = gather(data, starts[idx], length)
+        s = starts[idx]
+        rows = padded_rows(data, s, length)
+        ok = None
         if verify:
-            crc_ok = crc32c_rows(rows) == stored_crcs(data, starts[idx], lengths[idx])
-            if not crc_ok.all():
-                bad.append(idx[~crc_ok])
-                idx, rows = idx[crc_ok], rows[crc_ok]
-        for sub, rec, p, steplen in _layouts(rows, length):
-            parts.append(_decode_layout(sub, idx[rec], p, steplen, length, tag_ids))
-    return _assemble(parts, tag_ids, bad)
+            ok = mask(crc32c_rows(rows, length)) == stored_crcs(data, s, lengths[idx])
+            if not ok.all():
+                bad.append(idx[~ok])
+        for rec, pv, steplen in _layouts(rows, length, ok):
+            step = np.zeros(len(rec), dtype=np.uint64)
+            for k in range(steplen):
+                step |= (rows[rec, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+            tlen = length - pv - 11
+            codes = out.tag_codes(rows[rec, pv + 6 : pv + 6 + tlen])
+            sr = s[rec]
+            out.put(idx[rec], codes, step.view(np.int64), f4[sr + (length - 4)], f8[sr + 1])
+    return out.block(np.sort(np.concatenate(bad)) if bad else _empty())
 
 
-def _layouts(rows: np.ndarray, length: int):
-    """Split a length group by where the summary starts (depends on the step's width)."""
-    ok = rows[:, 0] == 0x09
+def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
+    """(rows, summary offset, step width) of each layout in a group of equal length.
+
+    The summary's offset depends on the width of the step varint (absent for step 0).
+    """
+    first = rows[:, 0] == 0x09
+    ok = first if ok is None else ok & first
     has_step = rows[:, 9] == 0x10
     width = min(length, 20) - 10
     cont = rows[:, 10 : 10 + width] >= 0x80
-    ends = ~cont.all(axis=1)
     steplen = np.argmin(cont, axis=1) + 1
-    ok &= ~has_step | ends
+    ok &= ~has_step | ~cont.all(axis=1)
     p = np.where(has_step, 10 + steplen, 9)
-    for pv in np.unique(p[ok]).tolist():
-        rec = np.flatnonzero(ok & (p == pv))
-        sub = rows[rec]
+    for pv in np.flatnonzero(np.bincount(p[ok], minlength=1)).tolist():
         tlen = length - pv - 11
         if tlen < 1 or length - pv - 2 >= 0x80:
             continue
         good = (
-            (sub[:, pv] == 0x2A)
-            & (sub[:, pv + 1] == length - pv - 2)
-            & (sub[:, pv + 2] == 0x0A)
-            & (sub[:, pv + 3] == length - pv - 4)
-            & (sub[:, pv + 4] == 0x0A)
-            & (sub[:, pv + 5] == tlen)
-            & (sub[:, pv + 6 + tlen] == 0x15)
+            ok
+            & (p == pv)
+            & (rows[:, pv] == 0x2A)
+            & (rows[:, pv + 1] == length - pv - 2)
+            & (rows[:, pv + 2] == 0x0A)
+            & (rows[:, pv + 3] == length - pv - 4)
+            & (rows[:, pv + 4] == 0x0A)
+            & (rows[:, pv + 5] == tlen)
+            & (rows[:, pv + 6 + tlen] == 0x15)
         )
-        if not good.all():
-            rec, sub = rec[good], sub[good]
+        rec = np.flatnonzero(good)
         if len(rec):
-            yield sub, rec, pv, (pv - 10 if pv > 9 else 0)
+            yield rec, pv, (pv - 10 if pv > 9 else 0)
 
 
-def _decode_layout(sub, records, p, steplen, length, tag_ids):
-    n = len(sub)
-    wall = np.ascontiguousarray(sub[:, 1:9]).view("<f8").ravel()
-    step = np.zeros(n, dtype=np.uint64)
-    for k in range(steplen):
-        step |= (sub[:, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-    value = np.ascontiguousarray(sub[:, length - 4 :]).view("<f4").ravel().astype(np.float64)
-    tlen = length - p - 11
-    local, uniques = _factorize_bytes(np.ascontiguousarray(sub[:, p + 6 : p + 6 + tlen]))
-    mapping = np.asarray([tag_ids.setdefault(t, len(tag_ids)) for t in uniques], dtype=np.int32)
-    return records, mapping[local], step.view(np.int64), value, wall
+class _Scatter:
+    """Collects decoded rows by record index (so the result is in file order)."""
+
+    def __init__(self, n: int) -> None:
+        self.filled = np.zeros(n, dtype=bool)
+        self.codes = np.empty(n, dtype=np.int32)
+        self.step = np.empty(n, dtype=np.int64)
+        self.value = np.empty(n, dtype=np.float64)
+        self.wall = np.empty(n, dtype=np.float64)
+        self.tag_ids: dict[bytes, int] = {}
+
+    def tag_codes(self, mat: np.ndarray) -> np.ndarray:
+        local, uniques = _factorize_bytes(np.ascontiguousarray(mat))
+        ids = [self.tag_ids.setdefault(t, len(self.tag_ids)) for t in uniques]
+        return np.asarray(ids, dtype=np.int32)[local]
+
+    def put(self, rec, codes, step, value, wall) -> None:
+        self.filled[rec] = True
+        self.codes[rec] = codes
+        self.step[rec] = step
+        self.value[rec] = value
+        self.wall[rec] = wall
+
+    def block(self, bad_crc: np.ndarray) -> ScalarBlock:
+        f = self.filled
+        tags = sorted(self.tag_ids, key=self.tag_ids.get)
+        return ScalarBlock(np.flatnonzero(f), self.codes[f], tags, self.step[f], self.value[f],
+                           self.wall[f], bad_crc)
 
 
 def _factorize_bytes(mat: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
@@ -442,16 +483,3 @@ def _factorize_bytes(mat: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
         uniq_v, codes = np.unique(void, return_inverse=True)
         return codes.astype(np.int64), [bytes(u) for u in uniq_v]
     return codes, [r.tobytes() for r in reps]
-
-
-def _assemble(parts, tag_ids, bad) -> ScalarBlock:
-    tags = sorted(tag_ids, key=tag_ids.get)
-    bad_crc = np.sort(np.concatenate(bad)) if bad else _empty()
-    if not parts:
-        z = _empty()
-        return ScalarBlock(z, z.astype(np.int32), tags, z, z.astype(float), z.astype(float),
-                           bad_crc)
-    cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-    order = np.argsort(cols[0], kind="stable")
-    record, codes, step, value, wall = (c[order] for c in cols)
-    return ScalarBlock(record, codes, tags, step, value, wall, bad_crc)
