@@ -11,10 +11,13 @@ are kept as logged. Ragged rows and junk cells are skipped with a warning.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.model import FileRead
@@ -86,10 +89,12 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
         sep = guess_separator(header, path)
         names = split_header(header, sep)
     else:
-        sep, names = state["sep"], list(state["names"])
+        sep, names, header = state["sep"], list(state["names"]), state.get("header", "")
+    header_line = header
 
     def done(scalars=None, took_tail=False, errors=()) -> FileRead:
-        new_state = tab.chunk_state(chunk, took_tail, header_raw=header_raw, sep=sep, names=names)
+        new_state = tab.chunk_state(chunk, took_tail, header_raw=header_raw, sep=sep, names=names,
+                                    header=header_line)
         return FileRead(
             scalars=tab.empty() if scalars is None else scalars,
             warnings=warnings,
@@ -105,12 +110,12 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
             f"{', '.join(tab.STEP_KEYS)} — rename the step column or check that this is a "
             "CSV log (not a binary or another kind of file)"
         ])
-    rows, numbers, ragged = _split_rows(lines, first_line, sep, len(names))
+    good, numbers, ragged = _good_lines(lines, first_line, sep, len(names), header_line)
     took_tail = False
     if chunk.tail.strip():
-        tail_row = _split_rows([chunk.tail], 0, sep, len(names))[0]
-        if tail_row and not tab.parse_numbers(tail_row[0]).junk.any():
-            rows += tail_row
+        tail, _, _ = _good_lines([chunk.tail], 0, sep, len(names), header_line)
+        if tail and _first_cell_is_number(tail[0], sep, step_at):
+            good.append(tail[0])
             numbers.append(first_line + len(lines))
             took_tail = True
     if ragged:
@@ -118,88 +123,148 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
             f"{path}: skipped {len(ragged)} ragged row(s) at line {tab.show_lines(ragged)} "
             f"(expected {len(names)} fields); fix or remove those lines"
         )
-    if not rows:
+    if not good:
         if chunk.offset == 0 and not ragged:
             return done(errors=[
                 f"{path}: only a header, no rows yet; if training has finished, check that "
                 "the logger wrote its metrics"
             ])
         return done(took_tail=took_tail)
-    return done(_rows_frame(path, names, step_at, rows, numbers, warnings), took_tail)
+    table = _fast_table(good, sep, names) or _slow_table(good, sep)
+    return done(_table_frame(path, names, step_at, table, np.asarray(numbers), warnings), took_tail)
 
 
-def _split_rows(
-    lines: list[str], first_line: int, sep: str, width: int
-) -> tuple[list[list[str]], list[int], list[int]]:
-    """Rows with exactly ``width`` fields, their line numbers, and ragged line numbers."""
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    ragged: list[int] = []
-    reader = csv.reader(lines, delimiter=sep, skipinitialspace=True)
-    for number, row in enumerate(reader, start=first_line):
-        if not row or (len(row) == 1 and not row[0].strip()):
+def _field_count(line: str, sep: str) -> int:
+    if '"' in line:
+        return len(next(csv.reader([line], delimiter=sep), []))
+    return line.count(sep) + 1
+
+
+def _good_lines(
+    lines: list[str], first_line: int, sep: str, width: int, header: str
+) -> tuple[list[str], list[int], list[int]]:
+    """Lines with exactly ``width`` fields, their line numbers, and ragged line numbers.
+
+    Blank lines and repeats of the header (a logger that restarted) are left out quietly.
+    """
+    if not lines:
+        return [], [], []
+    if any('"' in line for line in lines):
+        counts = np.fromiter((_field_count(line, sep) for line in lines), dtype=np.int64)
+    else:
+        counts = np.fromiter(map(str.count, lines, repeat(sep)), dtype=np.int64) + 1
+    numbers = np.arange(first_line, first_line + len(lines))
+    ok = counts == width
+    as_array = np.array(lines, dtype=object)
+    ok &= as_array != header
+    bad = np.flatnonzero(counts != width)
+    ragged = [int(numbers[i]) for i in bad if lines[i].strip() and lines[i].strip() != header]
+    if width == 1 or not ok.all():
+        ok &= np.array([bool(line.strip()) for line in lines])
+    keep = np.flatnonzero(ok)
+    return as_array[keep].tolist(), numbers[keep].tolist(), ragged
+
+
+def _first_cell_is_number(line: str, sep: str, at: int) -> bool:
+    """Whether the step cell of a line is a number (an unfinished last line may be read)."""
+    row = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    return at < len(row) and bool(tab.parse_numbers([row[at]]).present.all())
+
+
+class _Table:
+    """Parsed cells by column: numbers (with present/junk masks) and raw cells for times."""
+
+    def __init__(self, numbers, raw):
+        self.numbers = numbers  # j -> tab.Numbers
+        self.raw = raw  # j -> sequence of cells
+
+
+def _fast_table(lines: list[str], sep: str, names: list[str]) -> _Table | None:
+    """All cells as float64 with pandas' C parser; None when a cell is not a plain number.
+
+    Empty/NA cells come back as NaN and a logged "nan" makes the parse fail, so here a NaN
+    always means "not logged"; files with logged NaNs, text or quotes take the slow path.
+    """
+    if any('"' in line for line in lines):
+        return None
+    width = len(names)
+    is_time = [name.lower() in tab.TIME_KEYS for name in names]
+    dtypes = {j: (str if is_time[j] else np.float64) for j in range(width)}
+    missing = sorted(tab.MISSING_TEXT | {t.upper() for t in tab.MISSING_TEXT} | {"None"})
+    try:
+        frame = pd.read_csv(
+            io.StringIO("\n".join(lines)), sep=sep, header=None, names=list(range(width)),
+            dtype=dtypes, keep_default_na=False, na_values=missing, skipinitialspace=True,
+            engine="c", skip_blank_lines=False,
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    if len(frame) != len(lines):
+        return None
+    numbers, raw = {}, {}
+    for j in range(width):
+        if is_time[j]:
+            raw[j] = frame[j].to_numpy(dtype=object)
             continue
-        if len(row) == width:
-            rows.append(row)
-            numbers.append(number)
-        else:
-            ragged.append(number)
-    return rows, numbers, ragged
+        values = frame[j].to_numpy(dtype=np.float64)
+        present = ~np.isnan(values)
+        numbers[j] = tab.Numbers(values, present, np.zeros(len(values), dtype=bool))
+    return _Table(numbers, raw)
 
 
-def _rows_frame(
+def _slow_table(lines: list[str], sep: str) -> _Table:
+    """Cells split by the csv module and read one column at a time (text, nan, junk)."""
+    cells = np.array(list(csv.reader(lines, delimiter=sep, skipinitialspace=True)), dtype=object)
+    width = cells.shape[1]
+    numbers = {j: tab.parse_numbers(cells[:, j]) for j in range(width)}
+    return _Table(numbers, {j: cells[:, j] for j in range(width)})
+
+
+def _table_frame(
     path: str,
     names: list[str],
     step_at: int,
-    rows: list[list[str]],
-    numbers: list[int],
+    table: _Table,
+    line_no: np.ndarray,
     warnings: list[str],
 ):
-    """Rows of cell texts -> the long frame; junk cells and step-less rows are warned about."""
-    cells = np.array(rows, dtype=object)
-    line_no = np.asarray(numbers)
-    step = tab.parse_numbers(cells[:, step_at])
+    """Parsed columns -> the long frame; junk cells and step-less rows are warned about."""
+    step = table.numbers[step_at]
     keep = step.present & np.isfinite(step.values)
     if not keep.all():
         warnings.append(
             f"{path}: skipped {int((~keep).sum())} row(s) without a usable "
             f"{names[step_at]!r} at line {tab.show_lines(line_no[~keep])}"
         )
-        cells, line_no, step_values = cells[keep], line_no[keep], step.values[keep]
-    else:
-        step_values = step.values
-    steps, renumbered = tab.as_steps(step_values, np.ones(len(step_values), dtype=bool))
+    steps, renumbered = tab.as_steps(step.values[keep], np.ones(int(keep.sum()), dtype=bool))
     if renumbered:
         warnings.append(
             f"{path}: {names[step_at]!r} is not a whole number in every row; steps are the "
             "row numbers instead"
         )
-    step_like = {key for key in tab.STEP_KEYS}
     wall_time = None
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    junk_lines: dict[str, list[int]] = {}
     seen: set[str] = set()
     for j, name in enumerate(names):
         key = name.lower()
-        if j == step_at or key in step_like:
+        if j == step_at or key in tab.STEP_KEYS:
             continue
         if key in tab.TIME_KEYS:
             if wall_time is None:
-                wall_time = tab.to_wall_time(cells[:, j])
+                wall_time = tab.to_wall_time(np.asarray(table.raw[j])[keep])
             continue
         if name in seen or not name:
             warnings.append(f"{path}: column {j + 1} ({name!r}) repeats a name; skipped it")
             continue
         seen.add(name)
-        parsed = tab.parse_numbers(cells[:, j])
-        if not parsed.present.any():
+        parsed = table.numbers[j]
+        present, junk = parsed.present[keep], parsed.junk[keep]
+        if not present.any():
             continue  # a text column (or never logged): not a metric
-        if parsed.junk.any():
-            junk_lines[name] = list(line_no[parsed.junk])
-        columns[name] = (parsed.values, parsed.present)
-    for name, bad in junk_lines.items():
-        warnings.append(
-            f"{path}: column {name!r} has text that is not a number at line "
-            f"{tab.show_lines(bad)}; those cells were skipped"
-        )
+        if junk.any():
+            warnings.append(
+                f"{path}: column {name!r} has text that is not a number at line "
+                f"{tab.show_lines(line_no[keep][junk])}; those cells were skipped"
+            )
+        columns[name] = (parsed.values[keep], present)
     return tab.long_frame(steps, columns, wall_time)

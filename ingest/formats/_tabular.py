@@ -134,7 +134,10 @@ def long_frame(
     columns: Mapping[str, tuple[np.ndarray, np.ndarray]],
     wall_time: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Wide rows -> the long frame; ``columns`` maps tag -> (values, present mask)."""
+    """Wide rows -> the long frame (tag by tag, rows in file order).
+
+    ``columns`` maps tag -> (values, present mask); cells not present are left out.
+    """
     names = list(columns)
     if not names:
         return empty()
@@ -149,7 +152,7 @@ def long_frame(
         value_parts.append(np.asarray(values, dtype=np.float64)[idx])
         wall_parts.append(wall[idx])
     tag = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "tag": tag.remove_unused_categories(),
             "step": np.concatenate(step_parts).astype(np.int64),
@@ -157,7 +160,6 @@ def long_frame(
             "wall_time": np.concatenate(wall_parts).astype(np.float64),
         }
     )
-    return frame.sort_values(["tag", "step"], kind="stable", ignore_index=True)
 
 
 def records_frame(

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
@@ -26,14 +28,15 @@ FLOAT_TEXT = {"nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.i
               "-inf": -math.inf, "infinity": math.inf, "-infinity": -math.inf}
 
 
-def flatten(obj: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(key, value) pairs of a nested object, nested keys joined with "/"."""
+def flatten(obj: dict[str, Any], prefix: str = "", out: dict | None = None) -> dict[str, Any]:
+    """A nested object as one flat dict, nested keys joined with "/"."""
+    out = {} if out is None else out
     for key, value in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from flatten(value, name + "/")
+        if type(value) is dict:
+            flatten(value, f"{prefix}{key}/", out)
         else:
-            yield name, value
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def as_number(value: Any) -> float | None:
@@ -74,7 +77,110 @@ def parse_line(line: str) -> dict[str, Any] | None:
         obj = json.loads(line)
     except ValueError:
         return None
-    return dict(flatten(obj)) if isinstance(obj, dict) else None
+    return flatten(obj) if isinstance(obj, dict) else None
+
+
+def parse_lines(texts: list[tuple[int, str]]) -> tuple[list[dict], list[int], list[int]]:
+    """Flattened objects of numbered lines, their line numbers, and the lines that are not.
+
+    All lines are first parsed in one call (as one JSON array); when that fails, one by one.
+    """
+    records: list[Any] = []
+    if texts:
+        try:
+            records = json.loads("[" + ",".join(line for _, line in texts) + "]")
+        except ValueError:
+            records = []
+    if len(records) != len(texts):
+        records = [_loads(line) for _, line in texts]
+    good, numbers, bad = [], [], []
+    for (number, _), obj in zip(texts, records, strict=True):
+        if isinstance(obj, dict):
+            good.append(flatten(obj) if dict in map(type, obj.values()) else obj)
+            numbers.append(number)
+        else:
+            bad.append(number)
+    return good, numbers, bad
+
+
+def _loads(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def numeric_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(float64 values, has-a-number mask, NaN-cell mask) of a column of JSON values.
+
+    A NaN cell is either a logged NaN or a key the record did not have: the caller
+    decides. None when the column holds no numbers at all (text, booleans).
+    """
+    if column.dtype.kind in "fiu":
+        values = column.to_numpy(dtype=np.float64)
+        is_nan = np.isnan(values)
+        return values, ~is_nan, is_nan
+    if column.dtype.kind == "b":
+        return None
+    cells = column.to_numpy(dtype=object)
+    is_nan = np.array([isinstance(c, float) and math.isnan(c) for c in cells], dtype=bool)
+    numbers = [None if nan else as_number(c) for c, nan in zip(cells, is_nan, strict=True)]
+    present = np.array([number is not None for number in numbers], dtype=bool)
+    if not present.any() and not is_nan.all():
+        return None
+    values = np.array([math.nan if n is None else n for n in numbers], dtype=np.float64)
+    return values, present, is_nan
+
+
+def records_to_frame(
+    records: list[dict], numbers: np.ndarray, nan_logged: bool
+) -> tuple[pd.DataFrame, list[int], bool]:
+    """Flattened records -> (long frame, line numbers without a step, fractional steps?).
+
+    Without a logged NaN in the text a NaN cell can only mean "key absent"; otherwise
+    which keys each record has is checked explicitly, so logged NaNs are kept.
+    """
+    if not records:
+        return tab.empty(), [], False
+    wide = pd.DataFrame.from_records(records)
+    presence = (
+        pd.DataFrame.from_records(
+            [{k: v is not None for k, v in r.items()} for r in records], columns=wide.columns
+        ).fillna(False).to_numpy(dtype=bool)
+        if nan_logged
+        else None
+    )
+    step = np.full(len(wide), np.nan)
+    for key in tab.STEP_KEYS:
+        if key in wide.columns:
+            parsed = numeric_column(wide[key])
+            if parsed is not None:
+                values = np.where(parsed[1] & np.isfinite(parsed[0]), parsed[0], np.nan)
+                step = np.where(np.isnan(step), values, step)
+    has_step = ~np.isnan(step)
+    stepless = numbers[~has_step].tolist()
+    fractional = bool(np.any(step[has_step] != np.floor(step[has_step])))
+    wall = np.full(len(wide), np.nan)
+    columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for j, key in enumerate(wide.columns):
+        if key in tab.STEP_KEYS:
+            continue
+        parsed = numeric_column(wide[key])
+        if parsed is None:
+            continue
+        values, present, is_nan = parsed
+        if str(key).lower() in tab.TIME_KEYS:
+            seconds = np.where(values > 1e8, values, np.nan)
+            seconds = np.where(values > 1e11, values / 1000.0, seconds)
+            wall = np.where(np.isnan(wall), seconds, wall)
+            continue
+        if presence is not None:
+            present = present | (is_nan & presence[:, j])
+        if not present.any():
+            continue
+        columns[str(key)] = (values[has_step], present[has_step])
+    steps = np.floor(step[has_step]).astype(np.int64)
+    return tab.long_frame(steps, columns, wall[has_step]), stepless, fractional
 
 
 class JSONLines:
@@ -117,43 +223,15 @@ class JSONLines:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
         if chunk.offset == 0 and not chunk.lines and not chunk.tail.strip():
             return tab.failed(path, "the file is empty; nothing was logged yet")
-        tags: list[str] = []
-        steps: list[int] = []
-        values: list[float] = []
-        walls: list[float] = []
-        bad: list[int] = []
-        stepless: list[int] = []
-        fractional = False
-
-        def take(fields: dict[str, Any], number: int) -> None:
-            nonlocal fractional
-            step = step_of(fields)
-            if step is None:
-                stepless.append(number)
-                return
-            fractional = fractional or step != int(step)
-            wall = wall_time_of(fields)
-            for key, value in fields.items():
-                if key in tab.STEP_KEYS or key.lower() in tab.TIME_KEYS:
-                    continue
-                number_value = as_number(value)
-                if number_value is not None:
-                    tags.append(key)
-                    steps.append(int(step))
-                    values.append(number_value)
-                    walls.append(wall)
-
-        for number, line in enumerate(chunk.lines, start=chunk.first_line):
-            if not line.strip():
-                continue
-            fields = parse_line(line)
-            if fields is None:
-                bad.append(number)
-            else:
-                take(fields, number)
+        texts = [(n, line) for n, line in enumerate(chunk.lines, chunk.first_line) if line.strip()]
+        records, numbers, bad = parse_lines(texts)
         tail_fields = parse_line(chunk.tail) if chunk.tail.strip() else None
         if tail_fields is not None:
-            take(tail_fields, chunk.first_line + len(chunk.lines))
+            records.append(tail_fields)
+            numbers.append(chunk.first_line + len(chunk.lines))
+        nan_logged = "nan" in "\n".join([chunk.tail, *(line for _, line in texts)]).lower()
+        frame, stepless, fractional = records_to_frame(records, np.asarray(numbers), nan_logged)
+        tags = len(frame)
 
         warnings = []
         if bad:
@@ -178,7 +256,7 @@ class JSONLines:
             ]
             warnings = []
         return FileRead(
-            scalars=tab.records_frame(tags, steps, values, walls),
+            scalars=frame,
             warnings=warnings,
             errors=errors,
             state=state_out,

@@ -14,7 +14,6 @@ the rows added since (by rowid).
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 import sys
 from typing import Any
@@ -105,12 +104,12 @@ def to_frame(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _all_metrics(path: str, size: int, mtime: float) -> dict[str, pd.DataFrame]:
-    """Every run's metric rows of one store, read in one scan (reused while unchanged)."""
-    with connect(path) as conn:
-        rows = pd.read_sql_query(metrics_query(conn, "ORDER BY rowid"), conn)
-    return {str(uuid): group for uuid, group in rows.groupby("run_uuid", sort=False)}
+def run_metrics(conn: sqlite3.Connection, run_uuid: str, since_rowid: int) -> pd.DataFrame:
+    """Metric rows of one run added after ``since_rowid`` (all rows for 0), in rowid order."""
+    query = metrics_query(conn, "WHERE run_uuid = ? AND rowid > ? ORDER BY rowid")
+    rows = conn.execute(query, (run_uuid, since_rowid)).fetchall()
+    names = ["rowid", "run_uuid", "key", "value", "timestamp", "step", "is_nan"]
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 def read_params(conn: sqlite3.Connection, run_uuid: str) -> dict[str, Any]:
@@ -198,23 +197,17 @@ class MLflowSQLite:
                     return tab.failed(path, "names no MLflow run; re-scan the folder")
                 hparams = read_params(conn, source.key)
                 since = int((state or {}).get("rowid", 0))
-                if since:
-                    query = metrics_query(conn, "WHERE run_uuid = ? AND rowid > ? ORDER BY rowid")
-                    rows = pd.read_sql_query(query, conn, params=(source.key, since))
-                else:
-                    rows = None
+                rows = run_metrics(conn, source.key, since)
             finally:
                 conn.close()
-            if rows is None:
-                rows = _all_metrics(path, st.size, st.mtime).get(source.key)
-        except (sqlite3.Error, OSError, pd.errors.DatabaseError) as exc:
+        except (sqlite3.Error, OSError) as exc:
             return tab.failed(
                 path,
                 f"cannot be read as an SQLite database ({exc}); if MLflow is writing it, "
                 "refresh later; otherwise check that the file is a complete copy",
                 state,
             )
-        if rows is None or rows.empty:
+        if rows.empty:
             last = since
             frame = tab.empty()
         else:

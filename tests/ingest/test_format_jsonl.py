@@ -109,3 +109,12 @@ def test_one_log_in_a_folder_is_the_folder_run(tmp_path):
     found = FORMAT.find_runs(str(run), ["metrics.jsonl"], [], str(tmp_path))
     assert [(s.id, s.name) for s in found.runs] == [("exp", "exp")]
     assert found.consumed_files == {"metrics.jsonl"}
+
+
+def test_a_logged_nan_is_kept_and_an_absent_key_is_not_a_point(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"step": 0, "loss": NaN}\n{"step": 1, "acc": 0.5}\n{"step": 2, "loss": 1}\n')
+    frame = read(path).scalars
+    loss = series(frame, "loss")
+    assert sorted(loss) == [0, 2] and np.isnan(loss[0]) and loss[2] == 1.0
+    assert series(frame, "acc") == {1: 0.5}
