@@ -110,20 +110,31 @@ def _walk(buf: bytes, off: int, n: int, limit: int, offs: list[int], lens: list[
     return off, "more"
 
 
-def _period(lens: list[int], window: int = 32, max_period: int = 16) -> list[int] | None:
-    """The repeating pattern at the end of ``lens`` (e.g. 5 tags in turn), or None."""
-    tail = np.asarray(lens[-window:], dtype=np.int64)
-    if len(tail) < 8:
-        return None
-    for p in range(1, min(max_period, len(tail) // 2) + 1):
-        if np.array_equal(tail[p:], tail[:-p]):
-            return tail[-p:].tolist()
+def _period(lens: list[int], max_period: int = 32) -> list[int] | None:
+    """The pattern that repeats at the end of ``lens`` (e.g. 5 tags in turn), or None.
+
+    Prefers the smallest period that explains the whole window (train loss every step
+    and validation every 10 steps is one pattern of 22 records, not 2); else the
+    smallest whose last max(3P, 12) lengths repeat, so that an odd record a little
+    earlier (the file version, a step that grew a byte wider) does not hide it.
+    """
+    for p in range(1, min(max_period, len(lens) // 2) + 1):
+        if lens[p:] == lens[:-p]:
+            return lens[-p:]
+    for p in range(1, max_period + 1):
+        w = min(len(lens), max(3 * p, 12))
+        if w < 2 * p:
+            break
+        tail = lens[-w:]
+        if tail[p:] == tail[:-p]:
+            return tail[-p:]
     return None
 
 
-def _predict(data: np.ndarray, off: int, pattern: list[int], count: int) -> tuple[list, int]:
+def _predict(views: tuple, off: int, pattern: list[int], count: int) -> tuple[list, int]:
     """Verify ``count`` predicted records from ``off``; returns (offsets, next offset)."""
-    n = len(data)
+    u8, u4 = views
+    n = len(u8) + 7
     pat = np.asarray(pattern, dtype=np.int64)
     reps = -(-count // len(pat))
     lens = np.tile(pat, reps)[:count]
@@ -134,8 +145,8 @@ def _predict(data: np.ndarray, off: int, pattern: list[int], count: int) -> tupl
     if fit == 0:
         return [], off
     offs, lens = offs[:fit], lens[:fit]
-    got_len = unaligned(data, "<u8")[offs]
-    got_crc = unaligned(data, "<u4")[offs + 8]
+    got_len = u8[offs]
+    got_crc = u4[offs + 8]
     want_crc = np.tile(np.asarray([_length_crc(x) for x in pattern], dtype=np.uint32), reps)
     ok = (got_len == lens.astype(np.uint64)) & (got_crc == want_crc[:fit])
     good = fit if ok.all() else int(np.argmin(ok))
@@ -154,21 +165,16 @@ def _resync(data: np.ndarray, buf: bytes, off: int) -> tuple[int, bool]:
     n = len(data)
     pos = off + 1
     chunk = 1 << 20
+    u8, u4 = unaligned(data, "<u8"), unaligned(data, "<u4")
     while pos + HEADER <= n:
         hi = min(n - HEADER + 1, pos + chunk)
-        cand = np.arange(pos, hi)
-        lens = np.zeros(len(cand), dtype=np.uint64)
-        for k in range(8):  # little-endian uint64 at every candidate offset
-            lens |= data[cand + k].astype(np.uint64) << np.uint64(8 * k)
-        plausible = lens <= MAX_RECORD
-        cand, lens = cand[plausible], lens[plausible]
+        lens = u8[pos:hi]
+        cand = np.flatnonzero(lens <= MAX_RECORD) + pos
         if len(cand):
-            stored = np.zeros(len(cand), dtype=np.uint32)
-            for k in range(4):
-                stored |= data[cand + 8 + k].astype(np.uint32) << np.uint32(8 * k)
+            lens = u8[cand]
             uniq, inv = np.unique(lens, return_inverse=True)
             want = np.asarray([_length_crc(int(x)) for x in uniq], dtype=np.uint32)[inv]
-            for c in cand[stored == want].tolist():
+            for c in cand[u4[cand + 8] == want].tolist():
                 length = _HDR.unpack_from(buf, c)[0]
                 end = c + HEADER + length
                 if end + FOOTER > n:
@@ -179,7 +185,7 @@ def _resync(data: np.ndarray, buf: bytes, off: int) -> tuple[int, bool]:
     return max(off + 1, n - HEADER + 1), False
 
 
-def frame(buf: bytes, *, resync_first: bool = False, probe: int = 64) -> Framing:
+def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing:
     """Find every complete record in ``buf`` (a file, or the tail appended since).
 
     Never raises for bad bytes: corrupt headers are skipped (scanning for the next
@@ -199,7 +205,8 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 64) -> Framing
         if not found:
             return Framing(_empty(), _empty(), nxt, [], None, True)
         off = nxt
-    grow = 1024
+    grow = 256
+    views = (unaligned(data, "<u8"), unaligned(data, "<u4"))
     while True:
         offs: list[int] = []
         lens: list[int] = []
@@ -210,14 +217,16 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 64) -> Framing
         if why == "more":
             pattern = _period(lens)
             while pattern is not None:
-                got, nxt = _predict(data, off, pattern, grow)
+                got, nxt = _predict(views, off, pattern, grow)
                 if not got:
                     break
                 chunks.append(got[0])
                 lchunks.append(got[1])
-                full = len(got[0]) == grow
                 off = nxt
-                if not full:
+                shift = len(got[0]) % len(pattern)  # continue the pattern in phase
+                pattern = pattern[shift:] + pattern[:shift]
+                if len(got[0]) < grow:  # the pattern broke: expect a run of similar size
+                    grow = max(256, 2 * len(got[0]))
                     break
                 grow = min(grow * 4, 1 << 20)
             continue

@@ -207,7 +207,8 @@ def test_vectorised_crc_equals_crc32c():
 def test_framing_of_irregular_lengths_matches_a_plain_walk(tmp_path):
     rng = np.random.default_rng(2)
     payloads = [bytes(rng.integers(0, 256, int(n), dtype=np.uint8))
-                for n in np.r_[rng.integers(0, 300, 500), np.full(3000, 33), [0, 70000]]]
+                for n in np.r_[rng.integers(0, 300, 500), np.full(3000, 33), [0, 70000],
+                               np.tile([*[40] * 9, 55], 300), np.tile([30, 31, 32], 700)]]
     path = S.write_records(tmp_path / "events.out.tfevents.1.x", payloads)
     buf = path.read_bytes()
 
