@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal, special
+from scipy import ndimage, signal, special
 
 #: Curves longer than this are reduced to bin medians before smoothing and trend tests.
 MAX_POINTS = 400
@@ -46,7 +46,7 @@ def smooth(values: np.ndarray) -> np.ndarray:
         return values.astype(np.float64)
     window = max(5, (n // 8) | 1)
     window = min(window, n if n % 2 else n - 1)
-    med = signal.medfilt(values.astype(np.float64), kernel_size=min(5, window))
+    med = rolling_median(values, min(5, window))
     coeffs, edge = _savgol_kernels(window)
     half = window // 2
     out = np.empty(n)
@@ -54,6 +54,11 @@ def smooth(values: np.ndarray) -> np.ndarray:
     out[:half] = edge[:half] @ med[:window]
     out[n - half:] = edge[half + 1:] @ med[n - window:]
     return out
+
+
+def rolling_median(values: np.ndarray, size: int = 5) -> np.ndarray:
+    """A centred rolling median that repeats the end values at the edges (no zero padding)."""
+    return ndimage.median_filter(np.asarray(values, np.float64), size=size, mode="nearest")
 
 
 @lru_cache(maxsize=64)

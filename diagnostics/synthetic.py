@@ -140,6 +140,8 @@ class _Gen:
             if self.epoch_only:
                 self.epoch_only = False
         p = self.clock(lr)
+        if lab != "decayed_too_early":
+            tau = tau * p[-1]  # tau is a fraction of the progress the schedule allows
         base = self.decay(p, tau)
         train = floor + (start - floor) * base
         if lab == "bad_init":
@@ -177,9 +179,9 @@ class _Gen:
                         train, lr, base = train[keep], lr[keep], base[keep]
                         grad = None if grad is None else grad[keep]
             elif variant == "plateau":
-                jump = 1 + r.uniform(0.2, 1.0) * np.exp(-((self.t - 0.05) / 0.04) ** 2)
+                jump = 1 + r.uniform(0.2, 1.0) * np.exp(-((self.t - 0.1) / 0.03) ** 2)
                 train = L0 * r.uniform(0.9, 1.2) * jump
-                self.sigma = r.uniform(0.1, 0.3)
+                self.sigma = r.uniform(0.15, 0.35)
                 grad = np.full_like(self.t, r.uniform(5, 50))
                 self.acc_max = 1.5 / (self.C or 10)
             else:

@@ -81,8 +81,8 @@ def check(c: Curves, th: Thresholds):
     ax, ay = window(t, cut + gap, float(t.x[-1]))
     if len(bx) < 3 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
         return []
-    level = max(abs(float(np.median(ay))), 1e-12)
     tenth = 0.1 * span
+    level = max(abs(float(np.median(by))), 1e-12)  # both rates relative to the pre-cut level
     before = -trend(bx, by).slope * tenth / level
     after_t = trend(ax, ay)
     after_rate = -after_t.slope * tenth / level
@@ -95,7 +95,7 @@ def check(c: Curves, th: Thresholds):
         LABEL, "warning", confidence(margin),
         f"the learning rate was cut from {num(peak)} to {num(lr_after)} at step {step(cut)} "
         f"({pct((cut - x0) / span)} into the run) while {what(t)} was still falling "
-        f"{pct(before)} of its level per tenth of the run; after the cut it fell only "
+        f"{pct(before)} of its level per tenth of the run; after the cut it fell "
         f"{pct(max(after_rate, 0))} per tenth and ended at {num(t.value_of(float(ay[-1])))}",
         [
             "decay later (when the loss flattens at the current rate) or by less",

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, step, what
+from ..stats import rolling_median
 
 LABEL = "lr_too_high"
 NAME = "divergence"
@@ -69,7 +70,7 @@ def check(c: Curves, th: Thresholds):
     t = c.get("train_loss")
     if t is None or len(t.y) < 5:
         return []
-    ys = t.ys
+    ys = rolling_median(t.y, 5)  # robust to spikes, and no polynomial overshoot at the ends
     running_min = np.minimum.accumulate(ys)
     start = float(np.median(t.y[:3]))
     rise = ys - running_min

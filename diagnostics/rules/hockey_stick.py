@@ -44,8 +44,10 @@ class Thresholds:
     min_speedup: float = 4.0
     #: The drop must be a real one: at least this fraction of the starting level.
     min_total_drop: float = 0.3
-    #: Need this many points to tell a flat start from noise.
+    #: Need this many points to tell a flat start from noise, and this many in the
+    #: flat phase itself (one slow first interval is no plateau).
     min_points: int = 12
+    min_flat_points: int = 3
 
 
 def check(c: Curves, th: Thresholds):
@@ -55,7 +57,7 @@ def check(c: Curves, th: Thresholds):
     if len(t.y) < th.min_points:
         raise Skip(f"only {len(t.y)} points; a hockey stick needs {th.min_points}")
     ys, x = t.ys, t.x
-    start = float(np.median(t.y[:3]))
+    start = float(np.median(t.y[: max(1, len(t.y) // 50)]))
     low = float(ys.min())
     drop = start - low
     if drop <= th.min_total_drop * max(abs(start), 1e-12):
@@ -64,7 +66,7 @@ def check(c: Curves, th: Thresholds):
     i10, i60 = below(0.1), below(0.6)
     span = max(x[-1] - x[0], 1.0)
     flat = (x[i10] - x[0]) / span
-    if flat < th.min_flat_frac or i60 <= i10:
+    if flat < th.min_flat_frac or i10 < th.min_flat_points or i60 <= i10:
         return []
     speedup = (0.5 / max(x[i60] - x[i10], 1e-12)) / (0.1 / max(x[i10] - x[0], 1e-12))
     if speedup < th.min_speedup:

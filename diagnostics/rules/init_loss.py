@@ -44,7 +44,8 @@ class Thresholds:
     #: Only judge when the first point is logged within this fraction of the run;
     #: an epoch-averaged first point has already learned.
     max_start_frac: float = 0.02
-    #: Median over this many first points, so one odd batch decides nothing.
+    #: The lowest of this many first points: one odd batch, or a loss that a too-high
+    #: learning rate blows up within the first updates, decides nothing.
     head_points: int = 3
 
 
@@ -57,7 +58,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip(f"chance loss ln(C) unknown: {c.num_classes[1]}")
     if t.x_all[0] > c.first_step + th.max_start_frac * max(c.span, 1):
         raise Skip("the first training loss is logged too late to be the loss at init")
-    loss0 = float(np.median(t.y_all[: th.head_points]))
+    loss0 = float(np.min(t.y_all[: th.head_points]))
     ratio = loss0 / chance
     if ratio <= th.max_ratio:
         return []

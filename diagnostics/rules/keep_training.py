@@ -49,8 +49,9 @@ class Thresholds:
     #: the least-squares p; validation often has only a handful of points there).
     alpha: float = 0.05
     #: The tail must gain at least this fraction of the level (smaller gains are
-    #: not worth the compute and hide in run-to-run noise).
-    min_gain: float = 0.03
+    #: not worth 40% more compute; with ~10 noisy validation points in the tail a
+    #: gain below ~8% is within two standard errors of a flat curve).
+    min_gain: float = 0.08
     #: For short logs (< ``short_points``): the last epoch alone improved this much.
     min_last_gain: float = 0.03
     short_points: int = 8
@@ -93,18 +94,24 @@ def check(c: Curves, th: Thresholds):
           "gain": gain, "slope": slope, "p_value": p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
     now = v.value_of(float(v.ys[-1]))
+    if fc is not None and v.kind == "loss" and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
+        fc = None  # a non-negative loss forecast below zero: the fit is not plausible
     if fc is not None and fc.at_end[0] < float(v.ys[-1]):
         m, lo, hi = (v.value_of(z) for z in fc.at_end)
         lo, hi = sorted((lo, hi))
         bounds = list(zip(fc.low, fc.high, strict=True))
+        if v.kind == "loss" and np.all(v.y_all >= 0):  # a non-negative loss stays so
+            lo = max(lo, 0.0)
+            bounds = [(max(a, 0.0), max(b, 0.0)) for a, b in bounds]
         ev["forecast"] = {
             "model": fc.model, "r2": fc.r2, "steps": [int(s) for s in fc.steps],
             "mean": [v.value_of(z) for z in fc.mean],
             "low": [min(v.value_of(a), v.value_of(b)) for a, b in bounds],
             "high": [max(v.value_of(a), v.value_of(b)) for a, b in bounds],
         }
-        more = (f"; a {fc.model} fit (R²={fc.r2:.2f}) forecasts {num(m)} "
-                f"({num(lo)}-{num(hi)}) at step {step(fc.steps[-1])}")
+        article = "an" if fc.model[0] in "aeiou" else "a"
+        more = (f"; {article} {fc.model} fit (R²={fc.r2:.2f}) forecasts {num(m)} "
+                f"({num(lo)} to {num(hi)}) at step {step(fc.steps[-1])}")
     else:
         per = slope * 0.1 * span
         more = f"; at the current slope another tenth of the run changes it by {num(abs(per))}"

@@ -47,7 +47,7 @@ class Thresholds:
     #: This many spikes are a pattern, not an odd batch.
     min_spikes: int = 3
     #: Need this many points to separate oscillation from the trend.
-    min_points: int = 30
+    min_points: int = 10
 
 
 def check(c: Curves, th: Thresholds):

@@ -40,8 +40,10 @@ class Thresholds:
     #: The validation loss must rise this fraction above its minimum (smaller
     #: rises are within run-to-run noise of validation sets).
     min_rise: float = 0.08
-    #: The best step must lie before this fraction of the run.
-    max_best_frac: float = 0.9
+    #: The best step must lie before this fraction of the run, with at least
+    #: ``min_after`` validation points after it (one late bump is noise).
+    max_best_frac: float = 0.85
+    min_after: int = 3
     #: Significance of the upward trend after the best step (when >= 5 points follow).
     alpha: float = 0.05
     #: The training loss may not rise by more than this fraction meanwhile
@@ -58,7 +60,7 @@ def check(c: Curves, th: Thresholds):
     ys = v.ys if len(v.y) >= 7 else v.y
     best = int(np.argmin(ys))
     span = max(c.span, 1)
-    if (v.x[best] - c.first_step) / span > th.max_best_frac or best == len(ys) - 1:
+    if (v.x[best] - c.first_step) / span > th.max_best_frac or best + th.min_after >= len(ys):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -73,7 +75,7 @@ def check(c: Curves, th: Thresholds):
         p = tr.p_value
         if not (tr.slope > 0 and tr.p_value < th.alpha):
             return []
-    elif not np.all(after_y[1:] > lo):
+    elif not (np.all(after_y[1:] > lo) and rise >= 2 * th.min_rise):
         return []
     t = c.train if c.train is not None and c.train.role != v.role else None
     ev = {"tags": [v.tag], "start_step": int(v.x[best]), "end_step": int(v.x[-1]),

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what, window
-from ..stats import trend
+from ..stats import strong_trend
 
 LABEL = "underfitting"
 NAME = "underfitting"
@@ -44,11 +44,11 @@ class Thresholds:
     min_level_ratio: float = 0.4
     #: "Close": the train-validation gap is at most this fraction of the training level.
     max_gap: float = 0.25
-    #: "Plateaued": over this tail the Theil-Sen trend gains less than ``max_gain``
-    #: of the level (and less than half of it when the trend is significant).
+    #: "Plateaued" is "not still improving" as keep_training defines it: over this
+    #: tail no significant trend (p < alpha) that gains ``max_gain`` of the level.
     tail_frac: float = 0.3
-    alpha: float = 0.01
-    max_gain: float = 0.03
+    alpha: float = 0.05
+    max_gain: float = 0.08
 
 
 def check(c: Curves, th: Thresholds):
@@ -72,11 +72,10 @@ def check(c: Curves, th: Thresholds):
     x1 = float(t.x[-1])
     tx, ty = window(t, x1 - th.tail_frac * span, x1)
     if len(tx) >= 4:
-        tr = trend(tx, ty)
+        tr = strong_trend(tx, ty)
         gain = -tr.slope * (tx[-1] - tx[0]) / end
-        if gain >= th.max_gain or (tr.slope < 0 and tr.p_value < th.alpha
-                                    and gain >= th.max_gain / 2):
-            return []
+        if tr.slope < 0 and tr.p_value < th.alpha and gain >= th.max_gain:
+            return []  # still improving: the keep_training rule's definition, mirrored
     elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
         return []
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
