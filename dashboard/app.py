@@ -11,6 +11,7 @@ live in one process.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from curvedoc.dashboard import ids
 from curvedoc.dashboard.state import DashboardState, RunsCatalog
 
 STATE_KEY = "CURVEDOC_STATE"
+VENDOR_URL = "/_curvedoc/vendor/"
 PAGE_MODULES = ("runs", "run", "compare", "groups")
 ASSETS = str(Path(__file__).with_name("assets"))
 
@@ -44,6 +46,32 @@ def make_state(source: Any, *, diagnose: Any = None) -> DashboardState:
 
         return DashboardState(open_root(str(source)), diagnose=diagnose)
     return DashboardState(source, diagnose=diagnose)
+
+
+def bootstrap_css_dir() -> Path | None:
+    """Bootstrap's CSS shipped by the ``django-bootstrap-static`` wheel (static files only).
+
+    The dashboard never loads anything from the network, so the stylesheet is
+    served by our own server; without the package the pages work unstyled.
+    """
+    spec = importlib.util.find_spec("bootstrap")
+    if spec is None or not spec.origin:
+        return None
+    folder = Path(spec.origin).parent / "static" / "bootstrap" / "css"
+    return folder if (folder / "bootstrap.min.css").is_file() else None
+
+
+def _serve_vendor_css(server: flask.Flask) -> list[str]:
+    """Route our vendored stylesheets; the URLs to put in the page head."""
+    folder = bootstrap_css_dir()
+    if folder is None:
+        return []
+
+    @server.route(VENDOR_URL + "bootstrap.min.css")
+    def _bootstrap_css() -> flask.Response:
+        return flask.send_from_directory(folder, "bootstrap.min.css", max_age=86400)
+
+    return [VENDOR_URL + "bootstrap.min.css"]
 
 
 def shell() -> html.Div:
@@ -89,7 +117,7 @@ def create_app(source: Any, *, poll_s: float = 5.0, diagnose: Any = None,
         use_pages=True,
         pages_folder="",
         assets_folder=ASSETS,
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        external_stylesheets=_serve_vendor_css(server),
         suppress_callback_exceptions=True,
         title=title,
         update_title=None,

@@ -35,7 +35,10 @@ dagcomponentfuncs.LabelBadges = function (props) {
 
 dagcomponentfuncs.RunLink = function (props) {
   var id = props.data ? props.data.id : "";
-  var children = [String(props.value == null ? "" : props.value)];
+  var children = [
+    React.createElement("span", { key: "name", className: "cd-run-name" },
+      String(props.value == null ? "" : props.value)),
+  ];
   if (props.data && props.data.live) {
     children.push(
       React.createElement("span", { key: "live", className: "badge bg-success ms-2 cd-live" }, "live")
