@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest import fs
+from curvedoc.ingest.frames import categorical
 from curvedoc.ingest.model import FileRead, RunSource
 
 #: Name of the cache folder inside a log root (discovery never descends into it).
@@ -97,6 +98,7 @@ class Cache:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        conn.execute("PRAGMA page_size=65536")  # large blobs: fewer overflow pages
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -256,7 +258,7 @@ def decode(blob: bytes) -> FileRead:
     header = json.loads(blob[_HEADER.size:_HEADER.size + hlen])
     n = int(header["n"])
     offset = _HEADER.size + hlen
-    buf = bytearray(blob[offset:])  # one writable copy; the columns are views of it
+    buf = bytearray(memoryview(blob)[offset:])  # one writable copy; columns are views of it
     need = n * 24 + n * np.dtype(header["codes"]).itemsize
     if len(buf) != need:
         raise ValueError("cache row has the wrong length")
@@ -266,7 +268,7 @@ def decode(blob: bytes) -> FileRead:
     codes = np.frombuffer(buf, header["codes"], n, n * 24)
     frame = pd.DataFrame(
         {
-            "tag": pd.Categorical.from_codes(codes, categories=header["tags"], validate=False),
+            "tag": categorical(codes, header["tags"]),
             "step": steps,
             "value": values,
             "wall_time": walls,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,14 +30,11 @@ def canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
         if not keep.all():
             frame, numeric = frame[keep], numeric[keep]
         step = numeric.astype(np.int64)
-    tag = frame["tag"]
-    is_cat = isinstance(tag.dtype, pd.CategoricalDtype)
-    if not is_cat or not all(isinstance(c, str) for c in tag.cat.categories):
-        tag = tag.astype(str).astype("category")
+    tag = as_categorical(frame["tag"])
     wall = frame["wall_time"] if "wall_time" in frame else np.full(len(frame), np.nan)
     return pd.DataFrame(
         {
-            "tag": tag.array,
+            "tag": tag,
             "step": np.asarray(step, dtype=np.int64),
             "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(np.float64),
             "wall_time": pd.to_numeric(pd.Series(wall), errors="coerce").to_numpy(np.float64),
@@ -45,15 +43,29 @@ def canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
+def as_categorical(column: pd.Series) -> pd.Categorical:
+    """A column as a categorical with plain-``object`` string categories (the ingest norm).
+
+    Object categories are cheap to build and to read back (pandas' arrow-backed strings
+    cost ~0.3 ms per categorical), which matters when 1,000 runs open at once.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cat = column.array
+        if cat.categories.dtype == object and all(isinstance(c, str) for c in cat.categories):
+            return cat
+        codes = np.asarray(cat.codes)
+        names = [str(c) for c in cat.categories.tolist()]
+        if len(set(names)) == len(names):
+            return categorical(codes, names)
+        column = column.astype(str)
+    uniques, codes = np.unique(column.astype(str).to_numpy(dtype=object), return_inverse=True)
+    codes = codes.astype(np.int32 if len(uniques) > 32_000 else np.int16)
+    return categorical(codes, uniques.tolist())
+
+
 def union_tags(frames: Sequence[pd.DataFrame], column: str = "tag") -> pd.Categorical:
     """One categorical column from several frames, categories united."""
-    cats = [
-        f[column].array
-        if isinstance(f[column].dtype, pd.CategoricalDtype)
-        else pd.Categorical(f[column].astype(str))
-        for f in frames
-    ]
-    return union_categoricals(cats, ignore_order=True)
+    return union_categoricals([as_categorical(f[column]) for f in frames], ignore_order=True)
 
 
 def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -115,14 +127,22 @@ def _steps_increase(frames: Sequence[pd.DataFrame]) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
+def categories(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    """A categorical dtype of these names (object strings), built once per set of names."""
+    return pd.CategoricalDtype(pd.Index(list(names), dtype=object))
+
+
+def categorical(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
+    """A categorical from codes (not validated: the caller made them) and names."""
+    return pd.Categorical.from_codes(codes, dtype=categories(tuple(names)), validate=False)
+
+
 def with_run(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
     """The frame with its ``run`` column in front (categorical, one category)."""
-    n = len(frame)
-    run = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[run_id])
-    data = {"run": run}
-    for col in ("tag", "step", "value", "wall_time"):
-        data[col] = frame[col].array if col == "tag" else frame[col].to_numpy()
-    return pd.DataFrame(data, copy=False)
+    out = frame.copy(deep=False)
+    out.insert(0, "run", categorical(np.zeros(len(frame), dtype=np.int8), (run_id,)))
+    return out
 
 
 def tag_counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -130,5 +150,7 @@ def tag_counts(frame: pd.DataFrame) -> dict[str, int]:
     if not len(frame):
         return {}
     cat = frame["tag"].array
-    counts = np.bincount(cat.codes[cat.codes >= 0], minlength=len(cat.categories))
-    return {str(t): int(c) for t, c in zip(cat.categories, counts, strict=True) if c}
+    codes = np.asarray(cat.codes)
+    counts = np.bincount(codes[codes >= 0], minlength=len(cat.categories))
+    names = cat.categories.tolist()
+    return {str(t): int(c) for t, c in zip(names, counts.tolist(), strict=True) if c}

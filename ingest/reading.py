@@ -161,7 +161,7 @@ def assemble(source: RunSource, results: list[FileResult], config: dict | None =
     if source.format == UNKNOWN and not errors:
         errors.append(f"{', '.join(source.files)}: not a log format curvedoc can read")
 
-    ordered = sorted(results, key=_first_wall_time)
+    ordered = sorted(results, key=_first_wall_time) if len(results) > 1 else results
     frame, overlaps = later_wins([r.read.scalars for r in ordered])
     for earlier, later, lo, hi in overlaps:
         warnings.append(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from curvedoc.ingest.model import ROLES
 
@@ -77,14 +78,15 @@ PATTERNS: tuple[tuple[str, int, str], ...] = (
 _COMPILED = tuple((role, rank, re.compile(pat)) for role, rank, pat in PATTERNS)
 
 
-def classify(tag: str) -> list[tuple[str, int]]:
+@lru_cache(maxsize=65536)
+def classify(tag: str) -> tuple[tuple[str, int], ...]:
     """Every (role, best rank) a tag could play, by the pattern table."""
     low = tag.strip().lower()
     best: dict[str, int] = {}
     for role, rank, pattern in _COMPILED:
         if pattern.fullmatch(low) and rank < best.get(role, 1 << 30):
             best[role] = rank
-    return sorted(best.items(), key=lambda item: item[1])
+    return tuple(sorted(best.items(), key=lambda item: item[1]))
 
 
 def infer_roles(

@@ -17,6 +17,7 @@ from curvedoc.ingest.cache import (
     decode,
     encode,
 )
+from curvedoc.ingest.frames import canonical
 from curvedoc.ingest.model import FileRead
 
 
@@ -130,14 +131,14 @@ def test_an_unwritable_cache_folder_switches_the_cache_off(tmp_path):
 
 
 def test_a_blob_keeps_values_dtypes_and_state_exactly():
-    frame = pd.DataFrame(
+    frame = canonical(pd.DataFrame(
         {
             "tag": pd.Categorical(["a/loss", "b", "a/loss"]),
             "step": np.array([0, 5, 2**40], dtype=np.int64),
             "value": np.array([np.nan, np.inf, -0.0]),
             "wall_time": np.array([1.5, 2.5, 3.5]),
         }
-    )
+    ))
     read = FileRead(
         scalars=frame,
         hparams={"lr": 0.1, "layers": (1, 2)},

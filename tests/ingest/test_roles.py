@@ -122,7 +122,7 @@ def test_no_roles_for_unrelated_tags():
 
 def test_classify_reports_the_rank():
     assert classify("val/box_loss")[0][0] == "val_loss"
-    assert classify("epoch") == []
+    assert classify("epoch") == ()
 
 
 def test_missing_loss_warning_lists_the_tags():
