@@ -9,6 +9,7 @@ own run, with the file's relative path as id and its stem as name.
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 
 from curvedoc.ingest import fs
@@ -70,16 +71,49 @@ def plain_logs(folder: str, files: tuple[str, ...], subdirs: tuple[str, ...]) ->
     return found
 
 
+def listing(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(file names, sub-folder names) of a folder, sorted; ((), ()) when it cannot be listed.
+
+    The folder is listed again here because discovery hands each format only the files
+    earlier formats left over, and the one-log-per-folder rule must see them all.
+    """
+    try:
+        if fs.is_local(folder) and "://" not in folder:
+            with os.scandir(folder) as entries:
+                found = [(e.name, e.is_dir()) for e in entries]
+        else:
+            filesystem, inner = fs.filesystem(folder)
+            found = [
+                (tab.base_name(e["name"]), e["type"] == "directory")
+                for e in filesystem.ls(inner, detail=True)
+            ]
+    except OSError:
+        return (), ()
+    files = tuple(sorted(name for name, is_dir in found if not is_dir))
+    dirs = tuple(sorted(name for name, is_dir in found if is_dir))
+    return files, dirs
+
+
 def runs_of(
     fmt: str, folder: str, files: list[str], subdirs: list[str], root: str
 ) -> tuple[list[RunSource], set[str]]:
-    """The runs of format ``fmt`` in a folder, and the file names they consume."""
-    logs = plain_logs(folder, tuple(sorted(files)), tuple(sorted(subdirs)))
-    mine = sorted(name for name, kind in logs.items() if kind == fmt)
+    """The runs of format ``fmt`` among ``files`` of a folder, and the file names they consume.
+
+    Whether the folder or each file is a run is decided on the folder's full listing, so
+    that the answer does not depend on which files other formats took first.
+    """
+    suffixes = CSV_SUFFIXES + JSONL_SUFFIXES
+    if not any(name.lower().endswith(suffixes) for name in files):
+        return [], set()
+    all_files, all_dirs = listing(folder)
+    if not all_files:  # not listable (a single file given as root): what we were given
+        all_files, all_dirs = tuple(sorted(files)), tuple(sorted(subdirs))
+    logs = plain_logs(folder, all_files, all_dirs)
+    mine = sorted(name for name, kind in logs.items() if kind == fmt and name in files)
     if not mine:
         return [], set()
     path_of = {name: tab.join(folder, name) for name in mine}
-    if len(logs) == 1 and not claimed_by_other_format(folder, files, subdirs):
+    if len(logs) == 1 and not claimed_by_other_format(folder, list(all_files), list(all_dirs)):
         name = mine[0]
         run = RunSource(
             id=tab.rel_id(folder, root),

@@ -24,6 +24,8 @@ from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
 ALWAYS_SUFFIXES = (".jsonl", ".ndjson")
+#: How many leading lines sniffing looks at for a metrics record.
+SNIFF_LINES = 3
 FLOAT_TEXT = {"nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.inf,
               "-inf": -math.inf, "infinity": math.inf, "-infinity": -math.inf}
 
@@ -78,6 +80,15 @@ def parse_line(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return flatten(obj) if isinstance(obj, dict) else None
+
+
+def is_metrics_record(fields: dict[str, Any]) -> bool:
+    """A flattened object with a step and at least one numeric metric."""
+    return step_of(fields) is not None and any(
+        as_number(value) is not None
+        for key, value in fields.items()
+        if key not in tab.STEP_KEYS and key.lower() not in tab.TIME_KEYS
+    )
 
 
 def parse_lines(texts: list[tuple[int, str]]) -> tuple[list[dict], list[int], list[int]]:
@@ -190,23 +201,26 @@ class JSONLines:
     summary = "JSON lines (*.jsonl, *.ndjson, one object per line with a step key)"
 
     def sniff(self, path: str, head: bytes) -> bool:
-        """The first line is a JSON object with a step-like key and a numeric metric."""
+        """One of the first lines is a JSON object with a step-like key and a numeric metric.
+
+        The first line may be a metadata object without a step (mmdetection's env info).
+        """
         lower = path.lower()
         if not lower.endswith(_plain.JSONL_SUFFIXES) or b"\x00" in head[:1024]:
             return False
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
-        first, newline, _ = text.partition("\n")
-        fields = parse_line(first)
-        if fields is None:
-            # a first line longer than the head: trust the suffix of a JSON-lines file
-            return not newline and lower.endswith(ALWAYS_SUFFIXES) and first.startswith("{")
-        if "log_history" in fields or step_of(fields) is None:
-            return False
-        return any(
-            as_number(value) is not None
-            for key, value in fields.items()
-            if key not in tab.STEP_KEYS and key.lower() not in tab.TIME_KEYS
-        )
+        lines = text.split("\n")
+        complete = lines[:-1] if len(lines) > 1 else lines
+        for line in complete[:SNIFF_LINES]:
+            fields = parse_line(line)
+            if fields is None:
+                # a line longer than the head: trust the suffix of a JSON-lines file
+                return len(lines) == 1 and lower.endswith(ALWAYS_SUFFIXES) and line[:1] == "{"
+            if "log_history" in fields:
+                return False
+            if is_metrics_record(fields):
+                return True
+        return False
 
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
@@ -239,9 +253,11 @@ class JSONLines:
                 f"{path}: skipped line {tab.show_lines(bad)}: not a JSON object; the other "
                 "lines were read (fix or remove the broken lines)"
             )
-        if stepless:
+        # a first line of metadata (config, environment) is normal; later ones are not
+        shown = stepless[1:] if stepless[:1] == [1] else stepless
+        if shown:
             warnings.append(
-                f"{path}: skipped line {tab.show_lines(stepless)}: no step key "
+                f"{path}: skipped line {tab.show_lines(shown)}: no step key "
                 f"({', '.join(tab.STEP_KEYS)})"
             )
         if fractional:

@@ -118,3 +118,15 @@ def test_a_logged_nan_is_kept_and_an_absent_key_is_not_a_point(tmp_path):
     loss = series(frame, "loss")
     assert sorted(loss) == [0, 2] and np.isnan(loss[0]) and loss[2] == 1.0
     assert series(frame, "acc") == {1: 0.5}
+
+
+def test_a_first_line_of_metadata_is_allowed_quietly(tmp_path):
+    path = tmp_path / "20240101_120000.log.json"
+    path.write_text(lines({"env_info": "CUDA 12", "seed": 0},
+                          {"mode": "train", "epoch": 1, "iter": 50, "lr": 0.02, "loss": 1.4},
+                          {"mode": "train", "epoch": 1, "iter": 100, "lr": 0.02, "loss": 1.1},
+                          {"note": "no step here", "value": 3}))
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    result = read(path)
+    assert series(result.scalars, "loss") == {50: 1.4, 100: 1.1}
+    assert len(result.warnings) == 1 and "line 4" in result.warnings[0]
