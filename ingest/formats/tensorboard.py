@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from google.protobuf.message import DecodeError
+from pandas.api.types import union_categoricals
 
 from curvedoc.ingest import fs, tfrecord
 from curvedoc.ingest.formats.base import Found
@@ -32,6 +33,8 @@ from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 VERIFY = os.environ.get("CURVEDOC_TB_VERIFY", "all")
 #: At most this many individual problem messages per file read (then a count).
 MAX_MESSAGES = 5
+#: Files are read in chunks of this many bytes (a record larger than that doubles it).
+CHUNK_BYTES = 64 << 20
 KERAS_DIRS = ("train", "validation")
 _NAME_TIME = re.compile(r"tfevents\.(\d+)")
 
@@ -286,11 +289,14 @@ def read_event_file(
 
     Returns the scalars (tag, step, value, wall_time; tags prefixed with ``prefix``),
     hparams, problems, and the state for the next read. Never raises for bad content.
+    ``state["restarted"]`` is True when the file shrank (was replaced) and was read
+    again from its start: the result replaces what was read from it before.
     """
     report = _Report(path)
     state = dict(state or {})
     base = int(state.get("offset", 0))
     scan = bool(state.get("scan", False))
+    restarted = False
     try:
         size = fs.stat(path).size
     except FileNotFoundError:
@@ -302,43 +308,76 @@ def read_event_file(
     if size < base:
         report.warn("restart", f"the file shrank from {base} to {size} bytes (replaced?); "
                     "read again from the start.")
-        base, scan = 0, False
-        state["restarted"] = True
+        base, scan, restarted = 0, False, True
     if size == 0:
         report.warn("empty", "empty event file (no events yet): if training is running it "
                     "fills up and is read on the next refresh; otherwise delete it.")
         return _result(empty_scalars(False), report, {}, {"offset": 0})
     if size == base:
         return _result(empty_scalars(False), report, {}, {"offset": base, "scan": scan})
-    try:
-        buf = fs.read_bytes(path, base)
-    except FileNotFoundError:
-        report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
-        return _result(empty_scalars(False), report, {}, state)
-    except OSError as exc:
-        report.errors.append(f"{path}: cannot read ({exc}); check permissions.")
-        return _result(empty_scalars(False), report, {}, state)
-    if base == 0 and buf.startswith(b"version https://git-lfs"):
-        report.errors.append(f"{path}: a Git LFS pointer, not the event file itself; "
-                             "run `git lfs pull` to fetch it.")
-        return _result(empty_scalars(False), report, {}, {"offset": 0})
-    frame, hparams, new_state = decode_buffer(
-        buf, base, report, prefix=prefix, scan=scan, verify=verify or VERIFY
-    )
-    return _result(frame, report, hparams, new_state)
+    frames: list[pd.DataFrame] = []
+    hparams: dict[str, Any] = {}
+    chunk = CHUNK_BYTES
+    new_state = {"offset": base, "scan": scan}
+    while base < size:
+        try:
+            buf = fs.read_bytes(path, base, min(chunk, size - base))
+        except FileNotFoundError:
+            report.errors.append(f"{path}: the file disappeared while reading; refresh to "
+                                 "re-scan.")
+            break
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot read ({exc}); check permissions.")
+            break
+        if base == 0 and buf.startswith(b"version https://git-lfs"):
+            report.errors.append(f"{path}: a Git LFS pointer, not the event file itself; "
+                                 "run `git lfs pull` to fetch it.")
+            break
+        final = base + len(buf) >= size
+        frame, hp, new_state = decode_buffer(
+            buf, base, report, prefix=prefix, scan=scan, verify=verify or VERIFY, final=final
+        )
+        frames.append(frame)
+        hparams.update(hp)
+        if final or not buf:
+            break
+        if new_state["offset"] == base and not new_state["scan"]:
+            chunk *= 2  # one record larger than the chunk: read more at once
+            continue
+        base, scan = new_state["offset"], new_state["scan"]
+    if restarted:  # the caller must replace, not extend, what it had from this file
+        new_state["restarted"] = True
+    return _result(concat_frames(frames), report, hparams, new_state)
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate per-chunk frames, keeping ``tag`` categorical."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_scalars(False)
+    if len(frames) == 1:
+        return frames[0]
+    tags = union_categoricals([f["tag"] for f in frames])
+    out = pd.concat([f.drop(columns="tag") for f in frames], ignore_index=True)
+    out.insert(0, "tag", tags)
+    return out
 
 
 def decode_buffer(
     buf: bytes, base: int, report: _Report, *, prefix: str = "", scan: bool = False,
-    verify: str = "all",
+    verify: str = "all", final: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
-    """Scalars, hparams and next state of a buffer that starts at byte ``base`` of a file."""
+    """Scalars, hparams and next state of a buffer that starts at byte ``base`` of a file.
+
+    ``final``: the buffer reaches the end of the file (a record cut off at its end is
+    reported as truncated; otherwise it is simply read with the next chunk).
+    """
     from tensorboard.compat.proto.event_pb2 import Event
 
     framing = tfrecord.frame(buf, resync_first=scan)
     data = np.frombuffer(buf, dtype=np.uint8)
     verify_all = verify != "on_error"
-    _report_framing(framing, base, len(buf), report)
+    _report_framing(framing, base, len(buf), report, final)
 
     block = tfrecord.decode_simple_scalars(
         data, framing.starts, framing.lengths, verify=verify_all
@@ -388,7 +427,7 @@ def decode_buffer(
 
     frame = _build_frame(block, tags, slow, prefix)
     state = {"offset": base + framing.end, "scan": framing.resync_pending}
-    if len(framing.starts) == 0 and framing.corrupt and base == 0 and not framing.truncated_at:
+    if len(framing.starts) == 0 and framing.corrupt and base == 0 and framing.truncated_at is None:
         report.errors.append(
             f"{report.path}: not a TensorBoard event file: no valid record in its {len(buf)} "
             "bytes, though it is named like one (*tfevents*). Remove or rename it, or copy it "
@@ -402,17 +441,18 @@ def _crc_ok(buf: bytes, start: int, length: int) -> bool:
     return tfrecord.masked_crc32c(buf[start : start + length]) == want
 
 
-def _report_framing(framing: tfrecord.Framing, base: int, n: int, report: _Report) -> None:
+def _report_framing(framing: tfrecord.Framing, base: int, n: int, report: _Report,
+                    final: bool) -> None:
     for off, skipped in framing.corrupt:
         if framing.resync_pending and (off, skipped) == framing.corrupt[-1]:
             text = (f"corrupt record at byte {base + off} (header checksum mismatch); no valid "
-                    f"record after it in the remaining {n - off} bytes. Records before it are "
+                    f"record found in the {n - off} bytes after it. Records before it are "
                     "kept.")
         else:
             text = (f"corrupt record at byte {base + off} (header checksum mismatch); skipped "
                     f"{skipped} bytes to the next valid record. Records before it are kept.")
         report.warn("corrupt", text + " The file is damaged: copy it again if you can.")
-    if framing.truncated_at is not None:
+    if framing.truncated_at is not None and final:
         report.warn("truncated", f"truncated last record at byte {base + framing.truncated_at}: "
                     "the file may still be being written (it is read on the next refresh); if "
                     "training has stopped, the last event was lost.")

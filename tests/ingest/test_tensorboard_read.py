@@ -222,3 +222,35 @@ def test_framing_of_irregular_lengths_matches_a_plain_walk(tmp_path):
     assert framing.starts.tolist() == starts
     assert framing.lengths.tolist() == [len(p) for p in payloads]
     assert framing.end == len(buf) and framing.corrupt == []
+
+
+def test_reading_in_small_chunks_gives_the_same_frame(tmp_path, monkeypatch):
+    from curvedoc.ingest.formats import tensorboard as tb
+
+    big = event_pb2.Event(wall_time=S.WALL, graph_def=b"g" * 5000)  # larger than a chunk
+    events = [S.scalar_event(f"t{k % 3}", k, k / 7) for k in range(300)]
+    path = S.write_events(tmp_path, [*events[:150], big, *events[150:]])
+    whole = read_event_file(str(path))
+    monkeypatch.setattr(tb, "CHUNK_BYTES", 1000)
+
+    chunked = read_event_file(str(path))
+
+    assert chunked.warnings == [] and chunked.errors == []
+    assert chunked.scalars["tag"].dtype == "category"
+    assert as_rows(chunked.scalars) == as_rows(whole.scalars)
+    assert len(whole.scalars) == 300
+    assert chunked.state == whole.state
+
+
+def test_a_replaced_file_is_read_again_from_the_start(tmp_path):
+    path = S.write_events(tmp_path, [S.scalar_event("loss", s, 1.0) for s in range(100)])
+    before = read_event_file(str(path))
+    S.write_records(path, [S.scalar_event("loss", 7, 2.0).SerializeToString()])
+
+    after = read_event_file(str(path), before.state)
+    later = read_event_file(str(path), after.state)
+
+    assert after.state["restarted"] is True
+    assert "read again from the start" in after.warnings[0] and str(path) in after.warnings[0]
+    assert as_rows(after.scalars) == [("loss", 7, 2.0)]
+    assert "restarted" not in later.state and len(later.scalars) == 0
