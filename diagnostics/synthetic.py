@@ -9,12 +9,17 @@ Curves follow a "progress clock": progress p(t) = integral of lr(s)/lr0, and the
 loss falls as floor + (start - floor) * decay(p). A learning-rate cut therefore
 slows learning the way it does in a real run.
 
-Two shape families keep tuning and evaluation apart:
+Three shape families keep tuning and evaluation apart:
 
-* ``"tune"``: exponential decay, Gaussian noise (seeds 0-99 were used to tune).
-* ``"heldout"``: also power-law and two-phase decays, heavy-tailed Student-t
-  noise, accuracy in percent, logging without validation; never looked at while
-  tuning thresholds (evaluate on seeds >= 1000).
+* ``"tune"``: exponential decay, Gaussian noise.
+* ``"varied"``: also power-law and two-phase decays, heavy-tailed Student-t
+  noise, accuracy in percent, logging without validation.
+* ``"unseen"``: shapes and noise never looked at while tuning: stretched-
+  exponential and hyperbolic decays, autocorrelated AR(1) and Laplace noise,
+  irregular validation intervals, steps starting at 1.
+
+Thresholds were tuned on seeds 0-99 of "tune" and "varied" only; the held-out
+scores are seeds >= 1000 of "varied" and "unseen" (benchmarks/bench_diagnostics.py).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import pandas as pd
 
 from curvedoc.ingest.model import Run
 
+FAMILIES = ("tune", "varied", "unseen")
 KINDS = ("healthy", "bad_init", "lr_too_high", "decayed_too_early", "keep_training",
          "overfitting", "underfitting")
 
@@ -33,7 +39,7 @@ KINDS = ("healthy", "bad_init", "lr_too_high", "decayed_too_early", "keep_traini
 def make_run(label: str, seed: int, family: str = "tune", run_id: str | None = None,
              n_points: int | None = None) -> Run:
     """One labelled run; ``run.hparams["true_label"]`` holds the label it was made with."""
-    rng = np.random.default_rng([seed, KINDS.index(label), family == "heldout"])
+    rng = np.random.default_rng([seed, KINDS.index(label), FAMILIES.index(family)])
     g = _Gen(rng, family, label, n_points)
     g.build()
     rid = run_id or f"{label}/{family}-{seed}"
@@ -57,9 +63,18 @@ class _Gen:
         self.C = int(r.choice([2, 10, 100, 1000])) if self.classify else None
         self.L0 = math.log(self.C) if self.classify else float(10 ** r.uniform(-2, 3))
         self.n_val = self.n if self.epoch_only else int(min(self.n, r.integers(10, 60)))
-        heldout = family == "heldout"
-        self.shape = r.choice(["exp", "power", "twophase"]) if heldout else "exp"
-        self.noise_kind = r.choice(["gauss", "student"]) if heldout else "gauss"
+        heldout = family != "tune"
+        self.shape = {"tune": "exp", "varied": r.choice(["exp", "power", "twophase"]),
+                      "unseen": r.choice(["stretched", "hyperbolic"])}[family]
+        self.noise_kind = {"tune": "gauss", "varied": r.choice(["gauss", "student"]),
+                           "unseen": r.choice(["ar1", "laplace"])}[family]
+        if family == "unseen":  # irregular logging that starts at step 1
+            jitter = np.sort(r.uniform(0, 1, self.n))
+            jitter = (jitter - jitter[0]) / max(jitter[-1] - jitter[0], 1e-12)
+            self.steps = np.unique(1 + (jitter * self.steps_total).round().astype(np.int64))
+            self.n = len(self.steps)
+            self.t = (self.steps - self.steps[0]) / max(self.steps[-1] - self.steps[0], 1)
+            self.n_val = min(self.n_val, self.n)
         self.sigma = r.uniform(0.01, 0.04) if self.epoch_only else r.uniform(0.02, 0.12)
         self.log_lr = r.random() < 0.6
         self.log_grad = r.random() < 0.4
@@ -80,12 +95,27 @@ class _Gen:
             return (1 + p / t0) ** -1.5
         if self.shape == "twophase":
             return 0.6 * np.exp(-p / (tau / 3)) + 0.4 * np.exp(-p / tau)
+        if self.shape == "stretched":
+            return np.exp(-((p / tau) ** 0.7))
+        if self.shape == "hyperbolic":
+            return (1 + p / (tau / 6)) ** -2.5
         return np.exp(-p / tau)
 
     def noise(self, n, sigma):
         r = self.rng
-        e = r.standard_t(3, n) / math.sqrt(3) if self.noise_kind == "student" else r.normal(
-            0, 1, n)
+        if self.noise_kind == "student":
+            e = r.standard_t(3, n) / math.sqrt(3)
+        elif self.noise_kind == "laplace":
+            e = r.laplace(0, 1 / math.sqrt(2), n)
+        elif self.noise_kind == "ar1":
+            rho = r.uniform(0.3, 0.7)
+            w = r.normal(0, math.sqrt(1 - rho**2), n)
+            e = np.empty(n)
+            e[0] = r.normal()
+            for i in range(1, n):
+                e[i] = rho * e[i - 1] + w[i]
+        else:
+            e = r.normal(0, 1, n)
         return 1 + sigma * np.clip(e, -4, 4)
 
     def schedule(self, kind):

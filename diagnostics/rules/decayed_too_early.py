@@ -78,6 +78,8 @@ def check(c: Curves, th: Thresholds):
     w = th.window_frac * span
     gap = th.settle_frac * span
     bx, by = window(t, max(x0, cut - w - gap / 2), cut - gap / 2)
+    if len(bx) < 3:  # a short log: the last three points before the cut
+        bx, by = t.x[t.x < cut][-3:], t.y[t.x < cut][-3:]
     ax, ay = window(t, cut + gap, float(t.x[-1]))
     if len(bx) < 3 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
         return []

@@ -62,8 +62,9 @@ def check(c: Curves, th: Thresholds):
     sigma = t.noise
     of_level = sigma / max(abs(end), 1e-12)
     of_drop = sigma / drop
-    trend_all = np.interp(t.x_all, t.x, t.ys)
-    resid = t.y_all - trend_all
+    half = t.n // 2  # the second half: early on, a steep descent is no spike
+    trend_all = np.interp(t.x_all[half:], t.x, t.ys)
+    resid = t.y_all[half:] - trend_all
     spikes = int(((resid > th.spike_sigmas * max(sigma, 1e-12))
                   & (resid > th.spike_of_drop * drop)).sum())
     oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
@@ -77,7 +78,7 @@ def check(c: Curves, th: Thresholds):
         margin = spikes / th.min_spikes - 1
         msg = (f"{what(t)} spiked {spikes} times far above its trend "
                f"(by more than {pct(th.spike_of_drop)} of the {num(drop)} it fell)")
-    half = t.x_all[t.n // 2]
+    half = t.x_all[half]
     return [finding(
         LABEL, "warning", confidence(margin),
         msg + f" from step {step(half)} on",
