@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,11 +86,19 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: in
     return metrics
 
 
-def _setup_determinism(seed: int) -> torch.Generator:
+@contextmanager
+def deterministic(seed: int) -> Iterator[torch.Generator]:
+    """One thread, deterministic kernels, seeded RNGs; the process settings come back after."""
+    threads = torch.get_num_threads()
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
+    try:
+        yield torch.Generator().manual_seed(seed)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(was_deterministic)
 
 
 def train(spec: RunSpec, out_dir: str | Path, *, max_steps: int | None = None) -> Summary:
@@ -97,11 +107,15 @@ def train(spec: RunSpec, out_dir: str | Path, *, max_steps: int | None = None) -
     Log files an earlier run left in ``out_dir`` are replaced. ``max_steps``
     stops early (for smoke tests); the logs then simply end sooner.
     """
+    with deterministic(spec.seed) as generator:
+        return _train(spec, Path(out_dir), generator, max_steps)
+
+
+def _train(spec: RunSpec, out: Path, generator: torch.Generator,
+           max_steps: int | None) -> Summary:
     started = time.perf_counter()
-    out = Path(out_dir)
     clear_run_dir(out)
     clear_run_dir(out / "version_0")
-    generator = _setup_determinism(spec.seed)
     data = datasets.load(spec.dataset, spec.train_size)
     model = models.build(spec, data.input_shape, data.num_classes)
     optimizer = _optimizer(spec, model.parameters())

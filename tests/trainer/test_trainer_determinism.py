@@ -47,3 +47,27 @@ def test_wall_times_are_real_clock_times(tmp_path):
     acc.Reload()
     times = [e.wall_time for e in acc.Scalars("train/loss")]
     assert before - 1 <= times[0] <= times[-1] <= time.time() + 1
+
+
+@pytest.mark.slow  # two spawned workers each import torch: 5-25 s depending on load
+def test_worker_processes_give_the_same_values_as_one_process(tmp_path):
+    from curvedoc.trainer.runner import run_many
+
+    chosen = [SCENARIOS["underfitting/moons_linear"], SCENARIOS["healthy/breast_cancer_mlp"]]
+    serial = list(run_many(chosen, tmp_path / "serial", jobs=1, epochs=1, max_steps=8))
+    pooled = list(run_many(chosen, tmp_path / "pooled", jobs=2, epochs=1, max_steps=8))
+    assert {s.name for s, _ in pooled} == {s.name for s, _ in serial}
+    for scenario in chosen:
+        assert (read_events(tmp_path / "serial" / scenario.path)
+                == read_events(tmp_path / "pooled" / scenario.path)), scenario.name
+
+
+def test_training_leaves_the_process_torch_settings_alone(tmp_path):
+    import torch
+
+    from curvedoc.trainer.runner import run_one
+
+    threads = torch.get_num_threads()
+    run_one(SCENARIOS["underfitting/moons_linear"].spec, str(tmp_path), max_steps=3)
+    assert torch.get_num_threads() == threads
+    assert not torch.are_deterministic_algorithms_enabled()
