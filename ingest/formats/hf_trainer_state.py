@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
+import numpy as np
+
 from curvedoc.ingest import fs
 from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.formats._records import records_to_frame
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
@@ -82,28 +86,24 @@ def hparams_of(state: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def entries_frame(entries: list[Any]):
-    """Training and eval entries -> the long frame; (frame, number of entries without step)."""
-    tags: list[str] = []
-    steps: list[int] = []
-    values: list[float] = []
-    stepless = 0
-    for entry in entries:
-        if not isinstance(entry, dict) or any(key in entry for key in SUMMARY_KEYS):
-            continue
-        step = entry.get("step")
-        if isinstance(step, bool) or not isinstance(step, (int, float)):
-            stepless += 1
-            continue
-        for key, value in entry.items():
-            if key in COORDINATE_KEYS or isinstance(value, bool):
-                continue
-            if isinstance(value, (int, float)):
-                tags.append(key)
-                steps.append(int(step))
-                values.append(float(value))
-    walls = [float("nan")] * len(tags)
-    return tab.records_frame(tags, steps, values, walls), stepless
+def entries_frame(entries: list[Any], nan_logged: bool = True):
+    """Training and eval entries -> the long frame; (frame, number of entries without step).
+
+    The end-of-training summary entry is left out; ``epoch`` is a coordinate, not a tag.
+    """
+    records = [
+        {key: value for key, value in entry.items() if key != "epoch"}
+        for entry in entries
+        if isinstance(entry, dict) and not any(key in entry for key in SUMMARY_KEYS)
+    ]
+    with_step = [r for r in records if _is_step(r.get("step"))]
+    numbers = np.arange(len(with_step))
+    frame, _, _ = records_to_frame(with_step, numbers, nan_logged)
+    return frame, len(records) - len(with_step)
+
+
+def _is_step(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _fingerprint(entry: Any) -> str:
@@ -170,7 +170,7 @@ class HFTrainerState:
         first = _fingerprint(history[0]) if history else ""
         reset = bool(state) and (len(history) < seen or (seen and state.get("first") != first))
         start = 0 if reset or not state else seen
-        frame, stepless = entries_frame(history[start:])
+        frame, stepless = entries_frame(history[start:], b"nan" in raw.lower())
         warnings = []
         if stepless:
             warnings.append(f"{path}: skipped {stepless} log_history entries without a step")

@@ -77,12 +77,12 @@ def test_deleted_runs_and_logged_models_are_skipped(tmp_path):
 
 
 def test_a_line_that_does_not_parse_is_skipped_with_its_line_number(tmp_path):
-    text = "1700000000000 1.0 0\n17000 oops\n1700000002000 0.5 2\n"
+    text = "1700000000000 1.0 0\n17000 oops\n1700000002000 0.5 2\n1700000003000\n"
     run = make_run(tmp_path, "r1", {"loss": text})
     [source] = find(run, tmp_path).runs
     [result] = read_all(source)
     assert series(result.scalars, "loss") == {0: 1.0, 2: 0.5}
-    assert any("line 2" in w and "loss" in w for w in result.warnings)
+    assert any("line 2, 4" in w and "loss" in w for w in result.warnings)
 
 
 def test_a_metric_file_of_garbage_is_an_error(tmp_path):
