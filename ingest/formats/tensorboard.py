@@ -529,6 +529,8 @@ class TensorBoardFormat:
 
     name = "tensorboard"
     summary = "TensorBoard event files (*tfevents*)"
+    #: Bumped when what the reader returns changes (the cache keys on it).
+    version = "1"
 
     def sniff(self, path: str, head: bytes) -> bool:
         return is_event_file(path)
