@@ -9,6 +9,7 @@ format its state back), picks up new runs and drops vanished ones.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
@@ -19,7 +20,7 @@ import pandas as pd
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache
 from curvedoc.ingest.config import ConfigError, load_config
-from curvedoc.ingest.discover import normalize_root, walk
+from curvedoc.ingest.discover import Discovery, normalize_root, walk
 from curvedoc.ingest.frames import later_wins
 from curvedoc.ingest.model import FileRead, Run, RunSource
 from curvedoc.ingest.progress import bar
@@ -68,38 +69,46 @@ class Catalog:
         self.runs: dict[str, Run] = {}
         self._sources: dict[str, RunSource] = {}
         self._files: dict[str, dict[str, FileResult]] = {}
+        self._lock = threading.RLock()
 
     # -- public -------------------------------------------------------------------------
 
     def load(self) -> Catalog:
         """Discover and read every run (what ``open_root`` does)."""
-        found = walk(self.root)
-        self._extra_warnings = found.warnings
-        jobs = [self._job_from_cache(s) for s in found.sources]
-        self._run_jobs(jobs)
-        self._sources = {s.id: s for s in found.sources}
-        self._sort()
+        with self._lock:
+            found = walk(self.root)
+            jobs = [self._job_from_cache(s) for s in found.sources]
+            runs, files = self._run_jobs(jobs)
+            self._publish(found, runs, files)
         return self
 
     def refresh(self) -> set[str]:
-        """Re-discover and read what changed; the ids of new, changed and vanished runs."""
-        found = walk(self.root)
-        self._extra_warnings = found.warnings
-        now = {s.id: s for s in found.sources}
-        changed = {rid for rid in self.runs if rid not in now}
-        for rid in changed:
-            self.runs.pop(rid, None)
-            self._files.pop(rid, None)
-        jobs = []
-        for rid, source in now.items():
-            job = self._job_from_memory(source)
-            if job.paths or source != self._sources.get(rid) or rid not in self.runs:
-                jobs.append(job)
-                changed.add(rid)
-        self._run_jobs(jobs)
-        self._sources = now
-        self._sort()
+        """Re-discover and read what changed; the ids of new, changed and vanished runs.
+
+        ``runs`` is replaced in one step at the end, so readers in other threads always
+        see a complete catalog.
+        """
+        with self._lock:
+            found = walk(self.root)
+            now = {s.id: s for s in found.sources}
+            changed = {rid for rid in self.runs if rid not in now}
+            runs = {rid: run for rid, run in self.runs.items() if rid in now}
+            files = {rid: f for rid, f in self._files.items() if rid in now}
+            jobs = []
+            for rid, source in now.items():
+                job = self._job_from_memory(source)
+                if job.paths or source != self._sources.get(rid) or rid not in self.runs:
+                    jobs.append(job)
+                    changed.add(rid)
+            fresh_runs, fresh_files = self._run_jobs(jobs)
+            self._publish(found, {**runs, **fresh_runs}, {**files, **fresh_files})
         return changed
+
+    def _publish(self, found: Discovery, runs: dict[str, Run], files: dict) -> None:
+        self._extra_warnings = found.warnings
+        self._sources = {s.id: s for s in found.sources}
+        self._files = files
+        self.runs = {rid: runs[rid] for rid in sorted(runs)}
 
     def is_live(self, run_id: str, within_s: float = 120) -> bool:
         """Whether a file of the run changed in the last ``within_s`` seconds."""
@@ -161,7 +170,12 @@ class Catalog:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _run_jobs(self, jobs: list[_Job]) -> None:
+    def _run_jobs(
+        self, jobs: list[_Job]
+    ) -> tuple[dict[str, Run], dict[str, dict[str, FileResult]]]:
+        """Read what the jobs need and assemble their runs."""
+        runs: dict[str, Run] = {}
+        files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
         with bar(len(work), self.progress) as progress:
             if self.executor is not None and work:
@@ -182,13 +196,11 @@ class Catalog:
                     job.done.update({r.path: r for r in fresh})
                     progress.update(1)
                 results = [job.done[p] for p in job.source.files if p in job.done]
-                self._files[job.source.id] = {r.path: r for r in results}
-                self.runs[job.source.id] = assemble(job.source, results, self.config)
+                files[job.source.id] = {r.path: r for r in results}
+                runs[job.source.id] = assemble(job.source, results, self.config)
         if self.cache is not None:
             self.cache.flush()
-
-    def _sort(self) -> None:
-        self.runs = {rid: self.runs[rid] for rid in sorted(self.runs)}
+        return runs, files
 
 
 def open_root(

@@ -133,3 +133,25 @@ def test_an_unreadable_folder_is_skipped_with_a_warning(fake, tmp_path):
         locked.chmod(0o755)
     assert [s.id for s in found.sources] == ["good"]
     assert any("locked" in w and "permission" in w for w in found.warnings)
+
+
+def test_a_remote_root_is_walked_through_fsspec(no_user_cache):
+    import json
+
+    import fsspec
+
+    from curvedoc.ingest import open_root
+
+    mem = fsspec.filesystem("memory")
+    lines = "".join(json.dumps({"step": s, "loss": 1 / (1 + s)}) + "\n" for s in range(5))
+    mem.pipe("/curvedoc-test-remote/a/metrics.jsonl", lines.encode())
+    mem.pipe("/curvedoc-test-remote/b/log.csv", b"step,loss\n0,1\n1,0.5\n")
+    try:
+        sources = discover("memory://curvedoc-test-remote")
+        assert [s.id for s in sources] == ["a", "b"]
+        assert sources[0].files == ("memory://curvedoc-test-remote/a/metrics.jsonl",)
+        with open_root("memory://curvedoc-test-remote") as catalog:
+            assert {rid: len(r.scalars) for rid, r in catalog.runs.items()} == {"a": 5, "b": 2}
+            assert all(not r.errors for r in catalog.runs.values())
+    finally:
+        mem.rm("/curvedoc-test-remote", recursive=True)
