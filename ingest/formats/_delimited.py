@@ -158,7 +158,7 @@ def _good_lines(
     as_array = np.array(lines, dtype=object)
     ok &= as_array != header
     bad = np.flatnonzero(counts != width)
-    ragged = [int(numbers[i]) for i in bad if lines[i].strip() and lines[i].strip() != header]
+    ragged = [int(numbers[i]) for i in bad if lines[i].strip() not in ("", header.strip())]
     if width == 1 or not ok.all():
         ok &= np.array([bool(line.strip()) for line in lines])
     keep = np.flatnonzero(ok)

@@ -162,22 +162,6 @@ def long_frame(
     )
 
 
-def records_frame(
-    tags: list[str], steps: list[int], values: list[float], walls: list[float]
-) -> pd.DataFrame:
-    """One row per (tag, step, value, wall_time) record -> the long frame."""
-    if not tags:
-        return empty()
-    return pd.DataFrame(
-        {
-            "tag": pd.Categorical(tags),
-            "step": np.asarray(steps, dtype=np.int64),
-            "value": np.asarray(values, dtype=np.float64),
-            "wall_time": np.asarray(walls, dtype=np.float64),
-        }
-    )
-
-
 def failed(path: str, message: str, state: dict | None = None) -> FileRead:
     """A read that produced nothing usable, with one error that names the file."""
     return FileRead(scalars=empty(), errors=[f"{path}: {message}"], state=dict(state or {}))
