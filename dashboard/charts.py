@@ -215,15 +215,20 @@ def run_figure(run: Run, title: str, tags: list[str], findings: Sequence[Any] = 
             is_lr and (f.evidence or {}).get("lr_cut_step") is not None
         ):
             add_evidence(fig, f, is_lr_panel=is_lr)
-    if is_lr or _positive_span(run, tags) > 1e3:
+    if _positive_span(run, tags) > (10.0 if is_lr else 1e3):
         fig.update_yaxes(type="log")
     fig.update_xaxes(title_text="step")
     return _layout(fig, title)
 
 
 def _positive_span(run: Run, tags: list[str]) -> float:
-    """Ratio of largest to smallest positive value (decides a log y axis)."""
     vals = np.concatenate([run.series(t)["value"].to_numpy(np.float64) for t in tags] or [[]])
+    return positive_span(vals)
+
+
+def positive_span(values: Any) -> float:
+    """Ratio of largest to smallest finite value, 0 when any is <= 0 (decides a log y axis)."""
+    vals = np.asarray(values, dtype=np.float64)
     vals = vals[np.isfinite(vals)]
     if vals.size == 0 or (vals <= 0).any():
         return 0.0
@@ -310,7 +315,7 @@ def small_multiples(runs: Sequence[Run], metric: str, *, x_mode: str = "step",
                        row=i // cols + 1, col=i % cols + 1)
     if log_y:
         fig.update_yaxes(type="log")
-    _layout(fig, f"{esc(metric)}: one chart per run", height=max(260, 220 * rows))
+    _layout(fig, None, height=max(260, 220 * rows))
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 

@@ -55,6 +55,38 @@ def _as_float(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def ancestor_folders(runs: Sequence[Run]) -> list[str]:
+    """Every folder that holds runs, at any depth ("sweeps", "sweeps/lr", ...), sorted."""
+    out: set[str] = set()
+    for run in runs:
+        parts = run.id.split("#", 1)[0].split("/")[:-1]
+        out.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return sorted(out)
+
+
+def runs_under(runs: Sequence[Run], folder: str | None) -> list[Run]:
+    """The runs inside ``folder`` (all runs for "" or None)."""
+    if not folder:
+        return list(runs)
+    return [r for r in runs if r.id.startswith(folder.rstrip("/") + "/")]
+
+
+def sweep_folder(runs: Sequence[Run], param: str) -> str:
+    """The folder that looks like a sweep of ``param``: the one with the most distinct
+    values of it while every other hyper-parameter (seeds aside) stays fixed; "" (all
+    runs) when no folder does."""
+    best, best_n = "", 0
+    for folder in ancestor_folders(runs):  # parents first: an equal deeper folder wins
+        members = runs_under(runs, folder)
+        values = {_as_float(r.hparams.get(param)) for r in members} - {None}
+        if len(values) < max(best_n, 2):
+            continue
+        others = {k for r in members for k in r.hparams if k != param and "seed" not in k}
+        if all(len({repr(r.hparams.get(k)) for r in members}) == 1 for k in others):
+            best, best_n = folder, len(values)
+    return best
+
+
 def group_key(run: Run, by: str) -> str:
     """The name of the group a run falls in for ``by`` ("folder", "folder:N", "hparam:NAME")."""
     if by.startswith("hparam:"):
@@ -158,7 +190,8 @@ def suggest_next_range(values: Sequence[float], scores: Sequence[float],
                        higher_is_better: bool) -> dict[str, Any] | None:
     """The next, finer search range around the best value of a coarse sweep.
 
-    Works on a log scale when every value is positive. Returns ``low``, ``high``,
+    Runs that share a value (seeds) are averaged. Works on a log scale when every
+    value is positive. Returns ``low``, ``high``,
     ``best``, ``log`` (bool), ``edge`` (the best value is at the grid's edge)
     and ``sentence`` (what to do), or None with fewer than two distinct values.
     """
@@ -166,7 +199,7 @@ def suggest_next_range(values: Sequence[float], scores: Sequence[float],
     df = df[np.isfinite(df["v"]) & np.isfinite(df["s"])]
     if df["v"].nunique() < 2:
         return None
-    per_value = df.groupby("v")["s"].agg("max" if higher_is_better else "min")
+    per_value = df.groupby("v")["s"].mean()  # repeats of a value (seeds) are averaged
     grid = per_value.index.to_numpy()
     best_i = int(np.argmax(per_value.to_numpy()) if higher_is_better
                  else np.argmin(per_value.to_numpy()))

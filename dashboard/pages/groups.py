@@ -11,19 +11,23 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 from dash import Input, Output, dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
-from curvedoc.dashboard.charts import group_figure, sweep_figure
+from curvedoc.dashboard.charts import group_figure, positive_span, sweep_figure
 from curvedoc.dashboard.grouping import (
     aggregate_curves,
+    ancestor_folders,
     best_score,
     group_options,
     group_runs,
     hparam_names,
     label_counts,
+    runs_under,
     suggest_next_range,
+    sweep_folder,
     sweep_points,
 )
 from curvedoc.dashboard.pages.run import badge
@@ -41,12 +45,14 @@ def layout(by: str | None = None, **_query: Any) -> html.Div:
     metric = next((m for m in ("val_loss", "val_acc", "train_loss") if m in roles),
                   roles[0] if roles else None)
     sweep_params = hparam_names(runs, numeric_only=True)
+    folders = [{"label": "all runs", "value": ""}] + [
+        {"label": f, "value": f} for f in ancestor_folders(runs)]
     return html.Div([
         html.H1("Groups", className="h4"),
         dbc.Row([
             dbc.Col([dbc.Label("Group by", html_for=ids.GRP_BY),
                      dcc.Dropdown(id=ids.GRP_BY, options=options, clearable=False,
-                                  value=by if by in values else "folder")], md=3),
+                                  value=by if by in values else "folder")], md=4),
             dbc.Col([dbc.Label("Metric", html_for=ids.GRP_METRIC),
                      dcc.Dropdown(id=ids.GRP_METRIC, clearable=False, value=metric,
                                   options=[{"label": r, "value": r} for r in roles])], md=3),
@@ -54,12 +60,13 @@ def layout(by: str | None = None, **_query: Any) -> html.Div:
                      dbc.RadioItems(id=ids.GRP_BAND, inline=True, value="std",
                                     options=[{"label": "± std", "value": "std"},
                                              {"label": "min–max", "value": "minmax"}])], md=3),
+            dbc.Col([dbc.Label("y axis"),
+                     dbc.Checklist(id=ids.GRP_LOGY, switch=True, value=["auto"],
+                                   options=[{"label": "log when it spans decades",
+                                             "value": "auto"}])], md=2),
         ], className="g-2 mb-2"),
-        dbc.Row([
-            dbc.Col(dcc.Loading(dcc.Graph(id=ids.GRP_CURVES, config={"displaylogo": False}),
-                                type="dot"), lg=7),
-            dbc.Col(html.Div(id=ids.GRP_TABLE), lg=5),
-        ]),
+        dcc.Loading(dcc.Graph(id=ids.GRP_CURVES, config={"displaylogo": False}), type="dot"),
+        html.Div(id=ids.GRP_TABLE, className="mt-2"),
         html.H2("Hyper-parameter sweep", className="h5 mt-3"),
         dbc.Row([
             dbc.Col([dbc.Label("Hyper-parameter", html_for=ids.GRP_SWEEP_PARAM),
@@ -67,7 +74,10 @@ def layout(by: str | None = None, **_query: Any) -> html.Div:
                                   options=[{"label": p, "value": p} for p in sweep_params],
                                   value=_default_param(sweep_params),
                                   placeholder="No numeric hyper-parameter logged")], md=3),
-            dbc.Col(html.Div(id=ids.GRP_SWEEP_NOTE, className="mt-4"), md=9),
+            dbc.Col([dbc.Label("Runs of the sweep", html_for=ids.GRP_SWEEP_SCOPE),
+                     dcc.Dropdown(id=ids.GRP_SWEEP_SCOPE, clearable=False, options=folders,
+                                  value="")], md=3),
+            dbc.Col(html.Div(id=ids.GRP_SWEEP_NOTE, className="mt-4"), md=6),
         ], className="g-2 mb-2"),
         dcc.Graph(id=ids.GRP_SWEEP, config={"displaylogo": False}),
     ])
@@ -103,17 +113,20 @@ def summarize(state: Any, by: str) -> list[GroupSummary]:
     return out
 
 
-def groups_view(state: Any, by: str, metric: str | None, band: str) -> tuple[Any, Any]:
+def groups_view(state: Any, by: str, metric: str | None, band: str,
+                auto_log: bool = True) -> tuple[Any, Any]:
     """Group curves figure and the table of groups with their label counts."""
     runs = state.runs
     groups = summarize(state, by or "folder")
     bands = ({g.name: aggregate_curves([runs[r] for r in g.run_ids], metric)
               for g in groups} if metric else {})
-    fig = group_figure(bands, metric or "", band or "std")
+    means = [b["mean"].to_numpy() for b in bands.values() if len(b)]
+    log_y = auto_log and bool(means) and positive_span(np.concatenate(means)) > 100
+    fig = group_figure(bands, metric or "", band or "std", log_y=log_y)
     rows = []
     for g in groups:
         rows.append(html.Tr([
-            html.Td(g.name, className="text-break"),
+            html.Td(g.name, className="cd-group-name"),
             html.Td(len(g.run_ids)),
             html.Td([badge(f"{lbl} {k}/{len(g.run_ids)}", lbl)
                      for lbl, k in g.label_counts.items()] or badge("healthy")),
@@ -126,9 +139,10 @@ def groups_view(state: Any, by: str, metric: str | None, band: str) -> tuple[Any
     return fig, table
 
 
-def sweep_view(state: Any, param: str | None, metric: str | None) -> tuple[Any, Any]:
-    """Sweep figure and the suggestion of the next, finer search range."""
-    runs = list(state.runs.values())
+def sweep_view(state: Any, param: str | None, metric: str | None,
+               folder: str | None = "") -> tuple[Any, Any]:
+    """Sweep figure over the runs in ``folder`` and the next, finer search range."""
+    runs = runs_under(list(state.runs.values()), folder)
     if not param or not metric:
         return ({"layout": {"height": 80, "xaxis": {"visible": False},
                             "yaxis": {"visible": False}}},
@@ -157,12 +171,17 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.GRP_CURVES, "figure"), Output(ids.GRP_TABLE, "children"),
                   Input(ids.GRP_BY, "value"), Input(ids.GRP_METRIC, "value"),
-                  Input(ids.GRP_BAND, "value"), Input(ids.VERSION, "data"))
-    def _groups(by, metric, band, _version):
-        return groups_view(current_state(), by, metric, band)
+                  Input(ids.GRP_BAND, "value"), Input(ids.GRP_LOGY, "value"),
+                  Input(ids.VERSION, "data"))
+    def _groups(by, metric, band, logy, _version):
+        return groups_view(current_state(), by, metric, band, "auto" in (logy or []))
+
+    @app.callback(Output(ids.GRP_SWEEP_SCOPE, "value"), Input(ids.GRP_SWEEP_PARAM, "value"))
+    def _scope(param):
+        return sweep_folder(list(current_state().runs.values()), param) if param else ""
 
     @app.callback(Output(ids.GRP_SWEEP, "figure"), Output(ids.GRP_SWEEP_NOTE, "children"),
                   Input(ids.GRP_SWEEP_PARAM, "value"), Input(ids.GRP_METRIC, "value"),
-                  Input(ids.VERSION, "data"))
-    def _sweep(param, metric, _version):
-        return sweep_view(current_state(), param, metric)
+                  Input(ids.GRP_SWEEP_SCOPE, "value"), Input(ids.VERSION, "data"))
+    def _sweep(param, metric, folder, _version):
+        return sweep_view(current_state(), param, metric, folder)

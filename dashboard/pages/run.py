@@ -38,8 +38,8 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:
 def badge(text: str, label: str | None = None) -> dbc.Badge:
     """A pill in the colour of ``label`` (default: the text itself is the label)."""
     label = label or text
-    return dbc.Badge(text, pill=True, className=f"me-1 cd-badge cd-{label}",
-                     style={"backgroundColor": LABEL_COLORS.get(label, "#6c757d")})
+    return dbc.Badge(text, pill=True, color=LABEL_COLORS.get(label, "#6c757d"),
+                     className=f"me-1 cd-badge cd-{label}")
 
 
 def rule_doc(code: str) -> str | None:

@@ -23,8 +23,9 @@ NUMBER = {"function": "params.value == null ? '' : d3.format('.4~g')(params.valu
 COLUMNS = [
     {"field": "name", "headerName": "Run", "cellRenderer": "RunLink", "minWidth": 220,
      "flex": 2},
-    {"field": "group", "headerName": "Group", "flex": 1, "minWidth": 120},
-    {"field": "format", "headerName": "Format", "width": 120},
+    {"field": "group", "headerName": "Group", "flex": 1.5, "minWidth": 180,
+     "tooltipField": "group"},
+    {"field": "format", "headerName": "Format", "width": 130, "tooltipField": "format"},
     {"field": "steps", "headerName": "Steps", "width": 100, "type": "numericColumn"},
     {"field": "metric", "headerName": "Val metric", "width": 140},
     {"field": "best", "headerName": "Best", "width": 100, "type": "numericColumn",
