@@ -115,11 +115,16 @@ def train(names: tuple[str, ...], run_all: bool, list_only: bool, out: str | Non
     jobs = jobs or max(1, min(2, os.cpu_count() or 1))
     started = time.perf_counter()
     click.echo(f"training {len(chosen)} run(s) into {out} with {jobs} worker(s)")
-    for scenario, summary in run_many(chosen, out, jobs=jobs, seed=seed, epochs=epochs,
-                                      max_steps=max_steps):
-        note = f" (stopped: {summary.stopped})" if summary.stopped else ""
-        click.echo(f"  {scenario.path}: {summary.steps} steps, "
-                   f"{_format_metrics(summary.metrics)}, {summary.seconds:.1f}s{note}")
+    try:
+        for scenario, summary in run_many(chosen, out, jobs=jobs, seed=seed, epochs=epochs,
+                                          max_steps=max_steps):
+            note = f" (stopped: {summary.stopped})" if summary.stopped else ""
+            click.echo(f"  {scenario.path}: {summary.steps} steps, "
+                       f"{_format_metrics(summary.metrics)}, {summary.seconds:.1f}s{note}")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the runs into {out}: {exc}. Pick a folder you can write to."
+        ) from None
     click.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 

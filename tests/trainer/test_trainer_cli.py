@@ -61,3 +61,14 @@ def test_python_dash_m_entry_point():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "lr_range_test/digits_mlp" in done.stdout
+
+
+@pytest.mark.torch
+def test_unwritable_out_is_a_clear_error(tmp_path):
+    pytest.importorskip("torch", reason="needs the trainer extra: pip install 'curvedoc[trainer]'")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = _invoke("--scenario", "underfitting/moons_linear", "--out", str(blocker / "runs"),
+                     "--jobs", "1", "--max-steps", "2")
+    assert result.exit_code == 1
+    assert "cannot write the runs into" in result.output and "Traceback" not in result.output
