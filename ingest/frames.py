@@ -7,7 +7,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from curvedoc.ingest.model import empty_scalars
 
@@ -64,8 +63,21 @@ def as_categorical(column: pd.Series) -> pd.Categorical:
 
 
 def union_tags(frames: Sequence[pd.DataFrame], column: str = "tag") -> pd.Categorical:
-    """One categorical column from several frames, categories united."""
-    return union_categoricals([as_categorical(f[column]) for f in frames], ignore_order=True)
+    """One categorical column from several frames, categories united (first-seen order)."""
+    cats = [as_categorical(f[column]) for f in frames]
+    first = cats[0].dtype
+    if all(c.dtype is first for c in cats):
+        codes = np.concatenate([np.asarray(c.codes) for c in cats])
+        return pd.Categorical.from_codes(codes, dtype=first, validate=False)
+    names = list(dict.fromkeys(n for c in cats for n in c.categories.tolist()))
+    where = {n: i for i, n in enumerate(names)}
+    width = np.int8 if len(names) < 127 else np.int16 if len(names) < 32_000 else np.int32
+    parts = []
+    for c in cats:
+        # the extra -1 at the end maps missing values (code -1) to missing
+        recode = np.array([where[n] for n in c.categories.tolist()] + [-1], dtype=width)
+        parts.append(recode[np.asarray(c.codes)])
+    return categorical(np.concatenate(parts), names)
 
 
 def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

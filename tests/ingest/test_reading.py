@@ -142,3 +142,18 @@ def test_memory_stays_within_twice_the_raw_size(fake, tmp_path):
     assert len(frame) == n
     tag_bytes = sum(len(f"tag{i}") for i in range(6))
     assert frame.memory_usage(deep=True).sum() <= 2 * (n * 24 + tag_bytes)
+
+
+def test_frames_of_different_tags_stack_with_united_categories():
+    from curvedoc.ingest.frames import canonical, concat
+
+    a = canonical(pd.DataFrame({"tag": ["x", "y"], "step": [0, 1], "value": [1.0, 2.0],
+                                "wall_time": [0.0, 1.0]}))
+    b = canonical(pd.DataFrame({"tag": pd.Categorical(["z", None, "x"]), "step": [2, 3, 4],
+                                "value": [3.0, 4.0, 5.0], "wall_time": [2.0, 3.0, 4.0]}))
+    both = concat([a, b])
+    assert isinstance(both["tag"].dtype, pd.CategoricalDtype)
+    assert both["tag"].tolist()[:3] == ["x", "y", "z"]
+    assert both["tag"].isna().tolist() == [False, False, False, True, False]
+    assert both["tag"].iloc[4] == "x"
+    assert both["step"].tolist() == [0, 1, 2, 3, 4]
