@@ -36,7 +36,10 @@ def guess_separator(header: str, path: str = "") -> str:
 
 def split_header(header: str, sep: str) -> list[str]:
     """Column names of a header line, stripped of padding and quotes."""
-    row = next(csv.reader([header], delimiter=sep, skipinitialspace=True), [])
+    try:
+        row = next(csv.reader([header], delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:
+        row = header.split(sep)
     return [name.strip() for name in row]
 
 
@@ -135,8 +138,12 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
 
 
 def _field_count(line: str, sep: str) -> int:
+    """Fields in one line (quotes respected); -1 when the csv module cannot split it."""
     if '"' in line:
-        return len(next(csv.reader([line], delimiter=sep), []))
+        try:
+            return len(next(csv.reader([line], delimiter=sep), []))
+        except csv.Error:
+            return -1
     return line.count(sep) + 1
 
 
@@ -167,8 +174,15 @@ def _good_lines(
 
 def _first_cell_is_number(line: str, sep: str, at: int) -> bool:
     """Whether the step cell of a line is a number (an unfinished last line may be read)."""
-    row = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    row = _split_line(line, sep)
     return at < len(row) and bool(tab.parse_numbers([row[at]]).present.all())
+
+
+def _split_line(line: str, sep: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:
+        return line.split(sep)
 
 
 class _Table:
@@ -214,7 +228,7 @@ def _fast_table(lines: list[str], sep: str, names: list[str]) -> _Table | None:
 
 def _slow_table(lines: list[str], sep: str) -> _Table:
     """Cells split by the csv module and read one column at a time (text, nan, junk)."""
-    cells = np.array(list(csv.reader(lines, delimiter=sep, skipinitialspace=True)), dtype=object)
+    cells = np.array([_split_line(line, sep) for line in lines], dtype=object)
     width = cells.shape[1]
     numbers = {j: tab.parse_numbers(cells[:, j]) for j in range(width)}
     return _Table(numbers, {j: cells[:, j] for j in range(width)})

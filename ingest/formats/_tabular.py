@@ -210,11 +210,13 @@ def read_appended(path: str, state: Mapping | None, header: bytes = b"") -> Chun
         offset, line_no, reset = 0, 1, True
     data = fs.read_bytes(path, offset) if st.size > offset else b""
     cut = data.rfind(b"\n") + 1
-    text = data[:cut].replace(b"\x00", b"").decode("utf-8", errors="replace")
+    # NUL bytes dropped; a lone carriage return becomes a space (junk, not a line break)
+    text = data[:cut].replace(b"\x00", b"").replace(b"\r\n", b"\n").replace(b"\r", b" ")
+    text = text.decode("utf-8", errors="replace")
     if offset == 0 and text.startswith("\ufeff"):
         text = text[1:]
-    lines = [line.rstrip("\r") for line in text[:-1].split("\n")] if cut else []
-    tail = data[cut:].replace(b"\x00", b"").decode("utf-8", errors="replace")
+    lines = text[:-1].split("\n") if cut else []
+    tail = data[cut:].replace(b"\x00", b"").replace(b"\r", b" ").decode("utf-8", errors="replace")
     if offset == 0 and not lines and tail.startswith("\ufeff"):
         tail = tail[1:]
     return Chunk(

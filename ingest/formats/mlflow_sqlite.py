@@ -40,7 +40,13 @@ def connect(path: str) -> sqlite3.Connection:
     if not fs.is_local(path):
         raise OSError("SQLite stores are read from a local disk only")
     local = path[len("file://") :] if path.startswith("file://") else path
-    return sqlite3.connect(f"file:{quote(local)}?mode=ro", uri=True, timeout=TIMEOUT_S)
+    conn = sqlite3.connect(f"file:{quote(local)}?mode=ro", uri=True, timeout=TIMEOUT_S)
+    conn.text_factory = _text  # odd bytes in a text cell must not stop the read
+    return conn
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
@@ -135,7 +141,7 @@ class MLflowSQLite:
                 return tables(conn) >= REQUIRED_TABLES
             finally:
                 conn.close()
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError, ValueError):
             return False
 
     def find_runs(
@@ -161,7 +167,7 @@ class MLflowSQLite:
                     found = list_runs(conn)
                 finally:
                     conn.close()
-            except (sqlite3.Error, OSError):
+            except (sqlite3.Error, OSError, ValueError):
                 runs.append(self._source(db_id, name, root, path))  # read() names the problem
                 consumed.add(name)
                 continue
@@ -198,21 +204,17 @@ class MLflowSQLite:
                 hparams = read_params(conn, source.key)
                 since = int((state or {}).get("rowid", 0))
                 rows = run_metrics(conn, source.key, since)
+                frame = to_frame(rows)
             finally:
                 conn.close()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
             return tab.failed(
                 path,
                 f"cannot be read as an SQLite database ({exc}); if MLflow is writing it, "
                 "refresh later; otherwise check that the file is a complete copy",
                 state,
             )
-        if rows.empty:
-            last = since
-            frame = tab.empty()
-        else:
-            last = int(rows["rowid"].max())
-            frame = to_frame(rows)
+        last = since if rows.empty else int(rows["rowid"].max())
         return FileRead(
             scalars=frame, hparams=hparams, state={"rowid": last, "size": st.size, "reset": False}
         )

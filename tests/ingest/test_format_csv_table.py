@@ -168,3 +168,10 @@ def test_an_unfinished_last_line_waits_for_the_next_read(tmp_path):
     second = read(path, first.state)
     assert series(second.scalars, "acc") == {1: 0.2}
     assert not second.warnings
+
+
+def test_stray_quotes_and_carriage_returns_do_not_break_the_read(tmp_path):
+    path = write(tmp_path / "log.csv", b'step,loss\r\n0,1.0\r\n1,"0.9\r7\n2,0.5\r\n')
+    result = read(path)
+    assert series(result.scalars, "loss") == {0: 1.0, 2: 0.5}
+    assert result.warnings and "log.csv" in result.warnings[0]
