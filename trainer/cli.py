@@ -84,10 +84,10 @@ def train(names: tuple[str, ...], run_all: bool, list_only: bool, out: str | Non
     """Train small PyTorch models on the CPU that show each learning-curve problem.
 
     Real training on data that ships with scikit-learn (digits, breast cancer,
-    two moons, diabetes): healthy runs, and runs with a bad init, a
-    learning rate that is too high, a schedule that decays too early, a run
-    stopped too soon, overfitting and underfitting, plus an LR sweep, a seed
-    group and an LR range test. Logs are TensorBoard event files (one run also
+    wine, diabetes) or is generated (two moons): healthy runs, and runs with a
+    bad init, a learning rate that is too high, a schedule that decays too
+    early, a run stopped too soon, overfitting and underfitting, plus an LR
+    sweep, a seed group and an LR range test. Logs are TensorBoard event files (one run also
     writes a Lightning-style metrics.csv), each with its hparams. Runs are
     deterministic given the seed.
 

@@ -11,7 +11,7 @@ INTRO = """\
 # sample_runs
 
 Real training runs made by curvedoc's bundled PyTorch trainer (`curvedoc.trainer`),
-on data that ships with scikit-learn (8x8 digits, breast cancer, diabetes) or is
+on data that ships with scikit-learn (8x8 digits, breast cancer, wine, diabetes) or is
 generated (two moons). `curvedoc serve` opens on this folder by default.
 
 Every run is a real cause of its symptom, not a drawn curve: a huge init, a rate that
