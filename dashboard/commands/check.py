@@ -149,7 +149,7 @@ def render_text(rows: list[dict]) -> str:
     if not rows:
         return "no runs found (curvedoc reads TensorBoard, CSV, JSONL, MLflow, HF Trainer logs)"
     width = min(max(len(r["run"]) for r in rows), 40)
-    lw = min(max(len(", ".join(r["labels"]) or "healthy") for r in rows), 34)
+    lw = min(max(len(", ".join(r["labels"]) or "unreadable") for r in rows), 34)
     lines = [f"{'run':{width}}  {'labels':{lw}}  top finding", "-" * (width + lw + 16)]
     for r in rows:
         labels = ", ".join(r["labels"]) or ("unreadable" if r["errors"] and not r["roles"]

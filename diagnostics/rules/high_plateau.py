@@ -41,8 +41,10 @@ class Thresholds:
     #: Noise (robust sigma / level) above this marks a bouncing optimiser; a
     #: minibatch loss of a sound run wobbles by a few up to ~10 percent.
     min_noise: float = 0.12
-    #: A gradient norm that keeps this fraction of its first value "stays large".
+    #: A gradient norm that keeps this fraction of its first value "stays large"...
     grad_kept: float = 0.3
+    #: ...unless it is tiny anyway (below this it has vanished: a dead network).
+    min_grad: float = 1e-3
     #: An early jump above the start by this fraction is an overshoot.
     early_jump: float = 0.3
     #: Need this many points to judge a plateau.
@@ -70,7 +72,7 @@ def check(c: Curves, th: Thresholds):
         g0 = float(np.median(np.abs(g.y_all[: max(1, g.n // 20)])))
         g1 = float(np.median(np.abs(g.y_all[-max(1, g.n // 5):])))
         ev.update(grad_norm_start=g0, grad_norm_end=g1)
-        if g0 > 0 and g1 >= th.grad_kept * g0:
+        if g0 > 0 and g1 >= th.grad_kept * g0 and g1 > th.min_grad:
             reasons.append(f"the gradient norm stayed large ({num(g0)} -> {num(g1)})")
     if noise >= th.min_noise:
         reasons.append(f"it bounces by {pct(noise)} of its level")

@@ -1,0 +1,117 @@
+"""The diagnostics API: Diagnosis/Finding contract, config thresholds, select/ignore, bad data."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from curvedoc.diagnostics import LABELS, RULES, RuleConfigError, diagnose
+from curvedoc.diagnostics.registry import SECTIONS
+from curvedoc.diagnostics.synthetic import make_run, truth
+
+
+def test_labels_are_the_six_contract_words():
+    assert LABELS == ("bad_init", "lr_too_high", "decayed_too_early", "keep_training",
+                      "overfitting", "underfitting")
+    assert {r.label for r in RULES.values()} - {None} == set(LABELS)
+
+
+def test_every_rule_has_a_stable_code_and_the_fixed_doc_sections():
+    for code, rule in RULES.items():
+        assert code.startswith("CD") and len(code) == 5
+        positions = [rule.doc.find(s) for s in SECTIONS]
+        assert all(p > 0 for p in positions) and positions == sorted(positions), code
+
+
+def test_findings_carry_the_contract_fields_and_are_json_safe(curves, run_of):
+    s = curves.steps
+    train = curves.decay(s)
+    train[150:] = np.nan
+    d = diagnose(run_of({"train_loss": (s, train)}))
+    for f in d.findings:
+        out = f.to_dict()
+        assert set(out) == {"code", "label", "severity", "confidence", "message", "advice",
+                            "evidence"}
+        assert out["severity"] in ("error", "warning", "info")
+        assert 0 <= out["confidence"] <= 1
+        assert {"tags", "start_step", "end_step"} <= set(out["evidence"])
+        json.dumps(out, allow_nan=False)
+    assert d.labels == sorted({f.label for f in d.findings if f.label})
+
+
+def test_thresholds_are_overridable_from_config_by_name_or_code(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    vclean = np.where(vs < 800, curves.decay(vs, floor=0.3), curves.decay(800, floor=0.3)
+                      * (1 + 0.12 * (vs - 800) / 1200))
+    run = run_of({"train_loss": (s, curves.decay(s, floor=0.01)), "val_loss": (vs, vclean)})
+    assert "overfitting" in diagnose(run).labels
+    for key in ("overfitting", "CD501"):
+        config = {"rules": {key: {"min_rise": 0.5}}}
+        assert "CD501" not in {f.code for f in diagnose(run, config).findings}
+
+
+def test_unknown_threshold_in_config_is_a_clear_error(curves):
+    with pytest.raises(RuleConfigError, match="min_rize"):
+        diagnose(curves.healthy(), {"rules": {"overfitting": {"min_rize": 0.5}}})
+
+
+def test_num_classes_from_config(curves, run_of):
+    s = curves.steps
+    train = curves.decay(s) + 20 * np.exp(-s / 30)
+    d = diagnose(run_of({"train_loss": (s, train)}), {"num_classes": 10}, select=["CD101"])
+    assert d.findings and d.findings[0].evidence["num_classes_source"] == "config num_classes"
+
+
+def test_select_and_ignore_take_codes_prefixes_names_and_labels(curves, run_of):
+    s = curves.steps
+    d_all = diagnose(run_of({"train_loss": (s, curves.decay(s))}))
+    assert "CD901" in {f.code for f in d_all.findings}
+    assert diagnose(run_of({"train_loss": (s, curves.decay(s))}), ignore=["CD9"]).findings == []
+    d = diagnose(run_of({"train_loss": (s, curves.decay(s))}), select=["no-validation"])
+    assert [f.code for f in d.findings] == ["CD901"]
+
+
+@pytest.mark.parametrize("values", [
+    [], [1.0], [np.nan] * 5, [np.inf, 1.0, np.nan], [0.0] * 50, [-1.0, -2.0, -3.0, -4.0] * 5,
+])
+def test_odd_data_never_crashes(run_of, values):
+    steps = np.arange(len(values))
+    if len(values) == 0:
+        run = run_of({"other": ([0], [1.0])})
+        run.roles = {}
+    else:
+        run = run_of({"train_loss": (steps, values), "val_loss": (steps, values)})
+    d = diagnose(run)
+    assert not any(v.startswith("internal error") for v in d.skipped.values()), d.skipped
+
+
+def test_run_without_any_role_is_skipped_with_a_reason(run_of):
+    run = run_of({"some/metric": ([0, 1, 2], [1.0, 2.0, 3.0])})
+    run.roles = {}
+    d = diagnose(run)
+    assert d.findings == [] and "no recognised curves" in d.skipped["*"]
+
+
+def test_loss_of_any_scale_is_judged_alike():
+    base = make_run("overfitting", 3, "tune", n_points=1000)
+    labels = []
+    for scale in (0.001, 1.0, 1000.0):
+        run = make_run("overfitting", 3, "tune", n_points=1000)
+        loss_tags = [run.roles[r] for r in ("train_loss", "val_loss") if r in run.roles]
+        mask = run.scalars["tag"].isin(loss_tags)
+        run.scalars.loc[mask, "value"] *= scale
+        run.hparams.pop("num_classes", None)
+        labels.append(diagnose(run).labels)
+    assert labels[0] == labels[1] == labels[2] == sorted(truth(base))
+
+
+def test_long_runs_are_diagnosed_quickly():
+    run = make_run("keep_training", 5, "tune", n_points=100_000)
+    diagnose(run)  # warm the caches
+    t0 = time.process_time()
+    d = diagnose(run)
+    assert time.process_time() - t0 < 2.0  # generous: ~0.03 s on a laptop core
+    assert d.labels == ["keep_training"]

@@ -1,0 +1,274 @@
+"""Each rule alone: a curve that must trigger it and one that must not (with neighbours)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curvedoc.diagnostics import diagnose
+
+
+def codes(d):
+    return {f.code for f in d.findings}
+
+
+def only(run, code):
+    return diagnose(run, select=[code])
+
+
+def test_healthy_run_has_no_label(curves):
+    d = diagnose(curves.healthy(num_classes=10))
+    assert d.labels == []
+
+
+# -- bad_init -----------------------------------------------------------------------------
+
+def test_init_loss_far_above_chance_is_bad_init(curves, run_of):
+    s = curves.steps
+    train = curves.noisy(curves.decay(s) + 20 * np.exp(-s / 30))  # starts near 22 >> ln(10)
+    run = run_of({"train_loss": (s, train)}, hparams={"num_classes": 10})
+    d = only(run, "CD101")
+    (f,) = d.findings
+    assert f.label == "bad_init"
+    assert f.evidence["num_classes"] == 10
+    assert f.evidence["loss_at_init"] > 5 * np.log(10)
+
+
+def test_init_loss_at_chance_is_not_bad_init(curves):
+    d = only(curves.healthy(num_classes=10), "CD101")
+    assert d.findings == []
+
+
+def test_unknown_class_count_skips_the_chance_check_and_says_so(curves):
+    d = only(curves.healthy(), "CD101")
+    assert d.findings == []
+    assert "unknown" in d.skipped["CD101"]
+
+
+def test_class_count_inferred_from_accuracy_at_init(curves, run_of):
+    s = curves.steps
+    train = curves.decay(s) + 20 * np.exp(-s / 30)
+    acc = 0.01 + 0.9 * (1 - np.exp(-s / 300))  # 1% at init: C = 100
+    d = only(run_of({"train_loss": (s, train), "train_acc": (s, acc)}), "CD101")
+    assert d.findings and d.findings[0].evidence["num_classes"] == 100
+
+
+def test_hockey_stick_start_is_bad_init(curves, run_of):
+    s = curves.steps
+    train = curves.noisy(0.1 + 2.2 * np.exp(-np.clip(s - 500, 0, None) / 100))
+    d = only(run_of({"train_loss": (s, train)}), "CD102")
+    (f,) = d.findings
+    assert f.label == "bad_init" and 400 <= f.evidence["knee_step"] <= 700
+
+
+def test_warm_up_explains_a_flat_start(curves, run_of):
+    s = curves.steps
+    train = curves.noisy(0.1 + 2.2 * np.exp(-np.clip(s - 500, 0, None) / 100))
+    lr = np.minimum(1.0, (s + 1) / 500) * 1e-3
+    d = only(run_of({"train_loss": (s, train), "lr": (s, lr)}), "CD102")
+    assert d.findings == []
+
+
+def test_stuck_at_chance_with_vanishing_gradient_is_bad_init(curves, run_of):
+    s = curves.steps
+    loss = np.log(10) * (1 + 0.002 * curves.rng.standard_normal(len(s)))
+    grad = 1e-6 * np.ones(len(s))
+    grad[0] = 1.0
+    d = diagnose(run_of({"train_loss": (s, loss), "grad_norm": (s, grad)},
+                        hparams={"num_classes": 10}))
+    assert "CD103" in codes(d)
+    assert d.labels == ["bad_init"]  # not also lr_too_high or underfitting
+
+
+# -- lr_too_high (neighbour: bad_init) ----------------------------------------------------
+
+def test_nan_is_divergence(curves, run_of):
+    s = curves.steps
+    train = curves.decay(s)
+    train[120:] = np.nan
+    d = diagnose(run_of({"train_loss": (s, train)}, hparams={"num_classes": 10}))
+    f = next(f for f in d.findings if f.code == "CD201")
+    assert f.label == "lr_too_high" and f.evidence["first_nonfinite_step"] == int(s[120])
+    assert d.labels == ["lr_too_high"]
+
+
+def test_inf_and_explosion_are_divergence(curves, run_of):
+    s = curves.steps
+    boom = curves.decay(s) * np.exp(np.clip(s - 1200, 0, None) / 80)
+    assert "CD201" in codes(only(run_of({"train_loss": (s, boom)}), "CD201"))
+    inf = curves.decay(s)
+    inf[-3:] = np.inf
+    assert "CD201" in codes(only(run_of({"train_loss": (s, inf)}), "CD201"))
+
+
+def test_high_noisy_plateau_is_lr_too_high_not_bad_init(curves, run_of):
+    s = curves.steps
+    train = np.log(10) * 1.1 * (1 + 0.3 * curves.rng.standard_normal(len(s)))
+    grad = np.full(len(s), 30.0)
+    d = diagnose(run_of({"train_loss": (s, np.abs(train)), "grad_norm": (s, grad)},
+                        hparams={"num_classes": 10}))
+    assert "lr_too_high" in d.labels and "bad_init" not in d.labels
+
+
+def test_large_oscillation_is_lr_too_high(curves, run_of):
+    s = curves.steps
+    train = np.abs(curves.noisy(curves.decay(s, floor=0.9), 0.45))
+    assert "CD203" in codes(only(run_of({"train_loss": (s, train)}), "CD203"))
+
+
+def test_ordinary_minibatch_noise_is_not_oscillation(curves, run_of):
+    s = curves.steps
+    train = curves.noisy(curves.decay(s), 0.08)
+    assert only(run_of({"train_loss": (s, train)}), "CD2").findings == []
+
+
+# -- decayed_too_early (neighbour: underfitting) ------------------------------------------
+
+def _cut_run(curves, run_of, cut_at):
+    s = curves.steps
+    lr = np.where(s < cut_at, 0.1, 0.001)
+    progress = np.cumsum(lr / 0.1) * 10
+    clean = 0.05 + 2.25 * np.exp(-progress / 600)
+    vclean = np.interp(curves.vsteps, s, clean) * 1.1 + 0.02
+    return run_of({"train_loss": (s, curves.noisy(clean)),
+                   "val_loss": (curves.vsteps, curves.noisy(vclean, 0.01)), "lr": (s, lr)})
+
+
+def test_lr_cut_while_falling_fast_then_flat_is_decayed_too_early(curves, run_of):
+    d = diagnose(_cut_run(curves, run_of, cut_at=300))
+    f = next(f for f in d.findings if f.code == "CD301")
+    assert f.evidence["lr_cut_step"] == 300
+    assert d.labels == ["decayed_too_early"]  # the plateau is explained: not underfitting
+
+
+def test_late_lr_cut_after_convergence_is_not_decayed_too_early(curves, run_of):
+    s = curves.steps
+    lr = np.where(s < 1500, 0.1, 0.01)
+    run = run_of({"train_loss": (s, curves.noisy(curves.decay(s, tau=150))), "lr": (s, lr)})
+    assert only(run, "CD301").findings == []
+
+
+def test_poor_plateau_without_lr_cut_is_underfitting_not_decayed(curves, run_of):
+    s = curves.steps
+    train = curves.noisy(curves.decay(s, floor=1.4, tau=150))
+    val = curves.noisy(curves.decay(curves.vsteps, floor=1.45, tau=150), 0.01)
+    lr = np.full(len(s), 0.1)
+    d = diagnose(run_of({"train_loss": (s, train), "val_loss": (curves.vsteps, val),
+                         "lr": (s, lr)}, hparams={"num_classes": 10}))
+    assert d.labels == ["underfitting"]
+
+
+# -- keep_training vs underfitting ------------------------------------------------------
+
+def test_still_improving_validation_is_keep_training_with_forecast(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    train = curves.noisy(curves.decay(s, floor=0.05, tau=1500))
+    val = curves.noisy(curves.decay(vs, floor=0.08, tau=1500), 0.01)
+    d = diagnose(run_of({"train_loss": (s, train), "val_loss": (vs, val)}))
+    assert d.labels == ["keep_training"]
+    f = d.findings[0]
+    fc = f.evidence["forecast"]
+    assert fc["steps"][-1] == 4000
+    assert fc["low"][-1] <= fc["mean"][-1] <= fc["high"][-1]
+    assert fc["mean"][-1] < val[-1]
+
+
+def test_plateau_at_poor_level_is_underfitting_not_keep_training(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    train = curves.noisy(curves.decay(s, floor=1.2, tau=200))
+    val = curves.noisy(curves.decay(vs, floor=1.25, tau=200), 0.01)
+    d = diagnose(run_of({"train_loss": (s, train), "val_loss": (vs, val)},
+                        hparams={"num_classes": 10}))
+    assert d.labels == ["underfitting"]
+    assert d.findings[0].evidence["level_ratio"] > 0.4
+
+
+def test_three_epoch_log_still_improving_fast_is_judged(run_of):
+    epochs = [1, 2, 3]
+    d = diagnose(run_of({"train_loss": (epochs, [1.2, 0.8, 0.6]),
+                         "val_loss": (epochs, [1.3, 0.9, 0.7])}))
+    assert d.labels == ["keep_training"]
+    assert "still improving" in d.findings[0].message
+
+
+def test_three_epoch_log_that_stopped_improving_is_not_keep_training(run_of):
+    epochs = [1, 2, 3]
+    d = diagnose(run_of({"train_loss": (epochs, [0.3, 0.2, 0.2]),
+                         "val_loss": (epochs, [0.35, 0.25, 0.25])}))
+    assert "keep_training" not in d.labels
+
+
+def test_converged_good_plateau_is_neither(curves):
+    d = diagnose(curves.healthy(), select=["keep_training", "underfitting"])
+    assert d.labels == []
+
+
+# -- overfitting ------------------------------------------------------------------------
+
+def test_rising_validation_loss_is_overfitting_and_names_best_step(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    train = curves.noisy(curves.decay(s, floor=0.01, tau=300))
+    vclean = np.where(vs < 700, curves.decay(vs, floor=0.3, tau=300),
+                      curves.decay(700, floor=0.3, tau=300) * (1 + (vs - 700) / 2000))
+    d = diagnose(run_of({"train_loss": (s, train), "val_loss": (vs, curves.noisy(vclean, 0.01))}))
+    f = next(f for f in d.findings if f.code == "CD501")
+    assert 500 <= f.evidence["best_step"] <= 900
+    assert f.evidence["rise"] > 0.3
+    assert str(f"{f.evidence['best_step']:,}") in f.message
+    assert d.labels == ["overfitting"]
+
+
+def test_validation_flat_at_its_minimum_is_not_overfitting(curves):
+    assert only(curves.healthy(), "overfitting").findings == []
+
+
+def test_accuracy_gap_growing_is_overfitting(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    tacc = 1 - 0.9 * np.exp(-s / 300)
+    vacc = np.minimum(0.1 + 0.9 * (1 - np.exp(-vs / 300)), 0.75)
+    d = only(run_of({"train_acc": (s, tacc), "val_acc": (vs, vacc)}), "CD502")
+    (f,) = d.findings
+    assert f.label == "overfitting" and f.evidence["gap_end"] > 0.2
+
+
+# -- extra findings ----------------------------------------------------------------------
+
+def test_no_validation_says_overfitting_cannot_be_judged(curves, run_of):
+    s = curves.steps
+    d = diagnose(run_of({"train_loss": (s, curves.noisy(curves.decay(s)))}))
+    f = next(f for f in d.findings if f.code == "CD901")
+    assert f.label is None and "overfitting cannot be judged" in f.message
+
+
+def test_noisy_curve_is_reported_without_a_label(curves, run_of):
+    s = curves.steps
+    train = np.abs(curves.noisy(curves.decay(s, floor=0.02, start=2.3), 0.02))
+    train[len(s) // 2:] *= 1 + 0.35 * curves.rng.standard_normal(len(s) - len(s) // 2)
+    d = only(run_of({"train_loss": (s, np.abs(train))}), "CD902")
+    assert d.findings and d.findings[0].label is None
+
+
+def test_validation_better_than_training_is_reported(curves, run_of):
+    s, vs = curves.steps, curves.vsteps
+    d = only(run_of({"train_loss": (s, curves.decay(s)),
+                     "val_loss": (vs, 0.7 * curves.decay(vs))}), "CD903")
+    assert d.findings and d.findings[0].evidence["share"] >= 0.8
+
+
+def test_restart_with_overlapping_steps_is_reported(curves, run_of):
+    s = np.concatenate([np.arange(0, 1000, 10), np.arange(800, 2000, 10)])
+    d = only(run_of({"train_loss": (s, curves.decay(s))}), "CD904")
+    (f,) = d.findings
+    assert f.evidence["start_step"] == 800 and f.evidence["repeated_steps"] >= 2
+    clean = curves.steps
+    assert only(run_of({"train_loss": (clean, curves.decay(clean))}), "CD904").findings == []
+
+
+def test_lr_range_test_is_recognised_with_a_suggestion(run_of):
+    s = np.arange(0, 300)
+    lr = 1e-6 * 10 ** (s / 50)  # 6 decades
+    log_lr = np.log10(lr)
+    loss = 2.3 - 2.0 / (1 + np.exp(-(log_lr + 3.5) * 3)) + np.exp(np.clip(log_lr + 1, 0, None))
+    d = diagnose(run_of({"train_loss": (s, loss), "lr": (s, lr)}))
+    f = next(f for f in d.findings if f.code == "CD905")
+    assert 1e-5 < f.evidence["suggested_lr"] < 1e-2
+    assert d.labels == []  # a range test is not a training run: its explosion is not a label
