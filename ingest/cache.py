@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.frames import categorical
+from curvedoc.ingest.frames import FILE_COLUMNS, categorical
 from curvedoc.ingest.model import FileRead, RunSource
 
 #: Name of the cache folder inside a log root (discovery never descends into it).
@@ -273,6 +273,7 @@ def decode(blob: bytes) -> FileRead:
             "value": values,
             "wall_time": walls,
         },
+        columns=FILE_COLUMNS,
         copy=False,
     )
     return FileRead(

@@ -30,6 +30,7 @@ from curvedoc.ingest.reading import (
     cached_reads,
     read_files,
     scalars_of,
+    stat,
     store,
 )
 
@@ -118,7 +119,7 @@ class Catalog:
         newest = 0.0
         for path in source.files:
             try:
-                newest = max(newest, fs.stat(path).mtime)
+                newest = max(newest, stat(path).mtime)
             except OSError:
                 continue
         return newest >= time.time() - within_s
@@ -231,7 +232,7 @@ def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
 
 def _stat_or_none(path: str) -> fs.FileStat | None:
     try:
-        return fs.stat(path)
+        return stat(path)
     except OSError:
         return None
 

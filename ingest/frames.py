@@ -10,6 +10,10 @@ import pandas as pd
 
 from curvedoc.ingest.model import empty_scalars
 
+#: Columns of a reader's frame, as a plain-object index: pandas' default arrow-backed string
+#: index costs ~0.3 ms per frame to build and to look up, which adds up over 1,000 runs.
+FILE_COLUMNS = pd.Index(["tag", "step", "value", "wall_time"], dtype=object)
+
 
 def canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
     """A reader's frame with exactly ``tag, step, value, wall_time`` and the canonical dtypes.
@@ -38,6 +42,7 @@ def canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
             "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(np.float64),
             "wall_time": pd.to_numeric(pd.Series(wall), errors="coerce").to_numpy(np.float64),
         },
+        columns=FILE_COLUMNS,
         copy=False,
     )
 
@@ -94,7 +99,7 @@ def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             data[col] = union_tags(frames, col)
         else:
             data[col] = np.concatenate([f[col].to_numpy() for f in frames])
-    return pd.DataFrame(data, copy=False)
+    return pd.DataFrame(data, columns=pd.Index(cols, dtype=object), copy=False)
 
 
 Overlap = tuple[int, int, int, int]

@@ -38,10 +38,18 @@ class FileResult:
 # -- one file -----------------------------------------------------------------------------
 
 
+def stat(path: str) -> fs.FileStat:
+    """Size and mtime of a file (``os.stat`` for local paths: fsspec costs ~0.1 ms a call)."""
+    if fs.is_local(path):
+        st = os.stat(path[len("file://"):] if path.startswith("file://") else path)
+        return fs.FileStat(st.st_size, st.st_mtime)
+    return fs.stat(path)
+
+
 def read_file(source: RunSource, path: str, state: dict | None = None) -> FileResult:
     """Read one file of a run with its format. Never raises: problems become errors."""
     try:
-        st = fs.stat(path)
+        st = stat(path)
     except FileNotFoundError:
         return _failed(path, f"{path}: the file disappeared after the folder was scanned; "
                              "refresh to read the folder again")
@@ -107,7 +115,7 @@ def cached_reads(
     version = version_of(source)
     for path in source.files:
         try:
-            st = fs.stat(path)
+            st = stat(path)
         except OSError:
             todo.append(path)  # read_file reports it
             continue

@@ -157,3 +157,15 @@ def test_frames_of_different_tags_stack_with_united_categories():
     assert both["tag"].isna().tolist() == [False, False, False, True, False]
     assert both["tag"].iloc[4] == "x"
     assert both["step"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_run_frames_are_ordinary_writable_frames(fake, tmp_path, monkeypatch):
+    from curvedoc.ingest import open_root
+
+    fake.write(tmp_path / "r" / "x.fake", fake.curve("loss", range(5)))
+    for _ in ("cold", "warm"):
+        with open_root(str(tmp_path)) as catalog:
+            frame = catalog.runs["r"].scalars
+            frame.loc[0, "value"] = 42.0
+            assert frame["value"].iloc[0] == 42.0
+            assert frame[frame["tag"] == "loss"].shape == (5, 5)
