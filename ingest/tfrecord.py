@@ -372,20 +372,38 @@ class ScalarBlock:
     bad_crc: np.ndarray
 
 
+#: What may follow the tag in a scalar Summary.Value: (fixed bytes, payload dtype).
+#: ``simple_value`` (SummaryWriter.add_scalar), then TF2/Keras scalar tensors
+#: (``tensor {dtype, tensor_shape {}, tensor_content | float_val | double_val}``).
+_VALUE_HEADS = (
+    (b"\x15", "<f4"),                                  # simple_value
+    (b"\x42\x0a\x08\x01\x12\x00\x22\x04", "<f4"),  # DT_FLOAT, tensor_content
+    (b"\x42\x0a\x08\x01\x12\x00\x2a\x04", "<f4"),  # DT_FLOAT, float_val
+    (b"\x42\x0e\x08\x02\x12\x00\x22\x08", "<f8"),  # DT_DOUBLE, tensor_content
+    (b"\x42\x0e\x08\x02\x12\x00\x32\x08", "<f8"),  # DT_DOUBLE, double_val
+    (b"\x42\x0a\x08\x03\x12\x00\x22\x04", "<i4"),  # DT_INT32, tensor_content
+    (b"\x42\x0e\x08\x09\x12\x00\x22\x08", "<i8"),  # DT_INT64, tensor_content
+)
+#: What may follow the payload: nothing, or the metadata TF2 writes with every value.
+_VALUE_FEET = (b"", b"\x4a\x0b\x0a\x09\x0a\x07scalars")
+#: Every (head, payload dtype, foot) the vectorised decoder knows.
+VALUE_TAILS = tuple((h, d, f) for f in _VALUE_FEET for h, d in _VALUE_HEADS)
+
+
 def decode_simple_scalars(
     data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, *, verify: bool = True
 ) -> ScalarBlock:
-    """Decode every record with the one-simple-value scalar event layout at once.
+    """Decode every record with a one-value scalar event layout at once.
 
-    Records of another layout (or in groups too small to vectorise) are left out:
-    the caller parses the records in neither ``record`` nor ``bad_crc`` with protobuf.
-    With ``verify``, each candidate record's data checksum is checked too.
+    The layouts: ``wall_time, step, summary {value {tag, <tail>}}`` with a tail of
+    :data:`VALUE_TAILS`. Records of another layout (or in groups too small to vectorise)
+    are left out: the caller parses the records in neither ``record`` nor ``bad_crc``
+    with protobuf. With ``verify``, each candidate record's data checksum is checked.
     """
     n = len(starts)
     out = _Scatter(n)
     bad: list[np.ndarray] = []
     f8 = unaligned(data, "<f8")
-    f4 = unaligned(data, "<f4")
     for idx, length in _length_groups(lengths):
         if len(idx) < MIN_GROUP or length < 21:
             continue
@@ -396,21 +414,23 @@ def decode_simple_scalars(
             ok = mask(crc32c_rows(rows, length)) == stored_crcs(data, s, lengths[idx])
             if not ok.all():
                 bad.append(idx[~ok])
-        for rec, pv, steplen in _layouts(rows, length, ok):
+        for rec, pv, steplen, tlen, (_, dtype, foot) in _layouts(rows, length, ok):
             step = np.zeros(len(rec), dtype=np.uint64)
             for k in range(steplen):
                 step |= (rows[rec, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-            tlen = length - pv - 11
             codes = out.tag_codes(rows[rec, pv + 6 : pv + 6 + tlen])
             sr = s[rec]
-            out.put(idx[rec], codes, step.view(np.int64), f4[sr + (length - 4)], f8[sr + 1])
+            size = np.dtype(dtype).itemsize
+            value = unaligned(data, dtype)[sr + (length - len(foot) - size)].astype(np.float64)
+            out.put(idx[rec], codes, step.view(np.int64), value, f8[sr + 1])
     return out.block(np.sort(np.concatenate(bad)) if bad else _empty())
 
 
 def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
-    """(rows, summary offset, step width) of each layout in a group of equal length.
+    """(rows, summary offset, step width, tag length, tail) of each layout in a group.
 
-    The summary's offset depends on the width of the step varint (absent for step 0).
+    The summary's offset depends on the width of the step varint (absent for step 0);
+    the tag's length on the tail that follows it.
     """
     first = rows[:, 0] == 0x09
     ok = first if ok is None else ok & first
@@ -420,11 +440,16 @@ def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
     steplen = np.argmin(cont, axis=1) + 1
     ok &= ~has_step | ~cont.all(axis=1)
     p = np.where(has_step, 10 + steplen, 9)
+    tails = []
+    for tail in VALUE_TAILS:  # cheap pre-check: the byte before the payload
+        head, dtype, foot = tail
+        before = length - len(foot) - np.dtype(dtype).itemsize - 1
+        if before > 0 and (rows[:, before] == head[-1]).any():
+            tails.append(tail)
     for pv in np.flatnonzero(np.bincount(p[ok], minlength=1)).tolist():
-        tlen = length - pv - 11
-        if tlen < 1 or length - pv - 2 >= 0x80:
+        if length - pv - 2 >= 0x80:
             continue
-        good = (
+        base = (
             ok
             & (p == pv)
             & (rows[:, pv] == 0x2A)
@@ -432,12 +457,23 @@ def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
             & (rows[:, pv + 2] == 0x0A)
             & (rows[:, pv + 3] == length - pv - 4)
             & (rows[:, pv + 4] == 0x0A)
-            & (rows[:, pv + 5] == tlen)
-            & (rows[:, pv + 6 + tlen] == 0x15)
         )
-        rec = np.flatnonzero(good)
-        if len(rec):
-            yield rec, pv, (pv - 10 if pv > 9 else 0)
+        for tail in tails:
+            head, dtype, foot = tail
+            size = np.dtype(dtype).itemsize
+            tlen = length - pv - 6 - len(head) - size - len(foot)
+            if tlen < 1:
+                continue
+            good = base & (rows[:, pv + 5] == tlen)
+            q = pv + 6 + tlen
+            for j, byte in enumerate(head):
+                good &= rows[:, q + j] == byte
+            q += len(head) + size
+            for j, byte in enumerate(foot):
+                good &= rows[:, q + j] == byte
+            rec = np.flatnonzero(good)
+            if len(rec):
+                yield rec, pv, (pv - 10 if pv > 9 else 0), tlen, tail
 
 
 class _Scatter:

@@ -14,6 +14,7 @@ fail to parse, as TensorBoard's Rust loader does.
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import re
@@ -120,14 +121,15 @@ def find_runs(folder: str, files: list[str], subdirs: list[str], root: str) -> F
 
 _DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?",
            17: "<u2", 19: "<f2", 22: "<u4", 23: "<u8"}
+_VAL_FIELDS = {1: "float_val", 2: "double_val", 9: "int64_val", 10: "bool_val",
+               22: "uint32_val", 23: "uint64_val"}
 _DT_BFLOAT16 = 14
 _DT_HALF = 19
 
 
 def tensor_scalar(t: Any) -> float | None:
     """The value of a one-element numeric TensorProto, or None for anything else."""
-    dims = [d.size for d in t.tensor_shape.dim]
-    if int(np.prod(dims)) != 1:
+    if math.prod(d.size for d in t.tensor_shape.dim) != 1:
         return None
     if t.dtype == _DT_BFLOAT16:
         raw = (np.frombuffer(t.tensor_content, "<u2") if t.tensor_content
@@ -142,9 +144,7 @@ def tensor_scalar(t: Any) -> float | None:
     if t.dtype == _DT_HALF:
         vals = np.asarray(t.half_val[:1], dtype=np.uint16).view("<f2")
     else:
-        field = {1: "float_val", 2: "double_val", 9: "int64_val", 10: "bool_val",
-                 22: "uint32_val", 23: "uint64_val"}.get(t.dtype, "int_val")
-        vals = list(getattr(t, field))
+        vals = getattr(t, _VAL_FIELDS.get(t.dtype, "int_val"))
     return float(vals[0]) if len(vals) == 1 else None
 
 

@@ -254,3 +254,36 @@ def test_a_replaced_file_is_read_again_from_the_start(tmp_path):
     assert "read again from the start" in after.warnings[0] and str(path) in after.warnings[0]
     assert as_rows(after.scalars) == [("loss", 7, 2.0)]
     assert "restarted" not in later.state and len(later.scalars) == 0
+
+
+FAST_TENSORS = {
+    "float_content": (1, "tensor_content", np.float32),
+    "float_val": (1, "float_val", np.float32),
+    "double_content": (2, "tensor_content", np.float64),
+    "double_val": (2, "double_val", np.float64),
+    "int32_content": (3, "tensor_content", np.int32),
+    "int64_content": (9, "tensor_content", np.int64),
+}
+
+
+@pytest.mark.parametrize("plugin", ["scalars", None])
+@pytest.mark.parametrize("name", sorted(FAST_TENSORS))
+def test_many_tensor_scalars_take_the_vectorised_path(tmp_path, name, plugin):
+    dtype, field, np_type = FAST_TENSORS[name]
+    values = (np.arange(60) * 3 - 7).astype(np_type)
+    events = []
+    for step, v in enumerate(values):
+        payload = {"tensor_content": v.tobytes()} if field == "tensor_content" else {field: [v]}
+        tensor = tensor_pb2.TensorProto(dtype=dtype, tensor_shape=S.shape(), **payload)
+        events.append(S.tensor_event("batch_loss", step, tensor, plugin=plugin))
+    path = S.write_events(tmp_path, events)
+    buf = path.read_bytes()
+    framing = tfrecord.frame(buf)
+
+    got = read_event_file(str(path))
+    block = tfrecord.decode_simple_scalars(np.frombuffer(buf, np.uint8), framing.starts,
+                                           framing.lengths)
+
+    assert got.errors == [] and got.warnings == []
+    assert as_rows(got.scalars) == [("batch_loss", s, float(v)) for s, v in enumerate(values)]
+    assert len(block.record) >= 55

@@ -22,13 +22,12 @@ def scalar_event(tag: str, step: int, value: float, wall: float = WALL) -> event
     return event_pb2.Event(wall_time=wall + step, step=step, summary=summary)
 
 
-def tensor_event(tag: str, step: int, tensor: tensor_pb2.TensorProto, plugin: str = "scalars",
-                 wall: float = WALL) -> event_pb2.Event:
+def tensor_event(tag: str, step: int, tensor: tensor_pb2.TensorProto,
+                 plugin: str | None = "scalars", wall: float = WALL) -> event_pb2.Event:
     """An event as TF2/Keras ``tf.summary.scalar`` writes it (a tensor with a plugin)."""
-    meta = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin)
-    )
-    value = summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta)
+    value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
+    if plugin is not None:
+        value.metadata.plugin_data.plugin_name = plugin
     return event_pb2.Event(wall_time=wall + step, step=step,
                            summary=summary_pb2.Summary(value=[value]))
 
