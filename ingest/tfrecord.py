@@ -6,7 +6,7 @@ A TFRecord file is a sequence of records::
 
 Everything here works on a whole buffer at once (a ``numpy.uint8`` array) and is pure:
 bytes in, arrays out. Nothing parses protobuf; the caller hands the records that
-:func:`decode_simple_scalars` could not decode to the protobuf parser.
+:func:`decode_scalars` could not decode to the protobuf parser.
 
 Speed comes from three tricks:
 
@@ -20,10 +20,11 @@ Speed comes from three tricks:
   where ``x`` differs from a template ``t``. One table lookup per varying column
   checks every record of a length group at once; it agrees bit for bit with the
   hardware ``crc32c`` package that computes the templates and tables.
-- **Decoding** (:func:`decode_simple_scalars`): records of equal length with the
+- **Decoding** (:func:`decode_scalars`): records of equal length with the
   layout ``wall_time (double, field 1), step (varint, field 2), summary (field 5) with
   one value {tag (field 1), simple_value (float, field 2)}`` are decoded by viewing
-  fixed columns of a ``(records, length)`` byte matrix.
+  fixed columns of a ``(records, length)`` byte matrix; so are TF2/Keras scalar
+  tensors (float, double, int32, int64; see :data:`VALUE_TAILS`).
 """
 
 from __future__ import annotations
@@ -390,7 +391,7 @@ _VALUE_FEET = (b"", b"\x4a\x0b\x0a\x09\x0a\x07scalars")
 VALUE_TAILS = tuple((h, d, f) for f in _VALUE_FEET for h, d in _VALUE_HEADS)
 
 
-def decode_simple_scalars(
+def decode_scalars(
     data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, *, verify: bool = True
 ) -> ScalarBlock:
     """Decode every record with a one-value scalar event layout at once.

@@ -379,7 +379,7 @@ def decode_buffer(
     verify_all = verify != "on_error"
     _report_framing(framing, base, len(buf), report, final)
 
-    block = tfrecord.decode_simple_scalars(
+    block = tfrecord.decode_scalars(
         data, framing.starts, framing.lengths, verify=verify_all
     )
     if len(block.bad_crc):

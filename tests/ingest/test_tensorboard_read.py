@@ -62,7 +62,7 @@ def test_vectorised_and_protobuf_paths_agree(tmp_path):
     buf = path.read_bytes()
     framing = tfrecord.frame(buf)
     data = np.frombuffer(buf, np.uint8)
-    block = tfrecord.decode_simple_scalars(data, framing.starts, framing.lengths)
+    block = tfrecord.decode_scalars(data, framing.starts, framing.lengths)
 
     parsed = [event_pb2.Event.FromString(buf[s : s + n])
               for s, n in zip(framing.starts[block.record], framing.lengths[block.record],
@@ -281,7 +281,7 @@ def test_many_tensor_scalars_take_the_vectorised_path(tmp_path, name, plugin):
     framing = tfrecord.frame(buf)
 
     got = read_event_file(str(path))
-    block = tfrecord.decode_simple_scalars(np.frombuffer(buf, np.uint8), framing.starts,
+    block = tfrecord.decode_scalars(np.frombuffer(buf, np.uint8), framing.starts,
                                            framing.lengths)
 
     assert got.errors == [] and got.warnings == []
