@@ -250,11 +250,11 @@ def _table_frame(
             f"{path}: skipped {int((~keep).sum())} row(s) without a usable "
             f"{names[step_at]!r} at line {tab.show_lines(line_no[~keep])}"
         )
-    steps, renumbered = tab.as_steps(step.values[keep], np.ones(int(keep.sum()), dtype=bool))
-    if renumbered:
+    steps, cut = tab.as_steps(step.values[keep])
+    if cut:
         warnings.append(
-            f"{path}: {names[step_at]!r} is not a whole number in every row; steps are the "
-            "row numbers instead"
+            f"{path}: {names[step_at]!r} is not a whole number in every row; fractional steps "
+            "were cut to whole numbers"
         )
     wall_time = None
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}

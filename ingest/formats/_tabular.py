@@ -94,13 +94,13 @@ def parse_numbers(cells: Iterable[object]) -> Numbers:
     return Numbers(values=values, present=numeric & ~missing, junk=~numeric & ~missing)
 
 
-def as_steps(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, bool]:
-    """int64 steps from float step cells; True when they had to be numbered by row."""
-    if present.any() and np.all(np.isfinite(values[present])) and np.all(
-        values[present] == np.round(values[present])
-    ):
-        return np.where(present, values, 0).astype(np.int64), False
-    return np.arange(len(values), dtype=np.int64), True
+def as_steps(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """int64 steps from finite float step cells; True when some had to be cut to whole numbers.
+
+    Cutting (not renumbering by row) keeps steps stable when a file is read in pieces.
+    """
+    whole = np.floor(values)
+    return whole.astype(np.int64), bool(np.any(whole != values))
 
 
 def to_wall_time(cells: Iterable[object]) -> np.ndarray | None:

@@ -119,10 +119,10 @@ def test_sniff_rejects_tables_without_a_step_and_plain_text_logs(tmp_path):
     assert find(tmp_path, tmp_path) is None
 
 
-def test_fractional_epochs_fall_back_to_row_numbers_with_a_warning(tmp_path):
-    path = write(tmp_path / "log.csv", "epoch,loss\n0.5,1.0\n1.0,0.8\n")
+def test_fractional_epochs_are_cut_to_whole_steps_with_a_warning(tmp_path):
+    path = write(tmp_path / "log.csv", "epoch,loss\n0.5,1.0\n2.0,0.8\n")
     result = read(path)
-    assert series(result.scalars, "loss") == {0: 1.0, 1: 0.8}
+    assert series(result.scalars, "loss") == {0: 1.0, 2: 0.8}
     assert any("whole number" in w for w in result.warnings)
 
 
