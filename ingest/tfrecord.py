@@ -46,6 +46,9 @@ _U32 = 0xFFFFFFFF
 MAX_RECORD = 1 << 30
 #: Groups smaller than this are left to the protobuf parser (vectorising costs more).
 MIN_GROUP = 16
+#: Longer records cannot have a vectorised layout (its summary length fits one byte);
+#: they go to the protobuf parser, and their checksums to ``crc32c`` one by one.
+MAX_VECTOR_LENGTH = 160
 
 _HDR = struct.Struct("<QI")
 
@@ -83,14 +86,6 @@ class Framing:
     corrupt: list[tuple[int, int]] = field(default_factory=list)
     truncated_at: int | None = None
     resync_pending: bool = False
-
-
-def _header_ok(buf: bytes, off: int, n: int) -> tuple[int, int] | None:
-    """(length, status) at ``off``: status 0 complete, 1 data incomplete; None if bad."""
-    length, crc = _HDR.unpack_from(buf, off)
-    if length > MAX_RECORD or crc != _length_crc(length):
-        return None
-    return length, (0 if off + HEADER + length + FOOTER <= n else 1)
 
 
 def _walk(buf: bytes, off: int, n: int, limit: int, offs: list[int], lens: list[int]) -> tuple:
@@ -134,8 +129,7 @@ def _period(lens: list[int], max_period: int = 32) -> list[int] | None:
 
 def _predict(views: tuple, off: int, pattern: list[int], count: int) -> tuple[list, int]:
     """Verify ``count`` predicted records from ``off``; returns (offsets, next offset)."""
-    u8, u4 = views
-    n = len(u8) + 7
+    u8, u4, n = views
     pat = np.asarray(pattern, dtype=np.int64)
     reps = -(-count // len(pat))
     lens = np.tile(pat, reps)[:count]
@@ -207,7 +201,7 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
             return Framing(_empty(), _empty(), nxt, [], None, True)
         off = nxt
     grow = 256
-    views = (unaligned(data, "<u8"), unaligned(data, "<u4"))
+    views = (unaligned(data, "<u8"), unaligned(data, "<u4"), n)
     while True:
         offs: list[int] = []
         lens: list[int] = []
@@ -406,7 +400,7 @@ def decode_scalars(
     bad: list[np.ndarray] = []
     f8 = unaligned(data, "<f8")
     for idx, length in _length_groups(lengths):
-        if len(idx) < MIN_GROUP or length < 21:
+        if len(idx) < MIN_GROUP or not 21 <= length <= MAX_VECTOR_LENGTH:
             continue
         s = starts[idx]
         rows = padded_rows(data, s, length)
