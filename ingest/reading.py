@@ -145,13 +145,16 @@ def read_run(
     source: RunSource, *, cache: Cache | str | None = None, config: dict | None = None
 ) -> Run:
     """Read every file of a run (through ``cache`` when given) and assemble the Run."""
-    if isinstance(cache, (str, os.PathLike)):
+    own = isinstance(cache, (str, os.PathLike))
+    if own:
         cache = Cache(cache)
-    hits, todo = cached_reads(source, cache)
-    fresh = read_files(source, todo)
-    store(source, cache, fresh)
-    if cache is not None:
-        cache.flush()
+    try:
+        hits, todo = cached_reads(source, cache)
+        fresh = read_files(source, todo)
+        store(source, cache, fresh)
+    finally:
+        if cache is not None:
+            cache.close() if own else cache.flush()
     by_path = {**hits, **{r.path: r for r in fresh}}
     return assemble(source, [by_path[p] for p in source.files if p in by_path], config)
 

@@ -159,3 +159,15 @@ def test_a_state_json_cannot_hold_is_not_cached(tmp_path):
     with Cache(tmp_path / "c") as cache:
         assert cache.put("x", 1, 1.0, read) is False
         assert cache.get("x", 1, 1.0) is None
+
+
+def test_read_run_takes_a_cache_folder(fake, counted, tmp_path):
+    from curvedoc.ingest import discover, read_run
+
+    _runs(tmp_path / "logs", fake, 1)
+    (source,) = discover(str(tmp_path / "logs"))
+    first = read_run(source, cache=str(tmp_path / "c"))
+    counted.clear()
+    again = read_run(source, cache=str(tmp_path / "c"))
+    assert counted == []
+    pd.testing.assert_frame_equal(again.scalars, first.scalars)
