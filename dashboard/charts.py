@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
-from plotly.subplots import make_subplots
 
 from curvedoc.dashboard.downsample import DEFAULT_POINTS, downsample_indices
 from curvedoc.dashboard.smoothing import debiased_ema
@@ -236,10 +235,23 @@ def positive_span(values: Any) -> float:
 
 
 # --------------------------------------------------------------------------- compare
-def _curve(run: Run, metric: str, x_mode: str, smoothing: float, time_scale: float,
+# The compare figures are plain dicts (plotly's JSON figure format): building
+# go.Figure objects validates every property and costs more than the data.
+
+_TEMPLATE: dict[str, Any] = {}
+
+
+def _template() -> dict[str, Any]:
+    if not _TEMPLATE:
+        import plotly.io as pio
+
+        _TEMPLATE.update(pio.templates["plotly_white"].to_plotly_json())
+    return _TEMPLATE
+
+
+def _curve(run: Run, s: Any, x_mode: str, smoothing: float, time_scale: float,
            n_out: int) -> dict[str, Any] | None:
-    s = run.series(metric)
-    if s.empty:
+    if s is None or len(s) == 0:
         return None
     x, ok = x_values(run, s, x_mode, time_scale)
     y = s["value"].to_numpy(np.float64)
@@ -251,73 +263,108 @@ def _curve(run: Run, metric: str, x_mode: str, smoothing: float, time_scale: flo
 
 
 def compare_curves(runs: Sequence[Run], metric: str, *, x_mode: str = "step",
-                   smoothing: float = 0.0, n_out: int = DEFAULT_POINTS) -> dict[str, Any]:
-    """Downsampled (and smoothed on full data) curves of ``metric`` for each run."""
+                   smoothing: float = 0.0, n_out: int = DEFAULT_POINTS,
+                   series_of: Any = None) -> dict[str, Any]:
+    """Downsampled (and smoothed on full data) curves of ``metric`` for each run.
+
+    ``series_of(run, metric)`` returns a run's sorted series (default ``run.series``;
+    the dashboard passes a cached one).
+    """
+    series_of = series_of or (lambda run, m: run.series(m))
     scale, unit = time_unit(runs) if x_mode == "time" else (1.0, "")
-    curves = {run.id: _curve(run, metric, x_mode, smoothing, scale, n_out) for run in runs}
+    curves = {run.id: _curve(run, series_of(run, metric), x_mode, smoothing, scale, n_out)
+              for run in runs}
     fallback = [rid for rid, c in curves.items() if c is not None and not c["ok"]]
     title = {"step": "step", "epoch": "epoch", "time": f"relative time ({unit})"}[x_mode]
     return {"curves": curves, "x_title": title, "fallback": fallback}
 
 
-def _add_curve(fig: go.Figure, c: dict[str, Any], name: str, colour: str, webgl: bool,
-               showlegend: bool = True, **where: Any) -> None:
+def _curve_traces(c: dict[str, Any], name: str, colour: str, webgl: bool,
+                  showlegend: bool = True, axes: tuple[str, str] = ("x", "y")) -> list[dict]:
+    kind = "scattergl" if webgl else "scatter"
+    where = {"xaxis": axes[0], "yaxis": axes[1]}
+    traces = []
     if c["smooth"] is not None:
-        fig.add_trace(_scatter(webgl, x=c["x"], y=c["y"], mode="lines", name=name,
-                               legendgroup=name, showlegend=False, hoverinfo="skip",
-                               opacity=0.25, line={"color": colour, "width": 1}), **where)
-        fig.add_trace(_scatter(webgl, x=c["x"], y=c["smooth"], mode="lines", name=name,
-                               legendgroup=name, showlegend=showlegend,
-                               line={"color": colour, "width": 2}), **where)
-    else:
-        fig.add_trace(_scatter(webgl, x=c["x"], y=c["y"], mode="lines", name=name,
-                               legendgroup=name, showlegend=showlegend,
-                               line={"color": colour, "width": 2}), **where)
+        traces.append({"type": kind, "x": c["x"], "y": c["y"], "mode": "lines", "name": name,
+                       "legendgroup": name, "showlegend": False, "hoverinfo": "skip",
+                       "opacity": 0.25, "line": {"color": colour, "width": 1}, **where})
+    traces.append({"type": kind, "x": c["x"], "y": c["y"] if c["smooth"] is None else c["smooth"],
+                   "mode": "lines", "name": name, "legendgroup": name, "showlegend": showlegend,
+                   "line": {"color": colour, "width": 2}, **where})
     bx, by, text = c["bad"]
     if len(bx):
-        fig.add_trace(go.Scatter(x=bx, y=by, mode="markers", text=text, legendgroup=name,
-                                 showlegend=False, name=name + " NaN/inf",
-                                 marker={"symbol": "x", "size": 9, "color": colour}), **where)
+        traces.append({"type": "scatter", "x": bx, "y": by, "mode": "markers", "text": text,
+                       "legendgroup": name, "showlegend": False, "name": name + " NaN/inf",
+                       "marker": {"symbol": "x", "size": 9, "color": colour}, **where})
+    return traces
+
+
+def _base_layout(title: str | None, height: int) -> dict[str, Any]:
+    return {
+        "template": _template(),
+        "title": {"text": title, "x": 0.01, "font": {"size": 15}} if title else None,
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 44 if title else 24, "b": 44},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "hovermode": "x unified",
+        "uirevision": "keep",
+    }
+
+
+def _webgl(data: dict[str, Any]) -> bool:
+    return sum(len(c["x"]) for c in data["curves"].values() if c) > WEBGL_POINTS
 
 
 def compare_figure(runs: Sequence[Run], metric: str, *, x_mode: str = "step",
                    smoothing: float = 0.0, log_y: bool = False,
-                   n_out: int = DEFAULT_POINTS, data: dict[str, Any] | None = None) -> go.Figure:
-    """The selected runs' ``metric`` overlaid on one chart."""
+                   n_out: int = DEFAULT_POINTS, data: dict[str, Any] | None = None) -> dict:
+    """The selected runs' ``metric`` overlaid on one chart (a plotly figure dict)."""
     data = data or compare_curves(runs, metric, x_mode=x_mode, smoothing=smoothing, n_out=n_out)
-    webgl = sum(len(c["x"]) for c in data["curves"].values() if c) > WEBGL_POINTS
-    fig = go.Figure()
+    webgl = _webgl(data)
+    traces: list[dict] = []
     for i, run in enumerate(runs):
         c = data["curves"].get(run.id)
         if c is not None:
-            _add_curve(fig, c, esc(run.name), color(i), webgl)
-    fig.update_xaxes(title_text=data["x_title"])
-    fig.update_yaxes(title_text=esc(metric), type="log" if log_y else "linear")
-    return _layout(fig, f"{esc(metric)}: {len(runs)} runs overlaid", height=420)
+            traces += _curve_traces(c, esc(run.name), color(i), webgl)
+    layout = _base_layout(f"{esc(metric)}: {len(runs)} runs overlaid", 420)
+    layout["xaxis"] = {"title": {"text": data["x_title"]}}
+    layout["yaxis"] = {"title": {"text": esc(metric)}, "type": "log" if log_y else "linear"}
+    return {"data": traces, "layout": layout}
 
 
 def small_multiples(runs: Sequence[Run], metric: str, *, x_mode: str = "step",
                     smoothing: float = 0.0, log_y: bool = False, n_out: int = DEFAULT_POINTS,
-                    data: dict[str, Any] | None = None, cols: int = 3) -> go.Figure:
-    """One small chart per run (same metric, shared x axis)."""
+                    data: dict[str, Any] | None = None, cols: int = 3) -> dict:
+    """One small chart per run (same metric), as a plotly figure dict."""
     data = data or compare_curves(runs, metric, x_mode=x_mode, smoothing=smoothing, n_out=n_out)
     n = max(len(runs), 1)
     cols = min(cols, n)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
-                        subplot_titles=[esc(r.name) for r in runs],
-                        vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.06)
-    webgl = sum(len(c["x"]) for c in data["curves"].values() if c) > WEBGL_POINTS
+    height = max(260, 220 * rows)
+    hgap, vgap = 0.05, min(0.12, 60 / height)
+    width = (1 - hgap * (cols - 1)) / cols
+    tall = (1 - vgap * (rows - 1)) / rows
+    webgl = _webgl(data)
+    layout = _base_layout(None, height)
+    layout.update(hovermode="closest", showlegend=False, annotations=[])
+    traces: list[dict] = []
     for i, run in enumerate(runs):
+        r, k = divmod(i, cols)
+        suffix = "" if i == 0 else str(i + 1)
+        x0 = k * (width + hgap)
+        y1 = 1 - r * (tall + vgap)
+        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [max(y1 - tall, 0), y1], "anchor": f"x{suffix}",
+                                    "type": "log" if log_y else "linear"}
+        layout["annotations"].append({
+            "text": esc(run.name), "x": x0 + width / 2, "y": y1, "xref": "paper",
+            "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": 13}})
         c = data["curves"].get(run.id)
         if c is not None:
-            _add_curve(fig, c, esc(run.name), color(i), webgl, showlegend=False,
-                       row=i // cols + 1, col=i % cols + 1)
-    if log_y:
-        fig.update_yaxes(type="log")
-    _layout(fig, None, height=max(260, 220 * rows))
-    fig.update_layout(hovermode="closest", showlegend=False)
-    return fig
+            traces += _curve_traces(c, esc(run.name), color(i), webgl, showlegend=False,
+                                    axes=(f"x{suffix}", f"y{suffix}"))
+    return {"data": traces, "layout": layout}
 
 
 # --------------------------------------------------------------------------- groups

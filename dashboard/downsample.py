@@ -28,16 +28,16 @@ def downsample_indices(x: np.ndarray, y: np.ndarray, n_out: int = DEFAULT_POINTS
     if n <= n_out:
         return np.arange(n, dtype=np.int64)
     finite = np.isfinite(y)
+    if finite.all():  # the common case: no index mapping needed
+        return _DOWNSAMPLER.downsample(x, y, n_out=max(n_out, 4)).astype(np.int64)
     keep_bad = np.flatnonzero(~finite)
     good = np.flatnonzero(finite)
     if good.size <= n_out:
         return np.arange(n, dtype=np.int64)
-    xs = np.ascontiguousarray(x[good].astype(np.float64, copy=False))
+    xs = np.ascontiguousarray(x[good])
     ys = np.ascontiguousarray(y[good])
     picked = good[_DOWNSAMPLER.downsample(xs, ys, n_out=max(n_out, 4)).astype(np.int64)]
-    if keep_bad.size:
-        picked = np.union1d(picked, keep_bad)
-    return picked
+    return np.union1d(picked, keep_bad)
 
 
 def downsample(

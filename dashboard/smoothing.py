@@ -22,12 +22,19 @@ def debiased_ema(values: np.ndarray, weight: float) -> np.ndarray:
     out = y.copy()
     if not 0.0 <= weight < 1.0:
         raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
-    finite = np.isfinite(y)
-    if weight == 0.0 or not finite.any():
+    if weight == 0.0 or y.size == 0:
         return out
-    x = y[finite]
+    finite = np.isfinite(y)
+    all_finite = bool(finite.all())
+    x = y if all_finite else y[finite]
+    if x.size == 0:
+        return out
     ema = lfilter([1.0 - weight], [1.0, -weight], x)
-    k = np.arange(1, x.size + 1, dtype=np.float64)
-    # 1 - w**k underflows to exactly 1 for long series, which is what we want.
-    out[finite] = ema / -np.expm1(k * np.log(weight))
+    # Debias by 1 - w**k; past the point where w**k underflows the factor is exactly 1.
+    n_debias = min(x.size, int(np.ceil(-745.0 / np.log(weight))) + 1 if weight > 0 else 1)
+    k = np.arange(1, n_debias + 1, dtype=np.float64)
+    ema[:n_debias] /= -np.expm1(k * np.log(weight))
+    if all_finite:
+        return ema
+    out[finite] = ema
     return out

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from curvedoc.ingest.model import Run
 
 
@@ -77,9 +79,13 @@ class DashboardState:
         self._diagnose = diagnose or _default_diagnose()
         self._lock = threading.RLock()
         self.diagnoses: dict[str, Any] = {}
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._series: dict[tuple[str, str], pd.DataFrame] = {}
         self.version = 0
         self.refreshed_at = time.time()
         self._diagnose_runs(self.catalog.runs)
+        for rid in self.catalog.runs:  # the runs page then only filters and sends
+            self.row(rid)
 
     # -- lookup ---------------------------------------------------------------
     @property
@@ -108,6 +114,23 @@ class DashboardState:
         self.run(run_id)
         return self.diagnoses[run_id]
 
+    def series(self, run_id: str, role_or_tag: str) -> pd.DataFrame:
+        """``Run.series`` of a known run, cached until the run changes."""
+        key = (run_id, role_or_tag)
+        found = self._series.get(key)
+        if found is None:
+            found = self._series[key] = self.run(run_id).series(role_or_tag)
+        return found
+
+    def row(self, run_id: str) -> dict[str, Any]:
+        """The runs-grid row of a known run (without the live flag), cached until it changes."""
+        found = self._rows.get(run_id)
+        if found is None:
+            from curvedoc.dashboard.tables import run_row
+
+            found = self._rows[run_id] = run_row(self.run(run_id), self.diagnoses.get(run_id))
+        return found
+
     def is_live(self, run_id: str) -> bool:
         try:
             return bool(self.catalog.is_live(run_id))
@@ -123,6 +146,10 @@ class DashboardState:
         with self._lock:
             changed = set(self.catalog.refresh())
             gone = set(self.diagnoses) - set(self.catalog.runs)
+            for rid in gone | changed:
+                self._rows.pop(rid, None)
+            self._series = {k: v for k, v in self._series.items()
+                            if k[0] not in changed and k[0] not in gone}
             for rid in gone:
                 self.diagnoses.pop(rid, None)
             if changed:

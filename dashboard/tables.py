@@ -86,9 +86,8 @@ def run_row(run: Run, diagnosis: Any, live: bool = False) -> dict[str, Any]:
 
 
 def run_rows(state: Any) -> list[dict[str, Any]]:
-    """Rows for every run the state knows, sorted by id."""
-    return [run_row(run, state.diagnoses.get(rid), state.is_live(rid))
-            for rid, run in state.runs.items()]
+    """Rows for every run the state knows, sorted by id (cached rows + a fresh live flag)."""
+    return [{**state.row(rid), "live": state.is_live(rid)} for rid in state.runs]
 
 
 def filter_rows(

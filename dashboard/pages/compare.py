@@ -116,7 +116,8 @@ def compare_view(state: Any, run_ids: list[str] | None, metric: str | None, x_mo
                             "annotations": [{"text": "Pick runs and a metric to compare.",
                                              "showarrow": False}]}}
         return empty, {"layout": {"height": 10}}, "No runs selected.", query
-    data = compare_curves(runs, metric, x_mode=x_mode, smoothing=smoothing)
+    data = compare_curves(runs, metric, x_mode=x_mode, smoothing=smoothing,
+                          series_of=lambda run, m: state.series(run.id, m))
     overlay = compare_figure(runs, metric, log_y=log_y, data=data)
     multiples = small_multiples(runs, metric, log_y=log_y, data=data)
     missing = [r.name for r in runs if data["curves"].get(r.id) is None]

@@ -145,12 +145,15 @@ def test_compare_smooths_full_data_and_the_url_carries_the_choice(state):
     ids = ["sweep/lr_0.001", "sweep/lr_0.01"]
     overlay, multiples, _note, query = compare.compare_view(state, ids, "train_loss", "step",
                                                             0.6, True)
-    smoothed = [t for t in overlay.data if t.showlegend is not False]
-    assert [t.name for t in smoothed] == ["lr_0.001", "lr_0.01"]
+    smoothed = [t for t in overlay["data"] if t["showlegend"]]
+    assert [t["name"] for t in smoothed] == ["lr_0.001", "lr_0.01"]
+    raw = [t for t in overlay["data"] if t.get("opacity") == 0.25]  # raw, drawn faintly
+    assert len(raw) == 2
     full = state.run(ids[0]).series("train_loss")["value"].to_numpy()
-    assert smoothed[0].y[-1] == pytest.approx(debiased_ema(full, 0.6)[-1])
-    assert overlay.layout.yaxis.type == "log"
-    assert len(multiples.data) == len(overlay.data)
+    assert smoothed[0]["y"][-1] == pytest.approx(debiased_ema(full, 0.6)[-1])
+    assert overlay["layout"]["yaxis"]["type"] == "log"
+    assert len(multiples["data"]) == len(overlay["data"])
+    assert {t["xaxis"] for t in multiples["data"]} == {"x", "x2"}  # one chart per run
     assert query.startswith("?runs=sweep%2Flr_0.001&runs=sweep%2Flr_0.01&metric=train_loss")
     opts = compare.metric_options(state, ids)
     assert opts[0]["value"] == "train_loss" and {"lr", "val/loss"} <= {o["value"] for o in opts}
@@ -162,7 +165,8 @@ def test_compare_by_relative_time_and_missing_epoch(state):
     assert "drawn by step" in note  # no epoch tag logged
     overlay, _, _, _ = compare.compare_view(state, ["seeds/seed_0"], "val_loss", "time",
                                             0.0, False)
-    assert overlay.data[0].x[0] == 0 and "relative time" in overlay.layout.xaxis.title.text
+    assert overlay["data"][0]["x"][0] == 0
+    assert "relative time" in overlay["layout"]["xaxis"]["title"]["text"]
 
 
 def test_groups_page_counts_labels_and_suggests_the_next_search(state):
@@ -207,7 +211,7 @@ def test_names_from_logs_never_become_html(tmp_path):
     header, charts, _, _ = run.run_view(state, evil.id)
     assert header.children[0].children == XSS  # a text child of html.H1
     overlay, _, _, _ = compare.compare_view(state, [evil.id], "train_loss", "step", 0.5, False)
-    assert all("<script>" not in (t.name or "") for t in overlay.data)
+    assert all("<script>" not in t["name"] for t in overlay["data"])
     assert any(t.marker.symbol == "x" for t in charts[0].figure.data)  # NaN marked
 
 
