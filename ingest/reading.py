@@ -96,7 +96,7 @@ def read_files(
     A plain top-level function of picklable arguments: the unit of work for an executor.
     """
     states = states or {}
-    return [read_file(source, p, states.get(p)) for p in (paths or source.files)]
+    return [read_file(source, p, states.get(p)) for p in (source.files if paths is None else paths)]
 
 
 def version_of(source: RunSource) -> str:
