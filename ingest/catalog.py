@@ -188,10 +188,7 @@ class Catalog:
                 futures = {}
             for job in jobs:
                 if job.paths:
-                    fut = futures.get(id(job))
-                    fresh = fut.result() if fut is not None else read_files(
-                        job.source, job.paths, _states(job)
-                    )
+                    fresh = _result(futures.get(id(job)), job)
                     fresh = [_append(job.previous.get(r.path), r) for r in fresh]
                     store(job.source, self.cache, fresh)
                     job.done.update({r.path: r for r in fresh})
@@ -247,6 +244,17 @@ def _grew(prev: FileResult | None, st: fs.FileStat | None) -> bool:
         and not prev.read.errors
         and bool(prev.read.state)
     )
+
+
+def _result(future, job: _Job) -> list[FileResult]:
+    """The reads of a job: from the executor's future, or in this process when there is no
+    future or the executor failed (a broken pool, a lost worker) - never a crash."""
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:
+            pass
+    return read_files(job.source, job.paths, _states(job))
 
 
 def _states(job: _Job) -> dict[str, dict]:

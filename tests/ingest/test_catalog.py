@@ -153,3 +153,22 @@ def test_no_progress_by_default(fake, tmp_path, capsys, monkeypatch):
     _runs(tmp_path, fake)
     open_root(str(tmp_path), cache=False).close()
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_failing_executor_falls_back_to_reading_here(fake, tmp_path):
+    _runs(tmp_path, fake)
+    with open_root(str(tmp_path), cache=False, executor=_Broken()) as catalog:
+        assert list(catalog.runs) == ["a", "b", "c/d"]
+        assert all(len(r.scalars) == 10 and not r.errors for r in catalog.runs.values())
+
+
+class _Broken:
+    """An executor whose every future fails, like a process pool whose worker died."""
+
+    def submit(self, fn, *args, **kwargs):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
