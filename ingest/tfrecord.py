@@ -410,14 +410,15 @@ def decode_scalars(
             if not ok.all():
                 bad.append(idx[~ok])
         for rec, pv, steplen, tlen, (_, dtype, foot) in _layouts(rows, length, ok):
+            sel = slice(None) if len(rec) == len(idx) else rec  # all rows: no gather
             step = np.zeros(len(rec), dtype=np.uint64)
             for k in range(steplen):
-                step |= (rows[rec, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-            codes = out.tag_codes(rows[rec, pv + 6 : pv + 6 + tlen])
-            sr = s[rec]
+                step |= (rows[sel, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+            codes = out.tag_codes(rows[sel, pv + 6 : pv + 6 + tlen])
+            sr = s[sel]
             size = np.dtype(dtype).itemsize
             value = unaligned(data, dtype)[sr + (length - len(foot) - size)].astype(np.float64)
-            out.put(idx[rec], codes, step.view(np.int64), value, f8[sr + 1])
+            out.put(idx[sel], codes, step.view(np.int64), value, f8[sr + 1])
     return out.block(np.sort(np.concatenate(bad)) if bad else _empty())
 
 

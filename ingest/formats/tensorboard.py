@@ -514,7 +514,7 @@ def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple]
 def _first_seen_order(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
     """Renumber categories in the order tags first appear in the file."""
     first = np.full(len(names), len(codes), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(codes)))
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
     order = np.argsort(first, kind="stable")
     remap = np.empty(len(names), dtype=np.int32)
     remap[order] = np.arange(len(names), dtype=np.int32)
