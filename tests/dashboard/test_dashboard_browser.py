@@ -45,8 +45,12 @@ class Served:
         self.thread.start()
 
     def close(self) -> None:
+        from waitress import wasyncore
+
         self.server.close()
+        wasyncore.close_all(self.server._map)  # keep-alive connections too: the loop ends
         self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "the test server did not stop"
 
 
 @pytest.fixture(scope="module")
@@ -198,4 +202,28 @@ def test_a_run_named_script_shows_as_text(driver):
             driver.switch_to.alert.text  # noqa: B018 (no alert() ran)
         assert console_errors(driver) == []
     finally:
+        site.close()
+
+
+def test_bundled_sample_runs_open_with_every_run_and_its_badges(driver):
+    from curvedoc.dashboard.commands.serve import default_root
+
+    app = create_app(default_root(), poll_s=0)
+    state = app.server.config["CURVEDOC_STATE"]
+    if not state.runs:
+        pytest.skip("the bundled sample_runs holds no runs yet (curvedoc train writes them)")
+    site = Served(app)
+    try:
+        driver.set_window_size(1440, 3000)  # every row on screen (the grid is virtualised)
+        driver.get(site.url + "/")
+        wait_for(driver, lambda d: len(grid_names(d)) == len(state.runs), "every sample run")
+        assert sorted(grid_names(driver)) == sorted(r.name for r in state.runs.values())
+        badges = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.ag-row .cd-badge'))"
+            ".map(e => e.textContent)")
+        expected = [lbl for d in state.diagnoses.values() for lbl in (d.labels or ["healthy"])]
+        assert sorted(badges) == sorted(expected)
+        assert console_errors(driver) == []
+    finally:
+        driver.set_window_size(1440, 900)
         site.close()

@@ -240,8 +240,9 @@ def test_serve_refuses_a_missing_path_and_warns_when_public(tmp_path, sample_roo
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = runner.invoke(serve, [str(sample_root), "--host", "127.0.0.1", "--port",
+        result = runner.invoke(serve, [str(sample_root), "--host", "0.0.0.0", "--port",
                                        str(port), "--no-browser"])
+    assert "anyone who can reach this machine" in result.output  # warned before listening
     assert result.exit_code == 1 and "try another --port" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
     assert browse_url("0.0.0.0", 8050) == "http://127.0.0.1:8050/"
