@@ -106,7 +106,7 @@ def _join(folder: str, name: str) -> str:
 
 
 def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object]:
-    """(file names, sub-folder names, small file sizes, identity) of one folder."""
+    """(file names, sub-folder names, sizes where the listing gave them, identity)."""
     files: list[str] = []
     subdirs: list[str] = []
     sizes: dict[str, int] = {}
@@ -119,8 +119,7 @@ def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object
                     if entry.is_dir():
                         subdirs.append(entry.name)
                     elif entry.is_file():
-                        files.append(entry.name)
-                        sizes[entry.name] = entry.stat().st_size
+                        files.append(entry.name)  # sizes: stat-ed later, only if needed
                 except OSError:
                     continue  # a dangling symlink or a vanished entry
     else:
@@ -204,10 +203,17 @@ def _add_lfs_pointers(
     """Report log-like files left over because they are Git LFS pointers."""
     pointers = []
     for name in files:
-        if sizes.get(name, _HEAD) < 1024 and _LOG_LIKE.search(name):
-            path = _join(folder, name)
-            if is_lfs_pointer(_head(path)):
-                pointers.append(path)
+        if not _LOG_LIKE.search(name):
+            continue
+        path = _join(folder, name)
+        size = sizes.get(name)
+        if size is None:
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                continue
+        if size < 1024 and is_lfs_pointer(_head(path)):
+            pointers.append(path)
     if not pointers:
         return runs
     for i, source in enumerate(runs):
