@@ -178,11 +178,11 @@ def _parse_event(rec: bytes, event_cls: Any) -> tuple[list[tuple], dict[str, Any
             continue
         kind = v.WhichOneof("value")
         if kind == "simple_value":
-            rows.append((v.tag, ev.step, float(v.simple_value), ev.wall_time))
+            rows.append((v.tag or v.node_name, ev.step, float(v.simple_value), ev.wall_time))
         elif kind == "tensor" and plugin in ("scalars", ""):
             x = tensor_scalar(v.tensor)
             if x is not None:
-                rows.append((v.tag, ev.step, x, ev.wall_time))
+                rows.append((v.tag or v.node_name, ev.step, x, ev.wall_time))
     return rows, hparams
 
 
