@@ -195,7 +195,7 @@ class Catalog:
                     progress.update(1)
                 results = [job.done[p] for p in job.source.files if p in job.done]
                 files[job.source.id] = {r.path: r for r in results}
-                runs[job.source.id] = assemble(job.source, results, self.config)
+                runs[job.source.id] = _assemble(job.source, results, self.config)
         if self.cache is not None:
             self.cache.flush()
         return runs, files
@@ -244,6 +244,23 @@ def _grew(prev: FileResult | None, st: fs.FileStat | None) -> bool:
         and not prev.read.errors
         and bool(prev.read.state)
     )
+
+
+def _assemble(source: RunSource, results: list[FileResult], config: dict) -> Run:
+    """assemble(), with a bug in it confined to this run."""
+    try:
+        return assemble(source, results, config)
+    except Exception as exc:
+        return Run(
+            id=source.id,
+            name=source.name,
+            format=source.format,
+            sources=list(source.files),
+            errors=[
+                f"{source.id}: curvedoc failed to merge this run's files "
+                f"({type(exc).__name__}: {exc}); please report this"
+            ],
+        )
 
 
 def _result(future, job: _Job) -> list[FileResult]:
