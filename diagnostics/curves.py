@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from curvedoc.ingest.model import Run
 
@@ -101,6 +102,21 @@ class Curve:
         return float(np.interp(step, self.x, self.ys))
 
 
+def _tag_rows(col: pd.Series):
+    """A function tag -> row positions, fast on the categorical tag column."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        index = {str(c): i for i, c in enumerate(col.cat.categories.tolist())}
+        codes = col.cat.codes.to_numpy()
+
+        def rows(tag: str) -> np.ndarray:
+            code = index.get(tag)
+            return np.flatnonzero(codes == code) if code is not None else np.array([], int)
+
+        return rows
+    values = col.astype(str).to_numpy()
+    return lambda tag: np.flatnonzero(values == tag)
+
+
 def _orient(values: np.ndarray) -> tuple[str, float]:
     finite = values[np.isfinite(values)]
     if len(finite) and finite.min() >= 0 and finite.max() <= 1.0 + 1e-9:
@@ -126,12 +142,12 @@ class Curves:
         frame = run.scalars
         if len(frame) == 0 or not run.roles:
             return out
-        where = frame.groupby("tag", observed=True, sort=False).indices
         all_steps = frame["step"].to_numpy()
         all_values = frame["value"].to_numpy(dtype=np.float64)
+        rows_of = _tag_rows(frame["tag"])
         for role, tag in run.roles.items():
-            idx = where.get(tag)
-            if idx is None or len(idx) == 0:
+            idx = rows_of(tag)
+            if len(idx) == 0:
                 continue
             steps, values = all_steps[idx], all_values[idx]
             if len(steps) > 1 and np.any(np.diff(steps) < 0):

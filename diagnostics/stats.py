@@ -18,18 +18,22 @@ MAX_POINTS = 400
 
 
 def bin_median(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS):
-    """Reduce a long curve to at most ``max_points`` (median step, median value) bins."""
+    """Reduce a long curve to at most ``max_points`` (median step, median value) bins.
+
+    Bins hold ``size`` consecutive points; the remainder forms one last, smaller bin.
+    """
     n = len(values)
     if n <= max_points:
         return steps.astype(np.float64), values.astype(np.float64)
     size = int(np.ceil(n / max_points))
-    bins = int(np.ceil(n / size))
-    pad = bins * size - n
-    s = np.concatenate([steps.astype(np.float64), np.full(pad, np.nan)]).reshape(bins, size)
-    v = np.concatenate([values.astype(np.float64), np.full(pad, np.nan)]).reshape(bins, size)
-    if pad:
-        return np.nanmedian(s, axis=1), np.nanmedian(v, axis=1)
-    return np.median(s, axis=1), np.median(v, axis=1)
+    full = n // size
+    cut = full * size
+    s = np.median(steps[:cut].astype(np.float64).reshape(full, size), axis=1)
+    v = np.median(values[:cut].astype(np.float64).reshape(full, size), axis=1)
+    if cut < n:
+        s = np.append(s, np.median(steps[cut:]))
+        v = np.append(v, np.median(values[cut:]))
+    return s, v
 
 
 def smooth(values: np.ndarray) -> np.ndarray:
@@ -89,7 +93,7 @@ class Trend:
 
 
 #: Pairwise tests above this many points run on an evenly thinned subset.
-PAIRWISE_MAX = 300
+PAIRWISE_MAX = 120
 
 
 def trend(steps: np.ndarray, values: np.ndarray) -> Trend:

@@ -1,0 +1,138 @@
+"""Benchmark: ``curvedoc check`` on 1,000 runs x 10k points (DESIGN.md target: < 10 s).
+
+Builds ``benchmarks/_data/check_<runs>x<points>/`` once: TensorBoard event files written
+the way ``SummaryWriter.add_scalar`` writes them (one event per scalar), with the labelled
+synthetic curves of ``curvedoc.diagnostics.synthetic`` (all six faults and healthy runs,
+family "varied"), about ``--points`` scalars per run over its tags (train/val loss and
+accuracy, LR, gradient norm as each run logs them). Then it times the whole command in a
+fresh process, as a user runs it:
+
+- cold: no cache, every event file parsed;
+- warm: the ingest cache answers (the second ``check`` of a folder).
+
+    python benchmarks/bench_check.py [--runs 1000] [--points 10000] [--jobs N]
+
+It also prints how the printed labels compare with the labels the runs were made with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import crc32c
+
+HERE = Path(__file__).resolve().parent
+WALL0 = 1_700_000_000.0
+
+
+def _masked_crc(data: bytes) -> int:
+    crc = crc32c.crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _record(data: bytes) -> bytes:
+    header = struct.pack("<Q", len(data))
+    return b"".join((header, struct.pack("<I", _masked_crc(header)), data,
+                     struct.pack("<I", _masked_crc(data))))
+
+
+def write_run(args) -> str:
+    """One labelled run as one event file; returns its true label."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    from curvedoc.diagnostics.synthetic import KINDS, make_run
+
+    folder, index, n_points = args
+    kind = KINDS[index % len(KINDS)]
+    probe = make_run(kind, index, "varied", n_points=n_points)
+    per_step = max(1, sum(probe.scalars["tag"].value_counts() > n_points // 2))
+    run = make_run(kind, index, "varied", n_points=max(8, n_points // per_step))
+    folder = Path(folder) / kind / f"run_{index:04d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = run.scalars.sort_values(["step", "tag"], kind="stable")
+    ev = event_pb2.Event(wall_time=WALL0, file_version="brain.Event:2")
+    parts = [_record(ev.SerializeToString())]
+    ev = event_pb2.Event(summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value()]))
+    value = ev.summary.value[0]
+    for tag, step, val in zip(frame["tag"].astype(str).tolist(), frame["step"].tolist(),
+                              frame["value"].tolist(), strict=True):
+        ev.step = step
+        ev.wall_time = WALL0 + step * 0.1
+        value.tag = tag
+        value.simple_value = val
+        parts.append(_record(ev.SerializeToString()))
+    (folder / f"events.out.tfevents.{int(WALL0)}.bench.{index}.0").write_bytes(b"".join(parts))
+    return kind
+
+
+def build(folder: Path, n_runs: int, n_points: int) -> None:
+    if (folder / ".complete").exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor() as pool:
+        jobs = [(str(folder), i, n_points) for i in range(n_runs)]
+        for i, _ in enumerate(pool.map(write_run, jobs, chunksize=20), 1):
+            if i % 100 == 0:
+                print(f"  wrote {i}/{n_runs} runs ({time.perf_counter() - t0:.0f} s)",
+                      file=sys.stderr)
+    (folder / ".complete").write_text("ok\n")
+
+
+def check_once(folder: Path, extra: list[str]) -> tuple[float, float, dict, int]:
+    """(wall s, CPU s of the check process and its workers, JSON output, exit code)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "curvedoc.dashboard.cli", "check", str(folder),
+                          "--format", "json", "--no-progress", *extra],
+                         capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    if out.returncode not in (0, 1):
+        sys.exit(f"check failed ({out.returncode}): {out.stderr[-2000:]}")
+    return elapsed, cpu, json.loads(out.stdout), out.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--points", type=int, default=10_000, help="scalars per run")
+    ap.add_argument("--jobs", type=int, default=None, help="check --jobs (default: CPUs)")
+    args = ap.parse_args()
+    os.environ.pop("CURVEDOC_CACHE_DIR", None)
+    folder = HERE / "_data" / f"check_{args.runs}x{args.points}"
+    print(f"folder: {folder}")
+    build(folder, args.runs, args.points)
+    extra = ["--jobs", str(args.jobs)] if args.jobs else []
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs (other work makes wall times longer)")
+    shutil.rmtree(folder / ".curvedoc-cache", ignore_errors=True)
+    cold, cold_cpu, data, code = check_once(folder, extra)
+    warm, warm_cpu, data, code = check_once(folder, extra)
+    runs = data["runs"]
+    print(f"runs: {len(runs)}; exit code {code}")
+    print(f"curvedoc check, cold (no cache, every file parsed): {cold:.2f} s wall, "
+          f"{cold_cpu:.2f} s CPU")
+    print(f"curvedoc check, warm (ingest cache):                {warm:.2f} s wall, "
+          f"{warm_cpu:.2f} s CPU")
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    right = sum(r["labels"] == ([] if r["run"].split("/")[0] == "healthy"
+                                else [r["run"].split("/")[0]]) for r in runs)
+    print(f"runs whose labels equal the label they were made with: {right} of {len(runs)} "
+          "(no hparams in these files, so ln(C) is often unknown)")
+
+
+if __name__ == "__main__":
+    main()
