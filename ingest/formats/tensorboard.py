@@ -114,7 +114,9 @@ def find_runs(folder: str, files: list[str], subdirs: list[str], root: str) -> F
         files=tuple(paths),
         options=tuple(options),
     )
-    return Found(runs=[source], consumed_dirs=set(nested), consumed_files=set(direct))
+    placeholders = {f for f in files if f.endswith(".profile-empty") and "tfevents" in f}
+    return Found(runs=[source], consumed_dirs=set(nested),
+                 consumed_files=set(direct) | placeholders)
 
 
 # --------------------------------------------------------------------------- protobuf path

@@ -43,15 +43,16 @@ def test_folder_with_several_files_is_one_run_in_time_order(tmp_path):
                             [S.scalar_event("loss", 5, 0.5).SerializeToString()])
     earlier = S.write_records(run / "events.out.tfevents.1700000000.host.1.0",
                               [S.scalar_event("loss", 0, 1.0).SerializeToString()])
-    (run / "events.out.tfevents.1700000001.host.profile-empty").write_bytes(b"")
+    placeholder = run / "events.out.tfevents.1700000001.host.profile-empty"
+    placeholder.write_bytes(b"")
     (run / "notes.txt").write_text("not a log")
 
     found = find(run, tmp_path)
 
     (source,) = found.runs
     assert (source.id, source.name, source.format) == ("exp/seed1", "seed1", "tensorboard")
-    assert source.files == (str(earlier), str(later))
-    assert found.consumed_files == {earlier.name, later.name}
+    assert source.files == (str(earlier), str(later))  # the placeholder is not read
+    assert found.consumed_files == {earlier.name, later.name, placeholder.name}
     assert found.consumed_dirs == set()
 
 
