@@ -1,10 +1,12 @@
 """TensorBoard event files (``*tfevents*``): find runs, read scalars and hparams fast.
 
-The common scalar event (``SummaryWriter.add_scalar``: one simple value per event) is
-decoded for all records at once by :mod:`curvedoc.ingest.tfrecord`; every other record
-goes to TensorBoard's protobuf parser: TF2/Keras tensor scalars (plugin ``scalars`` or a
-one-element numeric tensor, any numeric dtype), hparams (plugin ``hparams``,
+The common scalar events (``SummaryWriter.add_scalar``'s one simple value per event, and
+TF2/Keras float/double/int32/int64 scalar tensors) are decoded for all records at once
+by :mod:`curvedoc.ingest.tfrecord`; every other record goes to TensorBoard's protobuf
+parser: other tensor scalars (plugin ``scalars`` or a one-element numeric tensor, any
+numeric dtype), several values per event, hparams (plugin ``hparams``,
 ``session_start_info``). Images, histograms, audio, graphs and run metadata are skipped.
+An event protobuf rejects (odd bytes in a tag) is read by a lenient wire-level walk.
 
 Checksums: by default every record's CRC32C is verified (vectorised, see
 :func:`curvedoc.ingest.tfrecord.crc32c_rows`). Set ``VERIFY = "on_error"`` (or the
