@@ -72,6 +72,12 @@ class Curve:
         """The binned curve smoothed without lag."""
         return stats.smooth(self.y)
 
+    @cached_property
+    def ym(self) -> np.ndarray:
+        """The binned curve under a centred 5-point rolling median: follows sharp turns
+        (a fast first drop, a minimum) that a polynomial smooth would round off."""
+        return stats.rolling_median(self.y, 5) if len(self.y) >= 5 else self.y
+
     @property
     def n(self) -> int:
         return len(self.y_all)
@@ -98,8 +104,8 @@ class Curve:
         return (1.0 - y) * self.acc_scale if self.kind == "error" else y
 
     def at(self, step: float) -> float:
-        """The smoothed value at a step (interpolated)."""
-        return float(np.interp(step, self.x, self.ys))
+        """The value at a step (rolling median, interpolated)."""
+        return float(np.interp(step, self.x, self.ym))
 
 
 def _tag_rows(col: pd.Series):

@@ -73,6 +73,6 @@ def check(c: Curves, th: Thresholds):
             "use a smaller model, or start from a pre-trained one",
         ],
         {"tags": [ta.tag, va.tag], "start_step": int(early), "end_step": int(end_step),
-         "best_step": int(va.x[int(np.argmin(va.ys if len(va.y) >= 7 else va.y))]),
+         "best_step": int(va.x[int(np.argmin(va.ym))]),
          "gap_early": gap_early, "gap_end": gap_end, "val_p_value": tr.p_value},
     )]

@@ -48,6 +48,8 @@ class Thresholds:
     #: flat phase itself (one slow first interval is no plateau).
     min_points: int = 12
     min_flat_points: int = 3
+    #: A logged LR warm-up that lasts at least this share of the flat phase explains it.
+    warmup_share: float = 0.5
 
 
 def check(c: Curves, th: Thresholds):
@@ -73,9 +75,11 @@ def check(c: Curves, th: Thresholds):
         return []
     lr = c.get("lr")
     if lr is not None and lr.n >= 3:
-        early = lr.raw[lr.finite][lr.x_all <= x[i10]]
+        early = lr.y_all[lr.x_all <= x[i10]]
         if len(early) >= 2 and early[-1] > 1.5 * early[0]:
-            return []  # a warm-up explains the flat start
+            peak_step = lr.x_all[int(np.argmax(early))]
+            if peak_step - x[0] >= th.warmup_share * (x[i10] - x[0]):
+                return []  # a warm-up lasting most of the flat start explains it
     return [finding(
         LABEL, "warning", confidence((speedup - th.min_speedup) / th.min_speedup),
         f"{what(t)} stayed flat near {num(t.value_of(start))} for the first {pct(flat)} of the "

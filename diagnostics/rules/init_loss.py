@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, step
 
@@ -44,9 +42,6 @@ class Thresholds:
     #: Only judge when the first point is logged within this fraction of the run;
     #: an epoch-averaged first point has already learned.
     max_start_frac: float = 0.02
-    #: The lowest of this many first points: one odd batch, or a loss that a too-high
-    #: learning rate blows up within the first updates, decides nothing.
-    head_points: int = 3
 
 
 def check(c: Curves, th: Thresholds):
@@ -58,7 +53,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip(f"chance loss ln(C) unknown: {c.num_classes[1]}")
     if t.x_all[0] > c.first_step + th.max_start_frac * max(c.span, 1):
         raise Skip("the first training loss is logged too late to be the loss at init")
-    loss0 = float(np.min(t.y_all[: th.head_points]))
+    loss0 = float(t.y_all[0])
     ratio = loss0 / chance
     if ratio <= th.max_ratio:
         return []
@@ -74,7 +69,7 @@ def check(c: Curves, th: Thresholds):
         ],
         {
             "tags": [t.tag], "start_step": int(t.x_all[0]),
-            "end_step": int(t.x_all[min(len(t.x_all), th.head_points) - 1]),
+            "end_step": int(t.x_all[0]),
             "loss_at_init": loss0, "chance_loss": chance, "num_classes": C,
             "num_classes_source": source, "ratio": ratio,
         },

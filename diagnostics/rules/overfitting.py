@@ -57,7 +57,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no validation metric logged")
     if len(v.y) < 3:
         raise Skip(f"only {len(v.y)} validation points")
-    ys = v.ys if len(v.y) >= 7 else v.y
+    ys = v.ym  # a rolling median keeps a sharp minimum where it is
     best = int(np.argmin(ys))
     span = max(c.span, 1)
     if (v.x[best] - c.first_step) / span > th.max_best_frac or best + th.min_after >= len(ys):
