@@ -15,6 +15,7 @@ measured, not reading files.
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import statistics
 import sys
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser", action="store_true",
                         help="also time the runs page painting in headless Chromium")
     args = parser.parse_args(argv)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" noise
 
     app, page = bench_runs_page(args.runs, args.run_points, args.repeat)
     print(f"runs page: {page['runs']} runs x 4 tags x {page['points_per_tag']} points")

@@ -19,7 +19,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.state import DashboardState, RunsCatalog
@@ -35,17 +35,17 @@ def current_state() -> DashboardState:
     return flask.current_app.config[STATE_KEY]
 
 
-def make_state(source: Any, *, diagnose: Any = None) -> DashboardState:
+def make_state(source: Any, *, diagnose: Any = None, background: bool = False) -> DashboardState:
     """A :class:`DashboardState` for a root path, a catalog, a dict of runs, or a state."""
     if isinstance(source, DashboardState):
         return source
     if isinstance(source, dict):
-        return DashboardState(RunsCatalog(source), diagnose=diagnose)
-    if isinstance(source, (str, Path)):
+        source = RunsCatalog(source)
+    elif isinstance(source, (str, Path)):
         from curvedoc.ingest import open_root
 
-        return DashboardState(open_root(str(source)), diagnose=diagnose)
-    return DashboardState(source, diagnose=diagnose)
+        source = open_root(str(source))
+    return DashboardState(source, diagnose=diagnose, background=background)
 
 
 def bootstrap_css_dir() -> Path | None:
@@ -74,8 +74,9 @@ def _serve_vendor_css(server: flask.Flask) -> list[str]:
     return [VENDOR_URL + "bootstrap.min.css"]
 
 
-def shell() -> html.Div:
-    """Navigation bar, shared stores and the page container."""
+def shell(version: int | None = None, poll_s: float = 0) -> html.Div:
+    """Navigation bar, shared stores (the data version the page starts from), live polling
+    and the page container."""
     nav = dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("curvedoc", href="/", className="fw-bold"),
@@ -96,18 +97,20 @@ def shell() -> html.Div:
     return html.Div([
         nav,
         dcc.Store(id=ids.SELECTION, storage_type="session", data=[]),
-        dcc.Store(id=ids.VERSION, data=0),
+        dcc.Store(id=ids.VERSION, data=version),
+        dcc.Interval(id=ids.POLL, interval=int(max(poll_s, 1) * 1000), disabled=poll_s <= 0),
         dbc.Container(dash.page_container, fluid=True, className="pb-4"),
     ])
 
 
 def create_app(source: Any, *, poll_s: float = 5.0, diagnose: Any = None,
-               title: str = "curvedoc") -> dash.Dash:
+               background: bool = False, title: str = "curvedoc") -> dash.Dash:
     """Build the dashboard for ``source`` (see :func:`make_state`).
 
-    ``poll_s`` is how often the browser asks for new data (0 turns live updates off).
+    ``poll_s`` is how often the browser asks for new data (0 turns live updates off);
+    ``background`` diagnoses the runs in a thread so the server answers at once.
     """
-    state = make_state(source, diagnose=diagnose)
+    state = make_state(source, diagnose=diagnose, background=background)
     # Flask cannot find an instance folder for a module inside a namespace package
     # ("curvedoc"), so the server gets one explicitly (never created or used).
     server = flask.Flask(__name__, instance_path=str(Path(__file__).with_name("instance")))
@@ -124,32 +127,32 @@ def create_app(source: Any, *, poll_s: float = 5.0, diagnose: Any = None,
         serve_locally=True,
     )
     app.server.config[STATE_KEY] = state
-    layout = shell()
-    if poll_s > 0:
-        layout.children.append(dcc.Interval(id=ids.POLL, interval=int(poll_s * 1000)))
-    app.layout = layout
+    app.layout = lambda: shell(current_state().version, poll_s)  # built per page load
     _register_shell_callbacks(app, live=poll_s > 0)
     for name in PAGE_MODULES:  # dash.register_page must run after the app exists
         importlib.import_module(f"curvedoc.dashboard.pages.{name}").register(app)
     return app
 
 
-def poll(state: DashboardState) -> tuple[Any, str]:
-    """One live poll: refresh the catalog; the new data version (or no_update) and a status."""
-    before = state.version
+def poll(state: DashboardState, seen: int | None = None) -> tuple[Any, str]:
+    """One live poll: refresh the catalog; the data version if it differs from the one
+    the page has seen (else no_update), and a status line."""
     state.refresh()
     live = sum(state.is_live(rid) for rid in state.runs)
     status = (f"{live} live · " if live else "") + time.strftime(
         "updated %H:%M:%S", time.localtime(state.refreshed_at))
-    return (state.version if state.version != before else dash.no_update), status
+    if state.pending:
+        status = f"diagnosing {len(state.pending)} runs… · " + status
+    return (state.version if state.version != seen else dash.no_update), status
 
 
 def _register_shell_callbacks(app: dash.Dash, live: bool) -> None:
     if live:
         @app.callback(Output(ids.VERSION, "data"), Output(ids.LIVE_STATUS, "children"),
-                      Input(ids.POLL, "n_intervals"), prevent_initial_call=True)
-        def _poll(_n: int) -> tuple[Any, str]:
-            return poll(current_state())
+                      Input(ids.POLL, "n_intervals"), State(ids.VERSION, "data"),
+                      prevent_initial_call=True)
+        def _poll(_n: int, seen: int | None) -> tuple[Any, str]:
+            return poll(current_state(), seen)
 
     @app.callback(Output(ids.SELECTION_COUNT, "children"), Output(ids.NAV_COMPARE, "href"),
                   Input(ids.SELECTION, "data"))

@@ -214,8 +214,12 @@ def run_figure(run: Run, title: str, tags: list[str], findings: Sequence[Any] = 
             is_lr and (f.evidence or {}).get("lr_cut_step") is not None
         ):
             add_evidence(fig, f, is_lr_panel=is_lr)
-    if _positive_span(run, tags) > (10.0 if is_lr else 1e3):
+    span = _positive_span(run, tags)
+    if (is_lr and span > 0) or span > 1e3:  # LR always reads best on a log axis
         fig.update_yaxes(type="log")
+    elif span == 1.0:  # a constant: plotly would pad it by ±1
+        v = float(series[0][1]["value"].iloc[0])
+        fig.update_yaxes(range=[v - abs(v) * 0.5, v + abs(v) * 0.5])
     fig.update_xaxes(title_text="step")
     return _layout(fig, title)
 
@@ -304,7 +308,7 @@ def _base_layout(title: str | None, height: int) -> dict[str, Any]:
         "template": _template(),
         "title": {"text": title, "x": 0.01, "font": {"size": 15}} if title else None,
         "height": height,
-        "margin": {"l": 60, "r": 20, "t": 44 if title else 24, "b": 44},
+        "margin": {"l": 60, "r": 20, "t": 44 if title else 36, "b": 44},
         "legend": {"orientation": "h", "y": -0.18, "x": 0},
         "hovermode": "x unified",
         "uirevision": "keep",

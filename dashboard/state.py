@@ -73,7 +73,11 @@ class DashboardState:
         *,
         diagnose: Callable[..., Any] | None = None,
         config: dict | None = None,
+        background: bool = False,
     ) -> None:
+        """``background=True`` diagnoses the runs in a thread, so a server over a large
+        folder answers at once; runs show as "pending" until their diagnosis is in and
+        :attr:`version` goes up as diagnoses arrive."""
         self.catalog = catalog
         self.config = dict(config if config is not None else getattr(catalog, "config", {}) or {})
         self._diagnose = diagnose or _default_diagnose()
@@ -83,9 +87,16 @@ class DashboardState:
         self._series: dict[tuple[str, str], pd.DataFrame] = {}
         self.version = 0
         self.refreshed_at = time.time()
-        self._diagnose_runs(self.catalog.runs)
-        for rid in self.catalog.runs:  # the runs page then only filters and sends
-            self.row(rid)
+        self.pending: set[str] = set()
+        if background and self.catalog.runs:
+            self.pending = set(self.catalog.runs)
+            self._worker = threading.Thread(target=self._diagnose_pending, daemon=True,
+                                            name="curvedoc-diagnose")
+            self._worker.start()
+        else:
+            self._diagnose_runs(self.catalog.runs)
+            for rid in self.catalog.runs:  # the runs page then only filters and sends
+                self.row(rid)
 
     # -- lookup ---------------------------------------------------------------
     @property
@@ -128,7 +139,11 @@ class DashboardState:
         if found is None:
             from curvedoc.dashboard.tables import run_row
 
-            found = self._rows[run_id] = run_row(self.run(run_id), self.diagnoses.get(run_id))
+            row = run_row(self.run(run_id), self.diagnoses.get(run_id))
+            if run_id in self.pending:
+                row.update(labels=["pending"], label_text="diagnosing…")
+                return row  # not cached: it changes when the diagnosis arrives
+            found = self._rows[run_id] = row
         return found
 
     def is_live(self, run_id: str) -> bool:
@@ -159,6 +174,27 @@ class DashboardState:
                 self.version += 1
             self.refreshed_at = time.time()
             return changed | gone
+
+    def _diagnose_pending(self, batch: int = 50) -> None:
+        """Diagnose every pending run; publish (bump the version) every ``batch`` runs."""
+        done = 0
+        for rid in sorted(self.pending):
+            run = self.catalog.runs.get(rid)
+            if run is not None:
+                self._diagnose_runs({rid: run})
+            with self._lock:
+                self.pending.discard(rid)
+                self._rows.pop(rid, None)
+                done += 1
+                if done % batch == 0 or not self.pending:
+                    self.version += 1
+
+    def wait_diagnosed(self, timeout: float | None = None) -> bool:
+        """Block until background diagnoses are done (True) or ``timeout`` passed."""
+        worker = getattr(self, "_worker", None)
+        if worker is not None:
+            worker.join(timeout)
+        return not self.pending
 
     def _diagnose_runs(self, runs: dict[str, Run]) -> None:
         for rid, run in runs.items():

@@ -25,6 +25,7 @@ LABEL_COLORS = {
     "overfitting": "#d63384",
     "underfitting": "#6c757d",
     "healthy": "#198754",
+    "pending": "#adb5bd",
 }
 
 

@@ -68,7 +68,7 @@ def shoot(root: str, out: Path) -> list[Path]:
             driver.get(url + path)
             WebDriverWait(driver, 30).until(
                 lambda d: d.find_elements(By.CSS_SELECTOR, ".cd-run-name, .js-plotly-plot"))
-            time.sleep(2.5)  # let plotly and the grid finish drawing
+            time.sleep(3.5)  # let plotly and the grid finish drawing
             height = driver.execute_script("return document.documentElement.scrollHeight")
             driver.set_window_size(WIDTH, max(900, min(int(height) + 40, 3000)))
             time.sleep(2.0)

@@ -11,6 +11,7 @@ var CURVEDOC_LABEL_COLORS = {
   overfitting: "#d63384",
   underfitting: "#6c757d",
   healthy: "#198754",
+  pending: "#adb5bd",
 };
 
 dagcomponentfuncs.LabelBadges = function (props) {

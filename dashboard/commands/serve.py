@@ -65,7 +65,7 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
                     f"{port} can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(root, poll_s=poll_s)
+        app = create_app(root, poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:

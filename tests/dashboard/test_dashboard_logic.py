@@ -246,3 +246,15 @@ def test_serve_refuses_a_missing_path_and_warns_when_public(tmp_path, sample_roo
     assert result.exit_code == 1 and "try another --port" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
     assert browse_url("0.0.0.0", 8050) == "http://127.0.0.1:8050/"
+
+
+def test_background_diagnosis_fills_the_badges_in(sample_root):
+    app = create_app(str(sample_root), poll_s=1, background=True)
+    state = app.server.config["CURVEDOC_STATE"]
+    rows, _, _ = runs.rows_view(state, None, None, None)
+    assert {r["id"] for r in rows} == set(state.runs)  # listed at once, pending or not
+    assert state.wait_diagnosed(timeout=120)
+    version, status = poll(state, seen=0)
+    assert version == state.version and version >= 1 and "diagnosing" not in status
+    rows, _, _ = runs.rows_view(state, None, None, None)
+    assert all(r["labels"] == (state.diagnoses[r["id"]].labels or ["healthy"]) for r in rows)
