@@ -15,7 +15,10 @@ XSS = "<script>alert(1)</script>"
 def write_tb_run(folder: Path, curves: dict[str, np.ndarray], every: dict[str, int] | None = None,
                  hparams: dict | None = None) -> None:
     """One TensorBoard run: each tag's values at steps 0, k, 2k, ... (k from ``every``)."""
-    from tensorboardX import SummaryWriter
+    try:  # tensorboardX when installed, else torch's copy of the same writer
+        from tensorboardX import SummaryWriter
+    except ImportError:
+        from torch.utils.tensorboard import SummaryWriter
 
     folder.mkdir(parents=True, exist_ok=True)
     every = every or {}
