@@ -51,3 +51,12 @@ dagcomponentfuncs.RunLink = function (props) {
     children
   );
 };
+
+// Keyboard: Enter on a focused cell of a run's row opens that run's page.
+var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+dagfuncs.curvedocOpenRun = function (params) {
+  var key = params.event && params.event.key;
+  if (key === "Enter" && params.data && params.colDef.field !== "labels") {
+    window.location.href = "/run?id=" + encodeURIComponent(params.data.id);
+  }
+};

@@ -83,6 +83,7 @@ def layout(**_query: Any) -> html.Div:
                 "animateRows": False, "tooltipShowDelay": 300, "rowHeight": 36,
                 "enableCellTextSelection": True, "ensureDomOrder": True,
             },
+            eventListeners={"cellKeyDown": ["curvedocOpenRun(params)"]},
             columnSize="responsiveSizeToFit",
             style={"height": "calc(100vh - 210px)", "minHeight": "360px"},
         ),

@@ -147,6 +147,22 @@ def test_filter_by_label(driver, served):
     assert console_errors(driver) == []
 
 
+def test_keyboard_opens_a_run_from_the_grid(driver, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(served.url + "/")
+    wait_for(driver, css("a.cd-run-link", len(served.state.runs)), "the grid")
+    first = sorted(served.state.runs)[0]
+    cell = driver.find_element(By.CSS_SELECTOR, f'.ag-row[row-id="{first}"] [col-id="name"]')
+    driver.execute_script("arguments[0].focus()", cell)  # as arrow keys would leave it
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: "/run?id=" in d.current_url, "the run page")
+    assert quote(first, safe="") in driver.current_url
+    wait_for(driver, css("#run-charts .js-plotly-plot"), "its charts")
+    assert console_errors(driver) == []
+
+
 def test_run_page_shows_the_advice(driver, served):
     state = served.state
     rid = next(r for r, d in state.diagnoses.items() if "overfitting" in d.labels)
