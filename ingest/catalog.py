@@ -281,16 +281,19 @@ def _states(job: _Job) -> dict[str, dict]:
 def _append(prev: FileResult | None, new: FileResult) -> FileResult:
     """An earlier read of a file followed by what its format read from the appended bytes.
 
-    Rows the new read re-logs win over the earlier ones (a reader that cannot append and
-    read the whole file again simply replaces the earlier read).
+    Rows the new read re-logs win over the earlier ones; a read that started the file
+    again (``state["reset"]``) replaces the earlier one. The earlier read's warning about
+    a half-written end (``state["tail_warning"]``) no longer holds once more was read.
     """
-    if prev is None or new.read.errors:
+    if prev is None or new.read.errors or new.read.state.get("reset"):
         return new
     frame, _ = later_wins([prev.read.scalars, new.read.scalars])
+    stale = prev.read.state.get("tail_warning")
+    kept = [w for w in prev.read.warnings if w != stale]
     read = FileRead(
         scalars=frame,
         hparams={**prev.read.hparams, **new.read.hparams},
-        warnings=list(dict.fromkeys([*prev.read.warnings, *new.read.warnings])),
+        warnings=list(dict.fromkeys([*kept, *new.read.warnings])),
         errors=list(new.read.errors),
         state=new.read.state,
     )

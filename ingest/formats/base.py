@@ -16,6 +16,13 @@ readers) defines a module-level object ``FORMAT`` with:
   appended since (the reader may re-read everything if the format can't append).
   Never raises for bad content: problems go into ``errors``/``warnings`` with the
   file's name and what to do.
+
+Two keys of the returned ``state`` mean something to the caller:
+
+- ``state["reset"]``: the file was read again from its start (it was replaced or
+  rewritten); the result replaces, rather than extends, what was read from it before.
+- ``state["tail_warning"]``: the one warning that is about the file's unfinished end
+  (a half-written last record); it holds only until the next read.
 """
 
 from __future__ import annotations

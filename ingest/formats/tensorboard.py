@@ -269,11 +269,15 @@ class _Report:
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self._counts: dict[str, int] = {}
+        #: the warning about a half-written last record: true only until the next read
+        self.tail: str | None = None
 
     def warn(self, kind: str, text: str) -> None:
         n = self._counts[kind] = self._counts.get(kind, 0) + 1
         if n <= MAX_MESSAGES:
             self.warnings.append(f"{self.path}: {text}")
+        if kind == "truncated":
+            self.tail = f"{self.path}: {text}"
 
     def finish(self) -> None:
         for kind, n in self._counts.items():
@@ -293,7 +297,7 @@ def read_event_file(
 
     Returns the scalars (tag, step, value, wall_time; tags prefixed with ``prefix``),
     hparams, problems, and the state for the next read. Never raises for bad content.
-    ``state["restarted"]`` is True when the file shrank (was replaced) and was read
+    ``state["reset"]`` is True when the file shrank (was replaced) and was read
     again from its start: the result replaces what was read from it before.
     """
     report = _Report(path)
@@ -350,7 +354,9 @@ def read_event_file(
             continue
         base, scan = new_state["offset"], new_state["scan"]
     if restarted:  # the caller must replace, not extend, what it had from this file
-        new_state["restarted"] = True
+        new_state["reset"] = True
+    if report.tail:
+        new_state["tail_warning"] = report.tail
     return _result(concat_frames(frames), report, hparams, new_state)
 
 
