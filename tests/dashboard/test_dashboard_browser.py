@@ -243,3 +243,22 @@ def test_bundled_sample_runs_open_with_every_run_and_its_badges(driver):
     finally:
         driver.set_window_size(1440, 900)
         site.close()
+
+
+def test_a_run_written_while_the_page_is_open_appears_marked_live(driver, tmp_path):
+    from dash_fixtures import sweep_curves, write_tb_run
+
+    write_tb_run(tmp_path / "first", sweep_curves(1e-3, n=40), every={"val/loss": 10})
+    site = Served(create_app(str(tmp_path), poll_s=1))
+    try:
+        driver.get(site.url + "/")
+        wait_for(driver, lambda d: grid_names(d) == ["first"], "the first run")
+        write_tb_run(tmp_path / "second", sweep_curves(1e-2, n=40), every={"val/loss": 10})
+        wait_for(driver, lambda d: sorted(grid_names(d)) == ["first", "second"],
+                 "the new run, without a reload")
+        live = driver.execute_script(
+            "return document.querySelectorAll('.ag-center-cols-container .cd-live').length")
+        assert live >= 1
+        assert console_errors(driver) == []
+    finally:
+        site.close()
