@@ -69,6 +69,7 @@ def layout(**_query: Any) -> html.Div:
                 dcc.Download(id=ids.RUNS_DOWNLOAD),
             ], className="d-flex justify-content-md-end"), md=4),
         ], className="g-2 mb-2 align-items-center"),
+        *root_problems(state),
         html.Div(id=ids.RUNS_FILTER_MSG, className="text-danger small mb-1", role="alert"),
         dag.AgGrid(
             id=ids.RUNS_GRID,
@@ -90,14 +91,28 @@ def layout(**_query: Any) -> html.Div:
     ])
 
 
+def root_problems(state: Any) -> list[Any]:
+    """Problems that belong to no run (config, cache, unreadable folders), if any."""
+    problems = list(getattr(state.catalog, "all_warnings", []) or [])
+    if not problems:
+        return []
+    return [html.Details([
+        html.Summary(f"{len(problems)} problem(s) reading the folder"),
+        html.Ul([html.Li(p) for p in problems], className="small mb-0"),
+    ], className="alert alert-warning py-1 mb-2")]
+
+
 def rows_view(state: Any, regex: str | None, labels: list[str] | None,
               groups: list[str] | None) -> tuple[list[dict], str, str]:
     """Grid rows after filtering, the filter error (or ""), and the summary line."""
     rows = run_rows(state)
     shown, message = filter_rows(rows, regex, labels, groups)
-    diagnosed = sum(1 for r in rows if r["labels"] != ["healthy"])
+    diagnosed = sum(1 for r in rows if r["labels"] not in (["healthy"], ["pending"]))
     summary = (f"{len(shown)} of {len(rows)} runs shown · {diagnosed} with a diagnosis · "
                f"root {state.root}")
+    if not rows:
+        summary = (f"No runs found under {state.root}: point curvedoc at a folder of "
+                   "TensorBoard event files or CSV / JSON training logs.")
     return shown, message or "", summary
 
 
