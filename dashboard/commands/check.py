@@ -71,10 +71,8 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     curvedoc.toml. Exit status: 0 no run has a diagnosis, 1 some run has one (or one
     of --fail-on), 2 usage error or PATH missing.
     """
-    from curvedoc.ingest import open_root
-
     show = sys.stderr.isatty() if progress is None else progress
-    catalog = open_root(path, cache=not no_cache, progress=show)
+    catalog = _open(path, not no_cache, show, jobs)
     for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
     try:
@@ -95,6 +93,20 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
         click.echo(render_text(rows))
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
+
+
+def _open(path: str, cache: bool, show: bool, jobs: int | None):
+    """open_root, reading files on a process pool when there are several CPUs."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from curvedoc.ingest import open_root
+
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1:
+        return open_root(path, cache=cache, progress=show)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return open_root(path, cache=cache, progress=show, executor=pool)
 
 
 def _bar(total: int, show: bool):
