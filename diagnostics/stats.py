@@ -61,8 +61,9 @@ def smooth(values: np.ndarray) -> np.ndarray:
 
 
 def rolling_median(values: np.ndarray, size: int = 5) -> np.ndarray:
-    """A centred rolling median that repeats the end values at the edges (no zero padding)."""
-    return ndimage.median_filter(np.asarray(values, np.float64), size=size, mode="nearest")
+    """A centred rolling median, the window mirrored at the edges (no zero padding, and a
+    spike at the last point is not repeated into its own window)."""
+    return ndimage.median_filter(np.asarray(values, np.float64), size=size, mode="mirror")
 
 
 @lru_cache(maxsize=64)

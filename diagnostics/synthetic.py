@@ -175,16 +175,23 @@ class _Gen:
         base = self.decay(p, tau)
         # The truth is defined on the noise-free curve, whatever the shape: a converged
         # run gains < 2% over its last 30%, a keep_training run >= 15%.
-        for _ in range(30):
-            clean = floor + (start - floor) * base
-            gain = (np.interp(0.7, self.t, clean) - clean[-1]) / clean[-1]
-            if lab == "keep_training" and gain < 0.15:
-                tau *= 1.3
-            elif lab in ("healthy", "underfitting", "overfitting", "bad_init",
-                         "lr_too_high") and gain >= 0.02:
-                tau *= 0.75
+        def tail_gain(b):
+            clean = floor + (start - floor) * b
+            return (np.interp(0.7, self.t, clean) - clean[-1]) / clean[-1]
+
+        if lab == "keep_training" and tail_gain(base) < 0.15:
+            # the tail gain peaks at a moderate tau: take the slowest tau that reaches it
+            for f in np.geomspace(2.0, 0.1, 30):
+                if tail_gain(self.decay(p, f * p[-1])) >= 0.15:
+                    tau = f * p[-1]
+                    break
             else:
+                floor = 0.0
+            base = self.decay(p, tau)
+        for _ in range(30):
+            if lab == "keep_training" or tail_gain(base) < 0.02:
                 break
+            tau *= 0.75
             base = self.decay(p, tau)
         train = floor + (start - floor) * base
         if lab == "bad_init":

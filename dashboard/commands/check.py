@@ -85,12 +85,13 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
+    groups = _group_lines(catalog.runs, diagnoses)
     if fmt == "json":
         click.echo(json.dumps({"runs": rows}, indent=2, allow_nan=False))
     elif fmt == "markdown":
-        click.echo(render_markdown(rows, catalog.root))
+        click.echo(render_markdown(rows, catalog.root, groups))
     else:
-        click.echo(render_text(rows))
+        click.echo(render_text(rows, groups))
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
 
@@ -107,6 +108,16 @@ def _open(path: str, cache: bool, show: bool, jobs: int | None):
         return open_root(path, cache=cache, progress=show)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return open_root(path, cache=cache, progress=show, executor=pool)
+
+
+def _group_lines(runs, diagnoses) -> list[str]:
+    """One sentence per folder that holds several runs, some of them diagnosed."""
+    from curvedoc.diagnostics import summarize_groups
+
+    groups = summarize_groups(runs, diagnoses)
+    if len(groups) < 2:
+        return []
+    return [g.sentence for g in groups if g.label_counts and len(g.run_ids) > 1]
 
 
 def _bar(total: int, show: bool):
@@ -156,7 +167,7 @@ def _top_message(r: dict) -> str:
     return "no findings"
 
 
-def render_text(rows: list[dict]) -> str:
+def render_text(rows: list[dict], groups: list[str] | None = None) -> str:
     """A readable table: run, labels, the top finding's message; then a summary line."""
     if not rows:
         return "no runs found (curvedoc reads TensorBoard, CSV, JSONL, MLflow, HF Trainer logs)"
@@ -169,6 +180,8 @@ def render_text(rows: list[dict]) -> str:
         lines.append(f"{_cut(r['run'], width):{width}}  {labels:{lw}}  {_top_message(r)}")
         for w in r["warnings"][:2]:
             lines.append(f"{'':{width}}  {'':{lw}}  warning: {w}")
+    if groups:
+        lines += ["", "groups:"] + [f"  {g}" for g in groups]
     lines += ["", summary(rows)]
     return "\n".join(lines)
 
@@ -181,10 +194,12 @@ def _md(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(rows: list[dict], root: str) -> str:
+def render_markdown(rows: list[dict], root: str, groups: list[str] | None = None) -> str:
     """A PR-comment-sized report: a summary, a table, and details per flagged run."""
-    out = [f"### curvedoc check: `{_md(root)}`", "", summary(rows), "",
-           "| run | labels | top finding |", "|---|---|---|"]
+    out = [f"### curvedoc check: `{_md(root)}`", "", summary(rows), ""]
+    if groups:
+        out += [f"- {_md(g)}" for g in groups] + [""]
+    out += ["| run | labels | top finding |", "|---|---|---|"]
     for r in rows:
         labels = ", ".join(f"`{lab}`" for lab in r["labels"]) or "healthy"
         out.append(f"| `{_md(r['run'])}` | {labels} | {_md(_top_message(r))} |")

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..stats import rolling_median
 
 LABEL = "lr_too_high"
 NAME = "high-plateau"
@@ -47,6 +48,14 @@ class Thresholds:
     min_grad: float = 1e-3
     #: An early jump above the start by this fraction is an overshoot.
     early_jump: float = 0.3
+    #: Climbing back up by this fraction of what it had learned (start - best; the best
+    #: is a rolling median over 1/20 of the run, so noise does not fake it): the
+    #: optimiser lost ground. A training loss does not do that at a sound step size;
+    #: this alone is enough, whatever the overall improvement.
+    rebound: float = 0.3
+    #: ...counted only once it had learned this fraction of its start (a flat line's
+    #: wiggles are no lost ground).
+    min_learned: float = 0.2
     #: Need this many points to judge a plateau.
     min_points: int = 5
 
@@ -61,12 +70,19 @@ def check(c: Curves, th: Thresholds):
     end = float(np.median(t.y[-max(2, len(t.y) // 5):]))
     size = max(abs(start), 1e-12)
     improvement = (start - end) / size
-    if improvement > th.max_improvement:
-        return []
     noise = t.noise / max(abs(end), 1e-12)
     early = t.ys[: max(2, len(t.ys) // 5)]
     jump = (float(early.max()) - start) / size
+    wide = rolling_median(t.y, max(5, (len(t.y) // 20) | 1))
+    best = float(wide.min())
+    learned = start - best
+    back = (end - best) / learned if learned >= th.min_learned * size else 0.0
     reasons, ev = [], {}
+    if back >= th.rebound:
+        reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
+                       f"{num(t.value_of(best))}")
+    elif improvement > th.max_improvement:
+        return []
     g = c.get("grad_norm")
     if g is not None and g.n >= 2:
         g0 = float(np.median(np.abs(g.y_all[: max(1, g.n // 20)])))
@@ -80,10 +96,12 @@ def check(c: Curves, th: Thresholds):
         reasons.append(f"it jumped {pct(jump)} above its start early on")
     if not reasons:
         return []
-    margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, 0.3 * len(reasons))
+    margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, back / th.rebound - 1,
+                 0.3 * len(reasons))
     return [finding(
         LABEL, "error", confidence(margin),
-        f"{what(t)} never improved: {num(t.value_of(start))} at the start, "
+        f"{what(t)} {'never improved' if improvement <= th.max_improvement else 'lost ground'}: "
+        f"{num(t.value_of(start))} at the start, "
         f"{num(t.value_of(end))} at step {step(t.x[-1])} ({pct(max(improvement, 0))} better); "
         + "; ".join(reasons),
         [
@@ -93,5 +111,6 @@ def check(c: Curves, th: Thresholds):
         ],
         {"tags": [t.tag] + ([g.tag] if g is not None else []), "start_step": int(t.x[0]),
          "end_step": int(t.x[-1]), "start_level": start, "end_level": end,
-         "improvement": improvement, "noise": noise, "early_jump": jump, **ev},
+         "improvement": improvement, "noise": noise, "early_jump": jump, "rebound": back,
+         **ev},
     )]
