@@ -136,15 +136,17 @@ class DashboardState:
     def row(self, run_id: str) -> dict[str, Any]:
         """The runs-grid row of a known run (without the live flag), cached until it changes."""
         found = self._rows.get(run_id)
-        if found is None:
-            from curvedoc.dashboard.tables import run_row
+        if found is not None:
+            return found
+        from curvedoc.dashboard.tables import run_row
 
+        with self._lock:  # a diagnosis arriving meanwhile must not leave a stale row cached
             row = run_row(self.run(run_id), self.diagnoses.get(run_id))
             if run_id in self.pending:
                 row.update(labels=["pending"], label_text="diagnosing…")
                 return row  # not cached: it changes when the diagnosis arrives
-            found = self._rows[run_id] = row
-        return found
+            self._rows[run_id] = row
+            return row
 
     def is_live(self, run_id: str) -> bool:
         try:

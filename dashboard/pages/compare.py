@@ -175,5 +175,7 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.CMP_DOWNLOAD, "data"), Input(ids.CMP_DOWNLOAD_BTN, "n_clicks"),
                   State(ids.CMP_RUNS, "value"), prevent_initial_call=True)
-    def _download(_n, run_ids):
+    def _download(n, run_ids):
+        if not n:  # mounted, not clicked
+            return dash.no_update
         return selection_download(current_state(), run_ids)

@@ -33,6 +33,7 @@ COLUMNS = [
     {"field": "last", "headerName": "Last", "width": 100, "type": "numericColumn",
      "valueFormatter": NUMBER},
     {"field": "labels", "headerName": "Diagnosis", "cellRenderer": "LabelBadges", "flex": 2,
+     "cellDataType": False, "valueFormatter": {"function": "(params.value || []).join(' ')"},
      "minWidth": 220, "comparator": {"function": "(a, b) => String(a).localeCompare(String(b))"},
      "tooltipField": "label_text"},
     {"field": "findings", "headerName": "Findings", "width": 105, "type": "numericColumn"},
@@ -129,18 +130,19 @@ def register(app: dash.Dash) -> None:
     dash.register_page(__name__, path="/", name="Runs", title="curvedoc · runs", order=0,
                        layout=layout)
 
-    @app.callback(Output(ids.RUNS_GRID, "rowData"), Output(ids.RUNS_FILTER_MSG, "children"),
-                  Output(ids.RUNS_SUMMARY, "children"),
+    # Rows and their ticks go to the grid together, so it never shows the rows
+    # unticked first (and reports that as the user clearing the selection).
+    @app.callback(Output(ids.RUNS_GRID, "rowData"), Output(ids.RUNS_GRID, "selectedRows"),
+                  Output(ids.RUNS_FILTER_MSG, "children"), Output(ids.RUNS_SUMMARY, "children"),
                   Input(ids.RUNS_NAME_REGEX, "value"), Input(ids.RUNS_LABELS, "value"),
-                  Input(ids.RUNS_GROUPS, "value"), Input(ids.VERSION, "data"))
-    def _rows(regex, labels, groups, _version):
-        return rows_view(current_state(), regex, labels, groups)
-
-    @app.callback(Output(ids.RUNS_GRID, "selectedRows"),
-                  Input(ids.RUNS_GRID, "rowData"), State(ids.SELECTION, "data"))
-    def _restore(rows, stored):
-        shown = {r["id"] for r in rows or []}
-        return {"ids": [rid for rid in current_state().known(stored) if rid in shown]}
+                  Input(ids.RUNS_GROUPS, "value"), Input(ids.VERSION, "data"),
+                  State(ids.SELECTION, "data"))
+    def _rows(regex, labels, groups, _version, stored):
+        state = current_state()
+        rows, message, summary = rows_view(state, regex, labels, groups)
+        shown = {r["id"] for r in rows}
+        ticked = {"ids": [rid for rid in state.known(stored) if rid in shown]}
+        return rows, ticked, message, summary
 
     @app.callback(Output(ids.SELECTION, "data", allow_duplicate=True),
                   Input(ids.RUNS_GRID, "selectedRows"), State(ids.SELECTION, "data"),
@@ -153,7 +155,9 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.SELECTION, "data", allow_duplicate=True),
                   Output(ids.RUNS_GRID, "selectedRows", allow_duplicate=True),
                   Input(ids.RUNS_CLEAR_BTN, "n_clicks"), prevent_initial_call=True)
-    def _clear(_n):
+    def _clear(n):
+        if not n:  # mounted, not clicked
+            return dash.no_update, dash.no_update
         return [], []
 
     @app.callback(Output(ids.RUNS_COMPARE_BTN, "href"), Input(ids.SELECTION, "data"))
@@ -164,7 +168,9 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.RUNS_DOWNLOAD, "data"), Input(ids.RUNS_DOWNLOAD_BTN, "n_clicks"),
                   State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def _download(_n, stored):
+    def _download(n, stored):
+        if not n:  # mounted, not clicked
+            return dash.no_update
         return selection_download(current_state(), stored)
 
 

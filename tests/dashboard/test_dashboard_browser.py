@@ -187,6 +187,11 @@ def test_compare_two_runs_and_the_url_keeps_them(driver, served):
 
     wait_for(driver, lambda d: "2 selected" in d.find_element(By.ID, "selection-count").text,
              "selection badge")
+    driver.find_element(By.LINK_TEXT, "Runs").click()  # back to the list: still ticked
+    wait_for(driver, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('.ag-row-selected'))"
+        ".map(r => r.getAttribute('row-id')).sort().join(',')")
+        == "sweep/lr_0.001,sweep/lr_0.01", "the same two runs selected in the grid")
     assert console_errors(driver) == []
 
 
