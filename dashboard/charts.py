@@ -175,7 +175,7 @@ def add_evidence(fig: go.Figure, finding: Any, *, is_lr_panel: bool = False,
     if ev.get("lr_cut_step") is not None:
         fig.add_vline(x=ev["lr_cut_step"], line_dash="dot", line_color=colour, line_width=1.5,
                       annotation_text=f"LR cut @ {ev['lr_cut_step']}",
-                      annotation_position="top right", **where)
+                      annotation_position="bottom right", **where)
     fc = ev.get("forecast")
     if fc and not is_lr_panel and fc.get("steps"):
         steps = list(fc["steps"])
