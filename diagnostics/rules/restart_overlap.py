@@ -19,6 +19,7 @@ Advice
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,9 @@ def check(c: Curves, th: Thresholds):
                f"more than once: the run was restarted over steps it had already logged")
     else:
         msg = f"the reader reports a restart: {noted[0]}"
+        span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])
+        if span:
+            ev.update(start_step=int(span.group(1)), end_step=int(span.group(2)))
     return [finding(
         None, "warning", 0.9, msg,
         [

@@ -272,3 +272,13 @@ def test_lr_range_test_is_recognised_with_a_suggestion(run_of):
     f = next(f for f in d.findings if f.code == "CD905")
     assert 1e-5 < f.evidence["suggested_lr"] < 1e-2
     assert d.labels == []  # a range test is not a training run: its explosion is not a label
+
+
+def test_restart_reported_by_the_reader_is_a_finding_with_its_span(curves, run_of):
+    s = curves.steps
+    warning = ("events.2 re-logs steps 800–1000 that events.1 had (a restart); "
+               "the later values are kept")
+    d = only(run_of({"train_loss": (s, curves.decay(s))}, warnings=[warning]), "CD904")
+    (f,) = d.findings
+    assert (f.evidence["start_step"], f.evidence["end_step"]) == (800, 1000)
+    assert "restart" in f.message
