@@ -92,5 +92,6 @@ def check(c: Curves, th: Thresholds):
         {
             "tags": [t.tag], "start_step": int(x[0]), "end_step": int(x[i60]),
             "knee_step": int(x[i10]), "flat_fraction": flat, "speedup": speedup,
+            "chance_loss": c.chance_loss, "num_classes_source": c.num_classes[1],
         },
     )]
