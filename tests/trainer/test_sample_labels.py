@@ -39,18 +39,8 @@ def _run_id(scenario) -> str:
     return scenario.path + ("/version_0" if scenario.spec.logger == "lightning_csv" else "")
 
 
-#: samples where the rules disagree today, and why (the curve is right; see the report)
-KNOWN_DISAGREEMENTS = {
-    "overfitting/breast_cancer_lightning": (
-        "CD501 compares the training loss at the best validation step with its end through "
-        "the smoothed curve, which undershoots below 0 where the loss drops to ~1e-5; the "
-        "tiny end value then reads as a rise and the rule bails out"
-    ),
-}
 LABELLED = [
-    pytest.param(s, marks=pytest.mark.xfail(reason=KNOWN_DISAGREEMENTS[s.name], strict=False))
-    if s.name in KNOWN_DISAGREEMENTS else s
-    for s in SCENARIOS.values() if s.path.startswith("scenarios/") and s.group != "healthy"
+    s for s in SCENARIOS.values() if s.path.startswith("scenarios/") and s.group != "healthy"
 ]
 HEALTHY = [s for s in SCENARIOS.values() if s.group in ("healthy", "seed_group")]
 
