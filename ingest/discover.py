@@ -25,12 +25,15 @@ from curvedoc.ingest.model import RunSource
 
 #: Folder names never descended into.
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".curvedoc-cache"})
-#: The format name of a run discovery made up for files no format can read (LFS pointers).
+#: The format name of a run discovery made up for log files no format can read
+#: (Git LFS pointers, binary junk named like a CSV or JSON-lines log).
 UNKNOWN = "unknown"
 #: The first bytes of a Git LFS pointer file.
 LFS_MAGIC = b"version https://git-lfs"
 #: Names that look like a log, so an LFS pointer in their place is worth reporting.
 _LOG_LIKE = re.compile(r"tfevents|\.(?:csv|tsv|jsonl?|ndjson|log|db|sqlite)$|^metrics$", re.I)
+#: Names that say "a text log of rows", so binary bytes in them are worth reporting.
+_TEXT_LOG = re.compile(r"\.(?:csv|tsv|jsonl|ndjson)$", re.I)
 _HEAD = 4096
 
 
@@ -83,6 +86,22 @@ def is_lfs_pointer(head: bytes) -> bool:
 
 def lfs_message(path: str) -> str:
     return f"{path} is a Git LFS pointer, not the log; run `git lfs pull`"
+
+
+def is_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file are not text (a NUL, or bytes that aren't UTF-8)."""
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3  # a character cut at the end of ``head`` is text
+    return False
+
+
+def binary_message(path: str) -> str:
+    return (f"{path}: named like a text log but holds binary bytes; the file is damaged or "
+            "is not a log: copy it again, or move it out of the log folder")
 
 
 # -- walking ------------------------------------------------------------------------------
@@ -161,7 +180,7 @@ def _discover_tree(root: str) -> Discovery:
         seen.add(ident)
         subdirs = [d for d in subdirs if not _skip_dir(d)]
         runs, left_files, left_dirs = _ask_formats(registry, folder, files, subdirs, root, out)
-        runs = _add_lfs_pointers(folder, rel, left_files, sizes, runs, root)
+        runs = _add_unreadable_logs(folder, rel, left_files, sizes, runs, root)
         for source in runs:
             out.sources.append(source)
         for name in reversed(left_dirs):
@@ -192,7 +211,7 @@ def _ask_formats(
     return runs, files, subdirs
 
 
-def _add_lfs_pointers(
+def _add_unreadable_logs(
     folder: str,
     rel: str,
     files: list[str],
@@ -200,7 +219,11 @@ def _add_lfs_pointers(
     runs: list[RunSource],
     root: str,
 ) -> list[RunSource]:
-    """Report log-like files left over because they are Git LFS pointers."""
+    """Report log-like files no format took: Git LFS pointers, binary junk named like a log.
+
+    They join the folder's run (or make one of format ``unknown``), where reading names
+    each of them and says what to do, instead of vanishing from the listing.
+    """
     pointers = []
     for name in files:
         if not _LOG_LIKE.search(name):
@@ -212,7 +235,8 @@ def _add_lfs_pointers(
                 size = os.stat(path).st_size
             except OSError:
                 continue
-        if size < 1024 and is_lfs_pointer(_head(path)):
+        head = _head(path) if size else b""
+        if (size < 1024 and is_lfs_pointer(head)) or (_TEXT_LOG.search(name) and is_binary(head)):
             pointers.append(path)
     if not pointers:
         return runs

@@ -17,7 +17,13 @@ import yaml
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache, file_ident
-from curvedoc.ingest.discover import UNKNOWN, is_lfs_pointer, lfs_message
+from curvedoc.ingest.discover import (
+    UNKNOWN,
+    binary_message,
+    is_binary,
+    is_lfs_pointer,
+    lfs_message,
+)
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import canonical, concat, later_wins, tag_counts, with_run
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
@@ -64,6 +70,8 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
             return _failed(path, lfs_message(path), st)
     fmt = formats().get(source.format)
     if fmt is None:
+        if source.format == UNKNOWN and _is_binary_file(path):
+            return _failed(path, binary_message(path), st)
         known = ", ".join(formats())
         return _failed(path, f"{path}: not a log format curvedoc knows (known: {known})", st)
     try:
@@ -82,6 +90,13 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
             st,
         )
     return FileResult(path, st, read)
+
+
+def _is_binary_file(path: str) -> bool:
+    try:
+        return is_binary(fs.read_bytes(path, 0, 4096))
+    except OSError:
+        return False
 
 
 def _failed(path: str, message: str, st: fs.FileStat | None = None) -> FileResult:

@@ -73,7 +73,7 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     """
     show = sys.stderr.isatty() if progress is None else progress
     catalog = _open(path, not no_cache, show, jobs)
-    for w in catalog.warnings:
+    for w in catalog.all_warnings:
         click.echo(f"warning: {w}", err=True)
     try:
         check_tables(catalog.config, RULES)
@@ -97,17 +97,25 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
 
 
 def _open(path: str, cache: bool, show: bool, jobs: int | None):
-    """open_root, reading files on a process pool when there are several CPUs."""
+    """open_root, reading files on a process pool when there are several CPUs.
+
+    The catalog's own warnings are printed by the caller, so Python's copy of the
+    "unknown format" warning is not shown a second time.
+    """
     import os
+    import warnings
     from concurrent.futures import ProcessPoolExecutor
 
     from curvedoc.ingest import open_root
+    from curvedoc.ingest.discover import UnknownFormatWarning
 
     workers = jobs or os.cpu_count() or 1
-    if workers <= 1:
-        return open_root(path, cache=cache, progress=show)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return open_root(path, cache=cache, progress=show, executor=pool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownFormatWarning)
+        if workers <= 1:
+            return open_root(path, cache=cache, progress=show)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return open_root(path, cache=cache, progress=show, executor=pool)
 
 
 def _group_lines(runs, diagnoses) -> list[str]:

@@ -28,8 +28,12 @@ class CSVTable:
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
-        """A text header with a step-like column, and a first row with as many fields."""
-        if b"\x00" in head[:1024]:
+        """A text header with a step-like column, and a first row with as many fields.
+
+        Only the header must be clean text: junk bytes in later rows are the reader's to
+        skip (with a warning), so the good rows of a damaged log are kept.
+        """
+        if b"\x00" in head.split(b"\n", 1)[0]:
             return False
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
         lines = [line.rstrip("\r") for line in text.split("\n")]

@@ -138,3 +138,14 @@ def test_rules_lists_every_rule_and_rule_prints_its_doc():
     for section in ("What it detects", "Why it matters", "Evidence", "Advice", "min_rise"):
         assert section in doc
     assert run("rule", "overfitting").stdout == doc
+
+
+def test_an_unknown_single_file_is_one_clear_warning_and_no_runs(tmp_path):
+    path = tmp_path / "notes.bin"
+    path.write_bytes(b"\x00\x01\x02")
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-cache"])
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if "notes.bin" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ")
+    assert "tensorboard" in warnings[0]
+    assert "no runs found" in result.stdout

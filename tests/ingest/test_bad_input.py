@@ -156,9 +156,22 @@ def test_a_junk_csv_beside_good_runs_names_the_file(mixed):
     (folder / "log.csv").write_bytes(b"step,loss\n0,1.0\n1,\xff\xfe\x00junk\n2,0.5,extra,cells\n")
     with open_root(str(mixed), cache=False) as catalog:
         assert set(catalog.runs) >= GOOD
-        run = catalog.runs.get("junk_csv")
-        if run is not None:
-            assert not run.errors or "log.csv" in " ".join(run.errors)
+        run = catalog.runs["junk_csv"]
+        assert run.errors == []
+        # the clean row is kept; the junk and the ragged row are named by line
+        assert run.series("loss")["value"].tolist() == [1.0]
+        assert any("log.csv" in w and "line 3" in w for w in run.warnings)
+        assert any("log.csv" in w and "line 4" in w for w in run.warnings)
+
+
+def test_binary_junk_named_like_a_csv_log_is_an_error_naming_the_file(mixed):
+    folder = mixed / "binary_csv"
+    folder.mkdir()
+    (folder / "metrics.csv").write_bytes(bytes(range(256)) * 8)
+    with open_root(str(mixed), cache=False) as catalog:
+        assert set(catalog.runs) >= GOOD
+        (error,) = catalog.runs["binary_csv"].errors
+        assert "metrics.csv" in error and "binary" in error and "copy it again" in error
 
 
 def test_an_unknown_single_file_warns_and_names_the_known_formats(tmp_path):
