@@ -111,11 +111,19 @@ def run_view(state: Any, run_id: Any) -> tuple[Any, Any, Any, Any]:
     advice = [advice_card(f) for f in ordered] or [dbc.Alert(
         "No finding: the curves look healthy by every rule.", color="success")]
     hp = run.hparams
-    hparams = dbc.Table([html.Tbody([html.Tr([html.Th(str(k)), html.Td(str(v))])
+    hparams = dbc.Table([html.Tbody([html.Tr([html.Th(str(k)), html.Td(hparam_text(v))])
                                      for k, v in sorted(hp.items(), key=lambda kv: str(kv[0]))])],
                         size="sm", striped=True, className="cd-hparams") if hp else html.P(
         "No hyper-parameters logged.", className="text-muted small")
     return header, charts, advice, hparams
+
+
+def hparam_text(value: Any) -> str:
+    """A hyper-parameter as the user wrote it: TensorBoard's hparams plugin stores every
+    number as a float, so a batch size of 16 comes back as 16.0 and is shown as 16."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def register(app: dash.Dash) -> None:

@@ -258,3 +258,10 @@ def test_background_diagnosis_fills_the_badges_in(sample_root):
     assert version == state.version and version >= 1 and "diagnosing" not in status
     rows, _, _ = runs.rows_view(state, None, None, None)
     assert all(r["labels"] == (state.diagnoses[r["id"]].labels or ["healthy"]) for r in rows)
+
+
+def test_hparams_show_as_logged_though_tensorboard_stores_numbers_as_floats():
+    assert run.hparam_text(16.0) == "16"
+    assert run.hparam_text(0.003) == "0.003"
+    assert run.hparam_text("adam") == "adam"
+    assert run.hparam_text(True) == "True"
