@@ -22,28 +22,16 @@ import json
 import os
 import resource
 import shutil
-import struct
 import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import crc32c
+from _tfrecord import record
 
 HERE = Path(__file__).resolve().parent
 WALL0 = 1_700_000_000.0
-
-
-def _masked_crc(data: bytes) -> int:
-    crc = crc32c.crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _record(data: bytes) -> bytes:
-    header = struct.pack("<Q", len(data))
-    return b"".join((header, struct.pack("<I", _masked_crc(header)), data,
-                     struct.pack("<I", _masked_crc(data))))
 
 
 def write_run(args) -> str:
@@ -61,7 +49,7 @@ def write_run(args) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     frame = run.scalars.sort_values(["step", "tag"], kind="stable")
     ev = event_pb2.Event(wall_time=WALL0, file_version="brain.Event:2")
-    parts = [_record(ev.SerializeToString())]
+    parts = [record(ev.SerializeToString())]
     ev = event_pb2.Event(summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value()]))
     value = ev.summary.value[0]
     for tag, step, val in zip(frame["tag"].astype(str).tolist(), frame["step"].tolist(),
@@ -70,7 +58,7 @@ def write_run(args) -> str:
         ev.wall_time = WALL0 + step * 0.1
         value.tag = tag
         value.simple_value = val
-        parts.append(_record(ev.SerializeToString()))
+        parts.append(record(ev.SerializeToString()))
     (folder / f"events.out.tfevents.{int(WALL0)}.bench.{index}.0").write_bytes(b"".join(parts))
     return kind
 

@@ -18,30 +18,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import crc32c
 import numpy as np
+from _tfrecord import record
 
 HERE = Path(__file__).resolve().parent
 TAGS = ("train/loss", "val/loss", "train/acc", "lr")
 WALL0 = 1_700_000_000.0
-
-
-def _masked_crc(data: bytes) -> int:
-    crc = crc32c.crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _record(data: bytes) -> bytes:
-    header = struct.pack("<Q", len(data))
-    return b"".join(
-        (header, struct.pack("<I", _masked_crc(header)), data, struct.pack("<I", _masked_crc(data)))
-    )
 
 
 def write_run(folder: Path, n_points: int, seed: int) -> None:
@@ -59,7 +46,7 @@ def write_run(folder: Path, n_points: int, seed: int) -> None:
         "lr": np.full(steps, 0.1),
     }
     ev = event_pb2.Event(wall_time=WALL0, file_version="brain.Event:2")
-    parts = [_record(ev.SerializeToString())]
+    parts = [record(ev.SerializeToString())]
     ev = event_pb2.Event(summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value()]))
     value = ev.summary.value[0]
     lists = {tag: curves[tag].tolist() for tag in TAGS}
@@ -69,7 +56,7 @@ def write_run(folder: Path, n_points: int, seed: int) -> None:
         for tag in TAGS:
             value.tag = tag
             value.simple_value = lists[tag][step]
-            parts.append(_record(ev.SerializeToString()))
+            parts.append(record(ev.SerializeToString()))
     name = f"events.out.tfevents.{int(WALL0)}.bench.{seed}.0"
     (folder / name).write_bytes(b"".join(parts))
 
