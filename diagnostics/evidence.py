@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from .curves import Curve
+from .curves import Curve, Curves
 from .findings import Finding
 
 
 class Skip(Exception):
     """Raised by a rule that cannot judge a run; the reason lands in Diagnosis.skipped."""
+
+
+def train_loss_and_chance(c: Curves) -> tuple[Curve, float]:
+    """The training loss and the chance loss ln(C); Skip saying which one is missing."""
+    t = c.get("train_loss")
+    if t is None:
+        raise Skip("no training loss logged")
+    chance = c.chance_loss
+    if chance is None:
+        raise Skip(f"chance loss ln(C) unknown: {c.num_classes[1]}")
+    return t, chance
 
 
 def num(x: float) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, step
+from ..evidence import Skip, confidence, finding, num, step, train_loss_and_chance
 
 LABEL = "bad_init"
 NAME = "init-loss-above-chance"
@@ -45,12 +45,7 @@ class Thresholds:
 
 
 def check(c: Curves, th: Thresholds):
-    t = c.get("train_loss")
-    if t is None:
-        raise Skip("no training loss logged")
-    chance = c.chance_loss
-    if chance is None:
-        raise Skip(f"chance loss ln(C) unknown: {c.num_classes[1]}")
+    t, chance = train_loss_and_chance(c)
     if t.x_all[0] > c.first_step + th.max_start_frac * max(c.span, 1):
         raise Skip("the first training loss is logged too late to be the loss at init")
     loss0 = float(t.y_all[0])

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, step
+from ..evidence import confidence, finding, num, step, train_loss_and_chance
 
 LABEL = "bad_init"
 NAME = "stuck-at-chance"
@@ -46,12 +46,7 @@ class Thresholds:
 
 
 def check(c: Curves, th: Thresholds):
-    t = c.get("train_loss")
-    if t is None:
-        raise Skip("no training loss logged")
-    chance = c.chance_loss
-    if chance is None:
-        raise Skip(f"chance loss ln(C) unknown: {c.num_classes[1]}")
+    t, chance = train_loss_and_chance(c)
     dist = np.abs(t.ys / chance - 1.0)
     if len(dist) < 3 or float(dist[len(dist) // 5:].max()) > th.tolerance:
         return []
