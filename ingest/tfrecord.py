@@ -49,6 +49,9 @@ MIN_GROUP = 16
 #: Longer records cannot have a vectorised layout (its summary length fits one byte);
 #: they go to the protobuf parser, and their checksums to ``crc32c`` one by one.
 MAX_VECTOR_LENGTH = 160
+#: How often one framing may scan the rest of the buffer for headers (see :func:`_chain`)
+#: when the periodic prediction fails: once is the usual case (an irregular layout).
+MAX_SCANS = 4
 
 _HDR = struct.Struct("<QI")
 
@@ -180,6 +183,46 @@ def _resync(data: np.ndarray, buf: bytes, off: int) -> tuple[int, bool]:
     return max(off + 1, n - HEADER + 1), False
 
 
+def _header_crcs(data: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Masked CRC32C of the 8-byte length at each of ``pos`` (lengths < 2**32), vectorised."""
+    acc = np.full(len(pos), crc32c(bytes(8)), dtype=np.uint32)
+    for k in range(4):
+        acc ^= _position_table(8, k)[data[pos + k]]
+    return mask(acc)
+
+
+def _chain(data: np.ndarray, u8: np.ndarray, u4: np.ndarray, off: int, n: int):
+    """Records from ``off`` found by checking every byte offset for a valid header at once.
+
+    A header counts when its length fits the buffer and its length checksum holds; the
+    records are the run of such headers from ``off`` where each record ends exactly where
+    the next header starts. Returns (offsets, lengths, next offset) or None. What follows
+    (the end, a truncated record, a corrupt header, a header-like accident inside data)
+    is left to the caller's walk from the next offset.
+    """
+    last = n - HEADER + 1  # headers start before this
+    if last <= off:
+        return None
+    bound = min(n - off, MAX_RECORD)
+    lens = u8[off:last]
+    pos = np.flatnonzero(lens <= np.uint64(bound))
+    if len(pos) == 0 or pos[0] != 0:
+        return None
+    pos += off
+    pos = pos[u4[pos + 8] == _header_crcs(data, pos)]
+    if len(pos) == 0 or pos[0] != off:
+        return None
+    lens = u8[pos].astype(np.int64)
+    nxt = pos + (lens + (HEADER + FOOTER))
+    breaks = np.flatnonzero(nxt[:-1] != pos[1:])
+    k = int(breaks[0]) + 1 if len(breaks) else len(pos)  # records 0..k-1 chain up
+    while k and int(nxt[k - 1]) > n:  # a truncated record: the walk reports it
+        k -= 1
+    if k == 0:
+        return None
+    return pos[:k], lens[:k], int(nxt[k - 1])
+
+
 def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing:
     """Find every complete record in ``buf`` (a file, or the tail appended since).
 
@@ -202,6 +245,7 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
         off = nxt
     grow = 256
     views = (unaligned(data, "<u8"), unaligned(data, "<u4"), n)
+    scans = 0
     while True:
         offs: list[int] = []
         lens: list[int] = []
@@ -211,9 +255,11 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
             lchunks.append(np.asarray(lens, dtype=np.int64))
         if why == "more":
             pattern = _period(lens)
+            broke = pattern is None
             while pattern is not None:
                 got, nxt = _predict(views, off, pattern, grow)
                 if not got:
+                    broke = True
                     break
                 chunks.append(got[0])
                 lchunks.append(got[1])
@@ -222,8 +268,16 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
                 pattern = pattern[shift:] + pattern[:shift]
                 if len(got[0]) < grow:  # the pattern broke: expect a run of similar size
                     grow = max(256, 2 * len(got[0]))
+                    broke = True
                     break
                 grow = min(grow * 4, 1 << 20)
+            if broke and scans < MAX_SCANS:  # an irregular layout: find all headers at once
+                scans += 1
+                found = _chain(data, views[0], views[1], off, n)
+                if found is not None:
+                    chunks.append(found[0])
+                    lchunks.append(found[1])
+                    off = found[2]
             continue
         if why == "end":
             break
@@ -391,35 +445,159 @@ def decode_scalars(
     """Decode every record with a one-value scalar event layout at once.
 
     The layouts: ``wall_time, step, summary {value {tag, <tail>}}`` with a tail of
-    :data:`VALUE_TAILS`. Records of another layout (or in groups too small to vectorise)
-    are left out: the caller parses the records in neither ``record`` nor ``bad_crc``
-    with protobuf. With ``verify``, each candidate record's data checksum is checked.
+    :data:`VALUE_TAILS`. Records of another layout (or too long to vectorise) are left
+    out: the caller parses the records in neither ``record`` nor ``bad_crc`` with
+    protobuf. With ``verify``, each candidate record's data checksum is checked.
+
+    All candidate records are checked field by field together, whatever their length
+    (one gather per field, at offsets that depend on each record's step width and
+    length), and their tags are factorized once.
     """
-    n = len(starts)
-    out = _Scatter(n)
-    bad: list[np.ndarray] = []
-    f8 = unaligned(data, "<f8")
-    for idx, length in _length_groups(lengths):
-        if len(idx) < MIN_GROUP or not 21 <= length <= MAX_VECTOR_LENGTH:
+    cand = np.flatnonzero((lengths >= 21) & (lengths <= MAX_VECTOR_LENGTH))
+    if len(cand) < MIN_GROUP:
+        cand = cand[:0]
+    s = starts[cand]
+    length = lengths[cand]
+    bad = _empty()
+    ok = data[s] == 0x09
+    if verify and len(cand):
+        good_crc = crc_ok(data, s, length)
+        bad = cand[~good_crc]
+        ok &= good_crc
+    # step: a varint after 0x10, absent for step 0
+    has_step = data[s + 9] == 0x10
+    step = np.zeros(len(cand), dtype=np.uint64)
+    width = np.zeros(len(cand), dtype=np.int64)
+    more = has_step.copy()
+    for k in range(10):
+        if not more.any():
+            break
+        byte = data[s + (10 + k)]
+        step |= np.where(more, byte & 0x7F, 0).astype(np.uint64) << np.uint64(7 * k)
+        width += more
+        more &= byte >= 0x80
+    ok &= ~more
+    p = np.where(has_step, 10 + width, 9)  # the summary's key
+    at = s + p
+    rest = length - p
+    ok &= (
+        (rest - 2 < 0x80)
+        & (data[at] == 0x2A)
+        & (data[at + 1] == rest - 2)
+        & (data[at + 2] == 0x0A)
+        & (data[at + 3] == rest - 4)
+        & (data[at + 4] == 0x0A)
+    )
+    tlen = data[at + 5].astype(np.int64)
+    end = s + length
+    value = np.empty(len(cand), dtype=np.float64)
+    todo = ok.copy()
+    ok[:] = False
+    for head, dtype, foot in VALUE_TAILS:
+        if not todo.any():
+            break
+        size = np.dtype(dtype).itemsize
+        before = end - (len(foot) + size + 1)  # the last byte of the head
+        good = todo & (data[before] == head[-1])
+        if not good.any():
             continue
-        s = starts[idx]
-        rows = padded_rows(data, s, length)
-        ok = None
-        if verify:
-            ok = mask(crc32c_rows(rows, length)) == stored_crcs(data, s, lengths[idx])
-            if not ok.all():
-                bad.append(idx[~ok])
-        for rec, pv, steplen, tlen, (_, dtype, foot) in _layouts(rows, length, ok):
-            sel = slice(None) if len(rec) == len(idx) else rec  # all rows: no gather
-            step = np.zeros(len(rec), dtype=np.uint64)
-            for k in range(steplen):
-                step |= (rows[sel, 10 + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-            codes = out.tag_codes(rows[sel, pv + 6 : pv + 6 + tlen])
-            sr = s[sel]
-            size = np.dtype(dtype).itemsize
-            value = unaligned(data, dtype)[sr + (length - len(foot) - size)].astype(np.float64)
-            out.put(idx[sel], codes, step.view(np.int64), value, f8[sr + 1])
-    return out.block(np.sort(np.concatenate(bad)) if bad else _empty())
+        good &= (tlen >= 1) & (tlen == rest - (6 + len(head) + size + len(foot)))
+        q = at + 6 + tlen
+        for j, byte in enumerate(head[:-1]):
+            good &= data[q + j] == byte
+        q = end - len(foot)
+        for j, byte in enumerate(foot):
+            good &= data[q + j] == byte
+        if not good.any():
+            continue
+        sel = np.flatnonzero(good)
+        value[sel] = unaligned(data, dtype)[before[sel] + 1]
+        ok |= good
+        todo &= ~good
+    sel = np.flatnonzero(ok)
+    codes, tags = _factorize_tags(data, at[sel] + 6, tlen[sel])
+    return ScalarBlock(cand[sel], codes, tags, step[sel].view(np.int64), value[sel],
+                       unaligned(data, "<f8")[s[sel] + 1], bad)
+
+
+def crc_ok(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Whether each record's data checksum holds, for records of any lengths at once.
+
+    Each record is right-aligned in a row of ``W`` bytes whose first ``W - L`` bytes are
+    zeroed. Leading zeros leave the unseeded CRC register unchanged, so
+    ``crc_L(x) = crc_L(0^L) ^ XOR_d E_d[x_d]`` where ``d`` is a byte's distance from the
+    end of the record: one table per pair of distances (:func:`_pair_table`) serves
+    every length.
+    """
+    out = np.zeros(len(starts), dtype=bool)
+    if len(starts) == 0:
+        return out
+    stored = stored_crcs(data, starts, lengths)
+    widths = (lengths + 7) & ~7
+    wmax = int(widths.max())
+    groups = [None] if wmax <= 64 else np.unique(widths).tolist()
+    for w in groups:
+        idx = slice(None) if w is None else np.flatnonzero(widths == w)
+        w = wmax if w is None else w
+        s, ln = starts[idx], lengths[idx]
+        lo = s + ln - w  # each row ends where its record ends
+        if int(lo.min()) < 0:
+            rows = gather(np.concatenate([np.zeros(w, dtype=np.uint8), data]), lo + w, w)
+        else:
+            rows = gather(data, lo, w)
+        rows &= _lead_masks(w)[w - ln]
+        pairs = rows.view("<u2")
+        half = w // 2
+        acc = _zero_crcs(w)[ln]
+        for j in range(half):
+            acc ^= _pair_table(half - 1 - j)[pairs[:, j]]
+        out[idx] = mask(acc) == stored[idx]
+    return out
+
+
+@lru_cache(maxsize=64)
+def _lead_masks(w: int) -> np.ndarray:
+    """Row ``k``: a byte mask of width ``w`` that zeroes the first ``k`` bytes."""
+    return np.where(np.arange(w) >= np.arange(w + 1)[:, None], 0xFF, 0).astype(np.uint8)
+
+
+@lru_cache(maxsize=64)
+def _zero_crcs(w: int) -> np.ndarray:
+    """crc32c of ``L`` zero bytes for every L <= w."""
+    return np.asarray([crc32c(bytes(n)) for n in range(w + 1)], dtype=np.uint32)
+
+
+@lru_cache(maxsize=128)
+def _pair_table(k: int) -> np.ndarray:
+    """T[lo | hi << 8]: what bytes ``lo, hi`` at distances 2k+1, 2k from a message's
+    end add to its CRC32C (distance 0: the last byte), for 16-bit little-endian pairs."""
+    far = _position_table(2 * k + 2, 0)  # a byte 2k+1 before the end
+    near = _position_table(2 * k + 1, 0)
+    return (far[np.arange(65536) & 0xFF] ^ near[np.arange(65536) >> 8]).astype(np.uint32)
+
+
+def _factorize_tags(data: np.ndarray, at: np.ndarray, tlen: np.ndarray):
+    """Codes (first-seen order) and raw bytes of the tags at ``at`` of lengths ``tlen``."""
+    if len(at) == 0:
+        return np.zeros(0, dtype=np.int32), []
+    w = (int(tlen.max()) + 7) & ~7
+    if int(at.max()) + w > len(data):
+        data = np.concatenate([data, np.zeros(w, dtype=np.uint8)])
+    mat = gather(data, at, w)
+    if (tlen < w).any():
+        mat[np.arange(w) >= tlen[:, None]] = 0
+    words = mat.view("<u8")
+    h = tlen.astype(np.uint64)
+    for k in range(words.shape[1]):
+        h = (h * np.uint64(0x9E3779B97F4A7C15)) ^ words[:, k]
+    codes, uniq = pd.factorize(h, sort=False)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    if not ((mat == mat[first][codes]).all() and (tlen == tlen[first][codes]).all()):
+        keys = [mat[i, : tlen[i]].tobytes() for i in range(len(at))]  # a hash collision
+        codes, uniq = pd.factorize(np.asarray(keys, dtype=object), sort=False)
+        return codes.astype(np.int32), list(uniq)
+    return codes.astype(np.int32), [mat[i, : tlen[i]].tobytes() for i in first.tolist()]
 
 
 def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
