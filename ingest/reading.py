@@ -25,7 +25,14 @@ from curvedoc.ingest.discover import (
     lfs_message,
 )
 from curvedoc.ingest.formats.base import formats
-from curvedoc.ingest.frames import canonical, concat, later_wins, tag_counts, with_run
+from curvedoc.ingest.frames import (
+    FILE_COLUMNS,
+    canonical,
+    concat,
+    later_wins,
+    tag_counts,
+    with_run,
+)
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
 from curvedoc.ingest.roles import infer_roles, missing_loss_warning
 
@@ -76,7 +83,7 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
         return _failed(path, f"{path}: not a log format curvedoc knows (known: {known})", st)
     try:
         read = fmt.read(source, path, state)
-        read.scalars = canonical(read.scalars)
+        read.scalars = _canonical(read.scalars)
     except PermissionError as exc:
         return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
     except FileNotFoundError:
@@ -90,6 +97,21 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
             st,
         )
     return FileResult(path, st, read)
+
+
+def _canonical(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """canonical(), skipped for a frame that already is (the TensorBoard reader's: 0.5 ms)."""
+    if (frame is not None and len(frame) and frame.columns.dtype == object
+            and frame.columns.equals(FILE_COLUMNS)):
+        dtypes = frame.dtypes.tolist()
+        tag = dtypes[0]
+        if (isinstance(tag, pd.CategoricalDtype) and tag.categories.dtype == object
+                and dtypes[1:] == _NUMERIC and all(isinstance(c, str) for c in tag.categories)):
+            return frame
+    return canonical(frame)
+
+
+_NUMERIC = [np.dtype(np.int64), np.dtype(np.float64), np.dtype(np.float64)]
 
 
 def _is_binary_file(path: str) -> bool:
