@@ -14,16 +14,19 @@ Speed comes from three tricks:
   lengths repeat with a short period (one event per scalar, a few tags in turn, as
   ``SummaryWriter.add_scalar`` writes them); then it predicts thousands of offsets
   with ``cumsum`` and verifies all their headers (length and its checksum) in one
-  numpy comparison, falling back to the Python walk where a prediction fails.
-- **Checksums** (:func:`crc32c_rows`): CRC32C is affine, so for records of equal
-  length ``crc(x) = crc(t) ^ XOR_p D_p[x_p ^ t_p]`` over the byte positions ``p``
-  where ``x`` differs from a template ``t``. One table lookup per varying column
-  checks every record of a length group at once; it agrees bit for bit with the
-  hardware ``crc32c`` package that computes the templates and tables.
-- **Decoding** (:func:`decode_scalars`): records of equal length with the
-  layout ``wall_time (double, field 1), step (varint, field 2), summary (field 5) with
-  one value {tag (field 1), simple_value (float, field 2)}`` are decoded by viewing
-  fixed columns of a ``(records, length)`` byte matrix; so are TF2/Keras scalar
+  numpy comparison. When a prediction fails (an irregular layout: per-step loss
+  between per-epoch validation, lr, gradient norm), every byte offset of the rest is
+  checked for a header at once and the chain of records that end where the next one
+  starts is taken (:func:`_chain`); the Python walk resumes where the chain breaks.
+- **Checksums** (:func:`crc32c_rows`, :func:`crc_ok`): CRC32C is affine, so a record's
+  checksum is the XOR of one table entry per byte (position from the end), plus a
+  constant per length; one table lookup per column (or per pair of columns) checks
+  every record at once. It agrees bit for bit with the hardware ``crc32c`` package
+  that computes the templates and tables.
+- **Decoding** (:func:`decode_scalars`): records with the layout ``wall_time (double,
+  field 1), step (varint, field 2), summary (field 5) with one value {tag (field 1),
+  simple_value (float, field 2)}`` are decoded field by field for all records at
+  once (offsets per record, from its step width and length); so are TF2/Keras scalar
   tensors (float, double, int32, int64; see :data:`VALUE_TAILS`).
 """
 
@@ -44,7 +47,7 @@ _U32 = 0xFFFFFFFF
 #: Lengths above this are treated as corruption (TensorBoard's loader has no limit,
 #: but no scalar log holds a 1 GiB record, and a wild length must not allocate).
 MAX_RECORD = 1 << 30
-#: Groups smaller than this are left to the protobuf parser (vectorising costs more).
+#: Buffers with fewer candidate records leave them to the protobuf parser.
 MIN_GROUP = 16
 #: Longer records cannot have a vectorised layout (its summary length fits one byte);
 #: they go to the protobuf parser, and their checksums to ``crc32c`` one by one.
@@ -373,33 +376,6 @@ def mask(crc: np.ndarray) -> np.ndarray:
     return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
 
 
-def _length_groups(lengths: np.ndarray):
-    """(record indices, length) for each distinct length, indices in file order."""
-    if len(lengths) == 0:
-        return
-    low, high = int(lengths.min()), int(lengths.max())
-    if high - low < 1 << 16:
-        distinct = np.flatnonzero(np.bincount(lengths - low)) + low
-    else:
-        distinct = np.unique(lengths)
-    if len(distinct) <= 32:  # the usual case: a few shapes of event
-        for length in distinct.tolist():
-            yield np.flatnonzero(lengths == length), length
-        return
-    order = np.argsort(lengths, kind="stable")
-    cuts = np.flatnonzero(np.diff(lengths[order])) + 1
-    for part in np.split(order, cuts):
-        yield part, int(lengths[part[0]])
-
-
-def padded_rows(data: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Rows of ``length`` bytes at each start, padded with the following bytes to 8k."""
-    width = (length + 7) & ~7
-    if len(starts) and int(starts[-1]) + width > len(data):
-        data = np.concatenate([data, np.zeros(width, dtype=np.uint8)])
-    return gather(data, starts, width)
-
-
 # --------------------------------------------------------------------------- decoding
 
 
@@ -502,18 +478,21 @@ def decode_scalars(
         if not good.any():
             continue
         good &= (tlen >= 1) & (tlen == rest - (6 + len(head) + size + len(foot)))
-        q = at + 6 + tlen
-        for j, byte in enumerate(head[:-1]):
-            good &= data[q + j] == byte
-        q = end - len(foot)
-        for j, byte in enumerate(foot):
-            good &= data[q + j] == byte
-        if not good.any():
+        sel = np.flatnonzero(good)  # the tag fits: the head and foot are inside the record
+        if len(head) > 1 or foot:
+            q = at[sel] + 6 + tlen[sel]
+            keep = np.ones(len(sel), dtype=bool)
+            for j, byte in enumerate(head[:-1]):
+                keep &= data[q + j] == byte
+            q = end[sel] - len(foot)
+            for j, byte in enumerate(foot):
+                keep &= data[q + j] == byte
+            sel = sel[keep]
+        if len(sel) == 0:
             continue
-        sel = np.flatnonzero(good)
         value[sel] = unaligned(data, dtype)[before[sel] + 1]
-        ok |= good
-        todo &= ~good
+        ok[sel] = True
+        todo[sel] = False
     sel = np.flatnonzero(ok)
     codes, tags = _factorize_tags(data, at[sel] + 6, tlen[sel])
     return ScalarBlock(cand[sel], codes, tags, step[sel].view(np.int64), value[sel],
@@ -562,6 +541,12 @@ def _lead_masks(w: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
+def _keep_masks(w: int) -> np.ndarray:
+    """Row ``k``: a byte mask of width ``w`` that keeps the first ``k`` bytes."""
+    return np.where(np.arange(w) < np.arange(w + 1)[:, None], 0xFF, 0).astype(np.uint8)
+
+
+@lru_cache(maxsize=64)
 def _zero_crcs(w: int) -> np.ndarray:
     """crc32c of ``L`` zero bytes for every L <= w."""
     return np.asarray([crc32c(bytes(n)) for n in range(w + 1)], dtype=np.uint32)
@@ -584,8 +569,7 @@ def _factorize_tags(data: np.ndarray, at: np.ndarray, tlen: np.ndarray):
     if int(at.max()) + w > len(data):
         data = np.concatenate([data, np.zeros(w, dtype=np.uint8)])
     mat = gather(data, at, w)
-    if (tlen < w).any():
-        mat[np.arange(w) >= tlen[:, None]] = 0
+    mat &= _keep_masks(w)[tlen]  # zero the bytes after each tag
     words = mat.view("<u8")
     h = tlen.astype(np.uint64)
     for k in range(words.shape[1]):
@@ -593,112 +577,9 @@ def _factorize_tags(data: np.ndarray, at: np.ndarray, tlen: np.ndarray):
     codes, uniq = pd.factorize(h, sort=False)
     first = np.empty(len(uniq), dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    if not ((mat == mat[first][codes]).all() and (tlen == tlen[first][codes]).all()):
+    same = (words == words[first][codes]).all() and (tlen == tlen[first][codes]).all()
+    if not same:
         keys = [mat[i, : tlen[i]].tobytes() for i in range(len(at))]  # a hash collision
         codes, uniq = pd.factorize(np.asarray(keys, dtype=object), sort=False)
         return codes.astype(np.int32), list(uniq)
     return codes.astype(np.int32), [mat[i, : tlen[i]].tobytes() for i in first.tolist()]
-
-
-def _layouts(rows: np.ndarray, length: int, ok: np.ndarray | None):
-    """(rows, summary offset, step width, tag length, tail) of each layout in a group.
-
-    The summary's offset depends on the width of the step varint (absent for step 0);
-    the tag's length on the tail that follows it.
-    """
-    first = rows[:, 0] == 0x09
-    ok = first if ok is None else ok & first
-    has_step = rows[:, 9] == 0x10
-    width = min(length, 20) - 10
-    cont = rows[:, 10 : 10 + width] >= 0x80
-    steplen = np.argmin(cont, axis=1) + 1
-    ok &= ~has_step | ~cont.all(axis=1)
-    p = np.where(has_step, 10 + steplen, 9)
-    tails = []
-    for tail in VALUE_TAILS:  # cheap pre-check: the byte before the payload
-        head, dtype, foot = tail
-        before = length - len(foot) - np.dtype(dtype).itemsize - 1
-        if before > 0 and (rows[:, before] == head[-1]).any():
-            tails.append(tail)
-    for pv in np.flatnonzero(np.bincount(p[ok], minlength=1)).tolist():
-        if length - pv - 2 >= 0x80:
-            continue
-        base = (
-            ok
-            & (p == pv)
-            & (rows[:, pv] == 0x2A)
-            & (rows[:, pv + 1] == length - pv - 2)
-            & (rows[:, pv + 2] == 0x0A)
-            & (rows[:, pv + 3] == length - pv - 4)
-            & (rows[:, pv + 4] == 0x0A)
-        )
-        for tail in tails:
-            head, dtype, foot = tail
-            size = np.dtype(dtype).itemsize
-            tlen = length - pv - 6 - len(head) - size - len(foot)
-            if tlen < 1:
-                continue
-            good = base & (rows[:, pv + 5] == tlen)
-            q = pv + 6 + tlen
-            for j, byte in enumerate(head):
-                good &= rows[:, q + j] == byte
-            q += len(head) + size
-            for j, byte in enumerate(foot):
-                good &= rows[:, q + j] == byte
-            rec = np.flatnonzero(good)
-            if len(rec):
-                yield rec, pv, (pv - 10 if pv > 9 else 0), tlen, tail
-
-
-class _Scatter:
-    """Collects decoded rows by record index (so the result is in file order)."""
-
-    def __init__(self, n: int) -> None:
-        self.filled = np.zeros(n, dtype=bool)
-        self.codes = np.empty(n, dtype=np.int32)
-        self.step = np.empty(n, dtype=np.int64)
-        self.value = np.empty(n, dtype=np.float64)
-        self.wall = np.empty(n, dtype=np.float64)
-        self.tag_ids: dict[bytes, int] = {}
-
-    def tag_codes(self, mat: np.ndarray) -> np.ndarray:
-        local, uniques = _factorize_bytes(np.ascontiguousarray(mat))
-        ids = [self.tag_ids.setdefault(t, len(self.tag_ids)) for t in uniques]
-        return np.asarray(ids, dtype=np.int32)[local]
-
-    def put(self, rec, codes, step, value, wall) -> None:
-        self.filled[rec] = True
-        self.codes[rec] = codes
-        self.step[rec] = step
-        self.value[rec] = value
-        self.wall[rec] = wall
-
-    def block(self, bad_crc: np.ndarray) -> ScalarBlock:
-        f = self.filled
-        tags = sorted(self.tag_ids, key=self.tag_ids.get)
-        return ScalarBlock(np.flatnonzero(f), self.codes[f], tags, self.step[f], self.value[f],
-                           self.wall[f], bad_crc)
-
-
-def _factorize_bytes(mat: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
-    """Codes and distinct rows of a (n, w) uint8 matrix: hash, factorize, verify."""
-    n, w = mat.shape
-    pad = -w % 8
-    if pad:
-        mat8 = np.zeros((n, w + pad), dtype=np.uint8)
-        mat8[:, :w] = mat
-    else:
-        mat8 = mat
-    words = mat8.view("<u8")
-    h = words[:, 0].copy()
-    for k in range(1, words.shape[1]):
-        h = (h * np.uint64(0x9E3779B97F4A7C15)) ^ words[:, k]
-    codes, uniq = pd.factorize(h, sort=False)
-    first = np.empty(len(uniq), dtype=np.int64)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)
-    reps = mat[first]
-    if words.shape[1] > 1 and not (mat == reps[codes]).all():  # a hash collision
-        void = np.ascontiguousarray(mat).view(np.dtype((np.void, w))).ravel()
-        uniq_v, codes = np.unique(void, return_inverse=True)
-        return codes.astype(np.int64), [bytes(u) for u in uniq_v]
-    return codes, [r.tobytes() for r in reps]
