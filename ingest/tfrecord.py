@@ -55,6 +55,10 @@ MAX_VECTOR_LENGTH = 160
 #: How often one framing may scan the rest of the buffer for headers (see :func:`_chain`)
 #: when the periodic prediction fails: once is the usual case (an irregular layout).
 MAX_SCANS = 4
+#: Bytes scanned for headers at a time.
+SCAN_WINDOW = 1 << 20
+#: Above this many bytes per record, walking headers costs less than scanning bytes.
+WALK_BYTES = 1024
 
 _HDR = struct.Struct("<QI")
 
@@ -201,29 +205,41 @@ def _chain(data: np.ndarray, u8: np.ndarray, u4: np.ndarray, off: int, n: int):
     records are the run of such headers from ``off`` where each record ends exactly where
     the next header starts. Returns (offsets, lengths, next offset) or None. What follows
     (the end, a truncated record, a corrupt header, a header-like accident inside data)
-    is left to the caller's walk from the next offset.
+    is left to the caller's walk from the next offset. Scans in windows of
+    :data:`SCAN_WINDOW` bytes (bounded memory), and stops where records are so large
+    that walking them is cheaper.
     """
+    offs: list[np.ndarray] = []
+    lens: list[np.ndarray] = []
     last = n - HEADER + 1  # headers start before this
-    if last <= off:
+    bound = np.uint64(min(n - off, MAX_RECORD))
+    while off < last:
+        hi = min(last, off + SCAN_WINDOW)
+        pos = np.flatnonzero(u8[off:hi] <= bound)
+        if len(pos) == 0 or pos[0] != 0 or len(pos) > (hi - off) // 8:
+            break  # not a header here, or zeros: header-like everywhere, walk them
+        pos += off
+        pos = pos[u4[pos + 8] == _header_crcs(data, pos)]
+        if len(pos) == 0 or pos[0] != off:
+            break
+        size = u8[pos].astype(np.int64)
+        nxt = pos + (size + (HEADER + FOOTER))
+        breaks = np.flatnonzero(nxt[:-1] != pos[1:])
+        k = int(breaks[0]) + 1 if len(breaks) else len(pos)  # records 0..k-1 chain up
+        while k and int(nxt[k - 1]) > n:  # a truncated record: the walk reports it
+            k -= 1
+        if k == 0:
+            break
+        offs.append(pos[:k])
+        lens.append(size[:k])
+        end = int(nxt[k - 1])
+        if len(breaks) or end < hi or end - off > k * WALK_BYTES:
+            off = end  # the chain broke, or a long record: walking is cheaper
+            break
+        off = end
+    if not offs:
         return None
-    bound = min(n - off, MAX_RECORD)
-    lens = u8[off:last]
-    pos = np.flatnonzero(lens <= np.uint64(bound))
-    if len(pos) == 0 or pos[0] != 0:
-        return None
-    pos += off
-    pos = pos[u4[pos + 8] == _header_crcs(data, pos)]
-    if len(pos) == 0 or pos[0] != off:
-        return None
-    lens = u8[pos].astype(np.int64)
-    nxt = pos + (lens + (HEADER + FOOTER))
-    breaks = np.flatnonzero(nxt[:-1] != pos[1:])
-    k = int(breaks[0]) + 1 if len(breaks) else len(pos)  # records 0..k-1 chain up
-    while k and int(nxt[k - 1]) > n:  # a truncated record: the walk reports it
-        k -= 1
-    if k == 0:
-        return None
-    return pos[:k], lens[:k], int(nxt[k - 1])
+    return np.concatenate(offs), np.concatenate(lens), off
 
 
 def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing:
@@ -274,10 +290,12 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
                     broke = True
                     break
                 grow = min(grow * 4, 1 << 20)
-            if broke and scans < MAX_SCANS:  # an irregular layout: find all headers at once
-                scans += 1
+            if broke and scans < MAX_SCANS and sum(lens) <= WALK_BYTES * len(lens):
+                scans += 1  # an irregular layout of small records: find all headers at once
                 found = _chain(data, views[0], views[1], off, n)
-                if found is not None:
+                if found is None:
+                    scans = MAX_SCANS
+                else:
                     chunks.append(found[0])
                     lchunks.append(found[1])
                     off = found[2]
