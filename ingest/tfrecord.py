@@ -55,6 +55,9 @@ MAX_VECTOR_LENGTH = 160
 #: How often one framing may scan the rest of the buffer for headers (see :func:`_chain`)
 #: when the periodic prediction fails: once is the usual case (an irregular layout).
 MAX_SCANS = 4
+#: The scan starts at the second prediction that breaks within this many records (the
+#: first may be a step growing a byte wider in a regular layout: predicting goes on).
+SCAN_AFTER = 4096
 #: Bytes scanned for headers at a time.
 SCAN_WINDOW = 1 << 20
 #: Above this many bytes per record, walking headers costs less than scanning bytes.
@@ -264,7 +267,7 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
         off = nxt
     grow = 256
     views = (unaligned(data, "<u8"), unaligned(data, "<u4"), n)
-    scans = 0
+    scans = short = 0
     while True:
         offs: list[int] = []
         lens: list[int] = []
@@ -275,6 +278,7 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
         if why == "more":
             pattern = _period(lens)
             broke = pattern is None
+            predicted = 0
             while pattern is not None:
                 got, nxt = _predict(views, off, pattern, grow)
                 if not got:
@@ -282,6 +286,7 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
                     break
                 chunks.append(got[0])
                 lchunks.append(got[1])
+                predicted += len(got[0])
                 off = nxt
                 shift = len(got[0]) % len(pattern)  # continue the pattern in phase
                 pattern = pattern[shift:] + pattern[:shift]
@@ -290,7 +295,9 @@ def frame(buf: bytes, *, resync_first: bool = False, probe: int = 48) -> Framing
                     broke = True
                     break
                 grow = min(grow * 4, 1 << 20)
-            if broke and scans < MAX_SCANS and sum(lens) <= WALK_BYTES * len(lens):
+            short += broke and predicted < SCAN_AFTER
+            if (broke and short >= 2 and scans < MAX_SCANS
+                    and sum(lens) <= WALK_BYTES * len(lens)):
                 scans += 1  # an irregular layout of small records: find all headers at once
                 found = _chain(data, views[0], views[1], off, n)
                 if found is None:
