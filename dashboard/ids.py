@@ -31,6 +31,8 @@ RUN_HPARAMS = "run-hparams"
 
 # Compare page
 CMP_RUNS = "compare-runs"
+CMP_INIT = "compare-init-store"  # runs and metric the URL asked for
+CMP_URL_SINK = "compare-url-sink"  # output of the callback that rewrites the URL
 CMP_METRIC = "compare-metric"
 CMP_X = "compare-x"
 CMP_SMOOTH = "compare-smoothing"

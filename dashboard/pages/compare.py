@@ -21,9 +21,6 @@ from curvedoc.dashboard.charts import X_MODES, compare_curves, compare_figure, s
 from curvedoc.dashboard.pages.runs import selection_download
 from curvedoc.ingest.model import ROLES
 
-INIT = "compare-init-store"
-URL_SINK = "compare-url-sink"
-
 
 def _as_list(value: Any) -> list[str]:
     if value is None:
@@ -43,7 +40,7 @@ def layout(runs: Any = None, metric: str | None = None, x: str = "step", smooth:
     state = current_state()
     chosen = state.known(_as_list(runs))
     return html.Div([
-        dcc.Store(id=INIT, data=chosen),
+        dcc.Store(id=ids.CMP_INIT, data={"runs": chosen, "metric": metric}),
         html.H1("Compare runs", className="h4"),
         dbc.Row([
             dbc.Col([dbc.Label("Runs", html_for=ids.CMP_RUNS),
@@ -76,7 +73,7 @@ def layout(runs: Any = None, metric: str | None = None, x: str = "step", smooth:
                        color="secondary"),
             dcc.Download(id=ids.CMP_DOWNLOAD),
             dcc.Store(id=ids.CMP_SHARE),
-            dcc.Store(id=URL_SINK),
+            dcc.Store(id=ids.CMP_URL_SINK),
         ], className="mb-2 d-flex align-items-center"),
         dcc.Loading(dcc.Graph(id=ids.CMP_OVERLAY, config={"displaylogo": False}), type="dot"),
         html.H2("Small multiples", className="h6 mt-3"),
@@ -135,17 +132,19 @@ def register(app: dash.Dash) -> None:
                        order=2,
                        layout=layout)
 
-    @app.callback(Output(ids.CMP_RUNS, "value"), Input(INIT, "data"),
+    @app.callback(Output(ids.CMP_RUNS, "value"), Input(ids.CMP_INIT, "data"),
                   State(ids.SELECTION, "data"))
     def _init(from_url, stored):
         state = current_state()
-        return state.known(from_url) or state.known(stored)
+        return state.known((from_url or {}).get("runs")) or state.known(stored)
 
     @app.callback(Output(ids.CMP_METRIC, "options"), Output(ids.CMP_METRIC, "value"),
-                  Input(ids.CMP_RUNS, "value"), State(ids.CMP_METRIC, "value"))
-    def _metrics(run_ids, current):
+                  Input(ids.CMP_RUNS, "value"), State(ids.CMP_METRIC, "value"),
+                  State(ids.CMP_INIT, "data"))
+    def _metrics(run_ids, current, from_url):
+        # The dropdown may drop the URL's metric before its options arrive: fall back to it.
         opts = metric_options(current_state(), run_ids or [])
-        return opts, default_metric(opts, current)
+        return opts, default_metric(opts, current or (from_url or {}).get("metric"))
 
     @app.callback(Output(ids.SELECTION, "data", allow_duplicate=True),
                   Input(ids.CMP_RUNS, "value"), prevent_initial_call=True)
@@ -170,7 +169,7 @@ def register(app: dash.Dash) -> None:
             }
             return window.dash_clientside.no_update;
         }""",
-        Output(URL_SINK, "data"), Input(ids.CMP_SHARE, "data"),
+        Output(ids.CMP_URL_SINK, "data"), Input(ids.CMP_SHARE, "data"),
     )
 
     @app.callback(Output(ids.CMP_DOWNLOAD, "data"), Input(ids.CMP_DOWNLOAD_BTN, "n_clicks"),
