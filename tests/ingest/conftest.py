@@ -10,6 +10,8 @@ file starting with ``BOOM`` (a reader bug the core must contain).
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,9 @@ import pytest
 from curvedoc.ingest.formats import base
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
+
+# helper modules beside the tests (format_calls) import by name
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def _rel(folder: str, root: str) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import format_calls
 import numpy as np
 
 from curvedoc.ingest.formats.csv_table import FORMAT
-from curvedoc.ingest.model import RunSource
+
+find = partial(format_calls.find, FORMAT)
+read = partial(format_calls.read, FORMAT)
+series = format_calls.series
 
 KERAS = "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.3,0.55,1.2\n1,0.7,0.9,NA,NA\n"
 FASTAI = ("epoch,train_loss,valid_loss,accuracy,time\n"
@@ -20,24 +25,6 @@ ULTRALYTICS = (
     "                      2,                  1.301,               0.21345,"
     "                  1.402,               0.040297\n"
 )
-
-
-def find(folder: Path, root: Path):
-    entries = sorted(folder.iterdir())
-    files = [p.name for p in entries if p.is_file()]
-    dirs = [p.name for p in entries if p.is_dir()]
-    return FORMAT.find_runs(str(folder), files, dirs, str(root))
-
-
-def read(path: Path, state=None):
-    source = RunSource(id=".", name="r", format=FORMAT.name, root=str(path.parent),
-                       files=(str(path),))
-    return FORMAT.read(source, str(path), state)
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
 
 
 def write(path: Path, text: str | bytes) -> Path:

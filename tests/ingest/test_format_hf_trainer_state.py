@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from functools import partial
+
+import format_calls
 
 from curvedoc.ingest.formats.hf_trainer_state import FORMAT
-from curvedoc.ingest.model import RunSource
+
+find = partial(format_calls.find, FORMAT)
+read = partial(format_calls.read, FORMAT)
+series = format_calls.series
 
 TRAIN = [
     {"epoch": 0.5, "grad_norm": 2.0, "learning_rate": 5e-05, "loss": 2.0, "step": 10},
@@ -20,24 +25,6 @@ SUMMARY = {"epoch": 1.0, "step": 20, "total_flos": 1e12, "train_loss": 1.75,
 def state_text(history, **extra) -> str:
     return json.dumps({"global_step": 20, "train_batch_size": 16, "log_history": history,
                        **extra}, indent=2)
-
-
-def find(folder: Path, root: Path):
-    entries = sorted(folder.iterdir())
-    files = [p.name for p in entries if p.is_file()]
-    dirs = [p.name for p in entries if p.is_dir()]
-    return FORMAT.find_runs(str(folder), files, dirs, str(root))
-
-
-def read(path: Path, state=None):
-    source = RunSource(id=".", name="r", format=FORMAT.name, root=str(path.parent),
-                       files=(str(path),))
-    return FORMAT.read(source, str(path), state)
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
 
 
 def test_training_and_eval_entries_keep_hf_keys_and_the_summary_is_no_point(tmp_path):

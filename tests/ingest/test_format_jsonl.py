@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from functools import partial
 
+import format_calls
 import numpy as np
 
 from curvedoc.ingest.formats.jsonl import FORMAT
-from curvedoc.ingest.model import RunSource
 
-
-def read(path: Path, state=None):
-    source = RunSource(id=".", name="r", format=FORMAT.name, root=str(path.parent),
-                       files=(str(path),))
-    return FORMAT.read(source, str(path), state)
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
+read = partial(format_calls.read, FORMAT)
+series = format_calls.series
 
 
 def lines(*records) -> str:

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import format_calls
 import numpy as np
 
 from curvedoc.ingest.formats.lightning_csv import FORMAT
-from curvedoc.ingest.model import RunSource
+
+find = partial(format_calls.find, FORMAT)
+read = partial(format_calls.read, FORMAT)
+series = format_calls.series
 
 HEADER = "epoch,lr-SGD,step,train_loss_epoch,train_loss_step,val_loss\n"
 ROWS = "0,0.1,0,,2.0,\n0,,1,,1.5,\n0,,1,1.75,,1.6\n"
-
-
-def find(folder: Path, root: Path):
-    entries = sorted(folder.iterdir())
-    files = [p.name for p in entries if p.is_file()]
-    dirs = [p.name for p in entries if p.is_dir()]
-    return FORMAT.find_runs(str(folder), files, dirs, str(root))
-
-
-def read(path: Path, state=None):
-    source = RunSource(id=".", name="r", format=FORMAT.name, root=str(path.parent),
-                       files=(str(path),))
-    return FORMAT.read(source, str(path), state)
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
 
 
 def version_folder(tmp_path: Path, text: str) -> Path:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import format_calls
 import numpy as np
 
 from curvedoc.ingest.formats.mlflow_file import FORMAT
+
+find = partial(format_calls.find, FORMAT)
+series = format_calls.series
 
 
 def make_run(experiment: Path, run_id: str, metrics: dict[str, str], stage="active") -> Path:
@@ -20,20 +25,8 @@ def make_run(experiment: Path, run_id: str, metrics: dict[str, str], stage="acti
     return run
 
 
-def find(folder: Path, root: Path):
-    entries = sorted(folder.iterdir())
-    files = [p.name for p in entries if p.is_file()]
-    dirs = [p.name for p in entries if p.is_dir()]
-    return FORMAT.find_runs(str(folder), files, dirs, str(root))
-
-
 def read_all(source):
     return [FORMAT.read(source, path, None) for path in source.files]
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
 
 
 def test_a_run_folder_with_nested_keys_params_and_name(tmp_path):

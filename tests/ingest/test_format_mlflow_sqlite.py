@@ -6,9 +6,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import format_calls
 import numpy as np
 
 from curvedoc.ingest.formats.mlflow_sqlite import FORMAT
+
+series = format_calls.series
 
 SCHEMA = """
 CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT, lifecycle_stage TEXT);
@@ -43,11 +46,6 @@ def store(path: Path, runs, metrics=(), params=(), tags=()) -> Path:
 def find(folder: Path, root: Path):
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
     return FORMAT.find_runs(str(folder), files, [], str(root))
-
-
-def series(frame, tag):
-    rows = frame[frame["tag"] == tag]
-    return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
 
 
 def test_every_mlflow_run_is_a_run_named_from_the_store(tmp_path):
