@@ -121,13 +121,19 @@ def filter_rows(
     return out, message
 
 
-def scalars_frame(runs: list[Run]) -> pd.DataFrame:
-    """The long scalar frame of the given runs, for download (run = run id)."""
-    frames = []
-    for run in runs:
-        df = run.scalars.copy()
-        df["run"] = run.id
-        frames.append(df[["run", "tag", "step", "value", "wall_time"]])
-    if not frames:
-        return pd.DataFrame(columns=["run", "tag", "step", "value", "wall_time"])
-    return pd.concat(frames, ignore_index=True)
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with text cells that a spreadsheet would run as a formula made plain text.
+
+    Run and tag names come from the logs; a tag named ``=HYPERLINK(...)`` must not become
+    a live formula when the download is opened in a spreadsheet, so it gets a leading '.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out

@@ -16,7 +16,8 @@ from dash import Input, Output, State, dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
-from curvedoc.dashboard.tables import LABELS, filter_rows, run_rows, scalars_frame
+from curvedoc.dashboard.tables import LABELS, csv_safe, filter_rows, run_rows
+from curvedoc.ingest.reading import scalars_of
 
 NUMBER = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
 
@@ -179,5 +180,5 @@ def selection_download(state: Any, run_ids: list[str] | None) -> Any:
     known = state.known(run_ids)
     if not known:
         return dash.no_update
-    frame = scalars_frame([state.run(r) for r in known])
+    frame = csv_safe(scalars_of(state.run(r) for r in known))
     return dcc.send_data_frame(frame.to_csv, "curvedoc_scalars.csv", index=False)

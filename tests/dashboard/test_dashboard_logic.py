@@ -265,3 +265,21 @@ def test_hparams_show_as_logged_though_tensorboard_stores_numbers_as_floats():
     assert run.hparam_text(0.003) == "0.003"
     assert run.hparam_text("adam") == "adam"
     assert run.hparam_text(True) == "True"
+
+
+def test_downloaded_csv_never_carries_a_live_spreadsheet_formula():
+    import csv
+    import io
+
+    formula = '=HYPERLINK("http://example.invalid","x")'
+    evil = memory_run(formula, n=20)
+    evil.scalars["tag"] = evil.scalars["tag"].cat.rename_categories(
+        {"train/loss": "@SUM(A1)", "val/loss": "val/loss"})
+    app = create_app({evil.id: evil}, poll_s=0)
+    state = app.server.config["CURVEDOC_STATE"]
+    payload = runs.selection_download(state, [evil.id])
+    rows = list(csv.DictReader(io.StringIO(payload["content"])))
+    assert len(rows) == 40
+    assert {r["run"] for r in rows} == {"'" + formula}
+    assert {r["tag"] for r in rows} == {"'@SUM(A1)", "val/loss"}
+    assert all(float(r["value"]) > 0 for r in rows)  # numbers stay numbers
