@@ -1,7 +1,6 @@
 """Every component id of the dashboard, in one place (pages import these, never literals)."""
 
 # App shell (present on every page)
-URL = "url"
 SELECTION = "selection-store"  # list of run ids the user picked; survives navigation
 VERSION = "data-version-store"  # bumps when a refresh found new data
 POLL = "poll-interval"
@@ -39,7 +38,6 @@ CMP_SMOOTH = "compare-smoothing"
 CMP_LOGY = "compare-logy"
 CMP_OVERLAY = "compare-overlay"
 CMP_MULTIPLES = "compare-multiples"
-CMP_LOCATION = "compare-location"
 CMP_SHARE = "compare-share"
 CMP_NOTE = "compare-note"
 CMP_DOWNLOAD_BTN = "compare-download-button"

@@ -161,15 +161,3 @@ def scale_of(values: np.ndarray) -> float:
     if finite.min() > 0:
         return float(np.median(np.abs(finite[-max(1, len(finite) // 5):])))
     return float(max(np.ptp(finite), 1e-12))
-
-
-def head_level(values: np.ndarray, frac: float = 0.03, min_points: int = 1) -> float:
-    """Median of the first few points: the level at init, robust to one noisy batch."""
-    k = max(min_points, int(np.ceil(len(values) * frac)))
-    return float(np.median(values[:k]))
-
-
-def tail_level(values: np.ndarray, frac: float = 0.1, min_points: int = 1) -> float:
-    """Median of the last few points: the level the run ended at."""
-    k = max(min_points, int(np.ceil(len(values) * frac)))
-    return float(np.median(values[-k:]))

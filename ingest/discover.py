@@ -15,7 +15,6 @@ import os
 import posixpath
 import re
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -307,14 +306,4 @@ def _split(path: str) -> tuple[str, str]:
 
 def _stem(name: str) -> str:
     return name.split(".", 1)[0] or name
-
-
-def iter_files(sources: list[RunSource]) -> Iterator[str]:
-    """Every file of every run, once."""
-    seen: set[str] = set()
-    for source in sources:
-        for path in source.files:
-            if path not in seen:
-                seen.add(path)
-                yield path
 

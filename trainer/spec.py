@@ -11,12 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-#: Datasets shipped inside scikit-learn (or generated); nothing is downloaded.
-DATASETS = ("digits", "digits_images", "breast_cancer", "wine", "diabetes", "moons")
-
-#: Learning-rate schedules the loop knows.
-SCHEDULES = ("constant", "step", "exponential", "cosine", "range_test")
-
 
 @dataclass(frozen=True)
 class RunSpec:

@@ -32,8 +32,6 @@ STATE_FILE = "trainer_state.json"
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 #: Keys of a log_history entry that mark the end-of-training summary.
 SUMMARY_KEYS = ("train_runtime", "total_flos")
-#: Keys of an entry that are coordinates, not metrics.
-COORDINATE_KEYS = frozenset({"step", "epoch"})
 #: Top-level keys of the state that are not hyper-parameters.
 NOT_HPARAMS = frozenset(
     {"log_history", "stateful_callbacks", "global_step", "epoch", "total_flos",
