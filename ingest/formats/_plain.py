@@ -14,6 +14,7 @@ import posixpath
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import RunSource
 
 HEAD_BYTES = 4096
@@ -96,33 +97,27 @@ def listing(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def runs_of(
     fmt: str, folder: str, files: list[str], subdirs: list[str], root: str
-) -> tuple[list[RunSource], set[str]]:
-    """The runs of format ``fmt`` among ``files`` of a folder, and the file names they consume.
+) -> Found | None:
+    """The runs of format ``fmt`` among ``files`` of a folder, with the file names they consume.
 
     Whether the folder or each file is a run is decided on the folder's full listing, so
     that the answer does not depend on which files other formats took first.
     """
     suffixes = CSV_SUFFIXES + JSONL_SUFFIXES
     if not any(name.lower().endswith(suffixes) for name in files):
-        return [], set()
+        return None
     all_files, all_dirs = listing(folder)
     if not all_files:  # not listable (a single file given as root): what we were given
         all_files, all_dirs = tuple(sorted(files)), tuple(sorted(subdirs))
     logs = plain_logs(folder, all_files, all_dirs)
     mine = sorted(name for name, kind in logs.items() if kind == fmt and name in files)
     if not mine:
-        return [], set()
+        return None
     path_of = {name: tab.join(folder, name) for name in mine}
     if len(logs) == 1 and not claimed_by_other_format(folder, list(all_files), list(all_dirs)):
         name = mine[0]
-        run = RunSource(
-            id=tab.rel_id(folder, root),
-            name=tab.folder_run_name(folder, root),
-            format=fmt,
-            root=root,
-            files=(path_of[name],),
-        )
-        return [run], {name}
+        return Found(runs=[tab.folder_run(fmt, folder, root, (path_of[name],))],
+                     consumed_files={name})
     runs = [
         RunSource(
             id=tab.rel_id(path_of[name], root),
@@ -133,4 +128,4 @@ def runs_of(
         )
         for name in mine
     ]
-    return runs, set(mine)
+    return Found(runs=runs, consumed_files=set(mine))

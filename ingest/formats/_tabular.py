@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.model import FileRead, empty_scalars
+from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 
 #: Column/key names that can carry the step, best first (epoch is the fallback).
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "epoch")
@@ -60,6 +60,14 @@ def base_name(path: str) -> str:
 def folder_run_name(folder: str, root: str) -> str:
     """A run's display name: its folder's name (the root's own name for ".")."""
     return base_name(folder) or base_name(root)
+
+
+def folder_run(
+    fmt: str, folder: str, root: str, files: tuple[str, ...], name: str | None = None
+) -> RunSource:
+    """The run that is ``folder`` (id relative to ``root``), named after it unless ``name``."""
+    return RunSource(id=rel_id(folder, root), name=name or folder_run_name(folder, root),
+                     format=fmt, root=root, files=files)
 
 
 def show_lines(numbers: Iterable[int]) -> str:

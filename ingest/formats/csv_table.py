@@ -48,8 +48,7 @@ class CSVTable:
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
     ) -> Found | None:
-        runs, consumed = _plain.runs_of(self.name, folder, files, subdirs, root)
-        return Found(runs=runs, consumed_files=consumed) if runs else None
+        return _plain.runs_of(self.name, folder, files, subdirs, root)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         return _delimited.read_delimited(path, state)

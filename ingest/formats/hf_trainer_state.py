@@ -127,13 +127,7 @@ class HFTrainerState:
         found = candidates(folder, files, subdirs)
         if not found:
             return None
-        run = RunSource(
-            id=tab.rel_id(folder, root),
-            name=tab.folder_run_name(folder, root),
-            format=self.name,
-            root=root,
-            files=(most_complete(found),),
-        )
+        run = tab.folder_run(self.name, folder, root, (most_complete(found),))
         consumed = {sub for sub in subdirs if CHECKPOINT.match(sub)}
         return Found(
             runs=[run],

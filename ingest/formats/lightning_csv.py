@@ -48,13 +48,7 @@ class LightningCSV:
     ) -> Found | None:
         if not is_lightning_folder(folder, files):
             return None
-        run = RunSource(
-            id=tab.rel_id(folder, root),
-            name=tab.folder_run_name(folder, root),
-            format=self.name,
-            root=root,
-            files=(tab.join(folder, METRICS_FILE),),
-        )
+        run = tab.folder_run(self.name, folder, root, (tab.join(folder, METRICS_FILE),))
         return Found(runs=[run], consumed_files={METRICS_FILE, "hparams.yaml"})
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:

@@ -142,15 +142,10 @@ class MLflowFileStore:
         if meta.get("lifecycle_stage") == "deleted" or parent == "models":
             return Found(consumed_dirs=consumed, consumed_files={META})
         name = (tab.read_text(tab.join(folder, "tags", RUN_NAME_TAG)) or "").strip()
-        name = name or str(meta.get("run_name") or "") or tab.folder_run_name(folder, root)
+        name = name or str(meta.get("run_name") or "")
         metric_files = tab.list_files(tab.join(folder, "metrics"))
-        run = RunSource(
-            id=tab.rel_id(folder, root),
-            name=name,
-            format=self.name,
-            root=root,
-            files=tuple(metric_files) or (tab.join(folder, META),),
-        )
+        run = tab.folder_run(self.name, folder, root,
+                             tuple(metric_files) or (tab.join(folder, META),), name=name)
         return Found(runs=[run], consumed_dirs=consumed, consumed_files={META})
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
