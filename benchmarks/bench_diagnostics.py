@@ -83,6 +83,27 @@ def report(name, pairs, healthy_alarms, n_healthy, seconds, errors=None):
     return macro
 
 
+def evaluate(name: str, items, list_errors: bool) -> float | None:
+    """Diagnose each (run, true labels, config), print the scores, return the macro-F1
+    (None, printing nothing, when there was no run)."""
+    t0 = time.perf_counter()
+    pairs, errs, alarms, healthy = [], [], 0, 0
+    for run, true, config in items:
+        d = diagnose(run, config)
+        pred = set(d.labels)
+        pairs.append((true, pred))
+        if not true:
+            healthy += 1
+            alarms += bool(pred)
+        if true != pred:
+            errs.append(f"{run.id}: true {sorted(true)} got {sorted(pred)} "
+                        f"{[f.code + ': ' + f.message for f in d.findings if f.label]}")
+    if not pairs:
+        return None
+    return report(name, pairs, alarms, healthy, time.perf_counter() - t0,
+                  errs if list_errors else None)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100, help="seeds per label and set")
@@ -98,38 +119,14 @@ def main(argv=None) -> int:
             "heldout": [("varied", held)], "unseen": [("unseen", held)]}
     macros = {}
     for name in args.sets.split(","):
-        t0 = time.perf_counter()
-        pairs, errs, alarms, healthy = [], [], 0, 0
-        runs = (run for family, seeds in plan[name] for run in synthetic_set(family, seeds))
-        for run in runs:
-            d = diagnose(run)
-            true, pred = truth(run), set(d.labels)
-            pairs.append((true, pred))
-            if not true:
-                healthy += 1
-                alarms += bool(pred)
-            if true != pred:
-                errs.append(f"{run.id}: true {sorted(true)} got {sorted(pred)} "
-                            f"{[f.code for f in d.findings]}")
-        macros[name] = report(name, pairs, alarms, healthy, time.perf_counter() - t0,
-                              errs if args.errors else None)
+        items = ((run, truth(run), None)
+                 for family, seeds in plan[name] for run in synthetic_set(family, seeds))
+        macros[name] = evaluate(name, items, args.errors)
     samples = args.samples or Path(__file__).resolve().parents[1] / "sample_runs" / "scenarios"
     if samples.is_dir():
-        t0 = time.perf_counter()
-        pairs, errs, alarms, healthy = [], [], 0, 0
-        for run, true, config in sample_set(samples):
-            d = diagnose(run, config)
-            pred = set(d.labels)
-            pairs.append((true, pred))
-            if not true:
-                healthy += 1
-                alarms += bool(pred)
-            if true != pred:
-                errs.append(f"{run.id}: true {sorted(true)} got {sorted(pred)} "
-                            f"{[f.code + ': ' + f.message for f in d.findings if f.label]}")
-        if pairs:
-            macros["samples"] = report("samples", pairs, alarms, healthy,
-                                       time.perf_counter() - t0, errs if args.errors else None)
+        macro = evaluate("samples", sample_set(samples), args.errors)
+        if macro is not None:
+            macros["samples"] = macro
     else:
         print(f"\n(no sample runs at {samples})")
     return 0 if min(macros.get("heldout", 1.0), macros.get("unseen", 1.0)) >= 0.9 else 1
