@@ -22,8 +22,9 @@ from curvedoc.ingest.formats import base
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
-# helper modules beside the tests (format_calls) import by name
+# helper modules beside the tests (format_calls) import by name, with pytest's assert messages
 sys.path.insert(0, str(Path(__file__).parent))
+pytest.register_assert_rewrite("format_calls")
 
 
 def _rel(folder: str, root: str) -> str:

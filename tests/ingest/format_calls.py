@@ -1,10 +1,14 @@
-"""How the format tests call a format: as discovery and reading do, on real folders."""
+"""Helpers of the ingest tests: call a format as discovery and reading do, on real
+folders, and check that a frame is the canonical one of DESIGN.md."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from curvedoc.ingest.model import RunSource
+import numpy as np
+import pandas as pd
+
+from curvedoc.ingest.model import SCALAR_COLUMNS, RunSource
 
 
 def find(fmt, folder: Path, root: Path):
@@ -26,3 +30,13 @@ def series(frame, tag) -> dict[int, float]:
     """step -> value of one tag."""
     rows = frame[frame["tag"] == tag]
     return dict(zip(rows["step"].tolist(), rows["value"].tolist(), strict=True))
+
+
+def assert_canonical(frame: pd.DataFrame) -> None:
+    """The canonical long frame: its columns in order, run and tag categorical, numeric dtypes."""
+    assert tuple(frame.columns) == SCALAR_COLUMNS
+    assert isinstance(frame["run"].dtype, pd.CategoricalDtype)
+    assert isinstance(frame["tag"].dtype, pd.CategoricalDtype)
+    assert frame["step"].dtype == np.int64
+    assert frame["value"].dtype == np.float64
+    assert frame["wall_time"].dtype == np.float64

@@ -9,14 +9,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from format_calls import assert_canonical
 
 from curvedoc.ingest import discover, open_root, read_run
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import later_wins
-from curvedoc.ingest.model import SCALAR_COLUMNS
 
 SAMPLES = Path(__file__).parent / "samples"
 SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.py") if not p.stem.startswith("_"))
@@ -62,12 +61,7 @@ def test_read_run_gives_the_canonical_frame_tags_and_rows(sample):
     run = read_run(source)
     assert run.errors == []
     frame = run.scalars
-    assert tuple(frame.columns) == SCALAR_COLUMNS
-    assert isinstance(frame["run"].dtype, pd.CategoricalDtype)
-    assert isinstance(frame["tag"].dtype, pd.CategoricalDtype)
-    assert frame["step"].dtype == np.int64
-    assert frame["value"].dtype == np.float64
-    assert frame["wall_time"].dtype == np.float64
+    assert_canonical(frame)
     assert sorted(frame["tag"].unique()) == sample["tags"]
     assert len(frame) == sample["n"]
     if sample["counts"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from format_calls import assert_canonical
 
 from curvedoc.ingest import discover, read_run, read_scalars
 from curvedoc.ingest.model import SCALAR_COLUMNS
@@ -18,12 +19,7 @@ def test_the_frame_has_the_canonical_columns_and_dtypes(fake, tmp_path):
     fake.write(tmp_path / "r" / "x.fake", fake.curve("loss", range(5)) + fake.curve("lr", range(5)))
     run = read_run(_one(tmp_path))
     frame = run.scalars
-    assert tuple(frame.columns) == SCALAR_COLUMNS
-    assert isinstance(frame["run"].dtype, pd.CategoricalDtype)
-    assert isinstance(frame["tag"].dtype, pd.CategoricalDtype)
-    assert frame["step"].dtype == np.int64
-    assert frame["value"].dtype == np.float64
-    assert frame["wall_time"].dtype == np.float64
+    assert_canonical(frame)
     assert len(frame) == 10
     assert set(frame["run"]) == {"r"}
     assert run.roles == {"train_loss": "loss", "lr": "lr"}
