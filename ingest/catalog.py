@@ -55,16 +55,16 @@ class Catalog:
         executor: Executor | None = None,
     ):
         self.root = normalize_root(root)
-        self.warnings: list[str] = []
-        self._extra_warnings: list[str] = []
+        self._open_warnings: list[str] = []  # config and cache: known once, at open
+        self._walk_warnings: list[str] = []  # unreadable folders etc.: new at each refresh
         try:
             self.config = load_config(self.root) if fs.is_local(self.root) else {}
         except ConfigError as exc:
             self.config = {}
-            self.warnings.append(str(exc))
+            self._open_warnings.append(str(exc))
         self.cache = _make_cache(cache, self.root)
         if self.cache is not None and self.cache.disabled_reason:
-            self.warnings.append(self.cache.disabled_reason)
+            self._open_warnings.append(self.cache.disabled_reason)
         self.progress = progress
         self.executor = executor
         self.runs: dict[str, Run] = {}
@@ -106,7 +106,7 @@ class Catalog:
         return changed
 
     def _publish(self, found: Discovery, runs: dict[str, Run], files: dict) -> None:
-        self._extra_warnings = found.warnings
+        self._walk_warnings = found.warnings
         self._sources = {s.id: s for s in found.sources}
         self._files = files
         self.runs = {rid: runs[rid] for rid in sorted(runs)}
@@ -130,9 +130,9 @@ class Catalog:
         return scalars_of(self.runs[r] for r in ids if r in self.runs)
 
     @property
-    def all_warnings(self) -> list[str]:
+    def warnings(self) -> list[str]:
         """Problems that belong to no run: config, cache, unreadable folders."""
-        return [*self.warnings, *self._extra_warnings]
+        return [*self._open_warnings, *self._walk_warnings]
 
     def close(self) -> None:
         if self.cache is not None:

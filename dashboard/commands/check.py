@@ -73,7 +73,7 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     """
     show = sys.stderr.isatty() if progress is None else progress
     catalog = _open(path, not no_cache, show, jobs)
-    for w in catalog.all_warnings:
+    for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
     try:
         check_tables(catalog.config, RULES)

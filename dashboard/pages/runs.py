@@ -95,7 +95,7 @@ def layout(**_query: Any) -> html.Div:
 
 def root_problems(state: Any) -> list[Any]:
     """Problems that belong to no run (config, cache, unreadable folders), if any."""
-    problems = list(getattr(state.catalog, "all_warnings", []) or [])
+    problems = list(getattr(state.catalog, "warnings", []) or [])
     if not problems:
         return []
     return [html.Details([

@@ -56,7 +56,7 @@ def test_a_broken_config_is_a_catalog_warning(fake, tmp_path):
     (tmp_path / "curvedoc.toml").write_text("roles = [\n")
     with open_root(str(tmp_path)) as catalog:
         assert len(catalog.runs) == 1
-        assert any("curvedoc.toml" in w for w in catalog.all_warnings)
+        assert any("curvedoc.toml" in w for w in catalog.warnings)
 
 
 def test_refresh_reads_only_appended_bytes(fake, states, tmp_path):
