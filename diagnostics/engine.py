@@ -71,7 +71,7 @@ def diagnose(
             diagnosis.skipped[code] = f"internal error: {type(exc).__name__}: {exc}"
             continue
         for f in out:
-            f.code = code
+            f.code, f.label = code, rule.label
         found.extend(out)
     diagnosis.findings = resolve_overlaps(found)
     return diagnosis

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .curves import Curve, Curves
-from .findings import Finding
+from .findings import Evidence, Finding, Severity
 
 
 class Skip(Exception):
@@ -58,9 +58,13 @@ def confidence(margin: float, lo: float = 0.55, hi: float = 0.95) -> float:
     return float(np.clip(lo + (hi - lo) * margin, lo, hi))
 
 
-def finding(label, severity, conf, message, advice, evidence) -> Finding:
-    """A Finding without its code (the engine fills it from the code table)."""
-    return Finding("", label, severity, float(conf), message, list(advice), dict(evidence))
+def finding(severity: Severity, conf: float, message: str, advice, evidence: Evidence | dict
+            ) -> Finding:
+    """A Finding without its code and label (the engine fills both from the code table).
+
+    ``evidence`` is an :class:`Evidence`, or the keywords of :meth:`Evidence.of`."""
+    ev = evidence if isinstance(evidence, Evidence) else Evidence.of(**evidence)
+    return Finding("", None, severity, float(conf), message, list(advice), ev)
 
 
 def window(c: Curve, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:

@@ -63,7 +63,7 @@ def check(c: Curves, th: Thresholds):
         return []
     s = ta.acc_scale
     return [finding(
-        LABEL, "warning", confidence(gap_end / th.min_gap - 1),
+        "warning", confidence(gap_end / th.min_gap - 1),
         f"training accuracy is {num((1 - ta.at(end_step)) * s)} but validation accuracy "
         f"{num((1 - va.at(end_step)) * s)} at step {step(end_step)}: the gap grew from "
         f"{pct(max(gap_early, 0))} to {pct(gap_end)} while validation stopped improving",

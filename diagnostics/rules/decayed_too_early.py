@@ -94,7 +94,7 @@ def check(c: Curves, th: Thresholds):
     margin = min(before / th.min_rate_before - 1,
                  (th.max_rate_ratio * before - after_rate) / max(th.max_rate_ratio * before, 1e-12))
     return [finding(
-        LABEL, "warning", confidence(margin),
+        "warning", confidence(margin),
         f"the learning rate was cut from {num(peak)} to {num(lr_after)} at step {step(cut)} "
         f"({pct((cut - x0) / span)} into the run) while {what(t)} was still falling "
         f"{pct(before)} of its level per tenth of the run; after the cut it fell "

@@ -59,7 +59,7 @@ def check(c: Curves, th: Thresholds):
         if bad is not None:
             n_bad = int((~cur.finite).sum())
             return [finding(
-                LABEL, "error", 0.97,
+        "error", 0.97,
                 f"{what(cur) if role != 'grad_norm' else 'gradient norm'} became "
                 f"{_kind(cur.raw)} at step {step(bad)} ({n_bad:,} non-finite of "
                 f"{len(cur.raw):,} points)",
@@ -82,7 +82,7 @@ def check(c: Curves, th: Thresholds):
     i_min = int(np.argmax(ys[: i + 1] <= lo))
     ratio = float(ys[i] / lo)
     return [finding(
-        LABEL, "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
+        "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
         f"training loss exploded from {num(lo)} at step {step(t.x[i_min])} to {num(ys[i])} "
         f"at step {step(t.x[i])} ({ratio:.1f}x)",
         ADVICE,

@@ -99,7 +99,7 @@ def check(c: Curves, th: Thresholds):
     margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, back / th.rebound - 1,
                  0.3 * len(reasons))
     return [finding(
-        LABEL, "error", confidence(margin),
+        "error", confidence(margin),
         f"{what(t)} {'never improved' if improvement <= th.max_improvement else 'lost ground'}: "
         f"{num(t.value_of(start))} at the start, "
         f"{num(t.value_of(end))} at step {step(t.x[-1])} ({pct(max(improvement, 0))} better); "

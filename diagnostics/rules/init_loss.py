@@ -54,7 +54,7 @@ def check(c: Curves, th: Thresholds):
         return []
     C, source = c.num_classes
     return [finding(
-        LABEL, "warning", confidence((ratio - th.max_ratio) / th.max_ratio),
+        "warning", confidence((ratio - th.max_ratio) / th.max_ratio),
         f"training loss at step {step(t.x_all[0])} is {num(loss0)}, {ratio:.1f}x the chance "
         f"loss ln({C}) = {num(chance)}",
         [

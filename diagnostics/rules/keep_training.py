@@ -118,7 +118,7 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train"):
         more += " (no validation metric logged, judged on training)"
     return [finding(
-        LABEL, "info" if v.role.startswith("train") else "warning",
+        "info" if v.role.startswith("train") else "warning",
         confidence(margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
         f"{what(v)} is still improving at step {step(x1)}: it {how}, now {num(now)}{more}",
         [

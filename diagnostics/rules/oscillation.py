@@ -80,7 +80,7 @@ def check(c: Curves, th: Thresholds):
                f"(by more than {pct(th.spike_of_drop)} of the {num(drop)} it fell)")
     half = t.x_all[half]
     return [finding(
-        LABEL, "warning", confidence(margin),
+        "warning", confidence(margin),
         msg + f" from step {step(half)} on",
         [
             "lower the learning rate about 3x",

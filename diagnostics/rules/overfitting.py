@@ -31,7 +31,7 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what
 from ..stats import trend
 
 LABEL = "overfitting"
-NAME = "overfitting"
+NAME = "val-loss-rises"
 SUMMARY = "validation loss rises from its minimum while training loss keeps falling"
 
 
@@ -98,7 +98,7 @@ def check(c: Curves, th: Thresholds):
     moved = "rose" if v.kind == "loss" else "fell"
     conf = confidence(rise / th.min_rise - 1) * (1.0 if t is not None else 0.85)
     return [finding(
-        LABEL, "warning", conf,
+        "warning", conf,
         f"{noun} {moved} {pct(rise)} from its best {num(v.value_of(lo))} at step "
         f"{step(v.x[best])} to {num(v.value_of(end))} at step {step(v.x[-1])}{tail}",
         [

@@ -33,7 +33,7 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
 
 LABEL = "underfitting"
-NAME = "underfitting"
+NAME = "poor-plateau"
 SUMMARY = "training and validation close together, both plateaued at a poor level"
 
 
@@ -91,7 +91,7 @@ def check(c: Curves, th: Thresholds):
             return []
         gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
     return [finding(
-        LABEL, "warning",
+        "warning",
         confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if v else 0.85),
         f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
         f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))}){gap_txt}",

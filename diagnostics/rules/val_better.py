@@ -55,7 +55,7 @@ def check(c: Curves, th: Thresholds):
         return []
     margin = float(np.median(rel))
     return [finding(
-        None, "info", 0.7,
+        "info", 0.7,
         f"{what(v)} is better than {what(t)} by {pct(margin)} (median) at "
         f"{pct(share)} of validation points in the second half",
         [
