@@ -18,6 +18,7 @@ CODES = {
     "CD401": "keep_training",
     "CD501": "overfitting",
     "CD502": "accuracy_gap",
+    "CD503": "generalisation_gap",
     "CD601": "underfitting",
     "CD901": "no_validation",
     "CD902": "noisy_curve",
