@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest.model import Run
-from curvedoc.ingest.roles import words
+from curvedoc.ingest.roles import meaning, words
 
 from . import stats
 
@@ -25,6 +25,13 @@ from . import stats
 CLASS_KEYS = ("num_classes", "n_classes", "nclasses", "num_class", "n_class", "class_num",
               "classes", "num_labels", "n_labels", "nlabels", "nc", "n_way", "num_categories",
               "n_categories", "out_classes", "label_count", "num_outputs_classes")
+#: Scores that are fractions of a whole (or percentages): read as an error 1 - x, so that
+#: 99% -> 99.5% halves it. Any other score (BLEU, a reward, PSNR) is judged on its own level.
+FRACTION_SCORES = frozenset({None, "acc", "accuracy", "top1", "acc1", "acc@1", "f1", "fscore",
+                             "f1score", "fbeta", "precision", "prec", "recall", "rec",
+                             "sensitivity", "specificity", "iou", "miou", "jaccard", "dice",
+                             "map", "map50", "map75", "auc", "auroc", "roc", "ap", "exact",
+                             "em", "hit", "hits", "success"})
 #: A per-class metric tag (``class_3_acc``, ``acc/class_7``): the run has at least 4 (8)
 #: classes; with every class from 0 logged, exactly that many.
 _CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
@@ -117,6 +124,16 @@ class Curve:
         return stats.robust_sigma((self.y_all - smooth_all)[half:])
 
     @property
+    def higher_is_better(self) -> bool:
+        """Whether the metric as logged rises as the model learns (a score)."""
+        return self.kind == "error" or self.negated
+
+    @property
+    def is_loss(self) -> bool:
+        """A loss-like metric as logged (lower is better, not a negated score)."""
+        return self.kind == "loss" and not self.negated
+
+    @property
     def finest(self) -> Curve:
         """The per-step series when one was logged beside this one, else this curve."""
         return self.fine or self
@@ -152,6 +169,8 @@ def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
     """One role's Curve, a score oriented lower-is-better."""
     if role.endswith("_acc"):
         kind, acc_scale = _orient(values)
+        if meaning(tag).metric not in FRACTION_SCORES:
+            acc_scale = float("nan")  # BLEU, a reward, PSNR: a level of its own, no 1 - x
         if not np.isfinite(acc_scale):  # a higher-is-better score that is no fraction
             return Curve(role, tag, steps, -values, "loss", 1.0, aggregated, negated=True)
         return Curve(role, tag, steps, values, kind, acc_scale, aggregated)

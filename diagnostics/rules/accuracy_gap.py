@@ -29,6 +29,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step
 from ..stats import trend
 
 LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "accuracy-gap"
 SUMMARY = "training accuracy pulls away from a stalled validation accuracy"
 

@@ -54,7 +54,7 @@ def check(c: Curves, th: Thresholds):
     if not roles:
         raise Skip("no loss logged")
     for role in roles:
-        cur = c.curves[role]
+        cur = c.curves[role].finest  # a NaN shows first in the per-step series
         bad = cur.first_bad_step
         if bad is not None:
             n_bad = int((~cur.finite).sum())
@@ -70,6 +70,7 @@ def check(c: Curves, th: Thresholds):
     t = c.get("train_loss")
     if t is None or len(t.y) < 5:
         return []
+    t = t.finest
     ys = rolling_median(t.y, 5)  # robust to spikes, and no polynomial overshoot at the ends
     running_min = np.minimum.accumulate(ys)
     start = float(np.median(t.y[:3]))

@@ -37,6 +37,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what
 from ..stats import rolling_median, strong_trend
 
 LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "generalisation-gap"
 SUMMARY = "training loss keeps falling far below a validation loss that stopped improving"
 

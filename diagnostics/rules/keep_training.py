@@ -37,6 +37,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
 
 LABEL = "keep_training"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "keep-training"
 SUMMARY = "the validation metric still improves at the end of the run"
 
@@ -94,13 +96,13 @@ def check(c: Curves, th: Thresholds):
           "gain": gain, "slope": slope, "p_value": p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
     now = v.value_of(float(v.ys[-1]))
-    if fc is not None and v.kind == "loss" and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
+    if fc is not None and v.is_loss and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
         fc = None  # a non-negative loss forecast below zero: the fit is not plausible
     if fc is not None and fc.at_end[0] < float(v.ys[-1]):
         m, lo, hi = (v.value_of(z) for z in fc.at_end)
         lo, hi = sorted((lo, hi))
         bounds = list(zip(fc.low, fc.high, strict=True))
-        if v.kind == "loss" and np.all(v.y_all >= 0):  # a non-negative loss stays so
+        if v.is_loss and np.all(v.y_all >= 0):  # a non-negative loss stays so
             lo = max(lo, 0.0)
             bounds = [(max(a, 0.0), max(b, 0.0)) for a, b in bounds]
         ev["forecast"] = {

@@ -31,6 +31,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what
 from ..stats import trend
 
 LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "val-loss-rises"
 SUMMARY = "validation loss rises from its minimum while training loss keeps falling"
 
@@ -95,11 +97,14 @@ def check(c: Curves, th: Thresholds):
         tail = (f" while {what(t)} fell {pct(fell)} overall"
                 f" ({pct(max(further, 0))} after the best step)")
     noun = what(v)
-    moved = "rose" if v.kind == "loss" else "fell"
+    moved = "fell" if v.higher_is_better else "rose"
     conf = confidence(rise / th.min_rise - 1) * (1.0 if t is not None else 0.85)
+    # a rise relative to a best at or below zero means nothing: say it in the curve's range
+    by = (f"by {num(abs(v.value_of(end) - v.value_of(lo)))} ({pct(rise)} of its range)"
+          if lo <= 0 else pct(rise))
     return [finding(
         "warning", conf,
-        f"{noun} {moved} {pct(rise)} from its best {num(v.value_of(lo))} at step "
+        f"{noun} {moved} {by} from its best {num(v.value_of(lo))} at step "
         f"{step(v.x[best])} to {num(v.value_of(end))} at step {step(v.x[-1])}{tail}",
         [
             f"stop at step {step(v.x[best])} (restore that checkpoint; use early stopping)",

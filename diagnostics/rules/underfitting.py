@@ -65,7 +65,7 @@ def check(c: Curves, th: Thresholds):
     start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
     end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
     ref, ref_name = start, "its start"
-    chance = c.chance_loss if t.kind == "loss" else None
+    chance = c.chance_loss if t.is_loss else None
     if chance is not None and chance > start:
         ref, ref_name = chance, f"the chance loss ln({c.num_classes[0]})"
     if ref <= 0 or end <= 0:
