@@ -66,7 +66,9 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if len(t.y) < th.min_points:
         raise Skip(f"only {len(t.y)} points; a plateau needs {th.min_points}")
-    start = float(t.y[0])  # the loss at init (before a too-high LR blows it up)
+    # the loss at init (before a too-high LR blows it up): the first few points' median,
+    # so one noisy first batch does not decide whether the run ever improved
+    start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
     end = float(np.median(t.y[-max(2, len(t.y) // 5):]))
     size = max(abs(start), 1e-12)
     improvement = (start - end) / size

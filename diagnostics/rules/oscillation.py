@@ -79,8 +79,13 @@ def check(c: Curves, th: Thresholds):
     of_level = sigma / max(abs(end), 1e-12)
     of_drop = sigma / drop
     half = t.n // 2  # the second half: early on, a steep descent is no spike
-    trend_all = np.interp(t.x_all[half:], t.x, t.ys)
-    resid = t.y_all[half:] - trend_all
+    # the trend under spikes: a rolling median wide enough that a burst of spikes
+    # (several in a row) cannot pull it up, as a 5-point median or a polynomial would
+    if t.n <= 2000:
+        wide = stats.rolling_median(t.y_all, max(9, (t.n // 5) | 1))
+    else:  # on the bin medians, so a long curve costs what a short one does
+        wide = np.interp(t.x_all, t.x, stats.rolling_median(t.y, max(9, (len(t.y) // 5) | 1)))
+    resid = t.y_all[half:] - wide[half:]
     spikes = int(((resid > th.spike_sigmas * max(t.noise, 1e-12))
                   & (resid > th.spike_of_drop * drop)).sum())
     oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
