@@ -134,6 +134,11 @@ class Curve:
         return self.kind == "loss" and not self.negated
 
     @property
+    def own_span(self) -> float:
+        """The steps this curve spans (at least 1)."""
+        return max(float(self.steps[-1] - self.steps[0]), 1.0) if len(self.steps) else 1.0
+
+    @property
     def finest(self) -> Curve:
         """The per-step series when one was logged beside this one, else this curve."""
         return self.fine or self
@@ -338,6 +343,20 @@ class Curves:
         epoch or a logging interval (then the model has already learned)."""
         return (not curve.aggregated and len(curve.steps) > 0
                 and int(curve.steps[0]) == self.first_step <= 1)
+
+    @cached_property
+    def axes_differ(self) -> str | None:
+        """Why training and validation can't be compared step by step, or None: one is
+        logged against the epoch and the other against the global step (a common slip:
+        ``add_scalar("Loss/train", loss, step)`` beside ``add_scalar("Loss/val", v, epoch)``)."""
+        t, v = self.train, self.val
+        if t is None or v is None or t.n < 10 or v.n < 3:
+            return None
+        tl, vl = float(t.steps[-1]), float(v.steps[-1])
+        if vl <= 0.05 * tl or tl <= 0.05 * vl:
+            return (f"{t.tag!r} ends at step {tl:,.0f} but {v.tag!r} at {vl:,.0f}: one is "
+                    "logged against epochs, the other against steps")
+        return None
 
     @property
     def chance_loss(self) -> float | None:

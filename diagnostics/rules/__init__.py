@@ -25,4 +25,5 @@ CODES = {
     "CD903": "val_better",
     "CD904": "restart_overlap",
     "CD905": "lr_range_test",
+    "CD906": "axes_differ",
 }

@@ -84,10 +84,12 @@ def check(c: Curves, th: Thresholds):
         raise Skip("needs a training and a validation loss")
     if len(v.y) < th.min_points:
         raise Skip(f"only {len(v.y)} validation points; the gap needs {th.min_points}")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
     span = max(c.span, 1)
-    if ((v.x[best] - c.first_step) / span > th.max_best_frac
+    if ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
             or best + th.min_after >= len(vm)):
         return []
     after_x, after_y = v.x[best:], v.y[best:]

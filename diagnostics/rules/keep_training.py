@@ -65,7 +65,7 @@ def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
-    span = max(c.span, 1)
+    span = v.own_span
     x1 = float(v.x[-1])
     level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
     if len(v.y) < th.short_points:

@@ -61,8 +61,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip(f"only {len(v.y)} validation points")
     ys = v.ym  # a rolling median keeps a sharp minimum where it is
     best = int(np.argmin(ys))
-    span = max(c.span, 1)
-    if (v.x[best] - c.first_step) / span > th.max_best_frac or best + th.min_after >= len(ys):
+    if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or best + th.min_after >= len(ys):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -80,6 +79,8 @@ def check(c: Curves, th: Thresholds):
     elif not (np.all(after_y[1:] > lo) and rise >= 2 * th.min_rise):
         return []
     t = c.train if c.train is not None and c.train.role != v.role else None
+    if c.axes_differ:
+        t = None  # its steps say nothing about where validation was
     ev = {"tags": [v.tag], "start_step": int(v.x[best]), "end_step": int(v.x[-1]),
           "best_step": int(v.x[best]), "best_value": v.value_of(lo),
           "final_value": v.value_of(end), "rise": rise, "p_value": p}

@@ -91,7 +91,7 @@ def check(c: Curves, th: Thresholds):
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
           "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
     gap_txt = " (no validation metric logged)"
-    v = c.val
+    v = None if c.axes_differ else c.val
     if v is not None and v.kind == t.kind:
         v_end = float(np.median(v.y[-max(1, len(v.y) // 10):]))
         gap = (v_end - end) / end

@@ -256,3 +256,13 @@ def test_a_falling_reward_is_reported_as_falling_not_rising():
     d = diagnose(tagged_run({"train_loss": (e, train), "eval/reward": (e, reward)}))
     over = [f for f in d.findings if f.code == "CD501"]
     assert over and "fell" in over[0].message and "reward" in over[0].message
+
+
+def test_validation_against_epochs_beside_training_against_steps_is_named_not_misread():
+    s = np.arange(0, 30000, 100)
+    e = np.arange(0, 30)
+    train = falling(s, 2.3, 0.05, 5000)
+    val = falling(e, 2.3, 0.4, 5)  # a sound run: validation levels off as it converges
+    d = diagnose(tagged_run({"Loss/train": (s, train), "Loss/val": (e, val)}))
+    assert "CD906" in {f.code for f in d.findings}
+    assert "overfitting" not in d.labels  # no gap judged from mismatched steps
