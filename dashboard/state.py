@@ -16,7 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from curvedoc.dashboard.lru import LRU
 from curvedoc.ingest.model import Run
+
+#: Caps of the series cache: requests name runs and metrics, so it must not grow
+#: with every name a request makes up (see ``curvedoc.dashboard.lru``).
+SERIES_CACHE_ITEMS = 2048
+SERIES_CACHE_BYTES = 256 * 2**20
 
 
 class UnknownRun(KeyError):
@@ -58,6 +64,10 @@ class FailedDiagnosis:
     labels: list = field(default_factory=list)
 
 
+def _frame_bytes(frame: pd.DataFrame) -> float:
+    return float(frame.memory_usage(index=True, deep=False).sum())
+
+
 def _default_diagnose() -> Callable[..., Any]:
     from curvedoc.diagnostics import diagnose
 
@@ -84,7 +94,8 @@ class DashboardState:
         self._lock = threading.RLock()
         self.diagnoses: dict[str, Any] = {}
         self._rows: dict[str, dict[str, Any]] = {}
-        self._series: dict[tuple[str, str], pd.DataFrame] = {}
+        self.series_cache: LRU[tuple[str, str], pd.DataFrame] = LRU(
+            SERIES_CACHE_ITEMS, SERIES_CACHE_BYTES, _frame_bytes)
         self.version = 0
         self.refreshed_at = time.time()
         self.pending: set[str] = set()
@@ -126,11 +137,16 @@ class DashboardState:
         return self.diagnoses[run_id]
 
     def series(self, run_id: str, role_or_tag: str) -> pd.DataFrame:
-        """``Run.series`` of a known run, cached until the run changes."""
+        """``Run.series`` of a known run, cached (LRU, bounded) until the run changes.
+
+        A name the run does not have gives an empty frame that is not cached.
+        """
         key = (run_id, role_or_tag)
-        found = self._series.get(key)
+        found = self.series_cache.get(key)
         if found is None:
-            found = self._series[key] = self.run(run_id).series(role_or_tag)
+            found = self.run(run_id).series(role_or_tag)
+            if len(found):
+                self.series_cache.put(key, found)
         return found
 
     def row(self, run_id: str) -> dict[str, Any]:
@@ -165,8 +181,7 @@ class DashboardState:
             gone = set(self.diagnoses) - set(self.catalog.runs)
             for rid in gone | changed:
                 self._rows.pop(rid, None)
-            self._series = {k: v for k, v in self._series.items()
-                            if k[0] not in changed and k[0] not in gone}
+            self.series_cache.discard_where(lambda k: k[0] in changed or k[0] in gone)
             for rid in gone:
                 self.diagnoses.pop(rid, None)
             if changed:
