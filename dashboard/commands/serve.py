@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import threading
@@ -86,9 +87,16 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
     The server answers only requests addressed to the host it listens on (or to
     localhost), so no other web page can read the logs through it.
     """
+    with contextlib.suppress(KeyboardInterrupt):  # also Ctrl+C while reading or starting
+        _serve(path or default_root(), host, port, no_browser, poll_s, threads)
+    click.echo("Stopped.")
+
+
+def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
+           threads: int) -> None:
+    """Read the runs, listen, print where to open the dashboard, serve until Ctrl+C."""
     from curvedoc.dashboard.app import create_app, no_runs_message
 
-    root = path or default_root()
     if not is_loopback(host):
         shown = f"[{bare_host(host)}]" if ":" in host else host
         on_port = f" on port {port}" if port else ""
@@ -105,20 +113,17 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
         raise click.ClickException(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
             "try another --port") from exc
-    url = browse_url(host, getattr(server, "effective_port", port))
-    state = app.server.config["CURVEDOC_STATE"]
-    if state.runs:
-        click.echo(f"curvedoc: {plural(len(state.runs), 'run')} under {root}")
-    else:
-        click.secho(no_runs_message(state.root), fg="yellow", bold=True, err=True)
-    click.secho(f"Open {url} in your browser", bold=True, nl=False)
-    click.echo(" (Ctrl+C stops the server).")
-    if not no_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
+        url = browse_url(host, getattr(server, "effective_port", port))
+        state = app.server.config["CURVEDOC_STATE"]
+        if state.runs:
+            click.echo(f"curvedoc: {plural(len(state.runs), 'run')} under {root}")
+        else:
+            click.secho(no_runs_message(state.root), fg="yellow", bold=True, err=True)
+        click.secho(f"Open {url} in your browser", bold=True, nl=False)
+        click.echo(" (Ctrl+C stops the server).")
+        if not no_browser:
+            threading.Timer(0.5, webbrowser.open, args=(url,)).start()
         server.run()  # returns on Ctrl+C (waitress catches KeyboardInterrupt itself)
-    except KeyboardInterrupt:
-        pass
     finally:
         server.close()
-    click.echo("Stopped.")
