@@ -282,13 +282,13 @@ def _append(prev: FileResult | None, new: FileResult) -> FileResult:
     """An earlier read of a file followed by what its format read from the appended bytes.
 
     Rows the new read re-logs win over the earlier ones; a read that started the file
-    again (``state["reset"]``) replaces the earlier one. The earlier read's warning about
-    a half-written end (``state["tail_warning"]``) no longer holds once more was read.
+    again (``FileRead.reset``) replaces the earlier one. The earlier read's warning about
+    a half-written end (``FileRead.tail_warning``) no longer holds once more was read.
     """
-    if prev is None or new.read.errors or new.read.state.get("reset"):
+    if prev is None or new.read.errors or new.read.reset:
         return new
     frame, _ = later_wins([prev.read.scalars, new.read.scalars])
-    stale = prev.read.state.get("tail_warning")
+    stale = prev.read.tail_warning
     kept = [w for w in prev.read.warnings if w != stale]
     read = FileRead(
         scalars=frame,
@@ -296,5 +296,6 @@ def _append(prev: FileResult | None, new: FileResult) -> FileResult:
         warnings=list(dict.fromkeys([*kept, *new.read.warnings])),
         errors=list(new.read.errors),
         state=new.read.state,
+        tail_warning=new.read.tail_warning,
     )
     return FileResult(new.path, new.stat, read)

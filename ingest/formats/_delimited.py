@@ -69,7 +69,7 @@ def looks_like_log_header(header: str, path: str = "") -> bool:
 def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
     """Read the rows appended to a CSV/TSV log since ``state`` (all rows without one)."""
     if tab.unchanged(path, state):
-        return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+        return FileRead(scalars=tab.empty(), state=dict(state))
     header_raw = (state or {}).get("header_raw")
     try:
         chunk = tab.read_appended(
@@ -103,6 +103,7 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
             warnings=warnings,
             errors=list(errors),
             state=new_state,
+            reset=chunk.reset,
         )
 
     step_at = step_column(names)

@@ -243,8 +243,7 @@ def chunk_state(chunk: Chunk, took_tail: bool, **extra: object) -> dict:
     """The state after reading ``chunk`` (the tail counts as read when ``took_tail``)."""
     lines = chunk.first_line - 1 + len(chunk.lines) + (1 if took_tail else 0)
     end = chunk.size if took_tail else chunk.end
-    return {"offset": end, "lines": lines, "size": chunk.size, "mtime": chunk.mtime,
-            "reset": chunk.reset, **extra}
+    return {"offset": end, "lines": lines, "size": chunk.size, "mtime": chunk.mtime, **extra}
 
 
 def list_files(folder: str) -> list[str]:

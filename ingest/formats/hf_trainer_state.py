@@ -137,7 +137,7 @@ class HFTrainerState:
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+            return FileRead(scalars=tab.empty(), state=dict(state))
         try:
             st = fs.stat(path)
             raw = fs.read_bytes(path)
@@ -173,7 +173,8 @@ class HFTrainerState:
             hparams=hparams_of(doc),
             warnings=warnings,
             state={"size": st.size, "mtime": st.mtime, "entries": len(history),
-                   "first": first, "reset": reset},
+                   "first": first},
+            reset=reset,
         )
 
 

@@ -110,7 +110,7 @@ class JSONLines:
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+            return FileRead(scalars=tab.empty(), state=dict(state))
         try:
             chunk = tab.read_appended(path, state)
         except OSError as exc:
@@ -156,6 +156,7 @@ class JSONLines:
             warnings=warnings,
             errors=errors,
             state=state_out,
+            reset=chunk.reset,
         )
 
 

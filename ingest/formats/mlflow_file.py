@@ -157,10 +157,10 @@ class MLflowFileStore:
                 scalars=tab.empty(),
                 hparams=hparams,
                 warnings=[] if state else [f"{folder}: this MLflow run has no metrics logged"],
-                state={"reset": False},
+                state={"meta": True},
             )
         if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), hparams=hparams, state={**state, "reset": False})
+            return FileRead(scalars=tab.empty(), hparams=hparams, state=dict(state))
         try:
             chunk = tab.read_appended(path, state)
         except OSError as exc:
@@ -197,6 +197,7 @@ class MLflowFileStore:
             warnings=warnings,
             errors=errors,
             state=tab.chunk_state(chunk, tail is not None),
+            reset=chunk.reset,
         )
 
 

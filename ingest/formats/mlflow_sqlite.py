@@ -216,7 +216,7 @@ class MLflowSQLite:
             )
         last = since if rows.empty else int(rows["rowid"].max())
         return FileRead(
-            scalars=frame, hparams=hparams, state={"rowid": last, "size": st.size, "reset": False}
+            scalars=frame, hparams=hparams, state={"rowid": last, "size": st.size}
         )
 
 

@@ -73,7 +73,7 @@ def test_a_second_read_returns_only_appended_rows(tmp_path):
         fh.write("1,,2,,1.2,\n")
     second = read(path, first.state)
     assert series(second.scalars, "train_loss_step") == {2: 1.2}
-    assert len(second.scalars) == 1 and not second.state["reset"]
+    assert len(second.scalars) == 1 and not second.reset
 
 
 def test_a_rewrite_with_a_new_header_is_read_from_the_start(tmp_path):
@@ -83,7 +83,7 @@ def test_a_rewrite_with_a_new_header_is_read_from_the_start(tmp_path):
     path.write_text(HEADER.replace("\n", ",val_acc\n") + ROWS.replace("\n", ",\n")
                     + "1,,3,,1.1,,0.7\n")
     second = read(path, first.state)
-    assert second.state["reset"] is True
+    assert second.reset is True
     assert series(second.scalars, "train_loss_step") == {0: 2.0, 1: 1.5, 3: 1.1}
     assert series(second.scalars, "val_acc") == {3: 0.7}
 
