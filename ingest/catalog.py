@@ -19,7 +19,7 @@ import pandas as pd
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache
-from curvedoc.ingest.config import ConfigError, load_config
+from curvedoc.ingest.config import ConfigError, checked_config
 from curvedoc.ingest.discover import Discovery, normalize_root, walk
 from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, Run, RunSource
@@ -58,7 +58,10 @@ class Catalog:
         self._open_warnings: list[str] = []  # config and cache: known once, at open
         self._walk_warnings: list[str] = []  # unreadable folders etc.: new at each refresh
         try:
-            self.config = load_config(self.root) if fs.is_local(self.root) else {}
+            self.config, problems = (
+                checked_config(self.root) if fs.is_local(self.root) else ({}, [])
+            )
+            self._open_warnings.extend(problems)
         except ConfigError as exc:
             self.config = {}
             self._open_warnings.append(str(exc))

@@ -129,5 +129,24 @@ def stat(path: str) -> FileStat:
     return FileStat(int(info.get("size") or 0), float(mtime or 0.0))
 
 
+def regular_stat(path: str, max_bytes: int | None = None) -> FileStat:
+    """Size and mtime of a regular file no larger than ``max_bytes``.
+
+    Raises :class:`NotRegularFile` (a FIFO, a device, a folder), :class:`TooLarge`, or the
+    OSError of the stat itself. Never opens the file, so a FIFO cannot block it.
+    """
+    local = _local(path)
+    if local is not None:
+        info = os.stat(local)
+        if not stat_mod.S_ISREG(info.st_mode):
+            raise not_regular(path, info.st_mode)
+        st = FileStat(info.st_size, info.st_mtime)
+    else:
+        st = stat(path)
+    if max_bytes is not None and st.size > max_bytes:
+        raise too_large(path, st.size, max_bytes)
+    return st
+
+
 def is_local(path: str) -> bool:
     return "://" not in path or path.startswith("file://")

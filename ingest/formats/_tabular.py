@@ -9,10 +9,8 @@ appended lines. These helpers are pure functions; file access goes through
 from __future__ import annotations
 
 import math
-import os
 import posixpath
 import re
-import stat as stat_mod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -337,27 +335,12 @@ def _decode(data: bytes, at_start: bool) -> str:
     return decoded[1:] if at_start and decoded.startswith("\ufeff") else decoded
 
 
-def regular_stat(path: str, max_bytes: int | None = None) -> fs.FileStat:
-    """Size and mtime of a regular file no larger than ``max_bytes`` (else an OSError)."""
-    local = path[len("file://"):] if path.startswith("file://") else path
-    if fs.is_local(path):
-        info = os.stat(local)
-        if not stat_mod.S_ISREG(info.st_mode):
-            raise fs.not_regular(path, info.st_mode)
-        st = fs.FileStat(info.st_size, info.st_mtime)
-    else:
-        st = fs.stat(path)
-    if max_bytes is not None and st.size > max_bytes:
-        raise fs.too_large(path, st.size, max_bytes)
-    return st
-
-
 def unchanged(path: str, state: Mapping | None) -> bool:
     """True when ``state`` is from a read of this very file content (same size and mtime)."""
     if not state:
         return False
     try:
-        st = regular_stat(path)
+        st = fs.regular_stat(path)
     except OSError:
         return False
     return st.size == state.get("size") and st.mtime == state.get("mtime")
@@ -372,7 +355,7 @@ def read_appended(
     when its first bytes no longer equal ``header``. Raises OSError when unreadable, not a
     regular file, or larger than ``max_bytes``. Lines are read by :meth:`Chunk.blocks`.
     """
-    st = regular_stat(path, max_bytes)
+    st = fs.regular_stat(path, max_bytes)
     offset = int(state.get("offset", 0)) if state else 0
     line_no = int(state.get("lines", 0)) + 1 if state else 1
     reset = False

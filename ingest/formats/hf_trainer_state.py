@@ -145,7 +145,7 @@ class HFTrainerState:
         if tab.unchanged(path, state):
             return FileRead(scalars=tab.empty(), state=dict(state))
         try:
-            st = tab.regular_stat(path, MAX_BYTES)
+            st = fs.regular_stat(path, MAX_BYTES)
             raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")

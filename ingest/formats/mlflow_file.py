@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.formats import _yaml
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, RunSource
@@ -36,10 +36,7 @@ def is_run_folder(files: list[str], subdirs: list[str]) -> bool:
 def read_meta(folder: str) -> dict[str, Any]:
     """The run's meta.yaml as a dict ({} when missing or unreadable)."""
     text = tab.read_text(tab.join(folder, META))
-    try:
-        meta = yaml.safe_load(text) if text else {}
-    except yaml.YAMLError:
-        return {}
+    meta, _ = _yaml.load(text) if text else ({}, None)
     return meta if isinstance(meta, dict) else {}
 
 
