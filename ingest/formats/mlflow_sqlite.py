@@ -160,7 +160,8 @@ def run_metrics(conn: sqlite3.Connection, run_uuid: str, since_rowid: int) -> pd
     query = metrics_query(conn, "WHERE run_uuid = ? AND rowid > ? ORDER BY rowid")
     rows = conn.execute(query, (run_uuid, since_rowid)).fetchall()
     names = ["rowid", "run_uuid", "key", "value", "timestamp", "step", "is_nan"]
-    return pd.DataFrame.from_records(rows, columns=names)
+    # object columns: a float among the steps must not turn 2^53 + 1 into a float
+    return pd.DataFrame(rows, columns=names, dtype=object)
 
 
 def read_params(conn: sqlite3.Connection, run_uuid: str) -> dict[str, Any]:
