@@ -61,7 +61,13 @@ class FileRead:
 
     ``scalars`` has the columns ``tag, step, value, wall_time`` (no ``run``).
     ``state`` is opaque to everyone but the reader: hand it back to read only
-    what was appended since (byte offset, partial record, ...).
+    what was appended since (byte offset, partial record, ...). What the caller acts on
+    is a typed field, never a state key:
+
+    - ``reset``: the file was read again from its start (it was replaced or rewritten);
+      this read replaces, rather than extends, what was read from the file before.
+    - ``tail_warning``: the one warning (also listed in ``warnings``) about the file's
+      unfinished end (a half-written last record); it holds only until the next read.
     """
 
     scalars: pd.DataFrame
@@ -69,6 +75,8 @@ class FileRead:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    reset: bool = False
+    tail_warning: str | None = None
 
 
 @dataclass

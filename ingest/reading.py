@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache, file_ident
@@ -24,6 +23,7 @@ from curvedoc.ingest.discover import (
     is_lfs_pointer,
     lfs_message,
 )
+from curvedoc.ingest.formats import _yaml
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import (
     FILE_COLUMNS,
@@ -71,6 +71,8 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
     if st.size < _POINTER_MAX:
         try:
             head = fs.read_bytes(path, 0, 64)
+        except (fs.NotRegularFile, fs.TooLarge) as exc:
+            return _failed(path, str(exc), st)  # the message says what it is and what to do
         except OSError as exc:
             return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
         if is_lfs_pointer(head):
@@ -267,21 +269,6 @@ def _unique(items: list[str]) -> list[str]:
 # -- hparams.yaml -------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that reads unknown tags (``!!python/object:...``) as plain data."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_Loader.add_multi_constructor("", _any_tag)
-
-
 def run_folder(source: RunSource) -> str | None:
     """The folder of a run (None for a run inside a file, like an MLflow SQLite store)."""
     if "#" in source.id or not fs.is_local(source.root):
@@ -297,14 +284,15 @@ def _hparams_yaml(source: RunSource) -> tuple[dict[str, Any], str | None]:
     if folder is None:
         return {}, None
     path = os.path.join(folder, "hparams.yaml")
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return {}, None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            data = yaml.load(fh, Loader=_Loader)  # a SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {}, f"{path}: cannot read the hyper-parameters ({first}); fix or remove the file"
+    try:  # a regular file of a real size only, read on an alias/depth budget
+        text = fs.read_bytes(path, max_bytes=_yaml.MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return {}, f"{path}: cannot read the hyper-parameters ({exc}); fix or remove the file"
+    data, problem = _yaml.load(text)
+    if problem:
+        return {}, f"{path}: cannot read the hyper-parameters ({problem}); fix or remove the file"
     if data is None:
         return {}, None
     if not isinstance(data, dict):

@@ -24,12 +24,42 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".txt")
 OTHER_FORMAT_FILES = frozenset({"trainer_state.json", "meta.yaml", "hparams.yaml"})
 
 
-def head(path: str) -> bytes:
-    """The first bytes of a file (b"" when it cannot be read)."""
+#: Names that can only be a text log: a file so named that cannot be read (no permission,
+#: not a regular file) is still a run, so that its read names the problem on it.
+UNREADABLE_KIND = ((".csv", "csv_table"), (".tsv", "csv_table"), (".jsonl", "jsonl"),
+                   (".ndjson", "jsonl"))
+
+
+def head(path: str) -> bytes | None:
+    """The first bytes of a file (None when it cannot be read)."""
     try:
         return fs.read_bytes(path, 0, HEAD_BYTES)
     except OSError:
-        return b""
+        return None
+
+
+def signature(folder: str, files: tuple[str, ...]) -> tuple:
+    """(name, size, mtime) of the log-like files of a folder: what sniffing depends on.
+
+    Part of the key of :func:`plain_logs`' cache, so a file empty at one scan is sniffed
+    again once it is written.
+    """
+    suffixes = CSV_SUFFIXES + JSONL_SUFFIXES
+    out = []
+    for name in files:
+        if name.lower().endswith(suffixes):
+            out.append((name, _stat_key(tab.join(folder, name))))
+    return tuple(out)
+
+
+def _stat_key(path: str) -> tuple | None:
+    try:
+        if fs.is_local(path) and "://" not in path:
+            info = os.stat(path)
+            return info.st_size, info.st_mtime_ns
+        return tuple(fs.stat(path))
+    except OSError:
+        return None
 
 
 def claimed_by_other_format(folder: str, files: list[str], subdirs: list[str]) -> bool:
@@ -48,11 +78,14 @@ def claimed_by_other_format(folder: str, files: list[str], subdirs: list[str]) -
 
 
 @functools.lru_cache(maxsize=2)
-def plain_logs(folder: str, files: tuple[str, ...], subdirs: tuple[str, ...]) -> dict[str, str]:
+def plain_logs(
+    folder: str, files: tuple[str, ...], subdirs: tuple[str, ...], stats: tuple = ()
+) -> dict[str, str]:
     """file name -> "csv_table" or "jsonl" for the loose logs in one folder.
 
     Cached for the last two folders only: discovery asks csv_table and then jsonl
-    about the same folder, and a later walk must see files that changed since.
+    about the same folder, and a later walk must see files that changed since (``stats``,
+    from :func:`signature`, is part of the key for that).
     """
     from curvedoc.ingest.formats import csv_table, jsonl, lightning_csv
 
@@ -65,6 +98,11 @@ def plain_logs(folder: str, files: tuple[str, ...], subdirs: tuple[str, ...]) ->
         if lower.endswith(CSV_SUFFIXES) or lower.endswith(JSONL_SUFFIXES):
             path = tab.join(folder, name)
             first = head(path)
+            if first is None:
+                kind = next((k for suffix, k in UNREADABLE_KIND if lower.endswith(suffix)), None)
+                if kind is not None:
+                    found[name] = kind
+                continue
             if lower.endswith(JSONL_SUFFIXES) and jsonl.FORMAT.sniff(path, first):
                 found[name] = "jsonl"
             elif lower.endswith(CSV_SUFFIXES) and csv_table.FORMAT.sniff(path, first):
@@ -109,7 +147,7 @@ def runs_of(
     all_files, all_dirs = listing(folder)
     if not all_files:  # not listable (a single file given as root): what we were given
         all_files, all_dirs = tuple(sorted(files)), tuple(sorted(subdirs))
-    logs = plain_logs(folder, all_files, all_dirs)
+    logs = plain_logs(folder, all_files, all_dirs, signature(folder, all_files))
     mine = sorted(name for name, kind in logs.items() if kind == fmt and name in files)
     if not mine:
         return None

@@ -5,6 +5,8 @@ readers) defines a module-level object ``FORMAT`` with:
 
 - ``name``: a short stable name ("tensorboard", "lightning_csv", ...).
 - ``summary``: one line for humans ("TensorBoard event files (*tfevents*)").
+- ``version``: a short string, bumped whenever the reader changes what it returns
+  (it keys the ingest cache, so older cached reads are not served).
 - ``sniff(path: str, head: bytes) -> bool``: whether one file is of this format,
   judged from its name and its first bytes (``head`` is at most 4 KiB).
 - ``find_runs(folder: str, files: list[str], subdirs: list[str], root: str)
@@ -17,12 +19,10 @@ readers) defines a module-level object ``FORMAT`` with:
   Never raises for bad content: problems go into ``errors``/``warnings`` with the
   file's name and what to do.
 
-Two keys of the returned ``state`` mean something to the caller:
-
-- ``state["reset"]``: the file was read again from its start (it was replaced or
-  rewritten); the result replaces, rather than extends, what was read from it before.
-- ``state["tail_warning"]``: the one warning that is about the file's unfinished end
-  (a half-written last record); it holds only until the next read.
+``state`` is opaque to the caller; what the caller acts on is typed on the result:
+``FileRead.reset`` (the file was read again from its start: the result replaces what
+was read from it before) and ``FileRead.tail_warning`` (the one warning about the
+file's unfinished end, which holds only until the next read).
 """
 
 from __future__ import annotations
@@ -46,8 +46,11 @@ class Found:
 
 
 class Format(Protocol):
+    """What discovery, reading and the cache rely on in a format object (see above)."""
+
     name: str
     summary: str
+    version: str
 
     def sniff(self, path: str, head: bytes) -> bool: ...
 

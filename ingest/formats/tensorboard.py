@@ -298,7 +298,7 @@ def read_event_file(
 
     Returns the scalars (tag, step, value, wall_time; tags prefixed with ``prefix``),
     hparams, problems, and the state for the next read. Never raises for bad content.
-    ``state["reset"]`` is True when the file shrank (was replaced) and was read
+    ``FileRead.reset`` is True when the file shrank (was replaced) and was read
     again from its start: the result replaces what was read from it before.
     """
     report = _Report(path)
@@ -307,7 +307,7 @@ def read_event_file(
     scan = bool(state.get("scan", False))
     restarted = False
     try:
-        size = fs.stat(path).size
+        size = fs.regular_stat(path).size  # a FIFO or device named like a log: an error
     except FileNotFoundError:
         report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
         return _result(empty_scalars(False), report, {}, state)
@@ -354,11 +354,10 @@ def read_event_file(
             chunk *= 2  # one record larger than the chunk: read more at once
             continue
         base, scan = new_state["offset"], new_state["scan"]
-    if restarted:  # the caller must replace, not extend, what it had from this file
-        new_state["reset"] = True
-    if report.tail:
-        new_state["tail_warning"] = report.tail
-    return _result(concat_frames(frames), report, hparams, new_state)
+    read = _result(concat_frames(frames), report, hparams, new_state)
+    read.reset = restarted  # the caller must replace, not extend, what it had from this file
+    read.tail_warning = report.tail or None
+    return read
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -34,6 +34,7 @@ def _rel(folder: str, root: str) -> str:
 
 class FakeFormat:
     name = "fake"
+    version = "1"
     summary = "test lines tag,step,value,wall_time (*.fake)"
 
     def sniff(self, path: str, head: bytes) -> bool:
