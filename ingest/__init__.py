@@ -7,11 +7,11 @@
 training writes; ``discover`` and ``read_run`` are the two steps it is made of.
 """
 
-from curvedoc.ingest.catalog import Catalog, open_root
+from curvedoc.ingest.catalog import Catalog, open_root, read_scalars
 from curvedoc.ingest.config import load_config
 from curvedoc.ingest.discover import discover
 from curvedoc.ingest.model import Run, RunSource
-from curvedoc.ingest.reading import read_run, read_scalars
+from curvedoc.ingest.reading import read_run
 from curvedoc.ingest.roles import infer_roles
 
 __all__ = [
