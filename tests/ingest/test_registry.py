@@ -50,7 +50,7 @@ def test_a_new_format_goes_before_the_generic_readers_unless_told(restore_regist
     order = list(known_formats)
     assert order.index("mine") < order.index("jsonl") < order.index("csv_table")
     register_format("first", object(), before="tensorboard")
-    assert list(known_formats)[0] == "first"
+    assert next(iter(known_formats)) == "first"
 
 
 def test_a_known_name_is_not_replaced_silently(restore_registry):
