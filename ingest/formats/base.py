@@ -96,6 +96,7 @@ for _name, _module in (
     ("mlflow_sqlite", "mlflow_sqlite"),
     ("hf_trainer_state", "hf_trainer_state"),
     ("wandb", "wandb_offline"),
+    ("sacred", "sacred"),
     ("lightning_csv", "lightning_csv"),
     ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
     ("csv_table", "csv_table"),
