@@ -91,6 +91,7 @@ class KnownFormat:
 
 
 for _name, _module in (
+    ("ray_tune", "ray_tune"),  # before tensorboard: a trial's event file is Ray's copy
     ("tensorboard", "tensorboard"),
     ("mlflow_file", "mlflow_file"),
     ("mlflow_sqlite", "mlflow_sqlite"),
