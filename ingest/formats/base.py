@@ -98,6 +98,7 @@ for _name, _module in (
     ("hf_trainer_state", "hf_trainer_state"),
     ("wandb", "wandb_offline"),
     ("sacred", "sacred"),
+    ("dvclive", "dvclive"),
     ("lightning_csv", "lightning_csv"),
     ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
     ("csv_table", "csv_table"),
