@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest.formats import _plain
+from curvedoc.ingest.formats import _openmmlab, _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import as_number, flatten, records_to_frame, step_of
 from curvedoc.ingest.formats.base import Found
@@ -78,7 +78,7 @@ def _loads(line: str) -> Any:
 class JSONLines:
     name = "jsonl"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "JSON lines (*.jsonl, *.ndjson, one object per line with a step key)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -123,6 +123,8 @@ class JSONLines:
         if tail_fields is not None:
             records.append(tail_fields)
             numbers.append(chunk.first_line + len(chunk.lines))
+        # OpenMMLab evaluation rows onto the train rows' axis (see _openmmlab)
+        records, mm = _openmmlab.align(records, None if chunk.reset else (state or {}).get("mm"))
         nan_logged = "nan" in "\n".join([chunk.tail, *(line for _, line in texts)]).lower()
         frame, stepless, fractional = records_to_frame(records, np.asarray(numbers), nan_logged)
         tags = len(frame)
@@ -143,6 +145,8 @@ class JSONLines:
         if fractional:
             warnings.append(f"{path}: fractional steps were cut to whole numbers")
         state_out = tab.chunk_state(chunk, tail_fields is not None)
+        if mm is not None:
+            state_out["mm"] = mm
         errors: list[str] = []
         if not tags and chunk.offset == 0 and (bad or stepless):
             errors = [
