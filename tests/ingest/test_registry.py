@@ -28,7 +28,7 @@ def restore_registry():
 def test_the_known_formats_are_read_only():
     with pytest.raises(TypeError):
         known_formats["mine"] = base.KnownFormat("x")  # type: ignore[index]
-    assert list(known_formats)[:1] == ["tensorboard"]
+    assert "tensorboard" in known_formats and "csv_table" in known_formats
 
 
 def test_a_format_registered_by_dotted_path_is_imported_on_first_use_and_found(
@@ -49,7 +49,7 @@ def test_a_new_format_goes_before_the_generic_readers_unless_told(restore_regist
     register_format("mine", object())
     order = list(known_formats)
     assert order.index("mine") < order.index("jsonl") < order.index("csv_table")
-    register_format("first", object(), before="tensorboard")
+    register_format("first", object(), before="ray_tune")
     assert next(iter(known_formats)) == "first"
 
 
