@@ -71,6 +71,8 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
     if st.size < _POINTER_MAX:
         try:
             head = fs.read_bytes(path, 0, 64)
+        except (fs.NotRegularFile, fs.TooLarge) as exc:
+            return _failed(path, str(exc), st)  # the message says what it is and what to do
         except OSError as exc:
             return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
         if is_lfs_pointer(head):

@@ -20,12 +20,18 @@ CSV_SUFFIXES = (".csv", ".tsv", ".log", ".txt")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".txt")
 
 
-def head(path: str) -> bytes:
-    """The first bytes of a file (b"" when it cannot be read)."""
+#: Names that can only be a text log: a file so named that cannot be read (no permission,
+#: not a regular file) is still a run, so that its read names the problem on it.
+UNREADABLE_KIND = ((".csv", "csv_table"), (".tsv", "csv_table"), (".jsonl", "jsonl"),
+                   (".ndjson", "jsonl"))
+
+
+def head(path: str) -> bytes | None:
+    """The first bytes of a file (None when it cannot be read)."""
     try:
         return fs.read_bytes(path, 0, HEAD_BYTES)
     except OSError:
-        return b""
+        return None
 
 
 def runs_of(
@@ -42,9 +48,14 @@ def runs_of(
     sniff = get_format(fmt).sniff
     mine = []
     for name in files:
-        if name.lower().endswith(suffixes):
+        lower = name.lower()
+        if lower.endswith(suffixes):
             path = tab.join(folder, name)
-            if sniff(path, head(path)):
+            first = head(path)
+            if first is None:  # unreadable: still a run when the name says what it is
+                if any(lower.endswith(sfx) and kind == fmt for sfx, kind in UNREADABLE_KIND):
+                    mine.append(name)
+            elif sniff(path, first):
                 mine.append(name)
     if not mine:
         return None

@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from curvedoc.ingest import fs
-from curvedoc.ingest.formats import _delimited
+from curvedoc.ingest.formats import _delimited, _yaml
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
@@ -71,34 +69,25 @@ class LightningCSV:
         return _delimited.read_delimited(path, state)
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that reads unknown tags (``!!python/object:...``) as plain data."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_Loader.add_multi_constructor("", _any_tag)
-
-
 def read_hparams(path: str, state: dict[str, Any] | None) -> FileRead:
-    """``hparams.yaml`` as hparams (no scalars); a broken file is a warning, not an error."""
+    """``hparams.yaml`` as hparams (no scalars); a broken file is a warning, not an error.
+
+    Read on the budget of :mod:`curvedoc.ingest.formats._yaml` (no alias bombs, unknown
+    tags such as ``!!python/name:torch.optim.SGD`` as plain data).
+    """
     if tab.unchanged(path, state):
         return FileRead(scalars=tab.empty(), state=dict(state or {}))
-    try:
+    try:  # a regular file of a real size only
         st = fs.stat(path)
-        text = fs.read_bytes(path).decode("utf-8", errors="replace")
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        text = fs.read_bytes(path, max_bytes=_yaml.MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
         return FileRead(scalars=tab.empty(), warnings=[
-            f"{path}: cannot read the hyper-parameters ({first}); fix or remove the file"])
+            f"{path}: cannot read the hyper-parameters ({exc}); fix or remove the file"])
+    data, problem = _yaml.load(text)
     new_state = {"size": st.size, "mtime": st.mtime}
+    if problem:
+        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
+            f"{path}: cannot read the hyper-parameters ({problem}); fix or remove the file"])
     if data is None:
         return FileRead(scalars=tab.empty(), state=new_state)
     if not isinstance(data, dict):

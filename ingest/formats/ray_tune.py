@@ -120,29 +120,31 @@ class RayTune:
         hparams = params_of(folder)
         if tab.base_name(path) == PROGRESS:
             return self._read_progress(path, hparams, state)
+        rows, bad = [], []
         try:
             chunk = tab.read_appended(path, state)
+            for block in chunk.blocks():  # complete lines only: a half-written one waits
+                for number, line in enumerate(block.lines, block.first_line):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except (ValueError, RecursionError):
+                        obj = None
+                    if isinstance(obj, dict):
+                        rows.append(flatten(obj))
+                    else:
+                        bad.append(number)
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-        rows, bad = [], []
-        for number, line in enumerate(chunk.lines, chunk.first_line):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                bad.append(number)
-                continue
-            if isinstance(obj, dict):
-                rows.append(flatten(obj))
-            else:
-                bad.append(number)
         warnings = []
         if bad:
             warnings.append(f"{path}: skipped line {tab.show_lines(bad)}: not a JSON object; "
                             "the other lines were read")
-        return FileRead(scalars=rows_frame(rows), hparams=hparams, warnings=warnings,
-                        state=tab.chunk_state(chunk, False), reset=chunk.reset)
+        tail = tab.tail_warning(chunk)
+        return FileRead(scalars=rows_frame(rows), hparams=hparams,
+                        warnings=[*warnings, *([tail] if tail else [])],
+                        state=tab.chunk_state(chunk), reset=chunk.reset, tail_warning=tail)
 
     def _read_progress(self, path: str, hparams: dict, state: dict | None) -> FileRead:
         try:

@@ -307,7 +307,7 @@ def read_event_file(
     scan = bool(state.get("scan", False))
     restarted = False
     try:
-        size = fs.stat(path).size
+        size = fs.regular_stat(path).size  # a FIFO or device named like a log: an error
     except FileNotFoundError:
         report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
         return _result(empty_scalars(False), report, {}, state)

@@ -88,11 +88,14 @@ def test_a_rewrite_with_a_new_header_is_read_from_the_start(tmp_path):
     assert series(second.scalars, "val_acc") == {3: 0.7}
 
 
-def test_ragged_rows_are_skipped_with_their_line_numbers(tmp_path):
-    run = version_folder(tmp_path, HEADER + "0,0.1,0,,2.0,\n0,0.1,1,,1.5,,9,9\n0,,2,,1.2,\n")
+def test_short_rows_are_skipped_and_wide_rows_widen_the_header_with_line_numbers(tmp_path):
+    rows = "0,0.1,0,,2.0,\n0,0.1,1,,1.5,,9,9\n0,,2,,1.2,\n0,0.1\n"
+    run = version_folder(tmp_path, HEADER + rows)
     result = read(run / "metrics.csv")
-    assert series(result.scalars, "train_loss_step") == {0: 2.0, 2: 1.2}
-    assert any("line 3" in w and "metrics.csv" in w for w in result.warnings)
+    assert series(result.scalars, "train_loss_step") == {0: 2.0, 1: 1.5, 2: 1.2}
+    assert series(result.scalars, "column_7") == {1: 9.0}
+    assert any("line 3" in w and "widened" in w and "metrics.csv" in w for w in result.warnings)
+    assert any("line 5" in w and "ragged" in w and "metrics.csv" in w for w in result.warnings)
 
 
 def test_header_only_and_empty_files_are_errors_naming_the_file(tmp_path):
