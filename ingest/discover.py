@@ -23,14 +23,18 @@ from pathlib import PurePosixPath
 from curvedoc.ingest import fs, identity
 from curvedoc.ingest.formats.base import Found, formats, unavailable
 from curvedoc.ingest.model import RunSource
+from curvedoc.ingest.paths import join as _join
+from curvedoc.ingest.sniff import (  # re-exported: the names discovery has always offered
+    POINTER_MAX,
+    is_binary,
+    is_lfs_pointer,
+)
 
 #: Folder names never descended into.
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".curvedoc-cache"})
 #: The format name of a run discovery made up for log files no format can read
 #: (Git LFS pointers, binary junk named like a CSV or JSON-lines log).
 UNKNOWN = "unknown"
-#: The first bytes of a Git LFS pointer file.
-LFS_MAGIC = b"version https://git-lfs"
 #: Names that look like a log, so an LFS pointer in their place is worth reporting.
 _LOG_LIKE = re.compile(r"tfevents|\.(?:csv|tsv|jsonl?|ndjson|log|db|sqlite)$|^metrics$", re.I)
 #: Names that say "a text log of rows", so binary bytes in them are worth reporting.
@@ -80,31 +84,6 @@ def normalize_root(root: str) -> str:
     return root.rstrip("/")
 
 
-def is_lfs_pointer(head: bytes) -> bool:
-    """Whether the first bytes of a file are a Git LFS pointer instead of its content."""
-    return head.startswith(LFS_MAGIC)
-
-
-def lfs_message(path: str) -> str:
-    return f"{path} is a Git LFS pointer, not the log; run `git lfs pull`"
-
-
-def is_binary(head: bytes) -> bool:
-    """Whether the first bytes of a file are not text (a NUL, or bytes that aren't UTF-8)."""
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3  # a character cut at the end of ``head`` is text
-    return False
-
-
-def binary_message(path: str) -> str:
-    return (f"{path}: named like a text log but holds binary bytes; the file is damaged or "
-            "is not a log: copy it again, or move it out of the log folder")
-
-
 # -- walking ------------------------------------------------------------------------------
 
 
@@ -119,10 +98,6 @@ def _kind(path: str) -> str | None:
     except FileNotFoundError:
         return None
     return "dir" if info.get("type") == "directory" else "file"
-
-
-def _join(folder: str, name: str) -> str:
-    return os.path.join(folder, name) if fs.is_local(folder) else f"{folder}/{name}"
 
 
 def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object]:
@@ -267,7 +242,8 @@ def _add_unreadable_logs(
             except OSError:
                 continue
         head = _head(path) if size else b""
-        if (size < 1024 and is_lfs_pointer(head)) or (_TEXT_LOG.search(name) and is_binary(head)):
+        pointer = size < POINTER_MAX and is_lfs_pointer(head)
+        if pointer or (_TEXT_LOG.search(name) and is_binary(head)):
             pointers.append(path)
     if not pointers:
         return runs

@@ -16,13 +16,7 @@ import pandas as pd
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache, file_ident
-from curvedoc.ingest.discover import (
-    UNKNOWN,
-    binary_message,
-    is_binary,
-    is_lfs_pointer,
-    lfs_message,
-)
+from curvedoc.ingest.discover import UNKNOWN
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import (
     FILE_COLUMNS,
@@ -35,8 +29,13 @@ from curvedoc.ingest.frames import (
 from curvedoc.ingest.merge import merge_parts
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
 from curvedoc.ingest.roles import infer_roles, missing_loss_warning
-
-_POINTER_MAX = 1024  # a Git LFS pointer is ~130 bytes
+from curvedoc.ingest.sniff import (
+    POINTER_MAX,
+    binary_message,
+    is_binary,
+    is_lfs_pointer,
+    lfs_message,
+)
 
 
 @dataclass
@@ -68,7 +67,7 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
                              "refresh to read the folder again")
     except OSError as exc:
         return _failed(path, f"{path}: cannot read it ({exc}); check its permissions")
-    if st.size < _POINTER_MAX:
+    if st.size < POINTER_MAX:
         try:
             head = fs.read_bytes(path, 0, 64)
         except (fs.NotRegularFile, fs.TooLarge) as exc:
