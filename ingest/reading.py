@@ -79,7 +79,7 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
     part = source.part_of(path)
     fmt = formats().get(part.format)
     if fmt is None:
-        if part.format == UNKNOWN and _is_binary_file(path):
+        if _is_binary_file(path):  # junk named like a log that discovery joined to a run
             return _failed(path, binary_message(path), st)
         known = ", ".join(formats())
         return _failed(path, f"{path}: not a log format curvedoc knows (known: {known})", st)

@@ -227,3 +227,14 @@ def test_every_log_file_is_on_exactly_one_run_and_ids_are_unique(tmp_path):
     assert logs - set(owned) == {str(tmp_path / "b" / "mlruns" / "1" / "abc123" / "meta.yaml"),
                                  str(tmp_path / "b" / "mlruns" / "1" / "abc123" / "tags"
                                      / "mlflow.runName")}
+
+
+def test_binary_junk_named_like_a_log_in_a_merged_run_is_named_as_such(tmp_path):
+    run = tmp_path / "train"
+    tb(run, {"train/box_loss": [(e, loss(e)) for e in EPOCHS]})
+    (run / "results.csv").write_text("epoch,train/box_loss\n1,2.0\n")
+    (run / "junk.csv").write_bytes(b"\x00\x01\x02" * 100)
+    read = read_run(only(tmp_path))
+    assert len(read.scalars) == 5
+    (error,) = read.errors
+    assert "junk.csv" in error and "binary" in error
