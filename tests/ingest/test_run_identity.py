@@ -237,4 +237,4 @@ def test_binary_junk_named_like_a_log_in_a_merged_run_is_named_as_such(tmp_path)
     read = read_run(only(tmp_path))
     assert len(read.scalars) == 5
     (error,) = read.errors
-    assert "junk.csv" in error and "binary" in error
+    assert "junk.csv" in error and "holds binary bytes" in error
