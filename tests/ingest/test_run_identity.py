@@ -140,6 +140,17 @@ def test_an_hf_output_folder_with_event_files_is_one_run(tmp_path):
     assert {"train/loss", "eval/loss", "loss", "eval_loss"} <= tags
 
 
+def test_an_hf_output_folder_with_its_default_logging_dir_is_one_run(tmp_path):
+    out = tmp_path / "out"
+    tb(out / "runs" / "Dec01_09-00-00_host", {"train/loss": [(10, 2.0), (20, 1.5)]})
+    (out / "checkpoint-20").mkdir()
+    history = [{"loss": 2.0, "step": 10}, {"loss": 1.5, "step": 20}]
+    (out / "checkpoint-20" / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+    source = only(tmp_path)
+    assert (source.id, source.format) == ("out", "hf_trainer_state+tensorboard")
+    assert {"train/loss", "loss"} <= set(read_run(source).scalars["tag"])
+
+
 def mlflow_run(root: Path) -> Path:
     run = root / "mlruns" / "1" / "abc123"
     (run / "metrics").mkdir(parents=True)
