@@ -23,9 +23,6 @@ from typing import IO, NamedTuple
 import fsspec
 from fsspec.core import url_to_fs
 
-#: How many bytes a block read of a growing log takes at once.
-BLOCK_BYTES = 8 << 20
-
 
 class FileStat(NamedTuple):
     size: int

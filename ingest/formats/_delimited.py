@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest.formats import _tabular as tab
-from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead
 
 SEPARATORS = (",", "\t", ";")
@@ -162,7 +161,7 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
         return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
     layout = None if chunk.offset == 0 else _Layout.from_state(state)
     problems = _Problems()
-    parts: list[pd.DataFrame] = []
+    parts = tab.Parts()
     rows = 0
     try:
         for block in chunk.blocks():
@@ -176,16 +175,16 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
                 lines, first = lines[1:], first + 1
                 if step_column(names) is None:
                     break
-            for segment in _segments(lines, first, layout, problems):
+            for segment in _segments(lines, first, layout, problems, block.quoted):
                 rows += len(segment.lines)
-                parts.append(_segment_frame(path, segment, problems))
+                parts.add(_segment_frame(path, segment, problems))
     except OSError as exc:
         return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
 
     def done(errors=()) -> FileRead:
         extra = {"header_raw": header_raw, **(layout.to_state() if layout else {})}
         return FileRead(
-            scalars=concat(parts) if parts else tab.empty(),
+            scalars=parts.frame(),
             warnings=[] if errors else [*problems.messages(path), *_tail(chunk)],
             errors=list(errors),
             state=tab.chunk_state(chunk, **extra),
@@ -227,10 +226,11 @@ class _Segment:
     sep: str
     lines: list[str]
     numbers: np.ndarray  # line numbers
+    quoted: bool = True  # some line may hold a double quote
 
 
-def _field_counts(lines: list[str], sep: str) -> np.ndarray:
-    if any('"' in line for line in lines):
+def _field_counts(lines: list[str], sep: str, quoted: bool) -> np.ndarray:
+    if quoted and any('"' in line for line in lines):
         return np.fromiter((len(split_line(line, sep)) for line in lines), dtype=np.int64,
                            count=len(lines))
     return np.fromiter(map(str.count, lines, repeat(sep)), dtype=np.int64,
@@ -238,7 +238,7 @@ def _field_counts(lines: list[str], sep: str) -> np.ndarray:
 
 
 def _segments(
-    lines: list[str], first: int, layout: _Layout, problems: _Problems
+    lines: list[str], first: int, layout: _Layout, problems: _Problems, quoted: bool = True
 ) -> list[_Segment]:
     """Good rows in runs of one layout; the layout changes at a new header or a wider row.
 
@@ -246,21 +246,22 @@ def _segments(
     """
     if not lines:
         return []
-    counts = _field_counts(lines, layout.sep)
+    counts = _field_counts(lines, layout.sep, quoted)
     width = len(layout.names)
     header = layout.header.strip()
-    if (counts == width).all() and not any(line == layout.header for line in lines) and (
+    if (counts == width).all() and layout.header not in lines and (
         width > 1 or all(line.strip() for line in lines)
     ):
         return [_Segment(list(layout.names), layout.sep, lines,
-                         np.arange(first, first + len(lines)))]
+                         np.arange(first, first + len(lines)), quoted)]
     out: list[_Segment] = []
     keep: list[str] = []
     numbers: list[int] = []
 
     def close() -> None:
         if keep:
-            out.append(_Segment(list(layout.names), layout.sep, list(keep), np.asarray(numbers)))
+            out.append(_Segment(list(layout.names), layout.sep, list(keep), np.asarray(numbers),
+                                quoted))
             keep.clear()
             numbers.clear()
 
@@ -314,7 +315,9 @@ class _Table:
         self.steps = steps  # tab.Steps of the step column
 
 
-def _fast_table(lines: list[str], sep: str, names: list[str], step_at: int) -> _Table | None:
+def _fast_table(
+    lines: list[str], sep: str, names: list[str], step_at: int, quoted: bool = True
+) -> _Table | None:
     """All cells with pandas' C parser; None when a cell is not a plain number.
 
     Empty/NA cells come back as NaN and a logged "nan" makes the parse fail, so here a NaN
@@ -322,7 +325,7 @@ def _fast_table(lines: list[str], sep: str, names: list[str], step_at: int) -> _
     pandas reads float64 exactly as Python does; the step column is read as int64 (exact),
     else as text and parsed by :func:`tab.parse_steps`.
     """
-    if any('"' in line for line in lines):
+    if quoted and any('"' in line for line in lines):
         return None
     width = len(names)
     is_time = [name.lower() in tab.TIME_KEYS for name in names]
@@ -385,7 +388,7 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems) -> pd.Data
     names, line_no = segment.names, segment.numbers
     step_at = step_column(names)
     width = len(names)
-    table = _fast_table(segment.lines, segment.sep, names, step_at) or _slow_table(
+    table = _fast_table(segment.lines, segment.sep, names, step_at, segment.quoted) or _slow_table(
         segment.lines, segment.sep, width, step_at
     )
     steps = table.steps

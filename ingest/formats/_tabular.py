@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest import fs
+from curvedoc.ingest.frames import categorical
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 from curvedoc.ingest.paths import base_name, folder_name, join, rel_id  # noqa: F401  (shared)
 
@@ -211,23 +212,70 @@ def long_frame(
         return empty()
     n = len(steps)
     wall = np.full(n, np.nan) if wall_time is None else np.asarray(wall_time, dtype=np.float64)
-    codes, step_parts, value_parts, wall_parts = [], [], [], []
-    for code, name in enumerate(names):
+    codes, step_parts, value_parts, wall_parts, used = [], [], [], [], []
+    for name in names:
         values, present = columns[name]
         idx = np.flatnonzero(present)
-        codes.append(np.full(idx.size, code, dtype=np.int32))
+        if not idx.size:
+            continue
+        codes.append(np.full(idx.size, len(used), dtype=np.int32))
+        used.append(name)
         step_parts.append(steps[idx])
         value_parts.append(np.asarray(values, dtype=np.float64)[idx])
         wall_parts.append(wall[idx])
-    tag = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
+    if not used:
+        return empty()
     return pd.DataFrame(
         {
-            "tag": tag.remove_unused_categories(),
+            "tag": categorical(np.concatenate(codes), used),
             "step": np.concatenate(step_parts).astype(np.int64),
             "value": np.concatenate(value_parts).astype(np.float64),
             "wall_time": np.concatenate(wall_parts).astype(np.float64),
         }
     )
+
+
+class Parts:
+    """Per-block frames of one file, joined into one frame at the end with little memory.
+
+    Each block's columns are kept as plain arrays; :meth:`frame` joins them one column at
+    a time and lets go of the pieces as it goes, so the peak is the final frame plus one
+    column, not twice the frame (as concatenating whole frames would be).
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._columns: dict[str, list[np.ndarray]] = {"tag": [], "step": [], "value": [],
+                                                      "wall_time": []}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if not len(frame):
+            return
+        cat = frame["tag"].array
+        where = np.array([self._names.setdefault(str(n), len(self._names))
+                          for n in cat.categories.tolist()], dtype=np.int32)
+        width = np.int16 if len(self._names) < 32_000 else np.int32
+        self._columns["tag"].append(where[np.asarray(cat.codes)].astype(width))
+        for name in ("step", "value", "wall_time"):
+            # an own copy of each column: a view would keep pandas' 2-D block of the
+            # block's frame alive until the last column sharing it was joined
+            self._columns[name].append(np.array(frame[name].to_numpy(), copy=True))
+
+    def frame(self) -> pd.DataFrame:
+        if not self._columns["tag"]:
+            return empty()
+        data = {}
+        names = list(self._names)
+        width = np.int8 if len(names) < 127 else np.int16 if len(names) < 32_000 else np.int32
+        for name in ("step", "value", "wall_time", "tag"):
+            pieces = self._columns[name]
+            kind = width if name == "tag" else pieces[0].dtype
+            data[name] = np.concatenate(pieces, dtype=kind) if len(pieces) > 1 else (
+                pieces[0].astype(kind, copy=False))
+            pieces.clear()
+        data["tag"] = categorical(data["tag"], names)
+        return pd.DataFrame({c: data[c] for c in ("tag", "step", "value", "wall_time")},
+                            copy=False)
 
 
 def failed(path: str, message: str, state: dict | None = None) -> FileRead:
@@ -240,6 +288,9 @@ def failed(path: str, message: str, state: dict | None = None) -> FileRead:
 #: Size caps no real log of a kind reaches (a larger file is named, not read).
 MAX_TEXT_LOG = 64 << 30  # CSV/JSON lines/MLflow metric files: read in blocks, never whole
 MAX_SMALL_TEXT = 1 << 20  # params, tags, meta.yaml, hparams.yaml
+#: How many bytes of a text log are parsed at once: small next to the frame they give, so
+#: the peak memory of a read stays near the frame's own size.
+BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -248,6 +299,7 @@ class Block:
 
     first_line: int
     lines: list[str]
+    quoted: bool = True  # some line holds a double quote (False: none does, for sure)
 
 
 @dataclass
@@ -256,7 +308,7 @@ class Chunk:
 
     A line counts only once its newline is there: the bytes after the last newline (a line
     still being written) are never parsed, so no value is ever read from a half-written
-    line. :meth:`blocks` reads the file in blocks of ``fs.BLOCK_BYTES`` (memory stays
+    line. :meth:`blocks` reads the file in blocks of ``BLOCK_BYTES`` (memory stays
     bounded whatever the file's size); after it, ``end`` is the byte just after the last
     complete line, ``last_line`` its number and ``tail`` the unfinished text after it.
     """
@@ -278,7 +330,7 @@ class Chunk:
 
     def blocks(self, block_bytes: int | None = None) -> Iterator[Block]:
         """The complete lines between ``offset`` and ``size``, in blocks."""
-        step = block_bytes or fs.BLOCK_BYTES
+        step = block_bytes or BLOCK_BYTES
         left = self.size - self.offset
         if left <= 0:
             return
@@ -297,8 +349,10 @@ class Chunk:
                 carry = data[cut:]
                 if self.end == 0:
                     self.first_raw = data[: data.find(b"\n") + 1]
-                lines = _decode(data[:cut], at_start=self.end == 0)[:-1].split("\n")
-                block = Block(self.last_line + 1, lines)
+                text = _decode(data[:cut], at_start=self.end == 0)
+                lines = text[:-1].split("\n")
+                block = Block(self.last_line + 1, lines, quoted='"' in text)
+                del text
                 self.end += cut
                 self.last_line += len(lines)
                 yield block

@@ -21,7 +21,6 @@ from curvedoc.ingest.formats import _openmmlab, _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import as_number, flatten, records_to_frame, step_of
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, RunSource
 
 ALWAYS_SUFFIXES = (".jsonl", ".ndjson")
@@ -118,16 +117,16 @@ class JSONLines:
             return FileRead(scalars=tab.empty(), state=dict(state))
         try:
             chunk = tab.read_appended(path, state)
-            parts, problems = [], _Problems()
+            parts, problems = tab.Parts(), _Problems()
             # OpenMMLab evaluation rows go onto the train rows' axis (see _openmmlab)
             problems.mm = None if chunk.reset else (state or {}).get("mm")
             for block in chunk.blocks():
-                parts.append(_block_frame(block, problems))
+                parts.add(_block_frame(block, problems))
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
         if chunk.offset == 0 and not chunk.last_line and not chunk.tail.strip():
             return tab.failed(path, "the file is empty; nothing was logged yet")
-        frame = concat(parts) if parts else tab.empty()
+        frame = parts.frame()
         warnings = problems.messages(path)
         tail = tab.tail_warning(chunk)
         errors: list[str] = []

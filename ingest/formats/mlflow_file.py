@@ -22,7 +22,6 @@ import pandas as pd
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats import _yaml
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, RunSource
 
 META = "meta.yaml"
@@ -191,7 +190,7 @@ class MLflowFileStore:
         if tab.unchanged(path, state):
             return FileRead(scalars=tab.empty(), hparams=hparams, state=dict(state))
         tag = tab.rel_id(path, tab.join(folder, "metrics"))
-        parts, bad, huge = [], [], []
+        parts, bad, huge = tab.Parts(), [], []
         try:
             chunk = tab.read_appended(path, state)
             for block in chunk.blocks():
@@ -201,10 +200,10 @@ class MLflowFileStore:
                     points, block_bad, block_huge = slow_points(block.lines, block.first_line)
                     bad.extend(block_bad)
                     huge.extend(block_huge)
-                parts.append(_frame(tag, *points))
+                parts.add(_frame(tag, *points))
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-        frame = concat(parts) if parts else tab.empty()
+        frame = parts.frame()
         warnings = []
         errors = []
         if bad:

@@ -33,6 +33,7 @@ from reliability_model import (
     rows_of,
 )
 
+from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.csv_table import FORMAT as CSV
 from curvedoc.ingest.formats.jsonl import FORMAT as JSONL
 from curvedoc.ingest.formats.mlflow_file import FORMAT as MLFLOW
@@ -257,10 +258,15 @@ def test_live_reads_equal_cold_reads_and_what_was_written(fmt, tmp_path_factory)
     cases, where, reader = FORMATS[fmt]
 
     @SETTINGS
-    @given(case=cases, cuts=st.lists(st.integers(1, 4000), max_size=6))
-    def check(case, cuts):
+    @given(case=cases, cuts=st.lists(st.integers(1, 4000), max_size=6),
+           block=st.sampled_from([tab.BLOCK_BYTES, 1, 7, 64]))
+    def check(case, cuts, block):
         folder = tmp_path_factory.mktemp(fmt)
-        live_and_cold(case, cuts, folder, where, reader)
+        default, tab.BLOCK_BYTES = tab.BLOCK_BYTES, block  # lines across block boundaries
+        try:
+            live_and_cold(case, cuts, folder, where, reader)
+        finally:
+            tab.BLOCK_BYTES = default
 
     check()
 
