@@ -221,6 +221,12 @@ def open_root(
     return Catalog(root, cache=cache, progress=progress, executor=executor).load()
 
 
+def read_scalars(path: str, *, cache: bool = True) -> pd.DataFrame:
+    """The long frame (run, tag, step, value, wall_time) of a file, a run folder or a root."""
+    with open_root(path, cache=cache) as catalog:
+        return catalog.scalars()
+
+
 def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
     if cache is None or cache is False:
         return None

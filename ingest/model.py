@@ -50,9 +50,22 @@ class RunSource:
     #: Extra facts discovery learned that the reader needs (e.g. tag prefixes
     #: per file for a Keras run: {"<file>": "train/"}).
     options: tuple[tuple[str, str], ...] = ()
+    #: The same training seen by several formats (an Ultralytics folder's event file and
+    #: results.csv): one source per format, each read by its own reader. ``files`` is then
+    #: every part's files and ``format`` their names joined by "+".
+    parts: tuple[RunSource, ...] = ()
+    #: What discovery has to say on the run (its id was taken by another run, ...).
+    notes: tuple[str, ...] = ()
 
     def option(self, name: str, default: str | None = None) -> str | None:
         return dict(self.options).get(name, default)
+
+    def part_of(self, path: str) -> RunSource:
+        """The source whose format reads ``path``: the part holding it, else this source."""
+        for part in self.parts:
+            if path in part.files:
+                return part
+        return self
 
 
 @dataclass

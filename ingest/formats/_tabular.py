@@ -9,7 +9,6 @@ appended lines. These helpers are pure functions; file access goes through
 from __future__ import annotations
 
 import math
-import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pandas as pd
 from curvedoc.ingest import fs
 from curvedoc.ingest.frames import categorical
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
+from curvedoc.ingest.paths import base_name, folder_name, join, rel_id  # noqa: F401  (shared)
 
 #: Column/key names that can carry the step, best first (epoch is the fallback).
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "epoch")
@@ -39,30 +39,7 @@ SHOW_LINES = 5
 # -- paths -------------------------------------------------------------------------------
 
 
-def join(folder: str, *names: str) -> str:
-    """Join path parts with "/" (works for local paths and fsspec URLs alike)."""
-    return posixpath.join(folder.replace("\\", "/"), *names)
-
-
-def rel_id(path: str, root: str) -> str:
-    """Posix path of ``path`` relative to ``root`` ("." for the root itself)."""
-    path = path.replace("\\", "/").rstrip("/")
-    root = root.replace("\\", "/").rstrip("/")
-    if path == root:
-        return "."
-    if root and path.startswith(root + "/"):
-        return path[len(root) + 1 :]
-    return posixpath.relpath(path, root or ".")
-
-
-def base_name(path: str) -> str:
-    """Last component of a path or URL."""
-    return posixpath.basename(path.replace("\\", "/").rstrip("/")) or path
-
-
-def folder_run_name(folder: str, root: str) -> str:
-    """A run's display name: its folder's name (the root's own name for ".")."""
-    return base_name(folder) or base_name(root)
+folder_run_name = folder_name  # the run's display name: its folder's name
 
 
 def folder_run(

@@ -6,8 +6,9 @@ end, one summary entry (``train_runtime``, ``train_loss`` averaged over the run,
 ``total_flos``...) that is not a point on any curve and is skipped. Tags keep
 HF's own keys (``loss``, ``eval_loss``, ``learning_rate``); the step is ``step``.
 
-The run is the output folder. It may hold a ``trainer_state.json`` of its own and
-several ``checkpoint-N/`` copies: the most complete history (the largest file,
+The run is the output folder; the event files the Trainer's TensorBoard callback writes
+under its default ``runs/<date>_<host>/`` join it. It may hold a ``trainer_state.json`` of
+its own and several ``checkpoint-N/`` copies: the most complete history (the largest file,
 then the latest checkpoint) is the one read. Other top-level numbers of the
 state (batch size, epochs, best metric...) become hparams.
 """
@@ -32,6 +33,7 @@ STATE_FILE = "trainer_state.json"
 #: No real trainer_state.json comes near this (100k log entries are ~20 MB); it is read whole.
 MAX_BYTES = 512 << 20
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+LOGGING_DIR = "runs"
 #: Keys of a log_history entry that mark the end-of-training summary.
 SUMMARY_KEYS = ("train_runtime", "total_flos")
 #: Top-level keys of the state that are not hyper-parameters.
@@ -139,6 +141,8 @@ class HFTrainerState:
             runs=[run],
             consumed_dirs=consumed,
             consumed_files={STATE_FILE} if STATE_FILE in files else set(),
+            # the Trainer's default logging_dir: <output_dir>/runs/<date>_<host>/ event files
+            attached_dirs={LOGGING_DIR} & set(subdirs),
         )
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest.formats import _plain
+from curvedoc.ingest.formats import _openmmlab, _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import as_number, flatten, records_to_frame, step_of
 from curvedoc.ingest.formats.base import Found
@@ -82,7 +82,7 @@ def _loads(line: str) -> Any:
 class JSONLines:
     name = "jsonl"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "JSON lines (*.jsonl, *.ndjson, one object per line with a step key)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -118,6 +118,8 @@ class JSONLines:
         try:
             chunk = tab.read_appended(path, state)
             parts, problems = tab.Parts(), _Problems()
+            # OpenMMLab evaluation rows go onto the train rows' axis (see _openmmlab)
+            problems.mm = None if chunk.reset else (state or {}).get("mm")
             for block in chunk.blocks():
                 parts.add(_block_frame(block, problems))
         except OSError as exc:
@@ -139,7 +141,7 @@ class JSONLines:
             scalars=frame,
             warnings=[*warnings, *([tail] if tail else [])],
             errors=errors,
-            state=tab.chunk_state(chunk),
+            state={**tab.chunk_state(chunk), **({"mm": problems.mm} if problems.mm else {})},
             reset=chunk.reset,
             tail_warning=tail,
         )
@@ -154,6 +156,8 @@ class _Problems:
     huge_step: list[int] = field(default_factory=list)
     fractional: bool = False
     unusable: dict[str, list[int]] = field(default_factory=dict)
+    #: what _openmmlab.align carries from block to block (None: not an OpenMMLab log)
+    mm: dict[str, Any] | None = None
 
     def messages(self, path: str) -> list[str]:
         warnings = []
@@ -184,6 +188,7 @@ class _Problems:
 def _block_frame(block: tab.Block, problems: _Problems):
     texts = [(n, line) for n, line in enumerate(block.lines, block.first_line) if line.strip()]
     records, numbers, bad = parse_lines(texts)
+    records, problems.mm = _openmmlab.align(records, problems.mm)
     nan_logged = any("nan" in line.lower() for _, line in texts)
     result = records_to_frame(records, np.asarray(numbers, dtype=np.int64), nan_logged)
     problems.bad.extend(bad)

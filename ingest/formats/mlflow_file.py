@@ -3,7 +3,8 @@
 A run folder holds ``meta.yaml``, ``metrics/<key>`` (one line per point:
 ``<timestamp ms> <value> [<step>]``; keys containing "/" are nested folders),
 ``params/<key>`` (one value per file -> hparams), ``tags/mlflow.runName`` (the run
-name) and ``artifacts/``. Each run folder is one run; its id is its path relative
+name) and ``artifacts/`` (whose logs, event files under ``artifacts/tensorboard/`` say,
+discovery reads as part of the run). Each run folder is one run; its id is its path relative
 to the root. Deleted runs (``lifecycle_stage: deleted``), ``.trash`` and logged
 models (``<experiment>/models/``) are skipped. Metric files only grow, so a
 re-read returns the appended lines.
@@ -25,6 +26,7 @@ from curvedoc.ingest.model import FileRead, RunSource
 
 META = "meta.yaml"
 RUN_NAME_TAG = "mlflow.runName"
+ARTIFACTS = "artifacts"
 
 
 def is_run_folder(files: list[str], subdirs: list[str]) -> bool:
@@ -170,7 +172,9 @@ class MLflowFileStore:
         metric_files = tab.list_files(tab.join(folder, "metrics"))
         run = tab.folder_run(self.name, folder, root,
                              tuple(metric_files) or (tab.join(folder, META),), name=name)
-        return Found(runs=[run], consumed_dirs=consumed, consumed_files={META})
+        # logs the run saved as artifacts (event files, ...) are read as part of this run
+        return Found(runs=[run], consumed_dirs=consumed - {ARTIFACTS}, consumed_files={META},
+                     attached_dirs={ARTIFACTS} & consumed)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         folder = run_folder_of(source)

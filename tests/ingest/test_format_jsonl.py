@@ -8,6 +8,7 @@ from functools import partial
 import format_calls
 import numpy as np
 
+from curvedoc.ingest import discover
 from curvedoc.ingest.formats.jsonl import FORMAT
 
 read = partial(format_calls.read, FORMAT)
@@ -100,8 +101,8 @@ def test_one_log_in_a_folder_is_the_folder_run(tmp_path):
     run.mkdir()
     (run / "metrics.jsonl").write_text(lines({"step": 1, "loss": 1.0}))
     found = FORMAT.find_runs(str(run), ["metrics.jsonl"], [], str(tmp_path))
-    assert [(s.id, s.name) for s in found.runs] == [("exp", "exp")]
-    assert found.consumed_files == {"metrics.jsonl"}
+    assert found.loose and found.consumed_files == {"metrics.jsonl"}
+    assert [(s.id, s.name) for s in discover(str(tmp_path))] == [("exp", "exp")]
 
 
 def test_a_logged_nan_is_kept_and_an_absent_key_is_not_a_point(tmp_path):

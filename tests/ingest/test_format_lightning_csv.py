@@ -31,8 +31,8 @@ def test_the_version_folder_is_the_run(tmp_path):
     found = find(run, tmp_path)
     assert [s.id for s in found.runs] == ["logs/version_3"]
     assert found.runs[0].name == "version_3"
-    assert found.runs[0].files == (str(run / "metrics.csv"),)
-    assert "metrics.csv" in found.consumed_files
+    assert found.runs[0].files == (str(run / "hparams.yaml"), str(run / "metrics.csv"))
+    assert {"metrics.csv", "hparams.yaml"} <= found.consumed_files
     assert find(tmp_path / "logs", tmp_path) is None
 
 
