@@ -193,6 +193,7 @@ class Guard:
                 environ):
             return self._refuse(start_response, "curvedoc refuses requests sent by another "
                                 "web site's page.")
+
         def start(status: str, response_headers: list, exc_info: Any = None) -> Any:
             headers = self._headers()  # now: the app may have added inline scripts meanwhile
             ours = {name.lower() for name, _ in headers}
