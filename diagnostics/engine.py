@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from curvedoc.ingest.model import Run
 from curvedoc.ingest.roles import eval_sets
 
+from .calibration_table import TABLE as _TABLE
 from .curves import Curves
 from .evidence import Skip
 from .findings import Diagnosis, Finding
 from .registry import RULES, matches
 from .thresholds import resolve
+
+#: code -> (raw points, calibrated values): each rule's confidence mapped to how often its
+#: findings were right (benchmarks/fit_calibration.py writes the table).
+CALIBRATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    code: (xs, ys) for code, (xs, ys, _) in _TABLE.items()}
 
 #: When a finding with this code is present, labelled findings are dropped except
 #: those of the listed codes: a range test is no training run, and after a
@@ -103,6 +111,8 @@ def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> li
             continue
         for f in out:
             f.code, f.label = code, rule.label
+            if code in CALIBRATION:
+                f.confidence = float(np.interp(f.confidence, *CALIBRATION[code]))
             if f.evidence.metric is None and f.evidence.tags:
                 f.evidence.metric = f.evidence.tags[0]
         found.extend(out)
