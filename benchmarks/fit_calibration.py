@@ -5,8 +5,8 @@
 The fit uses the real runs a rule may be tuned on: the trainer corpus's tune split
 (benchmarks/_data/corpus, made by make_corpus.py) and ``../shared/eval/real-dev`` when it
 is there (said when it is not). Synthetic curves are left out: our own generator is easy
-on the rules, and would make every confidence look higher than real logs earn. The rules run with raw
-confidences; every labelled finding gives (code, raw confidence, label right), and each
+on the rules, and would make every confidence look higher than real logs earn. The rules
+run with raw confidences; every labelled finding gives (code, raw confidence, label right), and each
 code with at least ``--min`` findings gets an isotonic map (diagnostics/calibration.py).
 The corpus's test split is never read here: bench_diagnostics.py reports the reliability
 on it, and that is the figure that says whether the calibration holds.
