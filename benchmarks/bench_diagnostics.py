@@ -22,8 +22,9 @@ Per-label counts compare with the accepted set nearest to the prediction. The he
 false-alarm rate is the share of runs whose main (first) accepted reading is "healthy"
 that got labels their truth does not accept. The confusion matrix counts, per run, every
 (true label, predicted label) pair, with "healthy" standing for an empty set. The
-reliability table bins every labelled finding by its confidence and gives the fraction whose label is in the nearest truth;
-the calibration suggestion fits an isotonic map per rule code on corpus-tune.
+reliability table bins every labelled finding by its confidence and gives the fraction
+whose label is in the nearest truth; the calibration suggestion fits an isotonic map per
+rule code on corpus-tune.
 """
 
 from __future__ import annotations
