@@ -96,11 +96,13 @@ class JSONLines:
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
         lines = text.split("\n")
         complete = lines[:-1] if len(lines) > 1 else lines
+        if len(lines) == 1 and parse_line(lines[0]) is None:
+            # a line longer than the head: trust the suffix of a JSON-lines file
+            return lower.endswith(ALWAYS_SUFFIXES) and lines[0][:1] == "{"
         for line in complete[:SNIFF_LINES]:
             fields = parse_line(line)
             if fields is None:
-                # a line longer than the head: trust the suffix of a JSON-lines file
-                return len(lines) == 1 and lower.endswith(ALWAYS_SUFFIXES) and line[:1] == "{"
+                continue  # a damaged line (or one nested too deep) is the reader's to name
             if "log_history" in fields:
                 return False
             if is_metrics_record(fields):

@@ -372,3 +372,22 @@ def test_a_damaged_first_row_does_not_hide_the_file(tmp_path):
         assert set(runs) == {"exp/log.csv", "exp/other.csv"}
         assert runs["exp/log.csv"].series("loss")["value"].tolist() == [0.5, 0.4, 0.3]
         assert runs["exp/other.csv"].series("loss")["value"].tolist() == [0.9]
+
+
+def test_a_deep_or_huge_first_line_hides_neither_its_file_nor_its_neighbours(tmp_path):
+    from curvedoc.ingest import open_root
+
+    run = tmp_path / "exp"
+    run.mkdir()
+    deep = '{"step": 0, "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    good = '{"step": 1, "loss": 0.5}\n{"step": 2, "loss": 0.4}\n'
+    (run / "a.jsonl").write_text(deep + "\n" + good)
+    huge = '{"step": 1, "loss": ' + "9" * 400 + "}\n"
+    (run / "b.jsonl").write_text(huge + '{"step": 2, "loss": 0.3}\n')
+    (run / "c.csv").write_text("step,loss\n1,0.9\n")
+    with open_root(str(tmp_path), cache=False) as catalog:
+        runs = catalog.runs
+        assert runs["exp/a.jsonl"].series("loss")["value"].tolist() == [0.5, 0.4]
+        assert any("line 1" in w for w in runs["exp/a.jsonl"].warnings)
+        assert runs["exp/b.jsonl"].series("loss")["value"].tolist() == [0.3]
+        assert runs["exp/c.csv"].series("loss")["value"].tolist() == [0.9]
