@@ -249,3 +249,35 @@ def test_binary_junk_named_like_a_log_in_a_merged_run_is_named_as_such(tmp_path)
     assert len(read.scalars) == 5
     (error,) = read.errors
     assert "junk.csv" in error and "holds binary bytes" in error
+
+
+def ultralytics(run: Path) -> None:
+    tb(run, {"train/box_loss": [(e, loss(e)) for e in EPOCHS]})
+    (run / "results.csv").write_text(
+        "epoch,train/box_loss,metrics/mAP50(B)\n"
+        + "".join(f"{e},{loss(e):.5g},{0.1 * e:.5g}\n" for e in EPOCHS))
+
+
+def test_a_merged_run_opens_warm_from_the_cache_and_refreshes_what_grew(tmp_path, monkeypatch):
+    from curvedoc.ingest.formats.base import formats
+
+    ultralytics(tmp_path / "train")
+    with open_root(str(tmp_path)) as cold:
+        first = cold.scalars()
+        with open(tmp_path / "train" / "results.csv", "a") as fh:
+            fh.write("6,0.33333,0.6\n")
+        assert cold.refresh() == {"train"}
+        grown = cold.runs["train"]
+        assert grown.series("metrics/mAP50(B)")["step"].tolist() == [1, 2, 3, 4, 5, 6]
+        # the CSV now has more points of box_loss than the event file: it is the fuller one
+        assert grown.series("train/box_loss")["step"].tolist() == [1, 2, 3, 4, 5, 6]
+        assert grown.warnings == []
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a warm open parsed a file")
+
+    for name in ("tensorboard", "csv_table"):
+        monkeypatch.setattr(formats()[name], "read", no_parsing)
+    with open_root(str(tmp_path)) as warm:
+        assert len(warm.scalars()) == len(first) + 2
+        assert warm.runs["train"].errors == []
