@@ -149,7 +149,7 @@ def _role_of(run: Run, tag: str) -> str:
 
 
 def _finding_applies(finding: Any, tags: list[str], first_panel: bool, run: Run) -> bool:
-    ev_tags = set(map(str, (finding.evidence or {}).get("tags") or []))
+    ev_tags = set(finding.evidence.tags)
     ev_roles = {run.roles.get(t, t) for t in ev_tags}
     if ev_tags & set(tags) or ev_roles & set(tags):
         return True
@@ -159,34 +159,33 @@ def _finding_applies(finding: Any, tags: list[str], first_panel: bool, run: Run)
 def add_evidence(fig: go.Figure, finding: Any, *, is_lr_panel: bool = False,
                  row: int | None = None, col: int | None = None) -> None:
     """Draw one finding's evidence: span shaded, best step, LR cut, forecast band."""
-    ev = finding.evidence or {}
+    ev = finding.evidence
     label = finding.label or finding.code
     colour = LABEL_COLORS.get(finding.label or "", "#6c757d")
     where = {"row": row, "col": col} if row is not None else {}
-    start, end = ev.get("start_step"), ev.get("end_step")
-    if start is not None and end is not None and not is_lr_panel:
-        fig.add_vrect(x0=start, x1=end, fillcolor=colour, opacity=0.10, line_width=0,
-                      layer="below", annotation_text=esc(label),
+    if ev.start_step is not None and ev.end_step is not None and not is_lr_panel:
+        fig.add_vrect(x0=ev.start_step, x1=ev.end_step, fillcolor=colour, opacity=0.10,
+                      line_width=0, layer="below", annotation_text=esc(label),
                       annotation_position="top left", annotation_font_color=colour, **where)
-    if ev.get("best_step") is not None and not is_lr_panel:
-        fig.add_vline(x=ev["best_step"], line_dash="dash", line_color=colour, line_width=1.5,
-                      annotation_text=f"best step {ev['best_step']}",
+    if ev.best_step is not None and not is_lr_panel:
+        fig.add_vline(x=ev.best_step, line_dash="dash", line_color=colour, line_width=1.5,
+                      annotation_text=f"best step {ev.best_step}",
                       annotation_position="bottom right", **where)
-    if ev.get("lr_cut_step") is not None:
-        fig.add_vline(x=ev["lr_cut_step"], line_dash="dot", line_color=colour, line_width=1.5,
-                      annotation_text=f"LR cut @ {ev['lr_cut_step']}",
+    if ev.lr_cut_step is not None:
+        fig.add_vline(x=ev.lr_cut_step, line_dash="dot", line_color=colour, line_width=1.5,
+                      annotation_text=f"LR cut @ {ev.lr_cut_step}",
                       annotation_position="bottom right", **where)
-    fc = ev.get("forecast")
-    if fc and not is_lr_panel and fc.get("steps"):
-        steps = list(fc["steps"])
-        if fc.get("low") and fc.get("high"):
+    fc = ev.forecast
+    if fc is not None and not is_lr_panel and fc.steps:
+        steps = list(fc.steps)
+        if fc.low and fc.high:
             fig.add_trace(go.Scatter(
-                x=steps + steps[::-1], y=list(fc["high"]) + list(fc["low"])[::-1],
+                x=steps + steps[::-1], y=list(fc.high) + list(fc.low)[::-1],
                 fill="toself", fillcolor="rgba(13,110,253,0.15)", line={"width": 0},
                 name="forecast range", hoverinfo="skip"), **where)
-        if fc.get("mean"):
+        if fc.mean:
             fig.add_trace(go.Scatter(
-                x=steps, y=list(fc["mean"]), mode="lines", name="forecast",
+                x=steps, y=list(fc.mean), mode="lines", name="forecast",
                 line={"dash": "dash", "color": "#0d6efd"}), **where)
 
 
@@ -211,7 +210,7 @@ def run_figure(run: Run, title: str, tags: list[str], findings: Sequence[Any] = 
     is_lr = title == "Learning rate"
     for f in findings:
         if _finding_applies(f, tags, first_panel, run) or (
-            is_lr and (f.evidence or {}).get("lr_cut_step") is not None
+            is_lr and f.evidence.lr_cut_step is not None
         ):
             add_evidence(fig, f, is_lr_panel=is_lr)
     span = _positive_span(run, tags)

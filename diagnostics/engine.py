@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from curvedoc.ingest.model import Run
+from curvedoc.ingest.roles import eval_sets
 
 from .curves import Curves
 from .evidence import Skip
@@ -57,24 +58,51 @@ def diagnose(
     if not curves.curves:
         diagnosis.skipped["*"] = "no recognised curves (roles) in this run"
         return diagnosis
+    chosen = [(code, rule) for code, rule in RULES.items()
+              if not ((select and not matches(rule, select)) or matches(rule, ignore))]
+    found = _run_rules(chosen, curves, config, diagnosis)
+    tags = [str(t) for t in run.scalars["tag"].unique()] if len(run.scalars) else []
+    others = eval_sets(tags, run.roles)
+    if others:  # say which set each finding is about
+        for f in found:
+            if RULES[f.code].per_eval_set:
+                f.message = f"on {run.roles['val_loss']}: {f.message}"
+    for other in others:
+        # each further evaluation set is judged on its own by the rules that read validation
+        roles = {k: v for k, v in run.roles.items() if k not in ("val_loss", "val_acc")}
+        roles.update({"val_loss": other.loss} | ({"val_acc": other.score} if other.score
+                                                 else {}))
+        per_set = [(code, rule) for code, rule in chosen if rule.per_eval_set]
+        for f in _run_rules(per_set, curves.for_roles(roles), config, None):
+            f.evidence.metric = other.loss
+            f.message = f"on evaluation set {other.name} ({other.loss}): {f.message}"
+            found.append(f)
+    diagnosis.findings = resolve_overlaps(found)
+    return diagnosis
+
+
+def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> list[Finding]:
+    """Every rule's findings on one set of curves, each with its code and label filled in;
+    a rule that cannot judge says why in ``diagnosis.skipped`` (when given)."""
     found: list[Finding] = []
-    for code, rule in RULES.items():
-        if (select and not matches(rule, select)) or matches(rule, ignore):
-            continue
+    for code, rule in rules:
         th = resolve(rule, config)
         try:
             out = rule.check(curves, th)
         except Skip as why:
-            diagnosis.skipped[code] = str(why)
+            if diagnosis is not None:
+                diagnosis.skipped[code] = str(why)
             continue
         except Exception as exc:  # a rule bug must not take the whole check down
-            diagnosis.skipped[code] = f"internal error: {type(exc).__name__}: {exc}"
+            if diagnosis is not None:
+                diagnosis.skipped[code] = f"internal error: {type(exc).__name__}: {exc}"
             continue
         for f in out:
-            f.code = code
+            f.code, f.label = code, rule.label
+            if f.evidence.metric is None and f.evidence.tags:
+                f.evidence.metric = f.evidence.tags[0]
         found.extend(out)
-    diagnosis.findings = resolve_overlaps(found)
-    return diagnosis
+    return found
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:

@@ -8,7 +8,7 @@ Known keys::
     [tool.curvedoc.roles]          # role -> tag, for every run
     val_loss = "metrics/valid_nll"
 
-    [tool.curvedoc.rules.overfitting]   # thresholds of one rule, by rule name or code
+    [tool.curvedoc.rules.val-loss-rises]   # thresholds of one rule, by rule name or code
     min_rise = 0.1
 
     num_classes = 10                # for the chance loss ln(C) when logs don't say

@@ -141,14 +141,9 @@ def _row(run, d: Diagnosis) -> dict:
     return {
         "run": base["run"], "name": base["name"], "format": base["format"],
         "roles": base["roles"], "labels": d.labels,
-        "findings": [f.to_dict() for f in _ordered(d)],
+        "findings": [f.to_dict() for f in d.ordered()],
         "errors": base["errors"], "warnings": base["warnings"],
     }
-
-
-def _ordered(d: Diagnosis):
-    top = d.top
-    return ([top] if top else []) + [f for f in d.findings if f is not top]
 
 
 def summary(rows: list[dict]) -> str:
@@ -166,10 +161,19 @@ def summary(rows: list[dict]) -> str:
     return text
 
 
+def _label_text(r: dict) -> str:
+    """'overfitting', 'healthy (possible: keep_training)', 'unreadable'."""
+    possible = sorted({f["label"] for f in r["findings"] if f.get("possible")}
+                      - set(r["labels"]))
+    text = ", ".join(r["labels"]) or ("unreadable" if r["errors"] and not r["roles"]
+                                      else "healthy")
+    return text + (f" (possible: {', '.join(possible)})" if possible else "")
+
+
 def _top_message(r: dict) -> str:
     if r["findings"]:
         f = r["findings"][0]
-        return f"{f['code']} {f['message']}"
+        return f"{f['code']} {'possible: ' if f.get('possible') else ''}{f['message']}"
     if r["errors"]:
         return "error: " + r["errors"][0]
     return "no findings"
@@ -180,11 +184,10 @@ def render_text(rows: list[dict], groups: list[str] | None = None) -> str:
     if not rows:
         return "no runs found (curvedoc reads TensorBoard, CSV, JSONL, MLflow, HF Trainer logs)"
     width = min(max(len(r["run"]) for r in rows), 40)
-    lw = min(max(len(", ".join(r["labels"]) or "unreadable") for r in rows), 34)
+    lw = min(max(len(_label_text(r)) for r in rows), 34)
     lines = [f"{'run':{width}}  {'labels':{lw}}  top finding", "-" * (width + lw + 16)]
     for r in rows:
-        labels = ", ".join(r["labels"]) or ("unreadable" if r["errors"] and not r["roles"]
-                                             else "healthy")
+        labels = _label_text(r)
         lines.append(f"{_cut(r['run'], width):{width}}  {labels:{lw}}  {_top_message(r)}")
         for w in r["warnings"][:2]:
             lines.append(f"{'':{width}}  {'':{lw}}  warning: {w}")

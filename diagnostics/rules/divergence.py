@@ -54,12 +54,12 @@ def check(c: Curves, th: Thresholds):
     if not roles:
         raise Skip("no loss logged")
     for role in roles:
-        cur = c.curves[role]
+        cur = c.curves[role].finest  # a NaN shows first in the per-step series
         bad = cur.first_bad_step
         if bad is not None:
             n_bad = int((~cur.finite).sum())
             return [finding(
-                LABEL, "error", 0.97,
+        "error", 0.97,
                 f"{what(cur) if role != 'grad_norm' else 'gradient norm'} became "
                 f"{_kind(cur.raw)} at step {step(bad)} ({n_bad:,} non-finite of "
                 f"{len(cur.raw):,} points)",
@@ -70,6 +70,7 @@ def check(c: Curves, th: Thresholds):
     t = c.get("train_loss")
     if t is None or len(t.y) < 5:
         return []
+    t = t.finest
     ys = rolling_median(t.y, 5)  # robust to spikes, and no polynomial overshoot at the ends
     running_min = np.minimum.accumulate(ys)
     start = float(np.median(t.y[:3]))
@@ -82,7 +83,7 @@ def check(c: Curves, th: Thresholds):
     i_min = int(np.argmax(ys[: i + 1] <= lo))
     ratio = float(ys[i] / lo)
     return [finding(
-        LABEL, "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
+        "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
         f"training loss exploded from {num(lo)} at step {step(t.x[i_min])} to {num(ys[i])} "
         f"at step {step(t.x[i])} ({ratio:.1f}x)",
         ADVICE,

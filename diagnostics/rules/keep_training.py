@@ -37,6 +37,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
 
 LABEL = "keep_training"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "keep-training"
 SUMMARY = "the validation metric still improves at the end of the run"
 
@@ -63,7 +65,7 @@ def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
-    span = max(c.span, 1)
+    span = v.own_span
     x1 = float(v.x[-1])
     level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
     if len(v.y) < th.short_points:
@@ -94,13 +96,13 @@ def check(c: Curves, th: Thresholds):
           "gain": gain, "slope": slope, "p_value": p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
     now = v.value_of(float(v.ys[-1]))
-    if fc is not None and v.kind == "loss" and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
+    if fc is not None and v.is_loss and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
         fc = None  # a non-negative loss forecast below zero: the fit is not plausible
     if fc is not None and fc.at_end[0] < float(v.ys[-1]):
         m, lo, hi = (v.value_of(z) for z in fc.at_end)
         lo, hi = sorted((lo, hi))
         bounds = list(zip(fc.low, fc.high, strict=True))
-        if v.kind == "loss" and np.all(v.y_all >= 0):  # a non-negative loss stays so
+        if v.is_loss and np.all(v.y_all >= 0):  # a non-negative loss stays so
             lo = max(lo, 0.0)
             bounds = [(max(a, 0.0), max(b, 0.0)) for a, b in bounds]
         ev["forecast"] = {
@@ -118,7 +120,7 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train"):
         more += " (no validation metric logged, judged on training)"
     return [finding(
-        LABEL, "info" if v.role.startswith("train") else "warning",
+        "info" if v.role.startswith("train") else "warning",
         confidence(margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
         f"{what(v)} is still improving at step {step(x1)}: it {how}, now {num(now)}{more}",
         [

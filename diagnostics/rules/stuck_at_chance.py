@@ -67,7 +67,7 @@ def check(c: Curves, th: Thresholds):
         why = "the curve is smooth (no gradient norm logged to confirm)"
         conf = confidence(0.0, 0.55)
     return [finding(
-        LABEL, "error", conf,
+        "error", conf,
         f"training loss stayed at the chance level ln({c.num_classes[0]}) = {num(chance)} "
         f"from step {step(t.x[0])} to {step(t.x[-1])}; {why}",
         [

@@ -128,7 +128,7 @@ def test_run_page_draws_evidence_and_gives_advice(state):
     assert finding.message in text and finding.advice[0] in text
     loss = charts[0].figure
     shapes = [s for s in loss.layout.shapes]
-    best = finding.evidence["best_step"]
+    best = finding.evidence.best_step
     assert any(s.type == "line" and s.x0 == best for s in shapes)  # best step marked
     assert any(s.type == "rect" for s in shapes)  # the span shaded
     assert "lr" in str(hparams) and len(charts) == 2  # loss + learning rate panels
