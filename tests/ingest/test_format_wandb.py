@@ -124,3 +124,12 @@ def test_a_read_in_small_windows_gives_the_same_frame(tmp_path, monkeypatch):
     cols = ["tag", "step", "value"]
     assert (sorted(pieces.scalars[cols].astype(str).values.tolist())
             == sorted(whole.scalars[cols].astype(str).values.tolist()))
+
+
+def test_a_synced_run_folder_is_read_like_an_offline_one(tmp_path):
+    run = tmp_path / "wandb" / "run-20261201_092754-znliv50t"
+    run.mkdir(parents=True)
+    shutil.copy(FIXTURE / RUN / FILE, run)
+    (source,) = discover(str(tmp_path))
+    assert (source.id, source.name) == ("wandb/run-20261201_092754-znliv50t", "bold-fox")
+    assert len(read_run(source).scalars) == 24
