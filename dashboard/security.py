@@ -56,26 +56,23 @@ FIXED_HEADERS = (
 
 def content_security_policy(script_hashes: Sequence[str] = ()) -> str:
     """The strictest policy under which every page works in Chromium (checked by
-    tests/dashboard/test_security_browser.py).
+    tests/dashboard/test_security_browser.py, which fails on any violation).
 
-    Nothing loads from another origin. Scripts: our own files plus the inline
-    scripts Dash writes into the page, by hash. ``'unsafe-eval'`` is needed by
-    Plotly's WebGL traces (regl compiles its shaders' code with ``new Function``)
-    and by the grid's value formatters (Dash AG Grid turns ``{"function": ...}``
-    strings into functions). ``style-src 'unsafe-inline'`` is needed because
-    Plotly and AG Grid write ``<style>`` elements and style attributes at run
-    time; styles cannot run code. Images may be ``data:``/``blob:`` URLs (icons in
-    Bootstrap's CSS, Plotly's "download as PNG").
+    Nothing loads from another origin; no plugin, no <base>, no framing. Scripts: our
+    own files plus the inline scripts Dash writes into the page, by their hash.
+    ``'unsafe-eval'`` only because Plotly's WebGL traces (charts of many points)
+    compile their shaders' code with ``new Function`` (regl). ``style-src
+    'unsafe-inline'`` because React, Plotly and AG Grid set style attributes and
+    write ``<style>`` elements at run time (styles cannot run code). Images may be
+    ``data:`` URLs (the icons in Bootstrap's CSS and Plotly's markers).
     """
     scripts = " ".join(("'self'", *script_hashes, "'unsafe-eval'"))
     return "; ".join((
         "default-src 'self'",
         f"script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
+        "img-src 'self' data:",
         "connect-src 'self'",
-        "worker-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -196,6 +193,7 @@ class Guard:
                 environ):
             return self._refuse(start_response, "curvedoc refuses requests sent by another "
                                 "web site's page.")
+
         def start(status: str, response_headers: list, exc_info: Any = None) -> Any:
             headers = self._headers()  # now: the app may have added inline scripts meanwhile
             ours = {name.lower() for name, _ in headers}

@@ -365,7 +365,7 @@ class Curves:
 
     @cached_property
     def first_step(self) -> int:
-        firsts = [int(c.steps[0]) for c in self.curves.values() if len(c.steps)]
+        firsts = [int(c.finest.steps[0]) for c in self.curves.values() if len(c.finest.steps)]
         return min(firsts) if firsts else 0
 
     @cached_property

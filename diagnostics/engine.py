@@ -33,6 +33,10 @@ OVERRIDES_LABELS = {
     "keep_training": ("underfitting",),
 }
 
+#: A finding that explains another's symptom drops it: a smooth loss stuck at ln(C) from
+#: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit.
+EXPLAINS = {"CD103": ("CD202", "CD203", "CD601")}
+
 #: Unlabelled findings another finding makes redundant.
 REDUNDANT = {"CD203": ("CD902",), "CD202": ("CD902",)}
 
@@ -106,7 +110,7 @@ def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> li
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Apply OVERRIDES_CODES, OVERRIDES_LABELS and REDUNDANT (documented above)."""
+    """Apply OVERRIDES_CODES, OVERRIDES_LABELS, EXPLAINS and REDUNDANT (documented above)."""
     codes = {f.code for f in findings}
     labels = {f.label for f in findings if f.label}
     keep = []
@@ -115,6 +119,8 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
                            for c, allowed in OVERRIDES_CODES.items()):
             continue
         if f.label and any(f.label in OVERRIDES_LABELS.get(lab, ()) for lab in labels):
+            continue
+        if any(f.code in EXPLAINS.get(c, ()) for c in codes):
             continue
         if any(f.code in REDUNDANT.get(c, ()) for c in codes):
             continue

@@ -159,7 +159,9 @@ class _Gen:
             tau = r.uniform(0.6, 2.0)
             floor = L0 * r.uniform(0.0, 0.1)
         elif lab == "underfitting":
-            floor = L0 * r.uniform(0.5, 0.85)
+            # without ln(C) or an accuracy, only a loss that kept most of its start is
+            # visibly poor (a regression's 0.5 x its start may be all the data allows)
+            floor = L0 * (r.uniform(0.5, 0.85) if self.classify else r.uniform(0.75, 0.9))
             gap = r.uniform(-0.03, 0.1)
             self.acc_max = r.uniform(0.2, 0.6)
         elif lab == "overfitting":

@@ -14,6 +14,10 @@ import click
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
+#: Largest request body served (waitress's default is 1 GB, read into memory): a callback
+#: body holds at most the runs grid's rows, well under this for 10,000 runs.
+MAX_REQUEST_BYTES = 64 * 2**20
+
 
 def default_root() -> str:
     """The bundled sample runs (the trainer's logs shipped with curvedoc)."""
@@ -61,7 +65,8 @@ def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
     # waitress warns "Task queue depth is N" whenever a browser opens more connections
     # than there are threads: normal for a dashboard, noise in the terminal.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return create_server(protect(app, host), host=bare_host(host), port=port, threads=threads)
+    return create_server(protect(app, host), host=bare_host(host), port=port, threads=threads,
+                         max_request_body_size=MAX_REQUEST_BYTES)
 
 
 @click.command()

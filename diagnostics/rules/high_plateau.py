@@ -75,7 +75,9 @@ def check(c: Curves, th: Thresholds):
     noise = t.noise / max(abs(end), 1e-12)
     early = t.ys[: max(2, len(t.ys) // 5)]
     jump = (float(early.max()) - start) / size
-    wide = rolling_median(t.y, max(5, (len(t.y) // 20) | 1))
+    # the best level under a rolling median over 1/20 of the run (3 points on a short
+    # epoch log, where a dip of two epochs is real)
+    wide = rolling_median(t.y, max(3 if len(t.y) < 40 else 5, (len(t.y) // 20) | 1))
     best = float(wide.min())
     learned = start - best
     back = (end - best) / learned if learned >= th.min_learned * size else 0.0

@@ -1,8 +1,9 @@
 """Loss at initialisation far above the chance loss ln(C).
 
 What it detects
-    The training loss at the first logged step is several times the loss of a
-    classifier that guesses uniformly, ln(C) for C classes. C comes from the
+    The training loss at the first logged step (or a validation loss measured
+    before the first update) is several times the loss of a classifier that
+    guesses uniformly, ln(C) for C classes. C comes from the
     run's hparams (``num_classes``, ``n_classes``, ``num_labels``, ``nc``, ...),
     from ``num_classes`` in the config, from per-class metric tags, or from an
     accuracy logged before the first update (about 1/C). When C is unknown the
@@ -52,6 +53,9 @@ class Thresholds:
 def check(c: Curves, th: Thresholds):
     t, chance = train_loss_and_chance(c)
     t = t.finest
+    v = c.get("val_loss")
+    if not c.at_init(t) and v is not None and c.at_init(v.finest):
+        t = v.finest  # a validation pass before the first update measures the init too
     at_init = c.at_init(t)
     if not at_init and not t.aggregated:
         raise Skip(f"the first training loss is logged at step {t.steps[0]:,}, after updates, "
@@ -65,7 +69,8 @@ def check(c: Curves, th: Thresholds):
         return []
     C, source = c.num_classes
     s0 = step(t.steps[0])
-    said = (f"training loss at step {s0} is {num(loss0)}" if at_init else
+    who = "validation" if t.role.startswith("val") else "training"
+    said = (f"{who} loss at step {s0} (before any update) is {num(loss0)}" if at_init else
             f"the first logged training loss (step {s0}, an average over the first epoch or "
             f"logging interval, so the loss at init was higher still) is {num(loss0)}")
     return [finding(

@@ -54,6 +54,13 @@ class Thresholds:
     #: "Poor": a training accuracy at or above this at the end fits the training set
     #: well, whatever the loss says.
     max_train_acc: float = 0.9
+    #: Without ln(C) or an accuracy the only yardstick is the curve's start: then it is
+    #: poor only at this fraction of it (it learned next to nothing).
+    min_ratio_no_yardstick: float = 0.7
+    #: Not plateaued either while the tail still makes this share of all the progress.
+    max_share: float = 0.1
+    #: ...counted only when the curve learned at least this multiple of its level.
+    min_progress: float = 0.05
 
 
 def check(c: Curves, th: Thresholds):
@@ -71,7 +78,12 @@ def check(c: Curves, th: Thresholds):
     if ref <= 0 or end <= 0:
         return []
     ratio = end / ref
-    if ratio < th.min_level_ratio:
+    ta = c.get("train_acc")
+    has_acc = ta is not None and ta.kind == "error"
+    # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
+    # (a regression's MSE, say) is poor only when it barely moved
+    floor = th.min_level_ratio if (has_acc or chance is not None) else th.min_ratio_no_yardstick
+    if ratio < floor:
         return []
     span = max(c.span, 1)
     x1 = float(t.x[-1])
@@ -79,12 +91,15 @@ def check(c: Curves, th: Thresholds):
     if len(tx) >= 4:
         tr = strong_trend(tx, ty)
         gain = -tr.slope * (tx[-1] - tx[0]) / end
-        if tr.slope < 0 and tr.p_value < th.alpha and gain >= th.max_gain:
+        progress = float(np.max(t.ys) - t.ys[-1])
+        share = (-tr.slope * (tx[-1] - tx[0]) / progress
+                 if progress >= th.min_progress * end else 0.0)
+        if tr.slope < 0 and tr.p_value < th.alpha and (gain >= th.max_gain
+                                                       or share >= th.max_share):
             return []  # still improving: the keep_training rule's definition, mirrored
     elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
         return []
-    ta = c.get("train_acc")
-    if ta is not None and ta.kind == "error":
+    if has_acc:
         acc_end = 1.0 - float(np.median(ta.y[-max(1, len(ta.y) // 10):]))
         if acc_end >= th.max_train_acc:
             return []  # it fits its training set

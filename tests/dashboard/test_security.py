@@ -187,3 +187,12 @@ def test_the_printed_url_answers_with_the_page(bind):
             assert resp.status == 200 and b"_dash-config" in resp.read()
     finally:
         site.close()
+
+
+def test_a_huge_request_body_is_refused_before_it_is_read(served):
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as conn:
+        conn.sendall(f"POST {CALLBACK_URL} HTTP/1.1\r\nHost: 127.0.0.1:{served.port}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 200000000\r\n\r\n"
+                     .encode() + b"[" * 1000)
+        answer = conn.recv(200)
+    assert answer.startswith(b"HTTP/1.1 413")

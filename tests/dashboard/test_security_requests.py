@@ -113,7 +113,8 @@ def test_a_run_deleted_while_a_page_asks_for_it_is_no_error(client, calls, app):
 
 
 @pytest.mark.parametrize("body", [
-    "{not json", "[]", "null", "5", '"x"', {}, {"output": "nope.children"},
+    "{not json", "[]", "null", "5", '"x"', {}, {"output": "nope.children"}, "[" * 100_000,
+    '{"output": ' * 50_000,
     {"output": "..selection-count.children...nav-compare-link.href..", "inputs": 5},
     {"output": "selection-count.children", "inputs": [{"id": "x"}]},
     {"output": 5, "inputs": [], "outputs": []},
