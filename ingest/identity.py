@@ -11,7 +11,7 @@ discovery hands that here, and these rules make the runs a user thinks of:
   fuller source per tag (see :func:`curvedoc.ingest.merge.merge_parts`).
 - **A loose log stands for its folder** when it is the folder's only one (a Keras
   ``training.log`` in ``exp1/`` is run ``exp1``); several loose logs are one run each, named
-  by their file.
+  by their file, except copies of one log (mmengine's ``<time>.json`` and ``scalars.json``).
 - **A side file joins its folder's run** (Lightning's ``hparams.yaml``) and is no run alone.
 - **Two runs never share an id.** A run whose id another already holds (a folder named like
   ``mlflow.db#<run id>`` beside that store) is listed under ``"<id> (<format>)"``, with a
@@ -22,8 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from curvedoc.ingest import fs
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import RunSource
+
+#: How much of two loose logs is compared to tell a copy.
+HEAD_BYTES = 4096
 
 
 @dataclass
@@ -40,6 +44,7 @@ def folder_runs(found: FolderFinds) -> list[RunSource]:
     loose = [s for f in found.finds if f.loose and not f.extends for s in f.runs]
     sides = [s for f in found.finds if f.extends for s in f.runs]
     runs = [s for f in found.finds if not f.loose and not f.extends for s in f.runs]
+    loose = [merge(group, [], group[0].name) for group in copies(loose)]
     if len(loose) == 1:
         runs.append(replace(loose[0], id=found.rel, name=found.name, key=None))
     else:
@@ -50,6 +55,40 @@ def folder_runs(found: FolderFinds) -> list[RunSource]:
         return rest
     side = [s for s in sides if s.id == found.rel]
     return [merge(own, side, found.name), *rest]
+
+
+def copies(loose: list[RunSource]) -> list[list[RunSource]]:
+    """Loose logs grouped so that copies of one log are one group, in their order.
+
+    mmengine writes every row to ``vis_data/<time>.json`` and to ``vis_data/scalars.json``:
+    two files, one log. Two loose logs are copies when their first 4 KiB are the same
+    bytes, or, for smaller files, when their whole content is (and holds a header and two
+    rows at least: two runs of a sweep may well start with the same first row).
+    """
+    if len(loose) < 2:
+        return [[s] for s in loose]
+    heads = [_head(s.files[0]) if len(s.files) == 1 else b"" for s in loose]
+    groups: list[list[int]] = []
+    for i, head in enumerate(heads):
+        for group in groups:
+            other = heads[group[0]]
+            if _same_log(head, other):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return [[loose[i] for i in group] for group in groups]
+
+
+def _same_log(a: bytes, b: bytes) -> bool:
+    return a == b and (len(a) == HEAD_BYTES or a.count(b"\n") >= 3)
+
+
+def _head(path: str) -> bytes:
+    try:
+        return fs.read_bytes(path, 0, HEAD_BYTES)
+    except OSError:
+        return b""
 
 
 def is_folder_run(source: RunSource, rel: str) -> bool:

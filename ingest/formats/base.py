@@ -75,12 +75,6 @@ class Format(Protocol):
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead: ...
 
 
-#: The formats curvedoc ships, in the order discovery asks them (most specific first): name ->
-#: the dotted path of the module whose ``FORMAT`` it is, and what to install when it needs an
-#: optional package (like fsspec's ``known_implementations``). A module is imported on first use.
-BUILTIN: dict[str, KnownFormat] = {}
-
-
 @dataclass(frozen=True)
 class KnownFormat:
     """Where a format lives: a dotted path (``"pkg.module"`` with a ``FORMAT``, or
@@ -90,21 +84,24 @@ class KnownFormat:
     install: str = ""
 
 
-for _name, _module in (
-    ("ray_tune", "ray_tune"),  # before tensorboard: a trial's event file is Ray's copy
-    ("tensorboard", "tensorboard"),
-    ("mlflow_file", "mlflow_file"),
-    ("mlflow_sqlite", "mlflow_sqlite"),
-    ("hf_trainer_state", "hf_trainer_state"),
-    ("wandb", "wandb_offline"),
-    ("sacred", "sacred"),
-    ("dvclive", "dvclive"),
-    ("lightning_csv", "lightning_csv"),
-    ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
-    ("csv_table", "csv_table"),
-):
-    BUILTIN[_name] = KnownFormat(f"curvedoc.ingest.formats.{_module}")
-
+#: The formats curvedoc ships, in the order discovery asks them (most specific first): name ->
+#: where it lives (like fsspec's ``known_implementations``); a module is imported on first use.
+BUILTIN: Mapping[str, KnownFormat] = MappingProxyType({
+    name: KnownFormat(f"curvedoc.ingest.formats.{module}")
+    for name, module in (
+        ("ray_tune", "ray_tune"),  # before tensorboard: a trial's event file is Ray's copy
+        ("tensorboard", "tensorboard"),
+        ("mlflow_file", "mlflow_file"),
+        ("mlflow_sqlite", "mlflow_sqlite"),
+        ("hf_trainer_state", "hf_trainer_state"),
+        ("wandb", "wandb_offline"),
+        ("sacred", "sacred"),
+        ("dvclive", "dvclive"),
+        ("lightning_csv", "lightning_csv"),
+        ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
+        ("csv_table", "csv_table"),
+    )
+})
 _registry: dict[str, KnownFormat] = dict(BUILTIN)
 _loaded: dict[str, Format] = {}
 _ordered: list = []  # [registry names, formats()] of the last call, rebuilt on any change

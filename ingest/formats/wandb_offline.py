@@ -45,6 +45,8 @@ RUN_FOLDER = re.compile(r"^(offline-)?run-.+$")
 RUN_FILE = re.compile(r"^run-.+\.wandb$")
 #: How much of the file discovery reads to find the run's name.
 NAME_BYTES = 1 << 16
+#: How much of the file one step of a read holds (a whole number of blocks).
+WINDOW = 32 * BLOCK
 
 
 # -- the messages read, by field number (wandb/proto/wandb_internal.proto) ----------------
@@ -232,75 +234,92 @@ class WandbOffline:
         return None
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        """Complete records from the state's offset, in windows of :data:`WINDOW` bytes (a
+        record larger than a window doubles it), so memory stays bounded by the rows."""
         if tab.unchanged(path, state):
             return FileRead(scalars=tab.empty(), state=dict(state or {}))
-        start = int((state or {}).get("offset", 0))
+        pos = int((state or {}).get("offset", 0))
+        parts, hparams, damaged = tab.Parts(), {}, 0
         try:
             st = fs.stat(path)
-            reset = bool(state) and st.size < start
+            reset = bool(state) and st.size < pos
             if reset:
-                start = 0
+                pos = 0
             if not has_header(fs.read_bytes(path, 0, FILE_HEADER.size)):
                 return tab.failed(path, "is not a W&B run file (no ':W&B' header); "
                                         "copy it again from the machine that wrote it")
-            data = fs.read_bytes(path, start)
+            window = WINDOW
+            while pos < st.size:
+                data = fs.read_bytes(path, pos, min(window, st.size - pos))
+                found, done, bad = records(data, pos)
+                if done <= pos:  # no complete record in the window
+                    if pos + len(data) >= st.size:
+                        break  # the rest is a record still being written
+                    window *= 2
+                    continue
+                frame, more, undecodable = decode(found)
+                parts.add(frame)
+                hparams.update(more)
+                damaged += bad + undecodable
+                pos, window = done, WINDOW
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-        found, end, bad = records(data, start)
-        return self._decode(path, found, end, bad, st, reset, bool(state))
-
-    def _decode(self, path, found, end, bad, st, reset, resumed) -> FileRead:
-        cls = record_class()
-        steps: list[int] = []
-        walls: list[float] = []
-        columns: dict[str, dict[int, float]] = {}
-        hparams: dict[str, Any] = {}
-        undecodable = 0
-        for raw in found:
-            try:
-                rec = cls.FromString(raw)
-            except Exception:
-                undecodable += 1
-                continue
-            if rec.HasField("run") and rec.run.HasField("config"):
-                hparams.update(config_of(rec.run.config.update))
-            if rec.HasField("config"):
-                hparams.update(config_of(rec.config.update))
-            if not rec.HasField("history"):
-                continue
-            row = {_key(item): _value(item) for item in rec.history.item}
-            step = _number(row.get("_step"))
-            if step is None or not math.isfinite(step):
-                step = float(rec.history.step.num)
-            wall = _number(row.get("_timestamp"))
-            index = len(steps)
-            steps.append(int(step))
-            walls.append(math.nan if wall is None else wall)
-            for key, value in row.items():
-                number = _number(value)
-                if number is not None and not key.startswith("_"):
-                    columns.setdefault(key, {})[index] = number
-        n = len(steps)
-        wide = {}
-        for tag, cells in columns.items():
-            values = np.full(n, np.nan)
-            present = np.zeros(n, dtype=bool)
-            idx = np.fromiter(cells, dtype=np.int64, count=len(cells))
-            values[idx] = np.fromiter(cells.values(), dtype=np.float64, count=len(cells))
-            present[idx] = True
-            wide[tag] = (values, present)
-        frame = tab.long_frame(np.asarray(steps, dtype=np.int64), wide, np.asarray(walls))
         warnings = []
-        if bad or undecodable:
-            warnings.append(f"{path}: skipped {bad + undecodable} damaged records; the others "
+        if damaged:
+            warnings.append(f"{path}: skipped {damaged} damaged records; the others "
                             "were read (was the file copied while W&B was writing it?)")
         return FileRead(
-            scalars=frame,
+            scalars=parts.frame(),
             hparams=hparams,
             warnings=warnings,
-            state={"offset": end, "size": st.size, "mtime": st.mtime},
+            state={"offset": pos, "size": st.size, "mtime": st.mtime},
             reset=reset,
         )
+
+
+def decode(found: list[bytes]) -> tuple[Any, dict[str, Any], int]:
+    """Records -> (long frame of their history rows, config as hparams, undecodable count)."""
+    cls = record_class()
+    steps: list[int] = []
+    walls: list[float] = []
+    columns: dict[str, dict[int, float]] = {}
+    hparams: dict[str, Any] = {}
+    undecodable = 0
+    for raw in found:
+        try:
+            rec = cls.FromString(raw)
+        except Exception:
+            undecodable += 1
+            continue
+        if rec.HasField("run") and rec.run.HasField("config"):
+            hparams.update(config_of(rec.run.config.update))
+        if rec.HasField("config"):
+            hparams.update(config_of(rec.config.update))
+        if not rec.HasField("history"):
+            continue
+        row = {_key(item): _value(item) for item in rec.history.item}
+        step = _number(row.get("_step"))
+        if step is None or not math.isfinite(step):
+            step = float(rec.history.step.num)
+        wall = _number(row.get("_timestamp"))
+        index = len(steps)
+        steps.append(int(step))
+        walls.append(math.nan if wall is None else wall)
+        for key, value in row.items():
+            number = _number(value)
+            if number is not None and not key.startswith("_"):
+                columns.setdefault(key, {})[index] = number
+    n = len(steps)
+    wide = {}
+    for tag, cells in columns.items():
+        values = np.full(n, np.nan)
+        present = np.zeros(n, dtype=bool)
+        idx = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        values[idx] = np.fromiter(cells.values(), dtype=np.float64, count=len(cells))
+        present[idx] = True
+        wide[tag] = (values, present)
+    frame = tab.long_frame(np.asarray(steps, dtype=np.int64), wide, np.asarray(walls))
+    return frame, hparams, undecodable
 
 
 FORMAT = WandbOffline()

@@ -44,6 +44,7 @@ def test_detectron2_metrics_json_puts_eval_rows_at_their_iteration(tmp_path):
     assert run.errors == []
     assert steps(run, "total_loss") == [19, 39, 59, 79, 99]
     assert steps(run, "bbox/AP") == [59, 99]
+    assert run.roles["train_loss"] == "total_loss" and run.roles["val_acc"] == "bbox/AP"
 
 
 def mmcv_rows():
@@ -98,3 +99,4 @@ def test_mmengine_scalars_json_puts_epoch_numbered_eval_rows_at_the_epochs_end(t
     assert steps(run, "loss") == [50, 100, 150, 200]
     assert steps(run, "coco/bbox_mAP") == [100, 200]
     assert steps(run, "data_time") == [50, 100, 150, 200]  # eval bookkeeping does not mix in
+    assert run.roles["train_loss"] == "loss" and run.roles["val_acc"] == "coco/bbox_mAP"

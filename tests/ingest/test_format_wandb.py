@@ -112,5 +112,24 @@ def test_rows_larger_than_a_block_from_the_real_library(tmp_path):
     assert np.isnan(run.series("loss")["value"]).all()
 
 
-def test_the_record_reader_matches_its_own_description():
-    assert wandb_offline.BLOCK == 32768 and wandb_offline.RECORD_HEADER.size == 7
+def test_a_read_in_small_windows_gives_the_same_frame(tmp_path, monkeypatch):
+    """Memory stays bounded: the file is read a window at a time, a record never cut."""
+    path = copy_run(tmp_path)
+    whole = FORMAT.read(None, str(path), None)
+    monkeypatch.setattr(wandb_offline, "WINDOW", 300)  # smaller than some records
+    pieces = FORMAT.read(None, str(path), None)
+    assert pieces.errors == [] and pieces.warnings == []
+    assert pieces.hparams == whole.hparams
+    assert pieces.state["offset"] == whole.state["offset"] == path.stat().st_size
+    cols = ["tag", "step", "value"]
+    assert (sorted(pieces.scalars[cols].astype(str).values.tolist())
+            == sorted(whole.scalars[cols].astype(str).values.tolist()))
+
+
+def test_a_synced_run_folder_is_read_like_an_offline_one(tmp_path):
+    run = tmp_path / "wandb" / "run-20261201_092754-znliv50t"
+    run.mkdir(parents=True)
+    shutil.copy(FIXTURE / RUN / FILE, run)
+    (source,) = discover(str(tmp_path))
+    assert (source.id, source.name) == ("wandb/run-20261201_092754-znliv50t", "bold-fox")
+    assert len(read_run(source).scalars) == 24

@@ -249,3 +249,63 @@ def test_binary_junk_named_like_a_log_in_a_merged_run_is_named_as_such(tmp_path)
     assert len(read.scalars) == 5
     (error,) = read.errors
     assert "junk.csv" in error and "holds binary bytes" in error
+
+
+def ultralytics(run: Path) -> None:
+    tb(run, {"train/box_loss": [(e, loss(e)) for e in EPOCHS]})
+    (run / "results.csv").write_text(
+        "epoch,train/box_loss,metrics/mAP50(B)\n"
+        + "".join(f"{e},{loss(e):.5g},{0.1 * e:.5g}\n" for e in EPOCHS))
+
+
+def test_a_merged_run_opens_warm_from_the_cache_and_refreshes_what_grew(tmp_path, monkeypatch):
+    from curvedoc.ingest.formats.base import formats
+
+    ultralytics(tmp_path / "train")
+    with open_root(str(tmp_path)) as cold:
+        first = cold.scalars()
+        with open(tmp_path / "train" / "results.csv", "a") as fh:
+            fh.write("6,0.33333,0.6\n")
+        assert cold.refresh() == {"train"}
+        grown = cold.runs["train"]
+        assert grown.series("metrics/mAP50(B)")["step"].tolist() == [1, 2, 3, 4, 5, 6]
+        # the CSV now has more points of box_loss than the event file: it is the fuller one
+        assert grown.series("train/box_loss")["step"].tolist() == [1, 2, 3, 4, 5, 6]
+        assert grown.warnings == []
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a warm open parsed a file")
+
+    for name in ("tensorboard", "csv_table"):
+        monkeypatch.setattr(formats()[name], "read", no_parsing)
+    with open_root(str(tmp_path)) as warm:
+        assert len(warm.scalars()) == len(first) + 2
+        assert warm.runs["train"].errors == []
+
+
+def mmengine_rows(n: int) -> str:
+    return "".join(json.dumps({"lr": 0.02, "loss": 2.0 / (i + 1), "epoch": 1 + i // 10,
+                               "iter": 10 * (i + 1), "step": 10 * (i + 1)}) + "\n"
+                   for i in range(n))
+
+
+def test_mmengine_writes_each_row_twice_in_vis_data_and_it_is_one_run(tmp_path):
+    vis = tmp_path / "work_dirs" / "rtm" / "20230101_000000" / "vis_data"
+    vis.mkdir(parents=True)
+    (vis / "20230101_000000.json").write_text(mmengine_rows(60))
+    (vis / "scalars.json").write_text(mmengine_rows(60))
+    (vis / "config.py").write_text("model = dict()\n")
+    source = only(tmp_path)
+    assert (source.id, source.format) == ("work_dirs/rtm/20230101_000000/vis_data", "jsonl")
+    read = read_run(source)
+    assert read.warnings == [] and read.errors == []
+    assert len(read.series("loss")) == 60
+
+
+def test_two_runs_of_a_sweep_that_start_alike_stay_two_runs(tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "lr_0.1.csv").write_text("step,loss\n0,2.3026\n")
+    (sweep / "lr_0.01.csv").write_text("step,loss\n0,2.3026\n")
+    assert sorted(s.id for s in discover(str(tmp_path))) == ["sweep/lr_0.01.csv",
+                                                             "sweep/lr_0.1.csv"]
