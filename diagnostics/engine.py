@@ -43,7 +43,9 @@ OVERRIDES_LABELS = {
 
 #: A finding that explains another's symptom drops it: a smooth loss stuck at ln(C) from
 #: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit.
-EXPLAINS = {"CD103": ("CD202", "CD203", "CD601")}
+#: A training loss that never improved (CD202) fitted nothing, so a validation loss that
+#: rises beside it is the same instability, not memorisation.
+EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503")}
 
 #: Unlabelled findings another finding makes redundant.
 REDUNDANT = {"CD203": ("CD902",), "CD202": ("CD902",)}

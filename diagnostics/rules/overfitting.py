@@ -42,6 +42,9 @@ class Thresholds:
     #: The validation loss must rise this fraction above its minimum (smaller
     #: rises are within run-to-run noise of validation sets).
     min_rise: float = 0.08
+    #: The rise must matter at the scale of the problem: at least this fraction of the
+    #: first validation value.
+    min_rise_of_start: float = 0.015
     #: The best step must lie before this fraction of the run, with at least
     #: ``min_after`` validation points after it (one late bump is noise).
     max_best_frac: float = 0.85
@@ -69,6 +72,9 @@ def check(c: Curves, th: Thresholds):
     rise = (end - lo) / max(size, 1e-12)
     if rise < th.min_rise:
         return []
+    first = float(np.median(v.y[:2]))
+    if lo > 0 and first > 0 and (end - lo) < th.min_rise_of_start * first:
+        return []  # a converged run wobbling at 0.07 after starting at 1.2 is not worse
     after_x, after_y = v.x[best:], v.y[best:]
     p = None
     if len(after_x) >= 5:
