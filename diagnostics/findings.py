@@ -39,6 +39,13 @@ class Finding:
         out["evidence"] = _plain(self.evidence)
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """The Finding of a :meth:`to_dict` (KeyError/TypeError for anything else)."""
+        return cls(code=str(data["code"]), label=data["label"], severity=str(data["severity"]),
+                   confidence=float(data["confidence"]), message=str(data["message"]),
+                   advice=[str(a) for a in data["advice"]], evidence=dict(data["evidence"]))
+
 
 @dataclass
 class Diagnosis:
@@ -71,6 +78,13 @@ class Diagnosis:
             "findings": [f.to_dict() for f in self.findings],
             "skipped": dict(self.skipped),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        """The Diagnosis of a :meth:`to_dict` (KeyError/TypeError for anything else)."""
+        return cls(run_id=str(data["run"]),
+                   findings=[Finding.from_dict(f) for f in data["findings"]],
+                   skipped={str(k): str(v) for k, v in dict(data["skipped"]).items()})
 
 
 def _plain(value: Any) -> Any:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.cache import Cache
+from curvedoc.ingest.cache import Cache, RunKey, grew_from, run_key
 from curvedoc.ingest.config import ConfigError, load_config
 from curvedoc.ingest.discover import Discovery, normalize_root, walk
 from curvedoc.ingest.frames import later_wins
@@ -28,6 +28,8 @@ from curvedoc.ingest.reading import (
     FileResult,
     assemble,
     cached_reads,
+    identify,
+    read_and_store,
     read_files,
     scalars_of,
     stat,
@@ -50,7 +52,7 @@ class Catalog:
         self,
         root: str,
         *,
-        cache: bool | str | Cache | None = True,
+        cache: bool | str | os.PathLike[str] | Cache | None = True,
         progress: bool = False,
         executor: Executor | None = None,
     ):
@@ -129,12 +131,23 @@ class Catalog:
         ids = self.runs if run_ids is None else run_ids
         return scalars_of(self.runs[r] for r in ids if r in self.runs)
 
+    def run_key(self, run_id: str, rules: str) -> RunKey | None:
+        """The key of a run's summary in ``cache.summaries`` under ``rules``
+        (``curvedoc.ingest.cache.rules_key``), from the idents of the files as read;
+        None for an unknown run or one whose files could not be identified."""
+        source = self._sources.get(run_id)
+        if source is None:
+            return None
+        idents = {p: r.ident for p, r in self._files.get(run_id, {}).items() if r.ident}
+        return run_key(source, rules, idents)
+
     @property
     def warnings(self) -> list[str]:
         """Problems that belong to no run: config, cache, unreadable folders."""
         return [*self._open_warnings, *self._walk_warnings]
 
     def close(self) -> None:
+        """Wait for the cache writes still running, and close the cache."""
         if self.cache is not None:
             self.cache.close()
 
@@ -150,8 +163,8 @@ class Catalog:
     # -- planning -----------------------------------------------------------------------
 
     def _job_from_cache(self, source: RunSource) -> _Job:
-        hits, todo = cached_reads(source, self.cache)
-        return _Job(source, hits, todo, {})
+        found = cached_reads(source, self.cache)
+        return _Job(source, found.hits, found.todo, found.previous)
 
     def _job_from_memory(self, source: RunSource) -> _Job:
         """What to read of a run again: new files, and grown or replaced ones."""
@@ -165,7 +178,7 @@ class Catalog:
                 job.done[path] = prev
                 continue
             job.paths.append(path)
-            if _grew(prev, st):
+            if _grew(prev, path, st):
                 job.previous[path] = prev
         return job
 
@@ -181,50 +194,51 @@ class Catalog:
         with bar(len(work), self.progress) as progress:
             if self.executor is not None and work:
                 futures = {
-                    id(j): self.executor.submit(read_files, j.source, j.paths, _states(j))
+                    id(j): self.executor.submit(read_and_store, j.source, j.paths, _states(j),
+                                                self.cache)
                     for j in work
                 }
             else:
                 futures = {}
             for job in jobs:
                 if job.paths:
-                    fresh = _result(futures.get(id(job)), job)
+                    fresh = identify(_result(futures.get(id(job)), job))
                     fresh = [_append(job.previous.get(r.path), r) for r in fresh]
-                    store(job.source, self.cache, fresh)
+                    store(job.source, self.cache, fresh, later=True)
                     job.done.update({r.path: r for r in fresh})
                     progress.update(1)
                 results = [job.done[p] for p in job.source.files if p in job.done]
                 files[job.source.id] = {r.path: r for r in results}
                 runs[job.source.id] = _assemble(job.source, results, self.config)
-        if self.cache is not None:
-            self.cache.flush()
         return runs, files
 
 
 def open_root(
     root: str,
     *,
-    cache: bool | str | Cache | None = True,
+    cache: bool | str | os.PathLike[str] | Cache | None = True,
     progress: bool = False,
     executor: Executor | None = None,
 ) -> Catalog:
     """Discover and read every run under ``root`` (a folder or one log file).
 
-    ``cache``: True for the default cache folder, False for none, or a folder / Cache.
+    ``cache``: True for curvedoc's cache in the user cache folder (or ``$CURVEDOC_CACHE_DIR``),
+    False for none, a folder to keep the cache in instead, or a Cache. Nothing is written
+    under ``root``.
     ``progress``: show a bar on stderr when reading takes more than a moment.
     ``executor``: read files through ``executor.submit`` (a process pool, a Dask client).
     """
     return Catalog(root, cache=cache, progress=progress, executor=executor).load()
 
 
-def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
+def _make_cache(cache: bool | str | os.PathLike[str] | Cache | None, root: str) -> Cache | None:
     if cache is None or cache is False:
         return None
     if isinstance(cache, Cache):
         return cache
     if cache is True:
-        return Cache.for_root(root)
-    return Cache(os.fspath(cache))
+        return Cache(root)
+    return Cache(root, os.fspath(cache))
 
 
 def _stat_or_none(path: str) -> fs.FileStat | None:
@@ -234,15 +248,16 @@ def _stat_or_none(path: str) -> fs.FileStat | None:
         return None
 
 
-def _grew(prev: FileResult | None, st: fs.FileStat | None) -> bool:
-    """Whether a file only grew since ``prev`` was read, so its state can resume the read."""
+def _grew(prev: FileResult | None, path: str, st: fs.FileStat | None) -> bool:
+    """Whether a file only grew since ``prev`` was read (the same inode, and its first and
+    last blocks as they were), so its state can resume the read."""
     return (
         prev is not None
-        and prev.stat is not None
+        and prev.ident is not None
         and st is not None
-        and st.size > prev.stat.size
         and not prev.read.errors
         and bool(prev.read.state)
+        and grew_from(prev.ident, path, st)
     )
 
 
@@ -297,4 +312,4 @@ def _append(prev: FileResult | None, new: FileResult) -> FileResult:
         errors=list(new.read.errors),
         state=new.read.state,
     )
-    return FileResult(new.path, new.stat, read)
+    return FileResult(new.path, new.stat, read, new.ident)

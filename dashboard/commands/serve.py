@@ -9,6 +9,8 @@ from importlib.resources import files
 
 import click
 
+from curvedoc.dashboard.commands._cache import cache_options, cache_value
+
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -46,8 +48,9 @@ def browse_url(host: str, port: int) -> str:
               help="Seconds between checks for new data while training writes (0: off).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the waitress server.")
+@cache_options
 def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: float,
-          threads: int) -> None:
+          threads: int, cache_dir: str | None, no_cache: bool) -> None:
     """Serve the dashboard for the training logs under PATH (default: bundled sample runs).
 
     \b
@@ -58,14 +61,16 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
     from waitress.server import create_server
 
     from curvedoc.dashboard.app import create_app
+    from curvedoc.ingest import open_root
 
+    cache = cache_value(cache_dir, no_cache)
     root = path or default_root()
     if not is_loopback(host):
         click.secho(f"Warning: listening on {host}: anyone who can reach this machine on port "
                     f"{port} can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(root, poll_s=poll_s, background=True)
+        app = create_app(open_root(root, cache=cache), poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:
