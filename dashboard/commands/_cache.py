@@ -1,4 +1,5 @@
-"""The cache options every command that reads logs shares: ``--cache-dir`` and ``--no-cache``."""
+"""What every command that reads logs shares: ``--cache-dir``, ``--no-cache``, and opening
+the root with its files read on every CPU."""
 
 from __future__ import annotations
 
@@ -24,3 +25,26 @@ def cache_value(cache_dir: str | None, no_cache: bool) -> bool | str:
     if no_cache:
         return False
     return cache_dir or True
+
+
+def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | None = None):
+    """open_root, reading files on a process pool when there are several CPUs (the
+    workers also write the cache).
+
+    The catalog's own warnings are printed by the caller, so Python's copy of the
+    "unknown format" warning is not shown a second time.
+    """
+    import os
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+
+    from curvedoc.ingest import open_root
+    from curvedoc.ingest.discover import UnknownFormatWarning
+
+    workers = jobs or os.cpu_count() or 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownFormatWarning)
+        if workers <= 1:
+            return open_root(path, cache=cache, progress=show)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return open_root(path, cache=cache, progress=show, executor=pool)

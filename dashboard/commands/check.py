@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from curvedoc.dashboard.commands._cache import cache_options, cache_value
+from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
 from curvedoc.diagnostics.cached import diagnose_catalog
 from curvedoc.diagnostics.findings import Diagnosis
@@ -73,7 +73,7 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     of --fail-on), 2 usage error or PATH missing.
     """
     show = sys.stderr.isatty() if progress is None else progress
-    catalog = _open(path, cache_value(cache_dir, no_cache), show, jobs)
+    catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs)
     for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
     try:
@@ -96,28 +96,6 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
-
-
-def _open(path: str, cache: bool | str, show: bool, jobs: int | None):
-    """open_root, reading files on a process pool when there are several CPUs.
-
-    The catalog's own warnings are printed by the caller, so Python's copy of the
-    "unknown format" warning is not shown a second time.
-    """
-    import os
-    import warnings
-    from concurrent.futures import ProcessPoolExecutor
-
-    from curvedoc.ingest import open_root
-    from curvedoc.ingest.discover import UnknownFormatWarning
-
-    workers = jobs or os.cpu_count() or 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnknownFormatWarning)
-        if workers <= 1:
-            return open_root(path, cache=cache, progress=show)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return open_root(path, cache=cache, progress=show, executor=pool)
 
 
 def _group_lines(runs, diagnoses) -> list[str]:

@@ -9,7 +9,7 @@ from importlib.resources import files
 
 import click
 
-from curvedoc.dashboard.commands._cache import cache_options, cache_value
+from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
@@ -61,7 +61,6 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
     from waitress.server import create_server
 
     from curvedoc.dashboard.app import create_app
-    from curvedoc.ingest import open_root
 
     cache = cache_value(cache_dir, no_cache)
     root = path or default_root()
@@ -70,7 +69,7 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
                     f"{port} can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(open_root(root, cache=cache), poll_s=poll_s, background=True)
+        app = create_app(open_catalog(root, cache), poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:
