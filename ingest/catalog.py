@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -76,13 +76,24 @@ class Catalog:
 
     # -- public -------------------------------------------------------------------------
 
-    def load(self) -> Catalog:
-        """Discover and read every run (what ``open_root`` does)."""
+    def load(self, known: Callable[[RunSource], Run | None] | None = None) -> Catalog:
+        """Discover and read every run (what ``open_root`` does).
+
+        ``known(source)`` may give a run without reading it (``check`` gives the runs whose
+        stored summaries still hold, without their scalars); a refresh reads them.
+        """
         with self._lock:
             found = walk(self.root)
-            jobs = [self._job_from_cache(s) for s in found.sources]
+            given: dict[str, Run] = {}
+            jobs = []
+            for source in found.sources:
+                run = known(source) if known is not None else None
+                if run is not None:
+                    given[source.id] = run
+                else:
+                    jobs.append(self._job_from_cache(source))
             runs, files = self._run_jobs(jobs)
-            self._publish(found, runs, files)
+            self._publish(found, {**given, **runs}, files)
         return self
 
     def refresh(self) -> set[str]:

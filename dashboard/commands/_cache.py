@@ -27,9 +27,11 @@ def cache_value(cache_dir: str | None, no_cache: bool) -> bool | str:
     return cache_dir or True
 
 
-def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | None = None):
+def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | None = None,
+                 known=None):
     """open_root, reading files on a process pool when there are several CPUs (the
-    workers also write the cache).
+    workers also write the cache). ``known(catalog)``: the ``Catalog.load(known=...)``
+    function of the catalog (runs not to read).
 
     The catalog's own warnings are printed by the caller, so Python's copy of the
     "unknown format" warning is not shown a second time.
@@ -38,13 +40,17 @@ def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | N
     import warnings
     from concurrent.futures import ProcessPoolExecutor
 
-    from curvedoc.ingest import open_root
+    from curvedoc.ingest import Catalog
     from curvedoc.ingest.discover import UnknownFormatWarning
 
     workers = jobs or os.cpu_count() or 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownFormatWarning)
         if workers <= 1:
-            return open_root(path, cache=cache, progress=show)
+            catalog = Catalog(path, cache=cache, progress=show)
+            return catalog.load(known(catalog) if known else None)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            return open_root(path, cache=cache, progress=show, executor=pool)
+            catalog = Catalog(path, cache=cache, progress=show, executor=pool)
+            catalog.load(known(catalog) if known else None)
+        catalog.executor = None  # the pool is gone: a later refresh reads in this process
+        return catalog

@@ -13,7 +13,7 @@ import click
 
 from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
-from curvedoc.diagnostics.cached import diagnose_catalog
+from curvedoc.diagnostics.cached import StoredRuns
 from curvedoc.diagnostics.findings import Diagnosis
 from curvedoc.diagnostics.registry import matches
 from curvedoc.diagnostics.thresholds import check_tables
@@ -73,7 +73,8 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     of --fail-on), 2 usage error or PATH missing.
     """
     show = sys.stderr.isatty() if progress is None else progress
-    catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs)
+    stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
+    catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
     try:
@@ -81,8 +82,7 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     except RuleConfigError as exc:
         raise click.UsageError(f"{catalog.root}: {exc}") from exc
     bar = _bar(len(catalog.runs), show)
-    diagnoses = diagnose_catalog(catalog, select=select, ignore=ignore, jobs=jobs,
-                                 on_done=bar.update if bar else None)
+    diagnoses = stored.diagnose(catalog, jobs=jobs, on_done=bar.update if bar else None)
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]

@@ -71,6 +71,27 @@ def test_an_unchanged_root_is_not_diagnosed_again(root, diagnosed):
     assert all(r["roles"].get("val_loss") for r in cold["runs"])
 
 
+def test_a_warm_check_reads_only_the_changed_runs(root, monkeypatch):
+    from curvedoc.ingest import catalog as catalog_module
+
+    looked_up: list[str] = []
+    real = catalog_module.cached_reads
+
+    def spy(source, cache):
+        looked_up.append(source.id)
+        return real(source, cache)
+
+    monkeypatch.setattr(catalog_module, "cached_reads", spy)
+    _check(root)
+    assert sorted(looked_up) == ["a", "b", "c"]
+    looked_up.clear()
+    _check(root)
+    assert looked_up == []  # every summary held: no cached frame even decoded
+    _write(root / "c", scale=2.0)
+    _check(root)
+    assert looked_up == ["c"]
+
+
 def test_a_changed_file_diagnoses_its_run_again(root, diagnosed):
     _check(root)
     diagnosed.clear()
