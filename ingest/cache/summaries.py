@@ -33,7 +33,7 @@ from typing import Any
 import crc32c
 import numpy as np
 
-from curvedoc.ingest.cache.columnar import MAX_DEPTH, _depth, _jsonable
+from curvedoc.ingest.cache.columnar import _jsonable
 from curvedoc.ingest.cache.folder import Folder
 from curvedoc.ingest.cache.ident import FileIdent, ident_of
 from curvedoc.ingest.model import Run, RunSource
@@ -54,6 +54,10 @@ class RunKey:
     def to_json(self) -> dict[str, Any]:
         return {"run": self.run_id, "rules": self.rules,
                 "files": [[p, i.to_json()] for p, i in self.files]}
+
+    def text(self) -> str:
+        """The key as one canonical string (what a stored summary is compared with)."""
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
 
 
 @dataclass
@@ -181,7 +185,7 @@ class SummaryStore:
     def put(self, key: RunKey, summary: RunSummary) -> bool:
         """Store a summary; False when it cannot be stored."""
         try:
-            body = json.dumps({"key": key.to_json(), "summary": dataclasses.asdict(summary)},
+            body = json.dumps({"key": key.text(), "summary": dataclasses.asdict(summary)},
                               separators=(",", ":"), allow_nan=True).encode()
         except (TypeError, ValueError, RecursionError):
             return False
@@ -196,10 +200,8 @@ def _decode(buf: bytearray, key: RunKey) -> RunSummary | None:
     body = bytes(buf[_HEAD.size:])
     if magic != MAGIC or n != len(body) or crc32c.crc32c(body) != crc:
         return None
-    data = json.loads(body)
-    if not isinstance(data, dict) or _depth(data) > MAX_DEPTH + 4:
-        return None
-    if data.get("key") != json.loads(json.dumps(key.to_json())):
+    data = json.loads(body)  # deep nesting: RecursionError, a miss
+    if not isinstance(data, dict) or data.get("key") != key.text():
         return None  # another run, or the same run with other files
     fields = data.get("summary")
     if not isinstance(fields, dict) or set(fields) != _SUMMARY_FIELDS:
