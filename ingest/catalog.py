@@ -26,11 +26,13 @@ from curvedoc.ingest.model import FileRead, Run, RunSource
 from curvedoc.ingest.progress import bar
 from curvedoc.ingest.reading import (
     FileResult,
+    RunRead,
     assemble,
     cached_reads,
     identify,
     read_and_store,
     read_files,
+    read_whole_run,
     scalars_of,
     stat,
     store,
@@ -203,15 +205,15 @@ class Catalog:
         files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
         with bar(len(work), self.progress) as progress:
-            if self.executor is not None and work:
-                futures = {
-                    id(j): self.executor.submit(read_and_store, j.source, j.paths, _states(j),
-                                                self.cache)
-                    for j in work
-                }
-            else:
-                futures = {}
+            futures = {id(j): self._submit(j) for j in work} if self.executor else {}
             for job in jobs:
+                whole = _whole(futures.get(id(job)))
+                if whole is not None:  # read and assembled by a worker
+                    results = whole.restore()
+                    files[job.source.id] = {r.path: r for r in results}
+                    runs[job.source.id] = whole.run
+                    progress.update(1)
+                    continue
                 if job.paths:
                     fresh = identify(_result(futures.get(id(job)), job))
                     fresh = [_append(job.previous.get(r.path), r) for r in fresh]
@@ -222,6 +224,13 @@ class Catalog:
                 files[job.source.id] = {r.path: r for r in results}
                 runs[job.source.id] = _assemble(job.source, results, self.config)
         return runs, files
+
+    def _submit(self, job: _Job):
+        """Hand a job to the executor: a run read from scratch is also assembled there."""
+        if not job.done and not job.previous and list(job.paths) == list(job.source.files):
+            return self.executor.submit(read_whole_run, job.source, self.cache, self.config)
+        return self.executor.submit(read_and_store, job.source, job.paths, _states(job),
+                                    self.cache)
 
 
 def open_root(
@@ -289,12 +298,25 @@ def _assemble(source: RunSource, results: list[FileResult], config: dict) -> Run
         )
 
 
+def _whole(future) -> RunRead | None:
+    """The RunRead of a future that read a whole run (None for any other or a failed one,
+    which ``_result`` then reads in this process)."""
+    if future is None:
+        return None
+    try:
+        got = future.result()
+    except Exception:
+        return None
+    return got if isinstance(got, RunRead) and got.run is not None else None
+
+
 def _result(future, job: _Job) -> list[FileResult]:
     """The reads of a job: from the executor's future, or in this process when there is no
     future or the executor failed (a broken pool, a lost worker) - never a crash."""
     if future is not None:
         try:
-            return future.result()
+            got = future.result()
+            return got.restore() if isinstance(got, RunRead) else got
         except Exception:
             pass
     return read_files(job.source, job.paths, _states(job))

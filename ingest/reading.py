@@ -220,6 +220,40 @@ def read_and_store(
     return results
 
 
+@dataclass
+class RunRead:
+    """A run read whole by a worker: its files' results and the Run assembled from them.
+
+    ``shared``: the one file's frame is the Run's frame without its ``run`` column, so it
+    travels once (``results[0].read.scalars`` is None until :meth:`restore`).
+    """
+
+    results: list[FileResult]
+    run: Run | None  # None when assembling failed in the worker (the caller assembles)
+    shared: bool = False
+
+    def restore(self) -> list[FileResult]:
+        if self.shared and self.run is not None:
+            self.results[0].read.scalars = self.run.scalars.iloc[:, 1:]
+            self.shared = False
+        return self.results
+
+
+def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None) -> RunRead:
+    """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
+    files are: the unit of work for an executor on a cold open (the caller only unpickles)."""
+    results = read_and_store(source, None, None, cache)
+    try:
+        run = assemble(source, results, config)
+    except Exception:
+        return RunRead(results, None)
+    only = results[0].read if len(results) == 1 else None
+    if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
+        only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
+        return RunRead(results, run, shared=True)
+    return RunRead(results, run)
+
+
 # -- one run ------------------------------------------------------------------------------
 
 

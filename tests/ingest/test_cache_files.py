@@ -127,11 +127,18 @@ def test_a_process_pool_writes_the_cache_in_its_workers(fake, counted, tmp_path)
     base = tmp_path / "cache"
     with ProcessPoolExecutor(2) as pool, open_root(str(logs), cache=base, executor=pool) as c:
         cold_frames = _frames(c)
+        with open_root(str(logs), cache=False) as serial:
+            _same(cold_frames, _frames(serial))  # read and assembled by the workers alike
+        c.executor = None
+        fake.write(logs / "run1" / "x.fake", fake.curve("loss", range(50, 53)), mode="a")
+        assert c.refresh() == {"run1"}  # the workers' file frames carry on
+        assert len(c.runs["run1"].scalars) == 14
     assert len(_cache_files(base)) == 4
     counted.clear()
     with open_root(str(logs), cache=base) as warm:
-        assert counted == []
-        _same(_frames(warm), cold_frames)
+        assert counted == []  # the refresh stored the grown file's read too
+        assert len(warm.runs["run1"].scalars) == 14
+        assert all(_frames(warm)[r].equals(cold_frames[r]) for r in ("run0", "run2", "run3"))
 
 
 def test_read_run_takes_a_cache_folder(fake, counted, tmp_path):
