@@ -20,7 +20,8 @@ tags, steps and values are compared (tbparse is too slow for the whole folder).
 
     python benchmarks/bench_cold_open.py [--runs 1000] [--points 10000] [--rounds 3]
 
-Wall times on a shared machine are noisy: compare the ratios of one round.
+Wall times on a shared machine are noisy: compare the ratios of one round, and the CPU
+seconds (user + system of the process and its workers), which other work disturbs less.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import select
 import shutil
 import subprocess
@@ -67,13 +69,20 @@ def rust_binary() -> Path:
     return path
 
 
-def time_rust(folder: Path, timeout: float = 600) -> float:
-    """Seconds from the server's start until it has loaded every scalar once."""
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_rust(folder: Path, timeout: float = 600) -> tuple[float, float]:
+    """(seconds from the server's start until it has loaded every scalar once, its CPU
+    seconds until then)."""
     cmd = [str(rust_binary()), "--logdir", str(folder), "--reload", "once",
            "--samples-per-plugin", "scalars=all", "--checksum", "-v", "--port", "0",
            "--host", "127.0.0.1"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = None
     try:
         while time.perf_counter() - t0 < timeout:
             ready, _, _ = select.select([proc.stderr], [], [], 1.0)
@@ -83,20 +92,23 @@ def time_rust(folder: Path, timeout: float = 600) -> float:
                 continue
             line = proc.stderr.readline()
             if "Finished load cycle" in line:
-                return time.perf_counter() - t0
+                done = time.perf_counter() - t0
+                break
             if not line and proc.poll() is not None:
                 sys.exit(f"the Rust server exited ({proc.returncode})")
-        sys.exit("the Rust server did not finish its load cycle in time")
+        else:
+            sys.exit("the Rust server did not finish its load cycle in time")
     finally:
         proc.kill()
         proc.wait()
+    return done, _children_cpu() - c0
 
 
 def time_curvedoc(folder: Path, mode: str, cache_dir: Path) -> dict:
     """Run CHILD in a fresh process with an empty cache; times from the start."""
     shutil.rmtree(cache_dir, ignore_errors=True)
     env = {**os.environ, "CURVEDOC_CACHE_DIR": str(cache_dir)}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), mode], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
@@ -108,7 +120,7 @@ def time_curvedoc(folder: Path, mode: str, cache_dir: Path) -> dict:
     out = json.loads(line)
     if out["bad"]:
         sys.exit(f"curvedoc {mode}: {out['bad']} runs with errors")
-    return {**out, "wall_s": answered, "exit_s": ended}
+    return {**out, "wall_s": answered, "exit_s": ended, "cpu_s": _children_cpu() - c0}
 
 
 def compare_with_tbparse(folder: Path, n_runs: int) -> tuple[float, float]:
@@ -173,20 +185,22 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
           "(a shared machine: other work makes wall times longer; compare within a round)")
     results: dict[str, list[float]] = {m: [] for m in modes}
+    cpus: dict[str, list[float]] = {m: [] for m in modes}
     try:
         for rnd in range(args.rounds):
             order = modes if rnd % 2 == 0 else modes[::-1]
             line = []
             for mode in order:
                 if mode == "rust":
-                    t = time_rust(folder)
-                    line.append(f"rust {t:.2f} s")
+                    t, cpu = time_rust(folder)
+                    line.append(f"rust {t:.2f} s (CPU {cpu:.2f} s)")
                 else:
                     got = time_curvedoc(folder, mode, cache_dir)
-                    t = got["wall_s"]
-                    line.append(f"{mode} {t:.2f} s (exit {got['exit_s']:.2f}, "
-                                f"{got['scalars']:,} scalars)")
+                    t, cpu = got["wall_s"], got["cpu_s"]
+                    line.append(f"{mode} {t:.2f} s (exit {got['exit_s']:.2f}, CPU {cpu:.2f} s "
+                                f"to exit, {got['scalars']:,} scalars)")
                 results[mode].append(t)
+                cpus[mode].append(cpu)
             print(f"round {rnd + 1}: " + "; ".join(line))
             if "rust" in modes:
                 ratios = ", ".join(f"{m} {results['rust'][-1] / results[m][-1]:.2f}x"
@@ -194,7 +208,8 @@ def main() -> None:
                 print(f"  rust time / curvedoc time this round: {ratios}")
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    print("medians: " + ", ".join(f"{m} {np.median(v):.2f} s" for m, v in results.items()))
+    print("medians: " + ", ".join(f"{m} {np.median(v):.2f} s (CPU {np.median(cpus[m]):.2f} s)"
+                                  for m, v in results.items()))
     if args.tbparse_runs:
         tb, cd = compare_with_tbparse(folder, args.tbparse_runs)
         print(f"{args.tbparse_runs} runs, fresh processes: tbparse {tb:.2f} s, curvedoc "
