@@ -66,6 +66,8 @@ class StoredRuns:
         if known and on_done:
             on_done(len(known))
         todo = {rid: run for rid, run in catalog.runs.items() if rid not in known}
+        if todo:
+            _import_scipy()
         fresh = diagnose_all(todo, catalog.config, select=self.select, ignore=self.ignore,
                              jobs=jobs, on_done=on_done) if todo else {}
         store = catalog.cache.summaries if catalog.cache is not None else None
@@ -98,6 +100,15 @@ def exact_dict(diagnosis: Diagnosis) -> dict[str, Any]:
     for out, finding in zip(data["findings"], diagnosis.findings, strict=True):
         out["confidence"] = float(finding.confidence)
     return data
+
+
+def _import_scipy() -> None:
+    """Import what the rules import lazily, once here: the diagnosing processes are forked
+    from this one and would otherwise each import scipy (seconds of CPU per process)."""
+    import scipy.ndimage
+    import scipy.optimize
+    import scipy.signal
+    import scipy.special  # noqa: F401
 
 
 def _diagnosis(data: dict[str, Any]) -> Diagnosis | None:

@@ -82,7 +82,8 @@ class RunSummary:
     diagnosis: dict[str, Any] = field(default_factory=dict)
 
 
-_SUMMARY_FIELDS = {f.name for f in dataclasses.fields(RunSummary)}
+_SUMMARY_ORDER = tuple(f.name for f in dataclasses.fields(RunSummary))
+_SUMMARY_FIELDS = set(_SUMMARY_ORDER)
 
 
 def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
@@ -92,7 +93,7 @@ def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
                  if r in run.roles), None)
     best = last = None
     if role is not None:
-        values = run.series(role)["value"].to_numpy(dtype=np.float64)
+        values = _values_by_step(scalars, run.roles[role])
         if values.size:
             finite = values[np.isfinite(values)]
             if finite.size:
@@ -106,6 +107,18 @@ def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
         metric=run.roles.get(role, "") if role else "", best=best, last=last,
         labels=list(diagnosis.get("labels", [])), diagnosis=diagnosis,
     )
+
+
+def _values_by_step(scalars: Any, tag: str) -> np.ndarray:
+    """The values of one tag in step order (what ``Run.series`` gives, without a frame)."""
+    cat = scalars["tag"].array
+    where = cat.categories.get_indexer([tag])[0]
+    if where < 0:
+        return np.empty(0)
+    mask = np.asarray(cat.codes) == where
+    steps = scalars["step"].to_numpy()[mask]
+    values = scalars["value"].to_numpy(dtype=np.float64)[mask]
+    return values[np.argsort(steps, kind="stable")]
 
 
 @functools.lru_cache(maxsize=1)
@@ -185,7 +198,8 @@ class SummaryStore:
     def put(self, key: RunKey, summary: RunSummary) -> bool:
         """Store a summary; False when it cannot be stored."""
         try:
-            body = json.dumps({"key": key.text(), "summary": dataclasses.asdict(summary)},
+            fields = {name: getattr(summary, name) for name in _SUMMARY_ORDER}  # no deep copy
+            body = json.dumps({"key": key.text(), "summary": fields},
                               separators=(",", ":"), allow_nan=True).encode()
         except (TypeError, ValueError, RecursionError):
             return False

@@ -147,6 +147,9 @@ def test_a_summary_store_round_trip_and_corruption(root, tmp_path):
     summary = summarize(run, {"run": "a", "labels": [], "findings": [], "skipped": {}})
     assert summary.points == len(run.scalars) and summary.steps == 1000
     assert summary.metric == run.roles["val_loss"] and summary.best is not None
+    from curvedoc.dashboard.tables import best_and_last
+
+    assert (summary.best, summary.last) == best_and_last(run, "val_loss", False)  # as listed
     store = SummaryStore(Folder.base(tmp_path / "s"))
     assert store.put(key, summary)
     assert store.get(key) == summary
