@@ -205,7 +205,8 @@ class Catalog:
         files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
         with bar(len(work), self.progress) as progress:
-            futures = {id(j): self._submit(j) for j in work} if self.executor else {}
+            pooled = self.executor is not None
+            futures = {id(j): self._submit(j) for j in work} if pooled else {}
             for job in jobs:
                 whole = _whole(futures.get(id(job)))
                 if whole is not None:  # read and assembled by a worker
