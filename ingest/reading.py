@@ -411,4 +411,5 @@ def read_scalars(path: str, *, cache: bool | str | os.PathLike[str] = True) -> p
     """
     from curvedoc.ingest.catalog import open_root
 
-    return scalars_of(open_root(path, cache=cache).runs.values())
+    with open_root(path, cache=cache) as catalog:  # closing waits for the cache writes
+        return scalars_of(catalog.runs.values())
