@@ -80,7 +80,7 @@ def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memo
     ]
     fields = {}
     for name in _FIELDS:
-        fields[name] = _jsonable(getattr(read, name), exact=name != "hparams", depth=0)
+        fields[name] = jsonable(getattr(read, name), exact=name != "hparams", depth=0)
     meta = {"key": key, "ident": ident, "tags": names, "fields": fields}
     try:
         raw = json.dumps(meta, separators=(",", ":"), allow_nan=True).encode()
@@ -191,7 +191,7 @@ def _native(arr: np.ndarray) -> np.ndarray:
     return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
 
 
-def _jsonable(obj: Any, *, exact: bool, depth: int) -> Any:
+def jsonable(obj: Any, *, exact: bool, depth: int) -> Any:
     """A JSON-safe copy; bytes are tagged. ``exact`` refuses anything it cannot restore."""
     if depth > MAX_DEPTH:
         raise Unstorable("nested too deeply to cache")
@@ -200,7 +200,7 @@ def _jsonable(obj: Any, *, exact: bool, depth: int) -> Any:
             raise Unstorable("integer too large to cache")
         return obj
     if isinstance(obj, np.generic):
-        return _jsonable(obj.item(), exact=exact, depth=depth)
+        return jsonable(obj.item(), exact=exact, depth=depth)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return {"__bytes__": base64.b64encode(bytes(obj)).decode()}
     if isinstance(obj, dict):
@@ -208,9 +208,9 @@ def _jsonable(obj: Any, *, exact: bool, depth: int) -> Any:
             raise Unstorable("keys must be strings to be cached")
         if set(obj) == {"__bytes__"}:
             raise Unstorable("a dict that looks like stored bytes")
-        return {str(k): _jsonable(v, exact=exact, depth=depth + 1) for k, v in obj.items()}
+        return {str(k): jsonable(v, exact=exact, depth=depth + 1) for k, v in obj.items()}
     if isinstance(obj, list) or (not exact and isinstance(obj, (tuple, set, frozenset))):
-        return [_jsonable(v, exact=exact, depth=depth + 1) for v in obj]
+        return [jsonable(v, exact=exact, depth=depth + 1) for v in obj]
     if exact:
         raise Unstorable(f"cannot cache a value of type {type(obj).__name__}")
     return str(obj)

@@ -33,7 +33,7 @@ from typing import Any
 import crc32c
 import numpy as np
 
-from curvedoc.ingest.cache.columnar import _jsonable
+from curvedoc.ingest.cache.columnar import jsonable
 from curvedoc.ingest.cache.folder import Folder
 from curvedoc.ingest.cache.ident import FileIdent, ident_of
 from curvedoc.ingest.model import Run, RunSource
@@ -101,7 +101,7 @@ def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
             last = float(values[-1]) if math.isfinite(values[-1]) else None
     return RunSummary(
         run_id=run.id, name=run.name, format=run.format, group=run.group,
-        roles=dict(run.roles), hparams=_jsonable(run.hparams, exact=False, depth=0),
+        roles=dict(run.roles), hparams=jsonable(run.hparams, exact=False, depth=0),
         errors=list(run.errors), warnings=list(run.warnings),
         steps=int(scalars["step"].max()) if len(scalars) else 0, points=len(scalars),
         metric=run.roles.get(role, "") if role else "", best=best, last=last,

@@ -165,3 +165,17 @@ def test_a_summary_store_round_trip_and_corruption(root, tmp_path):
     path.write_bytes(blob[:20])
     assert store.get(key) is None
 
+
+
+def test_runs_known_from_summaries_are_read_on_refresh(root, tmp_path):
+    from curvedoc.ingest import Catalog
+
+    _check(root, "--cache-dir", tmp_path / "c")
+    stored = cached.StoredRuns()
+    catalog = Catalog(str(root), cache=tmp_path / "c")
+    catalog.load(known=stored.known(catalog))
+    assert set(stored.diagnoses) == {"a", "b", "c"}
+    assert all(len(r.scalars) == 0 and r.roles for r in catalog.runs.values())
+    catalog.refresh()
+    assert all(len(r.scalars) == len(STEPS) * 2 for r in catalog.runs.values())
+    catalog.close()
