@@ -39,7 +39,6 @@ from curvedoc.ingest.cache.folder import Folder, RefusedFolder
 from curvedoc.ingest.cache.ident import FileIdent, grew_from, ident_of
 from curvedoc.ingest.cache.location import (
     ENV,
-    LEGACY_DIRNAME,
     base_folder,
     cachedir_tag,
     root_folder,
@@ -56,7 +55,6 @@ from curvedoc.ingest.cache.summaries import (
 
 __all__ = [
     "ENV",
-    "LEGACY_DIRNAME",
     "Cache",
     "FileCache",
     "FileIdent",
@@ -92,10 +90,6 @@ class Cache:
         self.summaries: SummaryStore | None = None
         self.disabled_reason: str | None = None
         self._open()
-
-    @classmethod
-    def for_root(cls, root: str) -> Cache:
-        return cls(root)
 
     def _open(self) -> None:
         try:

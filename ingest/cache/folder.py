@@ -154,8 +154,7 @@ class Folder:
             view = memoryview(buf)
             got = 0
             while got < len(buf):
-                n = os.readv(fd, [view[got:]]) if hasattr(os, "readv") else _read_into(fd, view,
-                                                                                         got)
+                n = _read_into(fd, view[got:])
                 if n <= 0:
                     return None  # shorter than its size said: changed while read
                 got += n
@@ -212,9 +211,12 @@ def _open_checked(path: Path, flags: int) -> int:
     return os.open(path, flags)
 
 
-def _read_into(fd: int, view: memoryview, got: int) -> int:
-    data = os.read(fd, len(view) - got)
-    view[got:got + len(data)] = data
+def _read_into(fd: int, view: memoryview) -> int:
+    """Read into ``view`` (no copy where ``os.readv`` exists); the bytes read."""
+    if hasattr(os, "readv"):
+        return os.readv(fd, [view])
+    data = os.read(fd, len(view))
+    view[:len(data)] = data
     return len(data)
 
 

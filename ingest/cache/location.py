@@ -15,9 +15,6 @@ from pathlib import Path
 from curvedoc.ingest import fs
 
 ENV = "CURVEDOC_CACHE_DIR"
-#: The folder name an old curvedoc wrote inside log roots; never read nor written now
-#: (discovery skips it).
-LEGACY_DIRNAME = ".curvedoc-cache"
 _TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
         b"# This file is a cache directory tag created by curvedoc (bford.info/cachedir).\n")
 
