@@ -25,8 +25,15 @@ from fsspec.core import url_to_fs
 
 
 class FileStat(NamedTuple):
+    """Size and mtime; local files also carry what tells a rewrite from the same file
+    (zero where a file system does not say)."""
+
     size: int
     mtime: float
+    mtime_ns: int = 0
+    ctime_ns: int = 0
+    ino: int = 0
+    dev: int = 0
 
 
 class NotRegularFile(OSError):

@@ -34,3 +34,18 @@ def base_name(path: str) -> str:
 def folder_name(folder: str, root: str) -> str:
     """A run's display name: its folder's name (the root's own name for the root)."""
     return base_name(folder) or base_name(root)
+
+
+def local_run_folder(source) -> str | None:
+    """The local folder of a run (None for a run inside a file, like an MLflow SQLite store,
+    or on a remote root): its id joined to the root, else the folder of its first file."""
+    import os
+
+    from curvedoc.ingest import fs
+
+    if "#" in source.id or not fs.is_local(source.root):
+        return None
+    folder = os.path.normpath(os.path.join(source.root, source.id))
+    if os.path.isdir(folder):
+        return folder
+    return os.path.dirname(source.files[0]) if source.files else None

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.cache import Cache, file_ident
+from curvedoc.ingest.cache import Cache, FileIdent, file_key, grew_from, ident_of
+from curvedoc.ingest.cache.ident import stat_of
 from curvedoc.ingest.discover import UNKNOWN
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import (
@@ -40,21 +41,27 @@ from curvedoc.ingest.sniff import (
 
 @dataclass
 class FileResult:
-    """One file as read for one run: the stat the read is valid for, and the read."""
+    """One file as read for one run: the stat the read is valid for, and the read.
+
+    ``ident`` (set once the read is back with the caller) tells a later look whether the
+    file is still the one that was read (see ``curvedoc.ingest.cache.ident``).
+    """
 
     path: str
     stat: fs.FileStat | None
     read: FileRead
+    ident: FileIdent | None = None
+    stored: bool = False  # already put in the cache (by the worker that read it)
 
 
 # -- one file -----------------------------------------------------------------------------
 
 
 def stat(path: str) -> fs.FileStat:
-    """Size and mtime of a file (``os.stat`` for local paths: fsspec costs ~0.1 ms a call)."""
+    """Size, mtime (and for local paths ctime, inode, device) of a file (``os.stat`` for local
+    paths: fsspec costs ~0.1 ms a call)."""
     if fs.is_local(path):
-        st = os.stat(path[len("file://"):] if path.startswith("file://") else path)
-        return fs.FileStat(st.st_size, st.st_mtime)
+        return stat_of(os.stat(path[len("file://"):] if path.startswith("file://") else path))
     return fs.stat(path)
 
 
@@ -143,41 +150,114 @@ def version_of(source: RunSource) -> str:
     return str(getattr(fmt, "version", "")) if fmt is not None else ""
 
 
-def ident_of(source: RunSource, path: str) -> str:
-    """The cache identity of one file of a run: the part that reads it, and its version."""
+def key_of(source: RunSource, path: str) -> str:
+    """The cache key of one file of a run: the part that reads it, and its version."""
     part = source.part_of(path)
-    return file_ident(part, path, version_of(part))
+    return file_key(part, path, version_of(part))
 
 
-def cached_reads(
-    source: RunSource, cache: Cache | None
-) -> tuple[dict[str, FileResult], list[str]]:
-    """Files of a run the cache still holds (by path, size, mtime), and the paths to read."""
-    hits: dict[str, FileResult] = {}
-    todo: list[str] = []
-    if cache is None or not cache.enabled:
-        return hits, list(source.files)
+@dataclass
+class Lookup:
+    """What the cache holds of a run's files."""
+
+    hits: dict[str, FileResult]  # unchanged files: their stored reads
+    todo: list[str]  # files to read
+    previous: dict[str, FileResult]  # grown files (in todo): the stored read to continue
+
+
+def cached_reads(source: RunSource, cache: Cache | None) -> Lookup:
+    """Files of a run the cache still holds (the same ident), grown ones, the rest to read."""
+    found = Lookup({}, [], {})
+    if cache is None or cache.files is None:
+        found.todo.extend(source.files)
+        return found
     for path in source.files:
         try:
             st = stat(path)
         except OSError:
-            todo.append(path)  # read_file reports it
+            found.todo.append(path)  # read_file reports it
             continue
-        read = cache.get(ident_of(source, path), st.size, st.mtime)
-        if read is None:
-            todo.append(path)
-        else:
-            hits[path] = FileResult(path, st, read)
-    return hits, todo
+        ident = ident_of(path, st)
+        entry = cache.files.lookup(key_of(source, path)) if ident else None
+        if entry is not None and entry.ident == ident:
+            found.hits[path] = FileResult(path, st, entry.read, ident)
+            continue
+        found.todo.append(path)
+        if (entry is not None and entry.read.state and not entry.read.errors
+                and grew_from(entry.ident, path, st)):
+            found.previous[path] = FileResult(path, None, entry.read, entry.ident)
+    return found
 
 
-def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult]) -> None:
-    """Put fresh reads in the cache (those of files that were stat-ed and had no error)."""
-    if cache is None or not cache.enabled:
+def identify(results: Iterable[FileResult]) -> list[FileResult]:
+    """The results with the ident of the file each was read from (None when the file changed
+    since its stat was taken: such a read is never cached nor continued)."""
+    out = []
+    for res in results:
+        if res.ident is None and res.stat is not None and not res.read.errors:
+            res.ident = ident_of(res.path, res.stat)
+        out.append(res)
+    return out
+
+
+def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult],
+          *, later: bool = False) -> None:
+    """Put fresh reads in the cache (identified ones without an error, not stored yet);
+    ``later``: written by a background thread (see ``FileCache.put``)."""
+    if cache is None or cache.files is None:
         return
     for res in results:
-        if res.stat is not None and not res.read.errors:
-            cache.put(ident_of(source, res.path), res.stat.size, res.stat.mtime, res.read)
+        if res.ident is not None and not res.read.errors and not res.stored:
+            res.stored = cache.files.put(key_of(source, res.path), res.ident, res.read,
+                                         later=later)
+
+
+def read_and_store(
+    source: RunSource,
+    paths: Iterable[str] | None = None,
+    states: Mapping[str, dict] | None = None,
+    cache: Cache | None = None,
+) -> list[FileResult]:
+    """:func:`read_files`, identified, and the files read from their start put in ``cache``:
+    the unit of work for an executor, so that workers write the cache while they read."""
+    states = states or {}
+    results = identify(read_files(source, paths, states))
+    store(source, cache, [r for r in results if r.path not in states])
+    return results
+
+
+@dataclass
+class RunRead:
+    """A run read whole by a worker: its files' results and the Run assembled from them.
+
+    ``shared``: the one file's frame is the Run's frame without its ``run`` column, so it
+    travels once (``results[0].read.scalars`` is None until :meth:`restore`).
+    """
+
+    results: list[FileResult]
+    run: Run | None  # None when assembling failed in the worker (the caller assembles)
+    shared: bool = False
+
+    def restore(self) -> list[FileResult]:
+        if self.shared and self.run is not None:
+            self.results[0].read.scalars = self.run.scalars.iloc[:, 1:]
+            self.shared = False
+        return self.results
+
+
+def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None) -> RunRead:
+    """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
+    files are: the unit of work for an executor on a cold open (the caller only unpickles)."""
+    results = read_and_store(source, None, None, cache)
+    try:
+        run = assemble(source, results, config)
+    except Exception:
+        return RunRead(results, None)
+    only = results[0].read if len(results) == 1 else None
+    if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
+        only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
+        return RunRead(results, run, shared=True)
+    return RunRead(results, run)
 
 
 # -- one run ------------------------------------------------------------------------------
@@ -186,18 +266,19 @@ def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult])
 def read_run(
     source: RunSource, *, cache: Cache | str | None = None, config: dict | None = None
 ) -> Run:
-    """Read every file of a run (through ``cache`` when given) and assemble the Run."""
+    """Read every file of a run (through ``cache``: a Cache, or a cache base folder) and
+    assemble the Run."""
     own = isinstance(cache, (str, os.PathLike))
     if own:
-        cache = Cache(cache)
+        cache = Cache(source.root, cache)
     try:
-        hits, todo = cached_reads(source, cache)
-        fresh = read_files(source, todo)
+        found = cached_reads(source, cache)
+        fresh = identify(read_files(source, found.todo))
         store(source, cache, fresh)
     finally:
-        if cache is not None:
-            cache.close() if own else cache.flush()
-    by_path = {**hits, **{r.path: r for r in fresh}}
+        if own:
+            cache.close()
+    by_path = {**found.hits, **{r.path: r for r in fresh}}
     return assemble(source, [by_path[p] for p in source.files if p in by_path], config)
 
 

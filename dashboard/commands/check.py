@@ -11,8 +11,9 @@ import sys
 
 import click
 
+from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
-from curvedoc.diagnostics.batch import diagnose_all
+from curvedoc.diagnostics.cached import StoredRuns
 from curvedoc.diagnostics.findings import Diagnosis
 from curvedoc.diagnostics.registry import matches
 from curvedoc.diagnostics.thresholds import check_tables
@@ -53,12 +54,12 @@ def _labels(ctx, param, value):
               help="Skip these rules (same forms as --select).")
 @click.option("--fail-on", callback=_labels, default="", metavar="LABELS",
               help="Exit 1 only for these labels (comma-separated); default: any label.")
-@click.option("--no-cache", is_flag=True, help="Read every file again; don't use the cache.")
+@cache_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes for diagnosing (default: one per CPU).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
+def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progress):
     """Diagnose every run under PATH and print the findings.
 
     \b
@@ -72,7 +73,8 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     of --fail-on), 2 usage error or PATH missing.
     """
     show = sys.stderr.isatty() if progress is None else progress
-    catalog = _open(path, not no_cache, show, jobs)
+    stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
+    catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
     try:
@@ -80,8 +82,7 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
     except RuleConfigError as exc:
         raise click.UsageError(f"{catalog.root}: {exc}") from exc
     bar = _bar(len(catalog.runs), show)
-    diagnoses = diagnose_all(catalog.runs, catalog.config, select=select, ignore=ignore,
-                             jobs=jobs, on_done=bar.update if bar else None)
+    diagnoses = stored.diagnose(catalog, jobs=jobs, on_done=bar.update if bar else None)
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
@@ -92,30 +93,9 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress):
         click.echo(render_markdown(rows, catalog.root, groups))
     else:
         click.echo(render_text(rows, groups))
+    catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
-
-
-def _open(path: str, cache: bool, show: bool, jobs: int | None):
-    """open_root, reading files on a process pool when there are several CPUs.
-
-    The catalog's own warnings are printed by the caller, so Python's copy of the
-    "unknown format" warning is not shown a second time.
-    """
-    import os
-    import warnings
-    from concurrent.futures import ProcessPoolExecutor
-
-    from curvedoc.ingest import open_root
-    from curvedoc.ingest.discover import UnknownFormatWarning
-
-    workers = jobs or os.cpu_count() or 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnknownFormatWarning)
-        if workers <= 1:
-            return open_root(path, cache=cache, progress=show)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return open_root(path, cache=cache, progress=show, executor=pool)
 
 
 def _group_lines(runs, diagnoses) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
+
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 #: Largest request body served (waitress's default is 1 GB, read into memory): a callback
@@ -81,8 +83,9 @@ def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
               help="Seconds between checks for new data while training writes (0: off).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the waitress server.")
+@cache_options
 def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: float,
-          threads: int) -> None:
+          threads: int, cache_dir: str | None, no_cache: bool) -> None:
     """Serve the dashboard for the training logs under PATH (default: bundled sample runs).
 
     \b
@@ -92,13 +95,14 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
     The server answers only requests addressed to the host it listens on (or to
     localhost), so no other web page can read the logs through it.
     """
+    cache = cache_value(cache_dir, no_cache)
     with contextlib.suppress(KeyboardInterrupt):  # also Ctrl+C while reading or starting
-        _serve(path or default_root(), host, port, no_browser, poll_s, threads)
+        _serve(path or default_root(), host, port, no_browser, poll_s, threads, cache)
     click.echo("Stopped.")
 
 
 def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
-           threads: int) -> None:
+           threads: int, cache: Any) -> None:
     """Read the runs, listen, print where to open the dashboard, serve until Ctrl+C."""
     from curvedoc.dashboard.app import create_app, no_runs_message
 
@@ -109,7 +113,7 @@ def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
                     f"can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(root, poll_s=poll_s, background=True)
+        app = create_app(open_catalog(root, cache), poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:
