@@ -20,11 +20,11 @@ A run is right when its label set is one of the sets its truth accepts (real-dev
 accept several; ``ambiguous`` runs are not scored), as ../shared/eval/score.py scores.
 Per-label counts compare with the accepted set nearest to the prediction. The healthy
 false-alarm rate is the share of runs whose main (first) accepted reading is "healthy"
-that got labels their truth does not accept. The confusion matrix counts, per run, every
-(true label, predicted label) pair, with "healthy" standing for an empty set. The
-reliability table bins every labelled finding by its confidence and gives the fraction
-whose label is in the nearest truth; the calibration suggestion fits an isotonic map per
-rule code on corpus-tune.
+that got labels their truth does not accept. The confusion matrix counts, per run,
+every (true label, predicted label) pair, with "healthy" standing for an empty set.
+The reliability table bins every labelled finding by its confidence and gives the
+fraction whose label is in the nearest truth; the calibration suggestion fits an
+isotonic map per rule code on corpus-tune.
 """
 
 from __future__ import annotations

@@ -134,7 +134,11 @@ def _vary_healthy(base: RunSpec, rng: random.Random) -> tuple[RunSpec, str]:
     lr = min(lr, 0.3 if opt == "sgd" else 1e-2)
     schedule = rng.choice(["constant", "cosine", "onecycle", "warmup_cosine", "step",
                            "warmup"])
+    # decoupled decay only with AdamW: the same 0.05 as an L2 term (Adam, SGD) would
+    # starve the weights (that is the underfitting cause, not a healthy run)
+    wd = base.weight_decay if opt == "adamw" else min(base.weight_decay, 1e-4)
     spec = base.with_(optimizer=opt, lr=lr, batch_size=bs, momentum=0.9, schedule=schedule,
+                      weight_decay=wd,
                       warmup=0.1 if schedule in ("warmup_cosine", "warmup") else 0.0)
     base_steps = steps_per_epoch(base) * base.epochs
     spec = _fit_epochs(spec, int(base_steps * rng.uniform(1.2, 2.0)), 10, 200)
@@ -171,11 +175,12 @@ def _faults(base: RunSpec, family: str, rng: random.Random
         out.append(("lr_too_high", f"sgd_lr{lr:g}", strength, sgd.with_(lr=lr)))
     adam_lr = rng.choice([0.05, 0.1])
     out.append(("lr_too_high", f"adam_lr{adam_lr:g}", "medium",
-                base.with_(optimizer="adam", lr=adam_lr, schedule="constant", warmup=0.0)))
+                base.with_(optimizer="adam", lr=adam_lr, weight_decay=0.0, schedule="constant",
+                           warmup=0.0)))
 
     # decayed_too_early: a step or exponential schedule that cuts in the first epochs
     longer = base.with_(optimizer="sgd", momentum=0.9, lr=0.02 if not regression else 0.01,
-                        epochs=max(base.epochs, 20), warmup=0.0)
+                        weight_decay=0.0, epochs=max(base.epochs, 20), warmup=0.0)
     out.append(("decayed_too_early", "step_e1_e2_x0.1", "strong",
                 longer.with_(schedule="step", milestones=(1, 2), gamma=0.1)))
     out.append(("decayed_too_early", "step_e2_x0.05", "medium",
@@ -190,8 +195,8 @@ def _faults(base: RunSpec, family: str, rng: random.Random
                     base.with_(lr=base.lr * factor, schedule="constant", warmup=0.0,
                                epochs=max(6, int(base.epochs * 0.6)))))
     out.append(("keep_training", "sgd_lr1e-3", "medium",
-                base.with_(optimizer="sgd", momentum=0.9, lr=1e-3, schedule="constant",
-                           warmup=0.0)))
+                base.with_(optimizer="sgd", momentum=0.9, lr=1e-3, weight_decay=0.0,
+                           schedule="constant", warmup=0.0)))
 
     # overfitting: a big net on few examples, no regularisation, many epochs
     if family in ("mlp", "cnn", "rnn", "transformer"):
@@ -214,8 +219,10 @@ def _faults(base: RunSpec, family: str, rng: random.Random
 
     # underfitting: a model too small for the data, or heavy weight decay
     if family == "mlp":
+        # three times as long, so the linear model reaches its plateau
         out.append(("underfitting", "linear", "strong",
-                    base.with_(hidden=(), dropout=0.0, weight_decay=0.0)))
+                    base.with_(hidden=(), dropout=0.0, weight_decay=0.0,
+                               epochs=3 * base.epochs)))
     elif family in ("rnn", "transformer"):
         out.append(("underfitting", "width2", "strong", base.with_(hidden=(2,), dropout=0.0)))
     for strength, wd in (("medium", 0.1), ("strong", 0.5)):

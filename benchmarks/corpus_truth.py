@@ -43,6 +43,8 @@ class RunFacts:
 @dataclass
 class Truth:
     labels: set[str] = field(default_factory=set)
+    #: other label sets a careful reader would also accept
+    alternatives: list[set[str]] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     #: the measured numbers each decision used, for the plot sheets and the audit
     why: dict[str, float | str] = field(default_factory=dict)
@@ -145,7 +147,11 @@ def decide(facts: RunFacts) -> Truth:
     if facts.num_classes and len(finite_t) >= 3:
         late = finite_t[len(finite_t) // 2:]
         fall = float(late[0] - late[-1]) / chance
-        stuck = bool(np.min(late) > 0.85 * chance and fall < 0.03)
+        # a steady decline, however slow, is a rate too low, not a dead network
+        steady = bool(np.mean(np.diff(finite_t) < 0) >= 0.8
+                      and finite_t[0] - finite_t[-1] >= 0.02 * chance)
+        why["steady_decline"] = str(steady)
+        stuck = bool(np.min(late) > 0.85 * chance and fall < 0.03 and not steady)
         why["late_min_over_chance"] = round(float(np.min(late)) / chance, 3)
         fin = raw_v[np.isfinite(raw_v)]
         noise = _rel_noise(fin, smooth(fin)) if len(fin) > 10 else math.nan
@@ -180,15 +186,44 @@ def decide(facts: RunFacts) -> Truth:
         elif verdict == "ambiguous":
             truth.ambiguous.append(f"bad_init: initial loss {first_loss:.3g}")
     if facts.num_classes and len(finite_t) >= 5 and "lr_too_high" not in truth.labels:
-        near = np.abs(finite_t / chance - 1) < 0.06
+        near = np.abs(finite_t / chance - 1) < 0.03
         flat_epochs = int(np.argmin(near)) if not near.all() else len(near)
-        frac = flat_epochs / len(finite_t)
+        frac = flat_epochs / len(finite_t) if flat_epochs >= 3 else 0.0
         why["flat_at_chance_frac"] = round(frac, 3)
         quiet = why.get("stuck_at_chance") == "quiet"
+        lr_s, lr_v = _arr(facts.history.get("lr", []))
+        if len(lr_s) >= 3 and 0 < flat_epochs < len(ts):
+            # a learning rate still warming up explains a slow start
+            lr_then = _at(lr_s, lr_v, ts[flat_epochs - 1])
+            if lr_then < 0.5 * float(np.max(lr_v)) and lr_v[0] < lr_then:
+                frac = 0.0
+                why["flat_start_in_warmup"] = "yes"
         if (frac >= 0.15 and np.min(finite_t) < 0.7 * chance) or (quiet and frac >= 0.9):
             truth.labels.add("bad_init")
+            if quiet:
+                # pinned at chance from the start: a dead network, or weights held at zero
+                # (heavy weight decay); the curves cannot tell which
+                truth.alternatives.append({"underfitting"})
         elif frac >= 0.08 and np.min(finite_t) < 0.7 * chance:
             truth.ambiguous.append(f"bad_init: flat at chance for {frac:.0%} of the epochs")
+
+    # a validation loss that keeps jumping up and down by a fifth or more: an unstable rate
+    fin_v = vv[np.isfinite(vv)]
+    if len(fin_v) >= 6 and "lr_too_high" not in truth.labels:
+        diffs = np.diff(fin_v)
+        steps = diffs / np.maximum(fin_v[:-1], 1e-12)
+        # relative jumps that are also visible against the chance loss (not noise on a
+        # floor near zero)
+        big_move = np.abs(diffs) > 0.05 * chance
+        late = slice(len(steps) // 5, None)
+        ups = np.sum(((steps > 0.2) & big_move)[late])
+        downs = np.sum(((steps < -0.2) & big_move)[late])
+        zigzag = int(min(ups, downs))
+        why["val_zigzags"] = zigzag
+        if zigzag >= 3:
+            truth.labels.add("lr_too_high")
+        elif zigzag == 2:
+            truth.ambiguous.append("lr_too_high: validation jumps up and down twice")
 
     nonfinite = why.get("nonfinite") == "yes"
     # a diverging or unstable run: its validation "rising" or "still falling" is the
@@ -205,16 +240,31 @@ def decide(facts: RunFacts) -> Truth:
             cut = float(ls[low[0]])
             why["lr_cut_at"] = round(cut / run_len, 3)
             if cut <= 0.4 * run_len:
-                before = _at(ts, tv, cut - 0.15 * run_len)
-                at_cut = _at(ts, tv, cut)
+                # the finest training curve there is (per-step points, lightly smoothed)
+                fs_, fv_ = _arr(facts.history.get("train_step", []))
+                if len(fs_) >= 8:
+                    fv_ = smooth(fv_)
+                else:
+                    fs_, fv_ = ts, tv
+                start = cut - 0.15 * run_len
+                if fs_[0] <= start:
+                    before, span_before = _at(fs_, fv_, start), 0.15 * run_len
+                else:
+                    # the cut comes before the window: from the first loss (or ln C)
+                    before = max(float(fv_[0]), chance if facts.num_classes else 0.0)
+                    span_before = max(cut, 1.0)
+                at_cut = _at(fs_, fv_, cut)
                 falling = (before - at_cut) / max(abs(before), 1e-12)
-                after = (at_cut - float(tv[-1])) / max(abs(at_cut), 1e-12)
+                after = (at_cut - float(fv_[-1])) / max(abs(at_cut), 1e-12)
+                rate_ratio = (after / max(run_len - cut, 1.0)) / max(falling / span_before,
+                                                                      1e-12)
                 why["fall_before_cut"] = round(falling, 3)
                 why["fall_after_cut"] = round(after, 3)
-                # still learning when cut; the rest of the run gains less than that window
-                if falling > 0.05 and after < max(falling, 0.1):
+                why["rate_after_over_before"] = round(rate_ratio, 3)
+                # still learning when cut, and learning far slower after it
+                if falling > 0.05 and rate_ratio < 0.25:
                     truth.labels.add("decayed_too_early")
-                elif falling > 0.02:
+                elif falling > 0.02 and rate_ratio < 0.5:
                     truth.ambiguous.append(f"decayed_too_early: falling {falling:.0%} at the cut")
 
     # 4. keep_training / 5. overfitting, on the validation loss
@@ -231,17 +281,28 @@ def decide(facts: RunFacts) -> Truth:
         rise = vsm[-1] / max(vsm[best_i], 1e-12)
         why["val_end_over_best"] = round(rise, 3)
         # share of the whole run's progress made in its last 20%: ~20% on a straight
-        # decline, ~0 on a converged curve
-        total = float(np.max(vsm) - vsm[-1])
-        share = (v80 - vsm[-1]) / total if total > 0 else 0.0
+        # decline, ~0 on a converged curve; on a log scale when the curve spans more than
+        # a decade (as a reader plots it)
+        top = float(np.max(vsm))
+        if vsm[-1] > 0 and top / vsm[-1] > 10:
+            total = math.log(top / vsm[-1])
+            share = math.log(v80 / vsm[-1]) / total if v80 > 0 else 0.0
+        else:
+            total = top - float(vsm[-1])
+            share = (v80 - vsm[-1]) / total if total > 0 else 0.0
         why["val_share_last20"] = round(share, 4)
-        significant = gain > 2 * noise
-        score = max(gain / 0.05, share / 0.12) if significant else 0.0
-        verdict = _band(score, 0.6, 1.0)
-        keep = verdict == "yes" and best_frac >= 0.85
+        big = gain > 2 * noise
+        keep = big and best_frac >= 0.85 and (
+            (gain >= 0.1 and share >= 0.08) or (gain >= 0.02 and share >= 0.15))
+        leaning = big and best_frac >= 0.85 and (
+            (gain >= 0.05 and share >= 0.03) or (gain >= 0.02 and share >= 0.12))
         if keep:
             truth.labels.add("keep_training")
-        elif verdict == "ambiguous" and best_frac >= 0.85:
+        elif leaning:
+            # still gaining a little: "train longer" and "done" are both fair readings
+            why["keep_training_reading"] = "either"
+        elif best_frac >= 0.85 and ((gain >= 0.03 and share >= 0.02)
+                                    or (gain >= 0.01 and share >= 0.06)):
             truth.ambiguous.append(f"keep_training: val gained {gain:.1%} over the last 20% "
                                    f"({share:.0%} of the run's progress)")
         if not keep:
@@ -255,17 +316,21 @@ def decide(facts: RunFacts) -> Truth:
                     truth.ambiguous.append(f"overfitting: val ended {rise:.2f} x its best")
             # (b) the gap: training keeps falling far below a validation that has stalled
             if "overfitting" not in truth.labels and len(finite_t) >= 4:
+                # validation's plateau starts where it first comes within 5% of its best
+                plateau = int(np.argmax(vsm <= vsm[best_i] * 1.05 + 1e-9))
+                t_then = _at(ts, tv, vs[plateau])
                 t_end = float(finite_t[-1])
-                t70 = _at(ts, tv, ts[-1] - 0.3 * (ts[-1] - ts[0]))
-                t_fall = (t70 - t_end) / max(abs(t70), 1e-12)
-                gap_end = float(vsm[-1]) - t_end
-                gap_best = float(vsm[best_i]) - _at(ts, tv, vs[best_i])
-                why["train_fall_last30"] = round(t_fall, 3)
-                why["gap_end_over_val"] = round(gap_end / max(vsm[-1], 1e-12), 3)
-                if (gain < 0.02 and t_fall > 0.3 and gap_end > 0.5 * vsm[-1]
-                        and gap_end > 1.5 * max(gap_best, 0)):
+                t_fall = (t_then - t_end) / max(abs(t_then), 1e-12)
+                ratio = float(vsm[-1]) / max(t_end, 1e-12)
+                why["train_fall_since_val_plateau"] = round(t_fall, 3)
+                why["val_over_train_end"] = round(ratio, 2)
+                stalled = gain < 0.02 and (vs[plateau] - vs[0]) <= 0.7 * (vs[-1] - vs[0])
+                if stalled and t_fall > 0.5 and ratio >= 10:
                     truth.labels.add("overfitting")
                     why["overfitting_form"] = "gap widens, val flat"
+                elif stalled and t_fall > 0.3 and ratio >= 3:
+                    truth.ambiguous.append(f"overfitting: train fell {t_fall:.0%} below a flat "
+                                           f"validation ({ratio:.1f} x train at the end)")
 
     # 6. underfitting: train close to val, flat, far above what the task allows
     if (not truth.labels and not stuck and len(vv) >= 4 and len(finite_t) >= 4
@@ -284,11 +349,29 @@ def decide(facts: RunFacts) -> Truth:
         far = ratio >= 2.0 and (not math.isfinite(acc_short) or acc_short >= 0.05)
         borderline = ratio >= 1.5 and (not math.isfinite(acc_short) or acc_short >= 0.03)
         wobbly = why.get("val_end_over_best", 1.0) > 1.1
-        if close and far and not wobbly:
+        half = vv[len(vv) // 2:]
+        declining = (len(half) >= 4 and bool(np.mean(np.diff(half) < 0) >= 0.8)
+                     and (half[0] - half[-1]) >= 0.03 * abs(half[0]))
+        if close and far and declining:
+            truth.ambiguous.append("underfitting or keep_training: far from the task's "
+                                   "reference but still declining")
+        elif close and far and not wobbly:
             truth.labels.add("underfitting")
+        elif close and ratio >= 2.0 and not wobbly and math.isfinite(acc_short):
+            # the loss is far above the task's, the accuracy is not: both readings hold
+            truth.alternatives.append({"underfitting"})
         elif close and far:
             truth.ambiguous.append("underfitting: far from the task's reference, but "
                                    "validation is not flat")
         elif close and borderline:
             truth.ambiguous.append(f"underfitting: val {ratio:.2f} x the task's reference")
+    if why.get("keep_training_reading") == "either" and not truth.labels & {
+            "overfitting", "lr_too_high"}:
+        truth.alternatives.append(truth.labels | {"keep_training"})
+    # a first point that is an epoch mean far above chance: the init was probably bad, but
+    # the loss at initialisation is not on the curves; both readings hold
+    if (not facts.init_logged and facts.num_classes and len(finite_t)
+            and "bad_init" not in truth.labels and finite_t[0] >= 3 * chance):
+        why["first_epoch_mean_over_chance"] = round(float(finite_t[0]) / chance, 2)
+        truth.alternatives.append(truth.labels | {"bad_init"})
     return truth

@@ -46,7 +46,8 @@ def train_one(run_id: str, spec, out: str) -> dict:
     from curvedoc.trainer.loop import train
 
     summary = train(spec, out)
-    return {"run_id": run_id, "history": summary.history, "steps": summary.steps,
+    return {"run_id": run_id, "spec": repr(spec), "history": summary.history,
+            "steps": summary.steps,
             "steps_per_epoch": summary.steps_per_epoch, "num_classes": summary.num_classes,
             "stopped": summary.stopped, "seconds": round(summary.seconds, 3)}
 
@@ -58,16 +59,21 @@ def _subset(runs: list, limit: int | None) -> list:
     return [runs[int(i * stride)] for i in range(limit)]
 
 
-def generate(runs, out: Path, jobs: int) -> dict[str, dict]:
+def generate(runs, out: Path, jobs: int, earlier: dict[str, dict]) -> dict[str, dict]:
+    """Train every run, except those ``earlier`` holds with the same spec (reused)."""
     logs = out / "logs"
-    tasks = [(r.run_id, r.spec, str(logs / r.run_id)) for r in runs]
-    done: dict[str, dict] = {}
+    done: dict[str, dict] = {r.run_id: earlier[r.run_id] for r in runs
+                             if earlier.get(r.run_id, {}).get("spec") == repr(r.spec)
+                             and (logs / r.run_id).is_dir()}
+    if done:
+        print(f"  {len(done)} runs reused (same spec as in histories.json)")
+    tasks = [(r.run_id, r.spec, str(logs / r.run_id)) for r in runs if r.run_id not in done]
     started = time.perf_counter()
 
     def note(result: dict) -> None:
         done[result["run_id"]] = result
-        if len(done) % 25 == 0 or len(done) == len(tasks):
-            print(f"  {len(done)}/{len(tasks)} runs, {time.perf_counter() - started:.0f} s",
+        if len(done) % 25 == 0 or len(done) == len(runs):
+            print(f"  {len(done)}/{len(runs)} runs, {time.perf_counter() - started:.0f} s",
                   flush=True)
 
     if jobs <= 1:
@@ -137,7 +143,8 @@ def judge(runs, results: dict[str, dict]) -> dict[str, dict]:
 
         style = style_of(r.spec.log_style, r.spec.logger)
         truth[r.run_id] = {
-            "path": r.run_id, "labels": labels, "accept": [labels],
+            "path": r.run_id, "labels": labels,
+            "accept": [labels, *(sorted(a) for a in t.alternatives if sorted(a) != labels)],
             "ambiguous": bool(t.ambiguous), "ambiguous_why": t.ambiguous,
             "split": r.split, "dataset": r.dataset, "family": r.family,
             "cause": r.cause, "variant": r.variant, "strength": r.strength,
@@ -197,7 +204,7 @@ def draw_sheets(runs, results, truth, out: Path, per_sheet: int = 50) -> list[Pa
                 s, v = zip(*h["lr"], strict=True)
                 ax2.plot(s, v, color="tab:green", lw=0.8, alpha=0.6)
                 ax2.set_yticks([])
-            label = ",".join(t["labels"]) or "healthy"
+            label = " or ".join(",".join(a) or "healthy" for a in t["accept"])
             amb = " ?" if t["ambiguous"] else ""
             color = "red" if t["ambiguous"] else "black"
             ax.set_title(f"{r.run_id} [{r.split}]\nTRUTH {label}{amb} | cause {r.cause} "
@@ -236,6 +243,8 @@ def main(argv=None) -> int:
     ap.add_argument("--truth-only", action="store_true",
                     help="re-judge the runs of DIR/histories.json and redraw the sheets")
     ap.add_argument("--no-sheets", action="store_true")
+    ap.add_argument("--fresh", action="store_true",
+                    help="retrain every run (default: reuse runs whose spec is unchanged)")
     args = ap.parse_args(argv)
     runs = _subset(corpus_plan.plan(), args.limit)
     out: Path = args.out
@@ -246,10 +255,13 @@ def main(argv=None) -> int:
         results = json.loads(hist_path.read_text())
     else:
         print(f"training {len(runs)} runs into {out / 'logs'} with {args.jobs} worker(s)")
-        results = generate(runs, out, args.jobs)
+        earlier = {} if args.fresh or not hist_path.is_file() else json.loads(
+            hist_path.read_text())
+        results = generate(runs, out, args.jobs, earlier)
         hist_path.write_text(json.dumps(results))
         print(f"trained in {time.perf_counter() - started:.0f} s "
-              f"({sum(r['seconds'] for r in results.values()):.0f} s inside the runs)")
+              f"({sum(r['seconds'] for r in results.values()):.0f} s of training, reused runs "
+              "included)")
     truth = judge(runs, results)
     (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True))
     summarize(truth)
