@@ -48,7 +48,7 @@ class Thresholds:
     #: schedule cuts 10x, cosine passes 0.3 at 63% of its length).
     cut_ratio: float = 0.3
     #: Only cuts in the first part of the run can be "too early".
-    max_cut_frac: float = 0.6
+    max_cut_frac: float = 0.45
     #: Before the cut the loss fell at least this fraction of its level per tenth of the run.
     min_rate_before: float = 0.05
     #: After the cut the loss falls at most this fraction of the rate before.
@@ -60,7 +60,7 @@ class Thresholds:
     #: "Went flat": after the cut (and its settling) the loss gains at most this fraction
     #: of its level until the end. A step schedule whose loss keeps falling after each
     #: cut was not cut too early, however fast it fell before.
-    max_further: float = 0.15
+    max_further: float = 0.3
     #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
     #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
     #: with: decayed too early, however little the loss had fallen before.

@@ -5,7 +5,9 @@ What it detects
     longer improves (flat or noisy, no significant downward trend), while the
     training loss keeps falling by a real fraction, so that the gap between them,
     relative to the validation loss, is large at the end and has grown well beyond
-    what it was at the best step. Both curves must have learned first, and the gap
+    what it was at the best step. A validation loss still creeping down counts as
+    stopped when over the last 30% of the run it gains less than a fifth of what the
+    training loss gains. Both curves must have learned first, and the gap
     must matter at the scale of the problem (a share of the first validation loss):
     a converged run at 0.03 against 0.01 is no overfit worth a label. Noisy
     validation is judged on a wide rolling median; 7 to 10 validation points
@@ -60,6 +62,12 @@ class Thresholds:
     alpha: float = 0.05
     #: Need this many validation points.
     min_points: int = 6
+    #: Validation that still creeps down has "all but stalled" when over the last
+    #: ``tail_frac`` of the run it gains less than this share of what training gains,
+    #: while training gains at least ``min_tail_fall`` of its level there.
+    tail_frac: float = 0.3
+    stall_ratio: float = 0.2
+    min_tail_fall: float = 0.25
     #: The gap must matter at the scale of the problem: at least this fraction of the
     #: first validation loss (a converged run at 0.03 against 0.01 has nothing to gain).
     min_gap_of_start: float = 0.05
@@ -78,6 +86,22 @@ def wide_median(c: Curve) -> np.ndarray:
     return rolling_median(c.y, size) if n >= size else c.y
 
 
+def _stalled_tail_start(v: Curve, vm: np.ndarray, t: Curve, th: Thresholds) -> int | None:
+    """The index where the last ``tail_frac`` of the validation curve starts, when over
+    that tail validation gained less than ``stall_ratio`` of what training gained (both
+    relative to their level) and training gained at least ``min_tail_fall``; else None."""
+    start = float(v.x[-1] - th.tail_frac * v.own_span)
+    i = int(np.searchsorted(v.x, start))
+    if i >= len(vm) - th.min_after or i <= 0:
+        return None
+    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
+    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
+    t_gain = (t0 - t1) / max(abs(t0), 1e-12)
+    if t_gain < th.min_tail_fall or v_gain > th.stall_ratio * t_gain:
+        return None
+    return i
+
+
 def check(c: Curves, th: Thresholds):
     v, t = c.get("val_loss"), c.get("train_loss")
     if v is None or t is None:
@@ -89,21 +113,28 @@ def check(c: Curves, th: Thresholds):
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
     span = max(c.span, 1)
-    if ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
-            or best + th.min_after >= len(vm)):
-        return []
-    after_x, after_y = v.x[best:], v.y[best:]
-    if len(after_x) >= 4:
-        tr = strong_trend(after_x, after_y)
-        if tr.slope < 0 and tr.p_value < th.alpha:
-            return []  # validation still improves
+    late = ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
+            or best + th.min_after >= len(vm))
+    if late:
+        # still creeping down at the end: a gap only when validation all but stalled
+        # beside a training loss that keeps falling fast (it gains a small share of what
+        # training gains); judged from the start of the tail
+        best = _stalled_tail_start(v, vm, t, th)
+        if best is None:
+            return []
+    else:
+        after_x, after_y = v.x[best:], v.y[best:]
+        if len(after_x) >= 4:
+            tr = strong_trend(after_x, after_y)
+            if tr.slope < 0 and tr.p_value < th.alpha:
+                return []  # validation still improves
     x_end = float(min(v.x[-1], t.x[-1]))
     v_best = float(vm[best])
     v_end = float(np.median(v.y[-max(2, len(v.y) // 5):]))
     t_best = t.at(float(v.x[best]))
     t_end = float(np.median(t.y[t.x >= x_end - 0.1 * span])) if np.any(
         t.x >= x_end - 0.1 * span) else t.at(x_end)
-    if min(v_best, v_end, t_best) <= 0 or v_end < v_best:
+    if min(v_best, v_end, t_best) <= 0 or (v_end < v_best and not late):
         return []
     v_first, t_first = float(np.median(v.y[:2])), float(np.median(t.y[:2]))
     if (v_first - v_best) / v_first < th.min_learned or (
