@@ -106,9 +106,11 @@ def layout(runs: Any = None, metric: str | None = None, x: str = "step", smooth:
         dcc.Loading(dcc.Graph(id=ids.CMP_OVERLAY, config={"displaylogo": False}), type="dot"),
         html.Div([
             html.H2("All tags", className="h5 mb-0 me-3"),
+            dbc.Label("Filter tags by regular expression", html_for=ids.CMP_TAG_FILTER,
+                      className="visually-hidden"),
             dbc.Input(id=ids.CMP_TAG_FILTER, type="search", debounce=0.3, value=tags or "",
-                      placeholder="Filter tags (regex)…", size="sm", style={"maxWidth": "22rem"},
-                      **{"aria-label": "Filter tags by regular expression"}),
+                      placeholder="Filter tags (regex)…", size="sm",
+                      style={"maxWidth": "22rem"}),
         ], className="d-flex align-items-center mt-3 mb-2"),
         html.Div(id=ids.CMP_TAG_GRID),
         html.H2("Small multiples", className="h5 mt-3"),

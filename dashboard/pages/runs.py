@@ -46,23 +46,27 @@ def _fit(rows: list[dict], field: str, header: str, lo: int, hi: int) -> int:
 
 
 def columns(rows: list[dict], hparams: list[str]) -> list[dict]:
-    """Column definitions sized to the rows' contents, so no cell is cut at 1440 px; one
+    """Column definitions sized to the rows' contents, so no cell is cut at 1440 px; what
+    a user reads first (run, diagnosis, top finding, validation metric) comes first; one
     column per chosen hyper-parameter (field ``hp<i>``, header its name)."""
     name_w = _fit(rows, "name", "Run", 200, 460) + 70  # swatch and "live" badge
     cols = [
         {"field": "name", "headerName": "Run", "cellRenderer": "RunLink", "minWidth": name_w,
-         "flex": 2, "comparator": NATURAL, "tooltipField": "id"},
-        {"field": "group", "headerName": "Group", "width": _fit(rows, "group", "Group", 110, 420),
-         "tooltipField": "group", "comparator": NATURAL},
-        {"field": "format", "headerName": "Format",
-         "width": _fit(rows, "format", "Format", 100, 220)},
-        {"field": "steps", "headerName": "Steps", "width": 100, "type": "numericColumn"},
+         "comparator": NATURAL, "tooltipField": "id", "pinned": "left"},
+        {"field": "labels", "headerName": "Diagnosis", "cellRenderer": "LabelBadges",
+         "cellDataType": False, "valueFormatter": {"function": "(params.value || []).join(' ')"},
+         "width": _fit(rows, "label_text", "Diagnosis", 150, 360) + 20,
+         "comparator": {"function": "(a, b) => String(a).localeCompare(String(b))"},
+         "tooltipField": "label_text"},
+        {"field": "top", "headerName": "Top finding", "minWidth": 280, "flex": 1,
+         "tooltipField": "top"},
         {"field": "metric", "headerName": "Val metric",
          "width": _fit(rows, "metric", "Val metric", 120, 300), "tooltipField": "metric"},
         {"field": "best", "headerName": "Best", "width": 96, "type": "numericColumn",
          "valueFormatter": NUMBER},
         {"field": "last", "headerName": "Last", "width": 96, "type": "numericColumn",
          "valueFormatter": NUMBER},
+        {"field": "steps", "headerName": "Steps", "width": 100, "type": "numericColumn"},
     ]
     for i, name in enumerate(hparams):
         numeric = all(isinstance(r.get(f"hp{i}"), (int, float)) or r.get(f"hp{i}") is None
@@ -72,17 +76,15 @@ def columns(rows: list[dict], hparams: list[str]) -> list[dict]:
                      **({"type": "numericColumn", "valueFormatter": NUMBER} if numeric
                         else {"comparator": NATURAL})})
     cols += [
-        {"field": "labels", "headerName": "Diagnosis", "cellRenderer": "LabelBadges",
-         "cellDataType": False, "valueFormatter": {"function": "(params.value || []).join(' ')"},
-         "minWidth": 200, "flex": 1,
-         "comparator": {"function": "(a, b) => String(a).localeCompare(String(b))"},
-         "tooltipField": "label_text"},
-        {"field": "top", "headerName": "Top finding", "minWidth": 260, "flex": 2,
-         "tooltipField": "top"},
+        {"field": "group", "headerName": "Group", "width": _fit(rows, "group", "Group", 110, 420),
+         "tooltipField": "group", "comparator": NATURAL},
+        {"field": "format", "headerName": "Format",
+         "width": _fit(rows, "format", "Format", 100, 220)},
         {"field": "findings", "headerName": "Findings", "width": 104, "type": "numericColumn"},
-        {"field": "problems", "headerName": "Read problems", "minWidth": 150, "flex": 1,
-         "tooltipField": "problems"},
     ]
+    if any(r.get("problems") for r in rows):
+        cols.append({"field": "problems", "headerName": "Read problems", "minWidth": 180,
+                     "flex": 1, "tooltipField": "problems"})
     return cols
 
 
@@ -136,6 +138,7 @@ def layout(**_query: Any) -> html.Div:
                                  "selectAll": "filtered"},
                 "animateRows": False, "tooltipShowDelay": 300, "rowHeight": 36,
                 "enableCellTextSelection": True, "ensureDomOrder": True,
+                "suppressColumnVirtualisation": True,
             },
             eventListeners={"cellKeyDown": ["curvedocOpenRun(params)"]},
             style={"height": "calc(100vh - 210px)", "minHeight": "360px"},
