@@ -149,15 +149,28 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     ticks: list[float] = []
     for mults in ((1,), (1, 2, 5), tuple(range(1, 10))):
-        ticks = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in mults
+        ticks = [float(f"{m * 10.0 ** k:.12g}") for k in range(k0, k1 + 1) for m in mults
                  if lo * (1 - 1e-9) <= m * 10.0 ** k <= hi * (1 + 1e-9)]
         if len(ticks) >= 3 or (mults == (1,) and len(ticks) >= 2 and k1 - k0 >= 3):
             break
     if len(ticks) > 9:
         ticks = ticks[::2]
-    if len(ticks) < 2:  # a narrow range inside one decade: a few round values
-        ticks = sorted({float(f"{v:.2g}") for v in np.geomspace(lo, hi, 4)})
+    if len(ticks) < 2:  # a narrow range inside one decade: round values, evenly spaced
+        ticks = nice_ticks(lo, hi)
     return ticks, tick_texts(ticks)
+
+
+def nice_ticks(lo: float, hi: float, least: int = 3) -> list[float]:
+    """Evenly spaced round values (a step of 1, 2 or 5 times a power of ten) in [lo, hi]:
+    the widest step that still gives ``least`` ticks."""
+    power = 10.0 ** math.ceil(math.log10(hi - lo))
+    for step in (m * power / 10 ** k for k in range(0, 4) for m in (1, 0.5, 0.2)):
+        first = math.ceil(lo / step - 1e-9) * step
+        ticks = [float(f"{first + i * step:.12g}")
+                 for i in range(int((hi - first) / step + 1e-9) + 1)]
+        if len(ticks) >= least:
+            return ticks
+    return [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
 
 
 def tick_texts(ticks: Sequence[float]) -> list[str]:
@@ -751,6 +764,11 @@ def sweep_figure(points: Any, param: str, metric: str, suggestion: dict[str, Any
                            text="next, finer search", name="next",
                            font={"color": "#198754"})
     fig.update_xaxes(title_text=esc(param), type="log" if log_x else "linear")
+    if log_x and points is not None and len(points):
+        xs = list(points["value"]) + ([suggestion["low"], suggestion["high"]] if suggestion
+                                      else [])
+        ticks, texts = log_ticks(min(xs), max(xs))
+        fig.update_xaxes(tickvals=ticks, ticktext=texts)
     fig.update_yaxes(title_text=f"best {esc(metric)}")
     _layout(fig, f"Sweep: best {esc(metric)} vs {esc(param)}", height=420)
     fig.update_layout(hovermode="closest", margin={"t": 80},

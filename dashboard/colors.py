@@ -16,12 +16,20 @@ from plotly.colors import qualitative
 from curvedoc.dashboard.names import natural_sorted
 
 
-def _unique(colours: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(c.lower() for c in colours))
+def golden_colors(n: int, start: int = 0) -> list[str]:
+    """``n`` colours stepping round the hue circle by the golden angle (each new hue far
+    from the ones before; none repeats), three lightness levels, all readable on white."""
+    out = []
+    for i in range(start, start + n):
+        hue = (0.13 + i * 0.6180339887) % 1.0
+        lightness = (0.42, 0.30, 0.55)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.78)
+        out.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    return out
 
 
-#: Distinct colours, the most distinct first (D3's ten, then Dark24's, then Alphabet's).
-PALETTE = _unique([*qualitative.D3, *qualitative.Dark24, *qualitative.Alphabet])
+#: Distinct colours, the most distinct first: D3's ten, then golden-angle hues.
+PALETTE = [c.lower() for c in qualitative.D3] + golden_colors(50)
 
 #: One colour per label (badges, evidence spans); "healthy" when a run has none.
 LABEL_COLORS = {
@@ -42,15 +50,10 @@ def label_color(label: str | None) -> str:
 
 
 def distinct_colors(n: int) -> list[str]:
-    """``n`` colours, no two alike: the palette, then evenly spaced hues past its end."""
+    """``n`` colours, no two alike: the palette, then more golden-angle hues."""
     if n <= len(PALETTE):
         return PALETTE[:n]
-    out = []
-    for i in range(n):
-        lightness = (0.38, 0.52, 0.64)[i % 3]
-        r, g, b = colorsys.hls_to_rgb(i / n, lightness, 0.75)
-        out.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
-    return out
+    return PALETTE + golden_colors(n - len(PALETTE), start=50)
 
 
 class RunColors:

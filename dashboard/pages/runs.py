@@ -52,7 +52,7 @@ def columns(rows: list[dict], hparams: list[str]) -> list[dict]:
     name_w = _fit(rows, "name", "Run", 200, 460) + 70  # swatch and "live" badge
     cols = [
         {"field": "name", "headerName": "Run", "cellRenderer": "RunLink", "minWidth": name_w,
-         "comparator": NATURAL, "tooltipField": "id", "pinned": "left"},
+         "comparator": NATURAL, "tooltipField": "id"},
         {"field": "labels", "headerName": "Diagnosis", "cellRenderer": "LabelBadges",
          "cellDataType": False, "valueFormatter": {"function": "(params.value || []).join(' ')"},
          "width": _fit(rows, "label_text", "Diagnosis", 150, 360) + 20,
