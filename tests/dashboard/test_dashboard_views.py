@@ -253,9 +253,9 @@ def test_evidence_labels_sit_in_rows_above_the_plot_in_words():
 
 
 def test_log_axis_ticks_are_readable_in_one_format():
-    ticks, texts = log_ticks(0.01, 0.5)
+    _, texts = log_ticks(0.01, 0.5)
     assert texts == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]  # 0.2, never a bare "2"
-    ticks, texts = log_ticks(1e-6, 3)
+    _, texts = log_ticks(1e-6, 3)
     assert all(t.count("e") == 1 for t in texts)  # all scientific, not a mix
     _, texts = log_ticks(0.003 / 1.3, 0.003 * 1.3)
     assert texts == ["0.0025", "0.003", "0.0035"]
