@@ -771,6 +771,7 @@ def sweep_figure(points: Any, param: str, metric: str, suggestion: dict[str, Any
         fig.update_xaxes(tickvals=ticks, ticktext=texts)
     fig.update_yaxes(title_text=f"best {esc(metric)}")
     _layout(fig, f"Sweep: best {esc(metric)} vs {esc(param)}", height=420)
-    fig.update_layout(hovermode="closest", margin={"t": 80},
-                      legend={"title": {"text": "diagnosis"}})
+    fig.update_layout(hovermode="closest", margin={"t": 80, "r": 170},
+                      legend={"title": {"text": "diagnosis"}, "orientation": "v",
+                              "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"})
     return fig
