@@ -483,8 +483,10 @@ def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any
         x_mode, "step") if not fell_back else "step"
     fig.update_xaxes(title_text=x_title)
     _layout(fig, esc(title), height=height + rows * LABEL_ROW_PX)
-    fig.update_layout(margin={"t": 40 + rows * LABEL_ROW_PX},
+    # The legend sits at the very bottom, in pixels, under the x axis title at any height.
+    fig.update_layout(margin={"t": 40 + rows * LABEL_ROW_PX, "b": 78},
                       title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10}},
+                      legend={"yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
                       hovermode="closest")
     return fig
 

@@ -18,13 +18,14 @@ import json
 from collections import Counter
 from typing import Any
 
-from curvedoc.dashboard.charts import run_figure, run_sections
+from curvedoc.dashboard.charts import finding_words, run_figure, run_sections
 from curvedoc.dashboard.colors import LABEL_COLORS
 from curvedoc.dashboard.names import natural_key, plural
 from curvedoc.dashboard.runstyle import run_style
 from curvedoc.dashboard.tables import run_rows
 
-#: Chart height in the report (pixels); the grid cell reserves it before drawing.
+#: Chart height in the report (pixels, plus a row per evidence label); the grid cell
+#: reserves it before drawing.
 CHART_PX = 320
 
 CSS = """
@@ -44,7 +45,7 @@ section.run{border-top:2px solid #dee2e6;margin-top:18px;padding-top:8px}
 .muted{color:#6c757d;font-size:13px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));
 gap:12px}
-.chart{min-width:0;height:""" + str(CHART_PX) + """px;overflow:hidden}
+.chart{min-width:0;overflow:hidden}
 """
 
 #: Unpacks plotly.js, then draws each chart when it comes near the screen.
@@ -107,7 +108,8 @@ def _badges(row: dict) -> str:
 def _finding_html(f: Any) -> str:
     colour = LABEL_COLORS.get(f.label or "", "#adb5bd")
     advice = "".join(f"<li>{_e(a)}</li>" for a in f.advice or [])
-    name = (f"possible {f.label}" if getattr(f, "possible", False) else f.label) or f.code
+    name = (f"possible {f.label}" if getattr(f, "possible", False) else f.label) or \
+        finding_words(f)
     return (f'<div class="finding" style="border-left-color:{colour}">'
             f"<strong>{_e(name)}</strong> "
             f'<span class="muted">{_e(f.code)} · {_e(f.severity)} · confidence '
@@ -139,7 +141,6 @@ def _figure_json(fig: Any, digits: int = 6) -> dict:
     data = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
     data["layout"].pop("template", None)
     data["layout"]["autosize"] = True
-    data["layout"]["height"] = CHART_PX
     data["layout"].pop("width", None)
     for trace in data["data"]:
         for key in ("x", "y"):
@@ -204,8 +205,10 @@ def report_html(state: Any, *, max_points: int = 500, charts: bool = True) -> st
                                  n_out=max_points, is_lr=panel.is_lr, height=CHART_PX)
                 fid = f"fig-{n_fig}"
                 n_fig += 1
-                parts.append(f"<div class='chart' data-fig='{fid}'></div>"
-                             + _json_script(fid, _figure_json(fig)))
+                figure = _figure_json(fig)
+                height = int(figure["layout"].get("height") or CHART_PX)
+                parts.append(f"<div class='chart' data-fig='{fid}' style='height:{height}px'>"
+                             "</div>" + _json_script(fid, figure))
             parts.append("</div>")
         parts.append("</section>")
     if charts:

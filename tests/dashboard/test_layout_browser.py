@@ -68,6 +68,9 @@ def test_evidence_labels_never_cover_each_other_or_the_curves(driver, evidence_s
         labels = boxes(driver, "g.annotation", root)
         plot = boxes(driver, ".nsewdrag", root)[0]  # the plot area
         seen += len(labels)
+        for legend in boxes(driver, "g.legend", root):
+            for title in boxes(driver, "g.g-xtitle", root):
+                assert not overlap(legend, title), "the legend covers the x axis title"
         for j, a in enumerate(labels):
             assert not overlap(a, plot), f"label {a['text']!r} covers the plot"
             for b in labels[j + 1:]:
