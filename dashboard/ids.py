@@ -8,6 +8,7 @@ LIVE_STATUS = "live-status"
 NAV = "nav"
 NAV_COMPARE = "nav-compare-link"
 SELECTION_COUNT = "selection-count"
+APP_NOTICE = "app-notice"  # folder-wide notice (no runs found), updated as data arrives
 
 # Runs page
 RUNS_GRID = "runs-grid"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 
 from curvedoc.dashboard.colors import LABEL_COLORS  # noqa: F401 (re-exported)
 from curvedoc.dashboard.names import natural_key, one_line
+from curvedoc.dashboard.safe_regex import BadPattern, searcher
 from curvedoc.diagnostics import LABELS  # noqa: F401 (the labels, in badge order)
 from curvedoc.ingest.model import Run
 
@@ -170,11 +170,11 @@ def filter_rows(
     out = rows
     if name_regex:
         try:
-            rx = re.compile(name_regex, re.IGNORECASE)
-        except re.error as exc:
-            message = f"Not a valid regular expression ({exc}); showing all names."
+            found = searcher(name_regex)  # linear time: a typed pattern never stalls the server
+        except BadPattern as exc:
+            message = f"Not a usable regular expression: {exc}; showing all names."
         else:
-            out = [r for r in out if rx.search(r["name"]) or rx.search(r["id"])]
+            out = [r for r in out if found(r["name"]) or found(r["id"])]
     if labels:
         wanted = set(labels)
         out = [r for r in out if wanted.intersection(r["labels"])]

@@ -243,6 +243,8 @@ def encode(read: FileRead) -> bytes:
         "warnings": [str(w) for w in read.warnings],
         "errors": [str(e) for e in read.errors],
         "state": _jsonable(read.state, exact=True),
+        "reset": bool(read.reset),
+        "tail_warning": None if read.tail_warning is None else str(read.tail_warning),
     }
     raw = json.dumps(header, separators=(",", ":"), allow_nan=True).encode()
     raw += b" " * (-(len(raw) + _HEADER.size) % 8)
@@ -282,6 +284,8 @@ def decode(blob: bytes) -> FileRead:
         warnings=list(header["warnings"]),
         errors=list(header["errors"]),
         state=_restore(header["state"]),
+        reset=bool(header.get("reset", False)),
+        tail_warning=header.get("tail_warning"),
     )
 
 

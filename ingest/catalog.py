@@ -19,9 +19,9 @@ import pandas as pd
 
 from curvedoc.ingest import fs
 from curvedoc.ingest.cache import Cache
-from curvedoc.ingest.config import ConfigError, load_config
+from curvedoc.ingest.config import ConfigError, checked_config
 from curvedoc.ingest.discover import Discovery, normalize_root, walk
-from curvedoc.ingest.frames import later_wins
+from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, Run, RunSource
 from curvedoc.ingest.progress import bar
 from curvedoc.ingest.reading import (
@@ -58,7 +58,10 @@ class Catalog:
         self._open_warnings: list[str] = []  # config and cache: known once, at open
         self._walk_warnings: list[str] = []  # unreadable folders etc.: new at each refresh
         try:
-            self.config = load_config(self.root) if fs.is_local(self.root) else {}
+            self.config, problems = (
+                checked_config(self.root) if fs.is_local(self.root) else ({}, [])
+            )
+            self._open_warnings.extend(problems)
         except ConfigError as exc:
             self.config = {}
             self._open_warnings.append(str(exc))
@@ -161,7 +164,8 @@ class Catalog:
         for path in source.files:
             prev = before.get(path) if same_source else None
             st = _stat_or_none(path)
-            if prev is not None and prev.stat == st:
+            # a failed read (a file unreadable for a moment) is tried again at every refresh
+            if prev is not None and prev.stat == st and not prev.read.errors:
                 job.done[path] = prev
                 continue
             job.paths.append(path)
@@ -215,6 +219,12 @@ def open_root(
     ``executor``: read files through ``executor.submit`` (a process pool, a Dask client).
     """
     return Catalog(root, cache=cache, progress=progress, executor=executor).load()
+
+
+def read_scalars(path: str, *, cache: bool = True) -> pd.DataFrame:
+    """The long frame (run, tag, step, value, wall_time) of a file, a run folder or a root."""
+    with open_root(path, cache=cache) as catalog:
+        return catalog.scalars()
 
 
 def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
@@ -281,14 +291,15 @@ def _states(job: _Job) -> dict[str, dict]:
 def _append(prev: FileResult | None, new: FileResult) -> FileResult:
     """An earlier read of a file followed by what its format read from the appended bytes.
 
-    Rows the new read re-logs win over the earlier ones; a read that started the file
-    again (``state["reset"]``) replaces the earlier one. The earlier read's warning about
-    a half-written end (``state["tail_warning"]``) no longer holds once more was read.
+    The appended rows follow the earlier ones, all kept (a step re-logged across two
+    polls keeps both rows, as one read of the whole file does); a read that started the
+    file again (``FileRead.reset``) replaces the earlier one. The earlier read's warning about
+    a half-written end (``FileRead.tail_warning``) no longer holds once more was read.
     """
-    if prev is None or new.read.errors or new.read.state.get("reset"):
+    if prev is None or new.read.errors or new.read.reset:
         return new
-    frame, _ = later_wins([prev.read.scalars, new.read.scalars])
-    stale = prev.read.state.get("tail_warning")
+    frame = concat([prev.read.scalars, new.read.scalars])
+    stale = prev.read.tail_warning
     kept = [w for w in prev.read.warnings if w != stale]
     read = FileRead(
         scalars=frame,
@@ -296,5 +307,6 @@ def _append(prev: FileResult | None, new: FileResult) -> FileResult:
         warnings=list(dict.fromkeys([*kept, *new.read.warnings])),
         errors=list(new.read.errors),
         state=new.read.state,
+        tail_warning=new.read.tail_warning,
     )
     return FileResult(new.path, new.stat, read)

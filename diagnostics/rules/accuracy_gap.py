@@ -29,6 +29,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step
 from ..stats import trend
 
 LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "accuracy-gap"
 SUMMARY = "training accuracy pulls away from a stalled validation accuracy"
 
@@ -49,6 +51,8 @@ def check(c: Curves, th: Thresholds):
     ta, va = c.get("train_acc"), c.get("val_acc")
     if ta is None or va is None or ta.kind != "error" or va.kind != "error":
         raise Skip("needs training and validation accuracy")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
     if len(va.y) < 4 or len(ta.y) < 4:
         raise Skip("too few accuracy points")
     end_step = float(min(ta.x[-1], va.x[-1]))

@@ -126,7 +126,11 @@ def test_config_thresholds_apply(root):
     (root / "curvedoc.toml").write_text("[rules.val-loss-rises]\nmin_rise = 5.0\n")
     result = run("check", root, "--format", "json", "--no-cache", "--no-progress")
     by_id = {r["run"]: r for r in json.loads(result.stdout)["runs"]}
-    assert by_id["overfit"]["labels"] == []
+    assert "CD501" not in {f["code"] for f in by_id["overfit"]["findings"]}
+    (root / "curvedoc.toml").unlink()  # without the config, CD501 does fire
+    again = run("check", root, "--format", "json", "--no-cache", "--no-progress")
+    by_id = {r["run"]: r for r in json.loads(again.stdout)["runs"]}
+    assert "CD501" in {f["code"] for f in by_id["overfit"]["findings"]}
 
 
 def test_rules_lists_every_rule_and_rule_prints_its_doc():

@@ -131,3 +131,19 @@ def test_a_possible_finding_is_listed_but_adds_no_label():
     assert d.labels == ["overfitting"] and d.top is sure
     again = Diagnosis.from_dict(json.loads(json.dumps(d.to_dict())))
     assert again.labels == d.labels and again.findings[0].evidence.tags == ["val_loss"]
+
+
+def test_the_engine_applies_each_codes_calibration(curves, run_of, monkeypatch):
+    from curvedoc.diagnostics import engine
+
+    s = curves.steps
+    train = curves.decay(s)
+    train[150:] = np.nan
+    run = run_of({"train_loss": (s, train)})
+    assert diagnose(run).labels == ["lr_too_high"]
+    # a rule found right only 30% of the time: its findings become "possible"
+    monkeypatch.setitem(engine.CALIBRATION, "CD201", ((0.0, 1.0), (0.3, 0.3)))
+    d = diagnose(run)
+    f = next(f for f in d.findings if f.code == "CD201")
+    assert f.confidence == pytest.approx(0.3) and f.possible
+    assert d.labels == [] and d.possible_labels == ["lr_too_high"]

@@ -111,8 +111,18 @@ def test_high_noisy_plateau_is_lr_too_high_not_bad_init(curves, run_of):
 
 def test_large_oscillation_is_lr_too_high(curves, run_of):
     s = curves.steps
-    train = np.abs(curves.noisy(curves.decay(s, floor=0.9), 0.45))
+    swing = 1 + 0.4 * np.sin(2 * np.pi * s / 200)  # the trend itself goes up and down
+    train = np.abs(curves.noisy(curves.decay(s, floor=0.9) * swing, 0.05))
     assert "CD203" in codes(only(run_of({"train_loss": (s, train)}), "CD203"))
+
+
+def test_heavy_minibatch_noise_around_a_falling_trend_is_noisy_not_lr_too_high(curves,
+                                                                             run_of):
+    s = np.arange(0, 20001, 10)  # a per-step log of single-batch losses
+    train = np.abs(curves.noisy(curves.decay(s, floor=0.3, tau=3000), 0.45))
+    d = diagnose(run_of({"train_loss": (s, train)}))
+    assert "lr_too_high" not in d.labels
+    assert "CD902" in {f.code for f in d.findings}
 
 
 def test_ordinary_minibatch_noise_is_not_oscillation(curves, run_of):
