@@ -385,16 +385,21 @@ def step_to_x(run: Run, mode: str, time_scale: float = 1.0) -> Any:
     return lambda s: s
 
 
-def hover_customdata(steps: np.ndarray, raw: np.ndarray, wall: np.ndarray) -> np.ndarray:
-    """Per point: step, raw value, wall time as text (for the tooltips)."""
+def hover_customdata(steps: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Per point: step and raw value (a float array: plotly serialises it fast)."""
+    return np.stack([np.asarray(steps, dtype=np.float64), np.asarray(raw, dtype=np.float64)],
+                    axis=-1)
+
+
+def wall_text(wall: np.ndarray) -> np.ndarray:
+    """Per point: its wall time as 'YYYY-MM-DD HH:MM:SS' (UTC), '' where unknown."""
     wall = np.asarray(wall, dtype=np.float64)
-    text = np.full(wall.shape, "", dtype=object)
     ok = np.isfinite(wall)
+    out = np.full(wall.shape, "", dtype="<U19")
     if ok.any():
         stamps = (wall[ok] * 1e3).astype("datetime64[ms]")
-        text[ok] = np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ")
-    return np.stack([np.asarray(steps).astype(object), np.asarray(raw, dtype=object), text],
-                    axis=-1)
+        out[ok] = np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ")
+    return out
 
 
 def hover_template(name: str, run_id: str | None, smoothed: bool) -> str:
@@ -403,7 +408,7 @@ def hover_template(name: str, run_id: str | None, smoothed: bool) -> str:
     who = f"<b>{name}</b>" + (f" ({esc(run_id)})" if run_id and run_id != name else "")
     value = ("%{y:.4g} smoothed, %{customdata[1]:.4g} raw" if smoothed
              else "%{customdata[1]:.4g}")
-    return f"{who}: {value} · step %{{customdata[0]}} · %{{customdata[2]}}<extra></extra>"
+    return f"{who}: {value} · step %{{customdata[0]}} · %{{text}}<extra></extra>"
 
 
 def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any] = (),
@@ -434,7 +439,8 @@ def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any
         name = esc(f"{role} ({tag})" if role != tag else tag)
         colour = PALETTE[i % len(PALETTE)]
         smooth = debiased_ema(y, smoothing) if smoothing > 0 and len(y) > 2 and not is_lr else None
-        custom = hover_customdata(steps[idx], y[idx], s["wall_time"].to_numpy()[idx])
+        custom = hover_customdata(steps[idx], y[idx])
+        walls = wall_text(s["wall_time"].to_numpy()[idx])
         mode = "lines" if len(y) > 1 else "markers"
         shape = {"shape": "hv"} if is_lr else {}
         if smooth is not None:
@@ -443,7 +449,8 @@ def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any
                                    opacity=0.3, line={"color": colour, "width": 1}))
         fig.add_trace(_scatter(
             webgl, x=x[idx], y=(y if smooth is None else smooth)[idx], mode=mode, name=name,
-            legendgroup=name, customdata=custom, marker={"size": 9, "color": colour},
+            legendgroup=name, customdata=custom, text=walls,
+            marker={"size": 9, "color": colour},
             hovertemplate=hover_template(name, None, smooth is not None),
             line={"color": colour, "width": 2, **shape}))
         bx, by, text = nonfinite_marker_xy(np.asarray(x), y)
@@ -531,7 +538,8 @@ def _curve(run: Run, s: Any, x_mode: str, smoothing: float, time_scale: float,
     idx = downsample_indices(steps, y, n_out)
     bx, by, text = nonfinite_marker_xy(x, y)
     return {"x": x[idx], "y": y[idx], "smooth": None if smooth is None else smooth[idx],
-            "custom": hover_customdata(steps[idx], y[idx], s["wall_time"].to_numpy()[idx]),
+            "custom": hover_customdata(steps[idx], y[idx]),
+            "wall": wall_text(s["wall_time"].to_numpy()[idx]),
             "ok": ok, "bad": (bx, by, text)}
 
 
@@ -585,7 +593,7 @@ def _curve_traces(c: dict[str, Any], look: Look, webgl: bool, showlegend: bool =
     smoothed = c["smooth"] is not None and not single
     traces.append({"type": kind, "x": c["x"], "y": c["smooth"] if smoothed else c["y"],
                    "mode": mode, "name": name, "legendgroup": look.run_id,
-                   "showlegend": showlegend, "customdata": c["custom"],
+                   "showlegend": showlegend, "customdata": c["custom"], "text": c["wall"],
                    "hovertemplate": hover_template(name, look.run_id, smoothed),
                    "marker": {"size": 9, "color": look.colour},
                    "line": {"color": look.colour, "width": 2}, **where})

@@ -113,9 +113,9 @@ def test_compare_tooltip_shows_run_smoothed_raw_step_and_wall_time():
     trace = next(t for t in overlay["data"] if t["showlegend"])
     template = trace["hovertemplate"]
     for part in ("lr_0.01/seed_0", SEEDS[0], "%{y:.4g} smoothed", "%{customdata[1]:.4g} raw",
-                 "step %{customdata[0]}", "%{customdata[2]}"):
+                 "step %{customdata[0]}", "%{text}"):
         assert part in template
-    step, raw, wall = trace["customdata"][3]
+    (step, raw), wall = trace["customdata"][3], trace["text"][3]
     assert step == 3 and raw == pytest.approx(trace["y"][3], rel=0.2)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", wall)
 
