@@ -84,23 +84,9 @@ def _serve_vendor_css(server: flask.Flask) -> list[str]:
 def shell(version: int | None = None, poll_s: float = 0) -> html.Div:
     """Navigation bar, shared stores (the data version the page starts from), live polling
     and the page container."""
-    nav = dbc.Navbar(
-        dbc.Container([
-            dbc.NavbarBrand("curvedoc", href="/", className="fw-bold"),
-            dbc.Nav([
-                dbc.NavItem(dbc.NavLink("Runs", href="/", active="exact")),
-                dbc.NavItem(dbc.NavLink("Compare", href="/compare", id=ids.NAV_COMPARE,
-                                        active="partial")),
-                dbc.NavItem(dbc.NavLink("Groups", href="/groups", active="partial")),
-            ], navbar=True, id=ids.NAV),
-            html.Span([
-                dbc.Badge("0 selected", id=ids.SELECTION_COUNT, color="light",
-                          text_color="dark", className="me-2"),
-                html.Span(id=ids.LIVE_STATUS, className="small text-white-50"),
-            ], className="ms-auto"),
-        ], fluid=True),
-        color="dark", dark=True, className="mb-3 py-1",
-    )
+    from curvedoc.dashboard.components import navbar  # links from dash.page_registry
+
+    nav = navbar()
     return html.Div([
         nav,
         dcc.Store(id=ids.SELECTION, storage_type="session", data=[]),

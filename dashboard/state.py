@@ -8,6 +8,7 @@ the runs that changed.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -114,6 +115,8 @@ class DashboardState:
         self.version = 0
         self.refreshed_at = time.time()
         self.pending: set[str] = set()
+        #: run id -> when a refresh last found its files grown (or the run new)
+        self.grown_at: dict[str, float] = {}
         if background and self.catalog.runs:
             self.pending = set(self.catalog.runs)
             self._worker = threading.Thread(target=self._diagnose_pending, daemon=True,
@@ -182,11 +185,13 @@ class DashboardState:
             self._rows[run_id] = row
             return row
 
+    #: A run stays "live" this many seconds after a refresh last found it grown.
+    LIVE_S = 120.0
+
     def is_live(self, run_id: str) -> bool:
-        try:
-            return bool(self.catalog.is_live(run_id))
-        except Exception:  # a vanished file is not "live"
-            return False
+        """A file of the run grew (or the run appeared) since the server started, at a
+        refresh less than :attr:`LIVE_S` ago; files copied before the start don't count."""
+        return time.time() - self.grown_at.get(run_id, -math.inf) <= self.LIVE_S
 
     # -- refresh --------------------------------------------------------------
     def refresh(self) -> set[str]:
@@ -205,6 +210,8 @@ class DashboardState:
             if changed:
                 self._diagnose_runs({r: self.catalog.runs[r] for r in changed
                                      if r in self.catalog.runs})
+            now = time.time()
+            self.grown_at.update((rid, now) for rid in changed if rid in self.catalog.runs)
             if changed or gone:
                 self.version += 1
             self.refreshed_at = time.time()

@@ -15,7 +15,7 @@ from curvedoc.dashboard.commands._cache import cache_options, cache_value
               type=click.Path(dir_okay=False, writable=True),
               help="Where to write the HTML file.")
 @click.option("--no-charts", is_flag=True, help="Only the diagnoses, no charts (a small file).")
-@click.option("--max-points", default=1000, show_default=True, type=click.IntRange(50, 100000),
+@click.option("--max-points", default=500, show_default=True, type=click.IntRange(50, 100000),
               help="Points per curve drawn in the charts (min/max and NaN/inf kept).")
 @cache_options
 def report(path: str, output: str, no_charts: bool, max_points: int, cache_dir: str | None,
@@ -41,4 +41,5 @@ def report(path: str, output: str, no_charts: bool, max_points: int, cache_dir: 
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
     size = len(text.encode("utf-8")) / 1e6
-    click.echo(f"Wrote {output} ({len(state.runs)} runs, {size:.1f} MB)")
+    n = len(state.runs)
+    click.echo(f"Wrote {output} ({n} run{'' if n == 1 else 's'}, {size:.1f} MB)")

@@ -9,8 +9,6 @@ variable CI is set they fail instead, as the other browser tests do.
 
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import quote
 
 import pytest
@@ -21,8 +19,6 @@ from curvedoc.dashboard.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WAIT_S = 30
 
 #: Records every CSP violation of the page (set before any page script runs).
@@ -33,30 +29,15 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
 """
 
 
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    if not (CHROMIUM and CHROMEDRIVER):
-        reason = "no system Chromium/chromedriver (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1440,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-csp-profile')}"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(WAIT_S)
-    drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS})
-    yield drv
-    drv.quit()
+@pytest.fixture
+def driver(chromium):
+    """The session's Chromium (conftest.py), recording CSP violations on every page."""
+    chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                             {"source": RECORD_VIOLATIONS})
+    chromium.set_window_size(1440, 900)
+    chromium.get("about:blank")
+    chromium.get_log("browser")  # drain what earlier tests left
+    yield chromium
 
 
 LONG = [f"long/run_{i}" for i in range(4)]  # 4 × 6,000 points: the compare chart uses WebGL
@@ -123,6 +104,20 @@ def test_run_page_renders_under_the_policy(driver, served):
     driver.get(url(served, f"/run?id={quote('sweep/lr_0.01', safe='')}"))
     wait_for(driver, count("#run-charts .js-plotly-plot"), "its charts")
     wait_for(driver, count("#run-charts .js-plotly-plot .scatterlayer .trace"), "curves drawn")
+    assert refused(driver) == []
+
+
+def test_zoom_sync_and_every_tag_chart_run_under_the_policy(driver, served):
+    driver.get(url(served, f"/run?id={quote('sweep/lr_0.01', safe='')}"))
+    wait_for(driver, count(".cd-run-chart .js-plotly-plot"), "its chart")
+    driver.execute_script("Plotly.relayout(document.querySelector('.cd-run-chart "
+                          ".js-plotly-plot'), {'xaxis.range': [5, 40]})")
+    wait_for(driver, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('.cd-run-chart .js-plotly-plot'))"
+        ".every(g => g.layout.xaxis.range && g.layout.xaxis.range[0] === 5)"), "zoomed")
+    query = "&".join(f"runs={quote(r, safe='')}" for r in ("sweep/lr_0.001", "sweep/lr_0.01"))
+    driver.get(url(served, f"/compare?{query}"))
+    wait_for(driver, count("#compare-tag-grid .js-plotly-plot", 2), "a chart per tag")
     assert refused(driver) == []
 
 

@@ -150,11 +150,12 @@ def test_an_unknown_single_file_is_one_clear_warning_and_no_runs(tmp_path):
     path = tmp_path / "notes.bin"
     path.write_bytes(b"\x00\x01\x02")
     result = CliRunner().invoke(cli, ["check", str(path), "--no-cache"])
-    assert result.exit_code == 0
-    warnings = [line for line in result.stderr.splitlines() if "notes.bin" in line]
-    assert len(warnings) == 1 and warnings[0].startswith("warning: ")
+    assert result.exit_code == 2  # DESIGN: check on a PATH with no runs exits 2
+    warnings = [line for line in result.stderr.splitlines() if "notes.bin" in line
+                and line.startswith("warning: ")]
+    assert len(warnings) == 1
     assert "tensorboard" in warnings[0]
-    assert "no runs found" in result.stdout
+    assert "No runs found" in result.stderr and "TensorBoard event files" in result.stderr
 
 
 def test_a_label_as_rule_table_names_the_rules_of_that_label(root):
