@@ -4,27 +4,19 @@ and logging habits of real trainers; roles are inferred from the tags as for a r
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
-import pandas as pd
 import pytest
 
 from curvedoc.diagnostics import diagnose
 from curvedoc.diagnostics.curves import Curves
-from curvedoc.ingest.model import Run
-from curvedoc.ingest.roles import infer_roles
 
-
-def tagged_run(series: dict, hparams: dict | None = None) -> Run:
-    """A Run from {tag: (steps, values)} whose roles are inferred from the tag names."""
-    frames = [pd.DataFrame({"run": "r", "tag": tag, "step": np.asarray(s, np.int64),
-                            "value": np.asarray(v, np.float64),
-                            "wall_time": 1.7e9 + np.asarray(s, np.float64)})
-              for tag, (s, v) in series.items()]
-    df = pd.concat(frames, ignore_index=True)
-    df["run"], df["tag"] = df["run"].astype("category"), df["tag"].astype("category")
-    counts = df.groupby("tag", observed=True).size().to_dict()
-    return Run("r", "r", "test", [], dict(hparams or {}),
-               infer_roles(list(series), counts=counts), [], [], df)
+# the case files' builders, one copy for both (runs with real tags, roles inferred)
+sys.path.insert(0, str(Path(__file__).parent / "cases"))
+from _build import falling
+from _build import run as tagged_run
 
 
 @pytest.fixture
@@ -35,9 +27,6 @@ def rng():
 def epochs(n, start=1):
     return np.arange(start, start + n)
 
-
-def falling(x, start, floor, tau):
-    return floor + (start - floor) * np.exp(-(np.asarray(x, float) - x[0]) / tau)
 
 
 # 1. validation spelled every way is found; several evaluation sets are each judged -----
