@@ -332,6 +332,19 @@ def decide(facts: RunFacts) -> Truth:
                     truth.ambiguous.append(f"overfitting: train fell {t_fall:.0%} below a flat "
                                            f"validation ({ratio:.1f} x train at the end)")
 
+    # (c) accuracy: training accuracy pulling far ahead of a validation accuracy that stalled
+    tas, tav = _arr(facts.history.get("train_acc", []))
+    vas, vav = _arr(facts.history.get("val_acc", []))
+    if (len(tav) >= 4 and len(vav) >= 4 and not unstable
+            and "overfitting" not in truth.labels):
+        gap_end = float(np.median(tav[-3:]) - np.median(vav[-3:]))
+        gap_mid = float(_at(tas, tav, tas[-1] * 0.5) - _at(vas, vav, tas[-1] * 0.5))
+        val_gain = float(np.median(vav[-3:]) - _at(vas, vav, vas[-1] * 0.7))
+        why["acc_gap_end"] = round(gap_end, 3)
+        if gap_end >= 0.2 and gap_end >= 1.5 * max(gap_mid, 0.01) and val_gain < 0.02:
+            truth.alternatives.append(truth.labels | {"overfitting"})
+            why["overfitting_form"] = "accuracy gap (accepted reading)"
+
     # 6. underfitting: train close to val, flat, far above what the task allows
     if (not truth.labels and not stuck and len(vv) >= 4 and len(finite_t) >= 4
             and math.isfinite(facts.ref_val_loss)):

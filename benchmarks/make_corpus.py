@@ -139,12 +139,18 @@ def judge(runs, results: dict[str, dict]) -> dict[str, dict]:
             ref_val_loss=ref_loss, ref_val_acc=ref_acc)
         t = corpus_truth.decide(facts)
         labels = sorted(t.labels)
+        # the main reading, each other reading, and all of them together
+        readings = [set(t.labels), *t.alternatives, set(t.labels).union(*t.alternatives)]
+        accept = [labels]
+        for reading in readings:
+            if sorted(reading) not in accept:
+                accept.append(sorted(reading))
         from curvedoc.trainer.styles import style_of
 
         style = style_of(r.spec.log_style, r.spec.logger)
         truth[r.run_id] = {
             "path": r.run_id, "labels": labels,
-            "accept": [labels, *(sorted(a) for a in t.alternatives if sorted(a) != labels)],
+            "accept": accept,
             "ambiguous": bool(t.ambiguous), "ambiguous_why": t.ambiguous,
             "split": r.split, "dataset": r.dataset, "family": r.family,
             "cause": r.cause, "variant": r.variant, "strength": r.strength,

@@ -8,6 +8,11 @@ user's trainer does; it imports nothing else from curvedoc. Needs the
     from curvedoc.trainer import SCENARIOS, select, RunSpec
     from curvedoc.trainer.loop import train      # needs torch
     train(select("overfitting")[0].spec, "runs/overfitting")
+
+``RunSpec(log_style=...)`` picks how a run logs (:mod:`curvedoc.trainer.styles`:
+TensorBoard tag spellings, Lightning metrics.csv, HF trainer_state.json, Keras
+training.log; per step, per epoch, eval every N steps); the default is the layout
+the sample runs use.
 """
 
 from .scenarios import GROUPS, SCENARIOS, Scenario, select
