@@ -4,6 +4,8 @@ What it detects
     The training loss ends about where it started (it never improved by more
     than a small fraction) while the curve is noisy, jumped up at the start, or
     the gradient norm stays large: the optimiser bounces instead of descending.
+    With C known, a loss that ends at the chance level ln(C) and bounces there
+    counts however high it started.
 
 Why it matters
     With a step size far too large, every update jumps across the valley of the
@@ -56,6 +58,11 @@ class Thresholds:
     #: ...counted only once it had learned this fraction of its start (a flat line's
     #: wiggles are no lost ground).
     min_learned: float = 0.2
+    #: With C known: a loss that ends at this multiple of ln(C) or above and bounces by
+    #: ``min_noise_at_chance`` of its level never got past chance, however it started (a
+    #: smooth one there is a dead network: the stuck-at-chance rule).
+    high_of_chance: float = 0.9
+    min_noise_at_chance: float = 0.03
     #: Need this many points to judge a plateau.
     min_points: int = 5
 
@@ -82,9 +89,15 @@ def check(c: Curves, th: Thresholds):
     learned = start - best
     back = (end - best) / learned if learned >= th.min_learned * size else 0.0
     reasons, ev = [], {}
+    chance = c.chance_loss if t.is_loss else None
+    loud_at_chance = (chance is not None and end >= th.high_of_chance * chance
+                      and noise >= th.min_noise_at_chance)
     if back >= th.rebound:
         reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
                        f"{num(t.value_of(best))}")
+    elif loud_at_chance:
+        reasons.append(f"it ends at {pct(end / chance)} of the chance loss ln("
+                       f"{c.num_classes[0]}) = {num(chance)}, bouncing by {pct(noise)}")
     elif improvement > th.max_improvement:
         return []
     g = c.get("grad_norm")

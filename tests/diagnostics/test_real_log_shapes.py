@@ -255,3 +255,14 @@ def test_validation_against_epochs_beside_training_against_steps_is_named_not_mi
     d = diagnose(tagged_run({"Loss/train": (s, train), "Loss/val": (e, val)}))
     assert "CD906" in {f.code for f in d.findings}
     assert "overfitting" not in d.labels  # no gap judged from mismatched steps
+
+
+def test_a_loss_bouncing_at_chance_after_a_high_start_is_lr_too_high(rng):
+    # 50 classes: the loss starts above chance, comes down to ln(50) and bounces there
+    e = epochs(60)
+    chance = np.log(50)
+    train = np.where(e < 5, 6.0, chance) * (1 + 0.08 * rng.standard_normal(60))
+    val = np.full(60, chance * 1.02) * (1 + 0.02 * rng.standard_normal(60))
+    d = diagnose(tagged_run({"train_loss": (e, np.abs(train)), "val_loss": (e, val)},
+                            hparams={"num_classes": 50}))
+    assert "lr_too_high" in d.labels and "underfitting" not in d.labels
