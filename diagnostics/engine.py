@@ -45,7 +45,9 @@ OVERRIDES_LABELS = {
 #: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit.
 #: A training loss that never improved (CD202) fitted nothing, so a validation loss that
 #: rises beside it is the same instability, not memorisation.
-EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503")}
+#: A validation loss that rises from its best (CD501) says all the gap rule would.
+EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503"),
+            "CD501": ("CD503",)}
 
 #: Unlabelled findings another finding makes redundant.
 REDUNDANT = {"CD203": ("CD902",), "CD202": ("CD902",)}

@@ -122,6 +122,8 @@ def check(c: Curves, th: Thresholds):
         best = _stalled_tail_start(v, vm, t, th)
         if best is None:
             return []
+    elif best == 0:
+        return []  # validation never improved on its first point: nothing learned to lose
     else:
         after_x, after_y = v.x[best:], v.y[best:]
         if len(after_x) >= 4:

@@ -266,3 +266,12 @@ def test_a_loss_bouncing_at_chance_after_a_high_start_is_lr_too_high(rng):
     d = diagnose(tagged_run({"train_loss": (e, np.abs(train)), "val_loss": (e, val)},
                             hparams={"num_classes": 50}))
     assert "lr_too_high" in d.labels and "underfitting" not in d.labels
+
+
+def test_a_rising_validation_loss_is_told_once_not_again_as_a_gap(rng):
+    e = epochs(60)
+    train = falling(e, 2.0, 0.01, 6)
+    val = np.where(e < 10, falling(e, 2.1, 0.3, 3), 0.3 + 0.05 * (e - 10))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    codes = [f.code for f in d.findings if f.label == "overfitting"]
+    assert codes == ["CD501"]
