@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from curvedoc.dashboard.colors import LABEL_COLORS, PALETTE, distinct_colors
 from curvedoc.dashboard.components import words
 from curvedoc.dashboard.downsample import DEFAULT_POINTS, downsample_indices
+from curvedoc.dashboard.names import plural
 from curvedoc.dashboard.smoothing import debiased_ema
 from curvedoc.ingest.model import Run
 
@@ -642,7 +643,7 @@ def compare_figure(runs: Sequence[Run], metric: str, *, x_mode: str = "step",
         c = data["curves"].get(run.id)
         if c is not None:
             traces += _curve_traces(c, looks[run.id], webgl, showlegend=showlegend)
-    text = title if title is not None else f"{esc(metric)}: {len(runs)} runs overlaid"
+    text = title if title is not None else f"{esc(metric)}: {plural(len(runs), 'run')} overlaid"
     layout = _base_layout(text, height)
     layout["showlegend"] = showlegend
     layout["xaxis"] = {"title": {"text": data["x_title"]}}

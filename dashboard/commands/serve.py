@@ -52,11 +52,6 @@ def browse_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def plural(n: int, word: str) -> str:
-    """'1 run', '2 runs'."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
     """A waitress server for the Dash ``app`` on ``host:port``, behind the request guard
     (``curvedoc.dashboard.security``); raises OSError when it cannot listen."""
@@ -126,6 +121,8 @@ def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
         url = browse_url(host, getattr(server, "effective_port", port))
         state = app.server.config["CURVEDOC_STATE"]
         if state.runs:
+            from curvedoc.dashboard.names import plural
+
             click.echo(f"curvedoc: {plural(len(state.runs), 'run')} under {root}")
         else:
             click.secho(no_runs_message(state.root), fg="yellow", bold=True, err=True)

@@ -115,7 +115,7 @@ def _default_param(params: list[str]) -> str | None:
 def group_sentence(counts: dict[str, int], n: int) -> str:
     """'4 of 6 runs lr_too_high · 2 of 6 runs healthy' (most frequent first)."""
     parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return " · ".join(f"{k} of {n} runs {label}" for label, k in parts)
+    return " · ".join(f"{k} of {plural(n, 'run')} {label}" for label, k in parts)
 
 
 def summarize(state: Any, by: str, runs: list | None = None) -> list[GroupSummary]:
@@ -131,7 +131,8 @@ def summarize(state: Any, by: str, runs: list | None = None) -> list[GroupSummar
         counts = {k: v for k, v in label_counts(members, state.diagnoses).items()
                   if k != "healthy"}
         out.append(GroupSummary(name, members, counts, group_sentence(counts, len(members))
-                                if counts else f"all {len(members)} runs look healthy"))
+                                if counts else (f"all {plural(len(members), 'run')} look healthy"
+                                                if len(members) > 1 else "the run looks healthy")))
     return out
 
 

@@ -352,3 +352,10 @@ def test_report_inlines_plotly_once_packed_and_draws_lazily(sample_root):
     assert text.count("Plotly.newPlot") == 1 and "IntersectionObserver" in text
     assert len(text) < len(get_plotlyjs()) / 2  # lighter than plotly.js alone
     assert '"template"' not in text.split('id="cd-template"')[0]  # the template once
+
+
+def test_group_sentences_count_one_run_as_one_run():
+    from curvedoc.dashboard.pages.groups import group_sentence
+
+    assert group_sentence({"overfitting": 1}, 1) == "1 of 1 run overfitting"
+    assert group_sentence({"overfitting": 2}, 3) == "2 of 3 runs overfitting"
