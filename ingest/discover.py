@@ -12,7 +12,6 @@ returned as ``Discovery.warnings`` instead of being printed.
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -64,7 +63,7 @@ def walk(root: str) -> Discovery:
         raise FileNotFoundError(
             f"{root}: no such file or folder; give the folder that holds your training logs"
         )
-    found = _discover_file(root) if kind == "file" else _discover_tree(root)
+    found = _discover_file(root) if kind == "file" else _discover_tree(root)[0]
     found.sources.sort(key=lambda s: s.id)
     return found
 
@@ -123,51 +122,45 @@ def _join(folder: str, name: str) -> str:
     return os.path.join(folder, name) if fs.is_local(folder) else f"{folder}/{name}"
 
 
-def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object]:
-    """(file names, sub-folder names, sizes where the listing gave them, identity)."""
-    files: list[str] = []
-    subdirs: list[str] = []
-    sizes: dict[str, int] = {}
-    if fs.is_local(folder):
-        st = os.stat(folder)
-        ident: object = (st.st_dev, st.st_ino)
-        with os.scandir(folder) as it:
-            for entry in it:
-                try:
-                    if entry.is_dir():
-                        subdirs.append(entry.name)
-                    elif entry.is_file():
-                        files.append(entry.name)  # sizes: stat-ed later, only if needed
-                except OSError:
-                    continue  # a dangling symlink or a vanished entry
-    else:
-        filesystem, inner = fs.filesystem(folder)
-        ident = inner.rstrip("/")
-        for info in filesystem.ls(inner, detail=True):
-            name = posixpath.basename(info["name"].rstrip("/"))
-            if info.get("type") == "directory":
-                subdirs.append(name)
-            else:
-                files.append(name)
-                sizes[name] = int(info.get("size") or 0)
-    files.sort()
-    subdirs.sort()
-    return files, subdirs, sizes, ident
-
-
 def _skip_dir(name: str) -> bool:
     return name.startswith(".") or name in SKIP_DIRS
 
 
-def _discover_tree(root: str) -> Discovery:
+def walk_top(root: str) -> tuple[Discovery, list[tuple[str, str]]]:
+    """The runs of the root folder alone, and the (folder, id) sub-folders left to walk.
+
+    With :func:`walk_below` for each of those, the walk of a huge root can be spread over
+    many machines (``curvedoc.diagnostics.distributed``); together they find what
+    :func:`walk` finds, except that a symlink between two sub-folders is walked twice.
+    """
+    root = normalize_root(root)
+    if _kind(root) != "dir":
+        return walk(root), []
+    found, left = _discover_tree(root, descend=False)
+    found.sources.sort(key=lambda s: s.id)
+    return found, left
+
+
+def walk_below(root: str, folder: str, rel: str) -> Discovery:
+    """The runs under one sub-folder ``folder`` of ``root`` (its id ``rel``), sorted by id."""
+    found, _ = _discover_tree(normalize_root(root), (folder, rel))
+    found.sources.sort(key=lambda s: s.id)
+    return found
+
+
+def _discover_tree(
+    root: str, start: tuple[str, str] | None = None, descend: bool = True
+) -> tuple[Discovery, list[tuple[str, str]]]:
+    """Walk from ``start`` (the root); the runs, and the folders left when not ``descend``."""
     out = Discovery()
     registry = formats()
     seen: set[object] = set()
-    stack: list[tuple[str, str]] = [(root, ".")]
-    while stack:
+    stack: list[tuple[str, str]] = [start or (root, ".")]
+    listing = fs.Listing(stack[0][0], whole_tree=descend)
+    while stack and (descend or not seen):
         folder, rel = stack.pop()
         try:
-            files, subdirs, sizes, ident = _list_dir(folder)
+            files, subdirs, sizes, ident = listing.list_dir(folder)
         except PermissionError:
             out.warnings.append(f"{folder}: cannot read this folder (permission denied); skipped")
             continue
@@ -184,7 +177,7 @@ def _discover_tree(root: str) -> Discovery:
             out.sources.append(source)
         for name in reversed(left_dirs):
             stack.append((_join(folder, name), name if rel == "." else f"{rel}/{name}"))
-    return out
+    return out, stack[::-1]
 
 
 def _ask_formats(
