@@ -1,0 +1,117 @@
+"""A run's diagnosis and its key figures, without its curves: what a cluster worker sends back.
+
+A :class:`RunSummary` is a few hundred bytes however many points the run has, so a client
+can hold one per run for 100k runs. It carries everything ``curvedoc check`` prints (the
+``--format json`` row) and what the dashboard's runs grid shows (steps, points, the judged
+metric's best and last value); the curves stay where they were read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from curvedoc.ingest.model import Run
+
+from .findings import Diagnosis, Finding
+
+#: The role that judges a run, in order of preference, and whether higher is better.
+JUDGED_BY = (("val_loss", False), ("val_acc", True), ("train_loss", False), ("train_acc", True))
+
+
+@dataclass
+class RunSummary:
+    """One run: identity, diagnosis (findings top first), problems, and its key figures."""
+
+    id: str
+    name: str
+    format: str
+    roles: dict[str, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    hparams: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    n_points: int = 0
+    last_step: int | None = None
+    #: the tag the best/last figures are of ("" when the run has no loss or accuracy)
+    metric: str = ""
+    best: float | None = None
+    last: float | None = None
+
+    @property
+    def group(self) -> str:
+        """The folder that holds the run ("." at the root), as ``Run.group``."""
+        base = self.id.split("#", 1)[0]
+        return base.rsplit("/", 1)[0] if "/" in base else "."
+
+    def diagnosis(self) -> Diagnosis:
+        """The run's :class:`Diagnosis` again (its findings, top first)."""
+        return Diagnosis(self.id, list(self.findings))
+
+    def to_row(self) -> dict[str, Any]:
+        """The run's row of ``curvedoc check --format json``."""
+        return {
+            "run": self.id, "name": self.name, "format": self.format,
+            "roles": dict(self.roles), "labels": list(self.labels),
+            "findings": [f.to_dict() for f in self.findings],
+            "errors": list(self.errors), "warnings": list(self.warnings),
+        }
+
+
+def summarize(run: Run, diagnosis: Diagnosis | None) -> RunSummary:
+    """The summary of a read run and its diagnosis (None: not diagnosed)."""
+    scalars = run.scalars
+    role, higher = judged_by(run.roles)
+    best, last = best_and_last(run, role, higher)
+    return RunSummary(
+        id=run.id, name=run.name, format=run.format, roles=dict(run.roles),
+        labels=list(diagnosis.labels) if diagnosis else [],
+        findings=top_first(diagnosis) if diagnosis else [],
+        errors=list(run.errors), warnings=list(run.warnings), hparams=dict(run.hparams),
+        sources=tuple(run.sources), n_points=len(scalars),
+        last_step=int(scalars["step"].max()) if len(scalars) else None,
+        metric=run.roles.get(role, "") if role else "", best=best, last=last,
+    )
+
+
+def failed(run_id: str, name: str, fmt: str, error: str) -> RunSummary:
+    """The summary of a run that could not be read or diagnosed: listed, with its error."""
+    return RunSummary(id=run_id, name=name, format=fmt, errors=[error])
+
+
+def judged_by(roles: dict[str, str]) -> tuple[str | None, bool]:
+    """The role that judges a run and whether higher is better: val loss, else val acc, ..."""
+    for role, higher in JUDGED_BY:
+        if role in roles:
+            return role, higher
+    return None, False
+
+
+def best_and_last(run: Run, role: str | None, higher: bool) -> tuple[float | None, float | None]:
+    """Best finite value of ``role`` and its last logged value (None when not finite)."""
+    if role is None:
+        return None, None
+    values = run.series(role)["value"].to_numpy(dtype=np.float64)
+    if values.size == 0:
+        return None, None
+    finite = values[np.isfinite(values)]
+    best = (finite.max() if higher else finite.min()) if finite.size else None
+    return _finite(best), _finite(values[-1])
+
+
+def top_first(d: Diagnosis) -> list[Finding]:
+    """The findings with the top one first (the order ``check`` prints them in)."""
+    top = d.top
+    return ([top] if top else []) + [f for f in d.findings if f is not top]
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
