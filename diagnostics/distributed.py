@@ -51,10 +51,12 @@ class ClusterError(RuntimeError):
 
 @dataclass
 class ClusterCheck:
-    """What a check on the cluster found: a summary per run (sorted by id), folder warnings."""
+    """What a check on the cluster found: a summary per run (sorted by id), where each run
+    lives (to read its curves later), and problems that belong to no run."""
 
     root: str
     summaries: dict[str, RunSummary] = field(default_factory=dict)
+    sources: dict[str, RunSource] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -219,11 +221,13 @@ def check_root(
     if pending:
         client.cancel(list(pending))
     out.summaries = dict(sorted(out.summaries.items()))
+    out.sources = {rid: out.sources[rid] for rid in out.summaries if rid in out.sources}
     return out
 
 
 def _take(out: ClusterCheck, found: Discovery, send_runs: Callable, batch: int) -> None:
     out.warnings.extend(found.warnings)
+    out.sources.update((s.id, s) for s in found.sources)
     send_runs(list(found.sources), batch)
 
 

@@ -46,8 +46,12 @@ def browse_url(host: str, port: int) -> str:
               help="Seconds between checks for new data while training writes (0: off).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the waitress server.")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Diagnose on a Dask cluster (scheduler address, or local[:N]) and list the "
+                   "runs from its summaries; a run's curves are read when a page shows them. "
+                   "Needs curvedoc[cluster].")
 def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: float,
-          threads: int) -> None:
+          threads: int, cluster: str | None = None) -> None:
     """Serve the dashboard for the training logs under PATH (default: bundled sample runs).
 
     \b
@@ -65,7 +69,13 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
                     f"{port} can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(root, poll_s=poll_s, background=True)
+        if cluster:
+            from curvedoc.dashboard.lazy_catalog import open_on_cluster
+            from curvedoc.dashboard.state import DashboardState
+
+            app = create_app(DashboardState(open_on_cluster(root, cluster)), poll_s=0)
+        else:
+            app = create_app(root, poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:
