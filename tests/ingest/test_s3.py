@@ -7,6 +7,7 @@ method every s3fs request goes through.
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from collections import Counter
@@ -39,7 +40,7 @@ def endpoint():
 
 
 @pytest.fixture
-def bucket(endpoint, monkeypatch):
+def bucket(endpoint, monkeypatch, tmp_path):
     """A fresh bucket on the server; s3fs finds the server through AWS_ENDPOINT_URL."""
     import s3fs
 
@@ -47,7 +48,7 @@ def bucket(endpoint, monkeypatch):
                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
                        "AWS_ENDPOINT_URL": endpoint}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("CURVEDOC_CACHE_DIR", "")
+    monkeypatch.setenv("CURVEDOC_CACHE_DIR", str(tmp_path / "cache"))
     s3fs.S3FileSystem.clear_instance_cache()
     name = f"logs-{uuid.uuid4().hex[:12]}"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
@@ -196,6 +197,34 @@ def test_an_object_replaced_by_one_of_the_same_size_is_read_again(bucket, tmp_pa
     assert catalog.refresh() == {"run"}
     np.testing.assert_allclose(catalog.runs["run"].scalars["value"].to_numpy(), old + 1.0,
                                rtol=1e-6)
+
+
+def test_check_reads_a_bucket_like_the_folder_it_was_copied_from(bucket, tmp_path):
+    from click.testing import CliRunner
+
+    from curvedoc.dashboard.cli import cli
+
+    local = tmp_path / "runs"
+    steps = np.arange(0, 2001, 10)
+    train = 0.1 + 2.2 * np.exp(-steps / 200)
+    for name, val in (("healthy", train * 1.15 + 0.03),
+                      ("overfit", np.where(steps < 600, train * 1.2, 0.3 + steps / 2000))):
+        (local / name).mkdir(parents=True)
+        rows = "".join(f"{s},{float(t)!r},{float(v)!r}\n"
+                       for s, t, v in zip(steps, train, val, strict=True))
+        (local / name / "metrics.csv").write_text("step,train_loss,val_loss\n" + rows)
+        bucket.put(f"runs/{name}/metrics.csv", (local / name / "metrics.csv").read_bytes())
+    runner = CliRunner()
+
+    here = runner.invoke(cli, ["check", str(local), "--format", "json", "--no-cache"])
+    cold = runner.invoke(cli, ["check", bucket.url("runs"), "--format", "json"])
+    warm = runner.invoke(cli, ["check", bucket.url("runs"), "--format", "json"])
+    missing = runner.invoke(cli, ["check", bucket.url("nothing"), "--format", "json"])
+
+    assert cold.exit_code == here.exit_code == 1, cold.output
+    assert json.loads(cold.output) == json.loads(here.output) == json.loads(warm.output)
+    assert "overfitting" in json.loads(cold.output)["runs"][1]["labels"]
+    assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
 def test_a_missing_prefix_says_so(bucket):
