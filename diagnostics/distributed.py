@@ -10,10 +10,11 @@ bytes each), never with the number of points.
 2. As a sub-folder's runs arrive, they are sent out in batches; a worker reads each run,
    diagnoses it and returns its summary (:func:`check_batch`). Nothing is cached there.
 3. A task that raises is retried (``retries``); a task whose worker died is rescheduled by
-   Dask, and given up after ``distributed.scheduler.allowed-failures`` deaths. A batch that
-   failed is sent again run by run, so that only the run that kills a worker is listed
-   with an error; when the cluster finishes nothing for ``idle_timeout`` seconds the runs
-   still out are listed with an error too. Nothing waits forever.
+   Dask, and given up after ``distributed.scheduler.allowed-failures`` deaths (3). A batch
+   given up is sent again run by run, and any other task given up is sent once more, so a
+   run that sat beside the culprit is not lost; only a run that kills its worker every
+   time is listed with an error. When the cluster finishes nothing for ``idle_timeout``
+   seconds the runs still out are listed with an error too. Nothing waits forever.
 
 Workers must see the root under the same path (a shared disk, or a URL like ``s3://``) and
 have curvedoc installed. The functions sent to workers are plain top-level functions of
@@ -31,15 +32,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from curvedoc.ingest.discover import Discovery, walk_below, walk_top
+from curvedoc.ingest.discover import walk_below, walk_top
 from curvedoc.ingest.model import RunSource
 from curvedoc.ingest.reading import read_run
 
 from .engine import diagnose
-from .summary import RunSummary, failed, summarize
+from .summary import RunSummary, compact, failed, summarize
 
 #: Runs per task: enough to hide the scheduler's ~1 ms per task, few enough to spread.
 BATCH = 16
+#: A level with fewer sub-folders than this is listed level by level (up to SPREAD_DEPTH
+#: levels down) before sub-trees are handed to workers whole, so the walk spreads.
+SPREAD = 16
+SPREAD_DEPTH = 3
 #: Seconds the cluster may finish nothing before the runs still out are given up.
 IDLE_TIMEOUT = 600.0
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
@@ -158,77 +163,128 @@ def check_root(
     """
     from curvedoc.ingest.discover import normalize_root
 
-    root = normalize_root(root)
-    select, ignore = list(select), list(ignore)
-    out = ClusterCheck(root)
-    pending: dict[Any, tuple[str, Any]] = {}  # future -> (what it is, its input)
-    done: queue.Queue = queue.Queue()  # futures as they finish, put by Dask's callback thread
+    check = _Check(normalize_root(root), client, config, list(select), list(ignore), batch,
+                   retries, idle_timeout, on_done, work)
+    return check.run()
 
-    def send(kind: str, payload: Any, fn: Callable, *args: Any) -> None:
-        fut = client.submit(fn, *args, retries=retries, pure=False)
-        pending[fut] = (kind, payload)
-        fut.add_done_callback(done.put)
 
-    def send_runs(sources: list[RunSource], size: int) -> None:
+@dataclass
+class _Task:
+    """One submitted task: what it is, its function and arguments, how often it was sent."""
+
+    kind: str  # "top" (one folder's level), "walk" (a whole sub-tree), "runs" (a batch)
+    fn: Callable
+    args: tuple
+    attempt: int = 0
+    depth: int = 0  # of a "top": how many levels below the root
+    rel: str = "."  # of a "top" or "walk": the folder's id
+    sources: list[RunSource] = field(default_factory=list)  # of "runs"
+
+
+class _Check:
+    """One check_root in progress: the tasks out, and what came back."""
+
+    def __init__(self, root, client, config, select, ignore, batch, retries, idle_timeout,
+                 on_done, work):
+        self.root, self.client, self.config = root, client, config
+        self.select, self.ignore, self.batch, self.retries = select, ignore, batch, retries
+        self.idle_timeout, self.on_done, self.work = idle_timeout, on_done, work
+        self.out = ClusterCheck(root)
+        self.pending: dict[Any, _Task] = {}
+        self.done: queue.Queue = queue.Queue()  # futures as they finish (Dask's callback thread)
+
+    def run(self) -> ClusterCheck:
+        self.send(_Task("top", walk_top, (self.root,)))
+        last = time.monotonic()
+        while self.pending:
+            try:
+                fut = self.done.get(
+                    timeout=max(0.0, self.idle_timeout - (time.monotonic() - last)))
+            except queue.Empty:
+                break
+            last = time.monotonic()
+            task = self.pending.pop(fut)
+            result, error = _outcome(fut, self.idle_timeout)
+            fut.release()
+            if error is None:
+                self.took(task, result)
+            else:
+                self.failed(task, error)
+        self.give_up()
+        out = self.out
+        out.summaries = dict(sorted(out.summaries.items()))
+        out.sources = {rid: out.sources[rid] for rid in out.summaries if rid in out.sources}
+        return out
+
+    def send(self, task: _Task) -> None:
+        fut = self.client.submit(task.fn, *task.args, retries=self.retries, pure=False)
+        self.pending[fut] = task
+        fut.add_done_callback(self.done.put)
+
+    def send_runs(self, sources: list[RunSource], size: int) -> None:
         for i in range(0, len(sources), size):
             part = sources[i:i + size]
-            send("runs", part, work, part, config, select, ignore)
+            self.send(_Task("runs", self.work, (part, self.config, self.select, self.ignore),
+                            sources=part))
 
-    send("top", None, walk_top, root)
-    last = time.monotonic()
-    while pending:
-        try:
-            fut = done.get(timeout=max(0.0, idle_timeout - (time.monotonic() - last)))
-        except queue.Empty:
-            break
-        last = time.monotonic()
-        kind, payload = pending.pop(fut)
-        result, error = _outcome(fut, idle_timeout)
-        fut.release()
-        if kind == "top":
-            if error:
-                raise error if isinstance(error, FileNotFoundError) else ClusterError(
-                    f"{root}: the cluster could not list this folder ({_say(error)})")
-            found, below = result
-            _take(out, found, send_runs, batch)
-            for folder, rel in below:
-                send("walk", rel, walk_below, root, folder, rel)
-        elif kind == "walk":
-            if error:
-                out.warnings.append(f"{root}/{payload}: the cluster could not walk this "
-                                    f"folder ({_say(error)}); its runs are not listed")
+    def took(self, task: _Task, result: Any) -> None:
+        if task.kind == "runs":
+            self.add(result)
+            return
+        found, below, above = result if task.kind == "top" else (result, [], ())
+        self.out.warnings.extend(found.warnings)
+        self.out.sources.update((s.id, s) for s in found.sources)
+        self.send_runs(list(found.sources), self.batch)
+        # few sub-folders (one "experiments/" holding all runs): look one level deeper
+        # before handing whole sub-trees to single workers; above: identities (symlinks)
+        deeper = len(below) < SPREAD and task.depth < SPREAD_DEPTH
+        for folder, rel in below:
+            if deeper:
+                self.send(_Task("top", walk_top, (self.root, folder, rel, above),
+                                depth=task.depth + 1, rel=rel))
             else:
-                _take(out, result, send_runs, batch)
-        elif error and len(payload) > 1:
-            send_runs(payload, 1)  # again one by one: only the culprit gets the error
+                self.send(_Task("walk", walk_below, (self.root, folder, rel, above), rel=rel))
+
+    def failed(self, task: _Task, error: BaseException) -> None:
+        """Send a failed task once more (a batch run by run, so only the culprit fails)."""
+        if task.kind == "top" and task.depth == 0 and isinstance(error, FileNotFoundError):
+            raise error
+        if task.kind == "runs" and len(task.sources) > 1:
+            self.send_runs(task.sources, 1)
+        elif task.attempt == 0:
+            self.send(_Task(task.kind, task.fn, task.args, 1, task.depth, task.rel,
+                            task.sources))
+        elif task.kind == "runs":
+            self.add([failed(s.id, s.name, s.format, _lost(s, error)) for s in task.sources])
+        elif task.kind == "top" and task.depth == 0:
+            raise ClusterError(f"{self.root}: the cluster could not list this folder "
+                               f"({_say(error)})")
         else:
-            summaries = ([failed(s.id, s.name, s.format, _lost(s, error)) for s in payload]
-                         if error else result)
-            for s in summaries:
-                out.summaries[s.id] = s
-            if on_done:
-                on_done(len(summaries))
-    for kind, payload in pending.values():
-        if kind == "runs":
-            for s in payload:
-                out.summaries[s.id] = failed(
+            self.out.warnings.append(f"{self.root}/{task.rel}: the cluster could not walk this "
+                                     f"folder ({_say(error)}); its runs are not listed")
+
+    def add(self, summaries: list[RunSummary]) -> None:
+        for s in summaries:
+            self.out.summaries[s.id] = compact(s)
+        if self.on_done:
+            self.on_done(len(summaries))
+
+    def give_up(self) -> None:
+        """List what is still out after the idle timeout, and cancel it."""
+        for task in self.pending.values():
+            if task.kind == "runs":
+                self.add([failed(
                     s.id, s.name, s.format,
-                    f"{s.id}: the cluster finished nothing for {idle_timeout:g} s while this run "
-                    "was out; it was given up (a hung read or a stalled cluster)")
-        else:
-            out.warnings.append(f"{root}/{payload or ''}: the walk did not finish within "
-                                f"{idle_timeout:g} s; runs under it are not listed")
-    if pending:
-        client.cancel(list(pending))
-    out.summaries = dict(sorted(out.summaries.items()))
-    out.sources = {rid: out.sources[rid] for rid in out.summaries if rid in out.sources}
-    return out
-
-
-def _take(out: ClusterCheck, found: Discovery, send_runs: Callable, batch: int) -> None:
-    out.warnings.extend(found.warnings)
-    out.sources.update((s.id, s) for s in found.sources)
-    send_runs(list(found.sources), batch)
+                    f"{s.id}: the cluster finished nothing for {self.idle_timeout:g} s while "
+                    "this run was out; it was given up (a hung read or a stalled cluster)")
+                    for s in task.sources])
+            else:
+                self.out.warnings.append(
+                    f"{self.root}/{task.rel}: the walk did not finish within "
+                    f"{self.idle_timeout:g} s; runs under it are not listed")
+        if self.pending:
+            self.client.cancel(list(self.pending))
+            self.pending.clear()
 
 
 def _outcome(fut: Any, wait_s: float) -> tuple[Any, BaseException | None]:

@@ -9,6 +9,7 @@ metric's best and last value); the curves stay where they were read.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from .findings import Diagnosis, Finding
 JUDGED_BY = (("val_loss", False), ("val_acc", True), ("train_loss", False), ("train_acc", True))
 
 
-@dataclass
+@dataclass(slots=True)
 class RunSummary:
     """One run: identity, diagnosis (findings top first), problems, and its key figures."""
 
@@ -77,6 +78,31 @@ def summarize(run: Run, diagnosis: Diagnosis | None) -> RunSummary:
         last_step=int(scalars["step"].max()) if len(scalars) else None,
         metric=run.roles.get(role, "") if role else "", best=best, last=last,
     )
+
+
+def compact(summary: RunSummary) -> RunSummary:
+    """The summary with its repeated strings shared (``sys.intern``): rule codes, labels,
+    advice, role and tag names arrive as fresh copies in every unpickled summary, and are
+    most of its memory on a client that holds 100k of them."""
+    s = summary
+    s.format = sys.intern(s.format)
+    s.labels = [sys.intern(x) for x in s.labels]
+    s.roles = {sys.intern(k): sys.intern(v) for k, v in s.roles.items()}
+    s.metric = sys.intern(s.metric)
+    for f in s.findings:
+        f.code, f.severity = sys.intern(f.code), sys.intern(f.severity)
+        f.label = sys.intern(f.label) if f.label else f.label
+        f.advice = [sys.intern(a) for a in f.advice]
+        f.evidence = {sys.intern(k): _shared(v) for k, v in f.evidence.items()}
+    return s
+
+
+def _shared(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [_shared(v) for v in value]
+    return value
 
 
 def failed(run_id: str, name: str, fmt: str, error: str) -> RunSummary:

@@ -126,38 +126,44 @@ def _skip_dir(name: str) -> bool:
     return name.startswith(".") or name in SKIP_DIRS
 
 
-def walk_top(root: str) -> tuple[Discovery, list[tuple[str, str]]]:
-    """The runs of the root folder alone, and the (folder, id) sub-folders left to walk.
+def walk_top(
+    root: str, folder: str | None = None, rel: str = ".", above: tuple = ()
+) -> tuple[Discovery, list[tuple[str, str]], tuple]:
+    """The runs of the root folder alone (or of its sub-folder ``folder``, id ``rel``), the
+    (folder, id) sub-folders left to walk, and ``above`` plus this folder's identity.
 
     With :func:`walk_below` for each of those, the walk of a huge root can be spread over
     many machines (``curvedoc.diagnostics.distributed``); together they find what
-    :func:`walk` finds, except that a symlink between two sub-folders is walked twice.
+    :func:`walk` finds. ``above`` (the identities of the folders above) cuts a symlink
+    back to one of them; a symlink between two sub-folders is walked twice.
     """
     root = normalize_root(root)
-    if _kind(root) != "dir":
-        return walk(root), []
-    found, left = _discover_tree(root, descend=False)
+    if folder is None and _kind(root) != "dir":
+        return walk(root), [], above
+    start = None if folder is None else (folder, rel)
+    found, left, seen = _discover_tree(root, start, descend=False, above=above)
     found.sources.sort(key=lambda s: s.id)
-    return found, left
+    return found, left, (*above, *(i for i in seen if i not in above))
 
 
-def walk_below(root: str, folder: str, rel: str) -> Discovery:
+def walk_below(root: str, folder: str, rel: str, above: tuple = ()) -> Discovery:
     """The runs under one sub-folder ``folder`` of ``root`` (its id ``rel``), sorted by id."""
-    found, _ = _discover_tree(normalize_root(root), (folder, rel))
+    found, _, _ = _discover_tree(normalize_root(root), (folder, rel), above=above)
     found.sources.sort(key=lambda s: s.id)
     return found
 
 
 def _discover_tree(
-    root: str, start: tuple[str, str] | None = None, descend: bool = True
-) -> tuple[Discovery, list[tuple[str, str]]]:
-    """Walk from ``start`` (the root); the runs, and the folders left when not ``descend``."""
+    root: str, start: tuple[str, str] | None = None, descend: bool = True, above: tuple = ()
+) -> tuple[Discovery, list[tuple[str, str]], set[object]]:
+    """Walk from ``start`` (the root); the runs, the folders left when not ``descend``, and
+    the identities seen (with ``above``, those of the folders above ``start``)."""
     out = Discovery()
     registry = formats()
-    seen: set[object] = set()
+    seen: set[object] = set(above)
     stack: list[tuple[str, str]] = [start or (root, ".")]
     listing = fs.Listing(stack[0][0], whole_tree=descend)
-    while stack and (descend or not seen):
+    while stack and (descend or len(seen) == len(above)):
         folder, rel = stack.pop()
         try:
             files, subdirs, sizes, ident = listing.list_dir(folder)
@@ -177,7 +183,7 @@ def _discover_tree(
             out.sources.append(source)
         for name in reversed(left_dirs):
             stack.append((_join(folder, name), name if rel == "." else f"{rel}/{name}"))
-    return out, stack[::-1]
+    return out, stack[::-1], seen
 
 
 def _ask_formats(

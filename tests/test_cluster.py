@@ -71,13 +71,23 @@ def root(tmp_path):
 
 
 def test_the_split_walk_finds_what_one_walk_finds(root):
-    top, below = walk_top(str(root))
-    parts = [top] + [walk_below(str(root), folder, rel) for folder, rel in below]
+    top, below, above = walk_top(str(root))
+    parts = [top] + [walk_below(str(root), folder, rel, above) for folder, rel in below]
 
     split = sorted((s for p in parts for s in p.sources), key=lambda s: s.id)
 
     assert [rel for _, rel in below] == ["broken", "deep", "single", "sweep"]
     assert split == walk(str(root)).sources
+
+
+def test_the_cluster_finds_what_one_walk_finds_symlink_loops_too(client, root):
+    (root / "deep" / "a" / "b" / "up").symlink_to(root / "deep", target_is_directory=True)
+    (root / "sweep" / "lr_0" / "root").symlink_to(root, target_is_directory=True)
+
+    found = check_root(str(root), client, {})
+
+    assert list(found.summaries) == [s.id for s in walk(str(root)).sources]
+    assert len(found.summaries) == 10
 
 
 def test_a_cluster_check_prints_what_a_local_check_prints(client, root):
@@ -106,6 +116,7 @@ def test_only_small_summaries_come_back_however_long_the_run(client, tmp_path):
     assert len(pickle.dumps(long)) < 4 * len(pickle.dumps(short)) < 20_000
 
 
+@pytest.mark.slow  # workers are restarted: seconds each on a busy machine
 def test_a_run_that_kills_its_worker_is_listed_with_an_error(client, root):
     def dies_on_sweep_lr_3(sources, *args):
         if any(s.id == "sweep/lr_3" for s in sources):
@@ -123,6 +134,7 @@ def test_a_run_that_kills_its_worker_is_listed_with_an_error(client, root):
     assert again.roles and again.n_points == 2 * len(STEPS)
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_once_costs_nothing(client, root, tmp_path):
     marker = tmp_path / "died-once"
 
