@@ -8,6 +8,8 @@ processes (threads_per_worker=1, 127.0.0.1):
 
 - ``summaries``: ``check_root`` (what ``curvedoc check --cluster``) does: discover, read and
   diagnose on the workers, one small RunSummary per run back;
+- ``summaries-apart`` (not run by default): the same with the LocalCluster, scheduler
+  included, in a process of its own, as ``--cluster tcp://...`` runs: the client alone;
 - ``frames``: today's path, ``open_root(root, executor=client)`` (every run's frame comes
   back to the client) followed by ``diagnose_all`` on the client.
 
@@ -84,13 +86,38 @@ def build(folder: Path, n_runs: int, n_points: int) -> None:
 # -- one measurement, in its own process ----------------------------------------------------
 
 
+#: A LocalCluster in a process of its own (scheduler included), for the "-apart" modes:
+#: it prints its address, and stops when its stdin closes.
+_CLUSTER = """
+import sys
+from distributed import LocalCluster
+with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                  scheduler_port=0, dashboard_address=None) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()
+"""
+
+
 def measure(root: str, mode: str) -> dict:
+    import contextlib
+
     import psutil
 
     from curvedoc.diagnostics.distributed import check_root, connect
 
+    apart = None
+    address = "local:2"
+    if mode.endswith("-apart"):  # the client alone: the scheduler lives elsewhere
+        apart = subprocess.Popen([sys.executable, "-c", _CLUSTER], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+        address = apart.stdout.readline().strip()
+        mode = mode.removesuffix("-apart")
     before = psutil.Process().memory_info().rss
-    with connect("local:2") as client:
+    with contextlib.ExitStack() as stack:
+        if apart is not None:
+            stack.callback(apart.wait, 60)
+            stack.callback(apart.stdin.close)
+        client = stack.enter_context(connect(address))
         started = psutil.Process().memory_info().rss
         t0 = time.perf_counter()
         if mode == "summaries":
@@ -106,9 +133,11 @@ def measure(root: str, mode: str) -> dict:
             n, points = len(catalog.runs), sum(len(r.scalars) for r in catalog.runs.values())
             labelled = sum(bool(d.labels) for d in diagnoses.values())
         wall = time.perf_counter() - t0
+        stack.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"mode": mode, "runs": n, "points": points, "labelled": labelled, "wall_s": wall,
-            "rss_before_mb": before / 2**20, "rss_cluster_up_mb": started / 2**20,
+    return {"mode": mode + ("-apart" if apart else ""), "runs": n, "points": points,
+            "labelled": labelled, "wall_s": wall, "rss_before_mb": before / 2**20,
+            "rss_cluster_up_mb": started / 2**20,
             "peak_mb": peak / 2**20}
 
 
