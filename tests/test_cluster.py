@@ -189,3 +189,20 @@ def test_local_addresses():
     assert parse_address("tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"
     with pytest.raises(ClusterError, match="at least one worker"):
         parse_address("local:0")
+
+
+def test_serve_on_a_cluster_lists_the_runs_before_reading_any(client, root):
+    from curvedoc.dashboard.lazy_catalog import open_on_cluster
+    from curvedoc.dashboard.state import DashboardState
+    from curvedoc.dashboard.tables import run_rows
+
+    catalog = open_on_cluster(str(root), client.scheduler.address)
+    state = DashboardState(catalog)
+    rows = {r["id"]: r for r in run_rows(state)}
+
+    assert list(rows) == [s.id for s in walk(str(root)).sources]
+    assert "overfitting" in rows["sweep/lr_1"]["labels"]
+    assert rows["single"]["points"] == 2 * len(STEPS) and rows["single"]["steps"] == 1000
+    assert not any(run.loaded for run in catalog.runs.values())
+    assert len(state.series("single", "val_loss")) == len(STEPS)
+    assert [rid for rid, run in catalog.runs.items() if run.loaded] == ["single"]
