@@ -7,8 +7,11 @@ family "varied"), about ``--points`` scalars per run over its tags (train/val lo
 accuracy, LR, gradient norm as each run logs them). Then it times the whole command in a
 fresh process, as a user runs it:
 
-- cold: no cache, every event file parsed;
-- warm: the ingest cache answers (the second ``check`` of a folder).
+- cold: an empty cache folder, every event file parsed, every run diagnosed, the cache
+  (parsed files and per-run summaries) written;
+- warm: the second ``check`` of the folder: the cache answers for every file, and the
+  stored summaries for every run (nothing is diagnosed again);
+- rules changed: a warm cache of the files, but other thresholds (every run diagnosed).
 
     python benchmarks/bench_check.py [--runs 1000] [--points 10000] [--jobs N]
 
@@ -24,6 +27,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -78,13 +82,14 @@ def build(folder: Path, n_runs: int, n_points: int) -> None:
     (folder / ".complete").write_text("ok\n")
 
 
-def check_once(folder: Path, extra: list[str]) -> tuple[float, float, dict, int]:
+def check_once(folder: Path, extra: list[str], env: dict | None = None
+               ) -> tuple[float, float, dict, int]:
     """(wall s, CPU s of the check process and its workers, JSON output, exit code)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "curvedoc.dashboard.cli", "check", str(folder),
                           "--format", "json", "--no-progress", *extra],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -99,22 +104,33 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=10_000, help="scalars per run")
     ap.add_argument("--jobs", type=int, default=None, help="check --jobs (default: CPUs)")
     args = ap.parse_args()
-    os.environ.pop("CURVEDOC_CACHE_DIR", None)
+    cache = Path(tempfile.mkdtemp(prefix="curvedoc-bench-cache-"))
+    env = {**os.environ, "CURVEDOC_CACHE_DIR": str(cache)}
     folder = HERE / "_data" / f"check_{args.runs}x{args.points}"
     print(f"folder: {folder}")
     build(folder, args.runs, args.points)
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
     print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs (other work makes wall times longer)")
-    shutil.rmtree(folder / ".curvedoc-cache", ignore_errors=True)
-    cold, cold_cpu, data, code = check_once(folder, extra)
-    warm, warm_cpu, data, code = check_once(folder, extra)
+    try:
+        cold, cold_cpu, cold_data, code = check_once(folder, extra, env)
+        warm, warm_cpu, data, code = check_once(folder, extra, env)
+        # the same files under other rules: a threshold nobody sets, at another value
+        (folder / "curvedoc.toml").write_text("[rules.overfitting]\nalpha = 0.0501\n")
+        other, other_cpu, _, _ = check_once(folder, extra, env)
+    finally:
+        (folder / "curvedoc.toml").unlink(missing_ok=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    if data != cold_data:
+        sys.exit("warm check printed something else than the cold one")
     runs = data["runs"]
     print(f"runs: {len(runs)}; exit code {code}")
-    print(f"curvedoc check, cold (no cache, every file parsed): {cold:.2f} s wall, "
+    print(f"curvedoc check, cold (empty cache, every file parsed): {cold:.2f} s wall, "
           f"{cold_cpu:.2f} s CPU")
-    print(f"curvedoc check, warm (ingest cache):                {warm:.2f} s wall, "
-          f"{warm_cpu:.2f} s CPU")
+    print(f"curvedoc check, warm (files and summaries cached):    {warm:.2f} s wall, "
+          f"{warm_cpu:.2f} s CPU (same output as cold)")
+    print(f"curvedoc check, other thresholds (files cached):     {other:.2f} s wall, "
+          f"{other_cpu:.2f} s CPU")
     print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     right = sum(r["labels"] == ([] if r["run"].split("/")[0] == "healthy"
                                 else [r["run"].split("/")[0]]) for r in runs)

@@ -121,20 +121,43 @@ def label_counts(run_ids: Sequence[str], diagnoses: dict[str, Any]) -> dict[str,
     return dict(sorted(count.items()))
 
 
-def aggregate_curves(runs: Sequence[Run], metric: str, n_grid: int = 400) -> pd.DataFrame:
+def axis_kind(run: Run, metric: str | None) -> str:
+    """Whether a run's ``metric`` is logged per "epoch" or per "step".
+
+    Per epoch when the tag is a Keras epoch aggregate (``epoch_loss``), or when the run
+    logs an ``epoch`` scalar equal to its step; runs of the two kinds never share an x axis.
+    """
+    tag = run.roles.get(metric or "", metric or "")
+    if tag.rsplit("/", 1)[-1].lower().startswith("epoch_"):
+        return "epoch"
+    tags = [t for t in run.scalars["tag"].unique() if str(t).lower().rsplit("/", 1)[-1]
+            == "epoch"]
+    if tags:
+        s = run.series(str(tags[0]))
+        v = s["value"].to_numpy(np.float64)
+        if len(v) > 1 and np.allclose(v, s["step"].to_numpy(np.float64)):
+            return "epoch"
+    return "step"
+
+
+def aggregate_curves(runs: Sequence[Run], metric: str, n_grid: int = 400, *,
+                     log: bool = False, cut: bool = True) -> pd.DataFrame:
     """Mean, std, min, max and count of ``metric`` across runs on a common step grid.
 
     Each run is interpolated on the grid only inside its own step range (no
-    extrapolation); non-finite values are left out.
+    extrapolation); non-finite values are left out. With ``cut`` the curve stops where
+    the shortest run ends (it never jumps where a member's data stops); without, ``n``
+    says how many runs each point averages. With ``log`` the columns ``lmean``/``lstd``
+    hold the mean and std of log10(value) for a band drawn in log space.
     """
     curves = []
     for run in runs:
         s = run.series(metric)
         y = s["value"].to_numpy(np.float64)
-        ok = np.isfinite(y)
+        ok = np.isfinite(y) & ((y > 0) if log else True)
         if ok.sum() >= 1:
             curves.append((s["step"].to_numpy(np.float64)[ok], y[ok]))
-    cols = ["step", "mean", "std", "min", "max", "n"]
+    cols = ["step", "mean", "std", "min", "max", "n"] + (["lmean", "lstd"] if log else [])
     if not curves:
         return pd.DataFrame(columns=cols)
     lo = min(c[0][0] for c in curves)
@@ -146,14 +169,19 @@ def aggregate_curves(runs: Sequence[Run], metric: str, n_grid: int = 400) -> pd.
         inside = (grid >= x[0]) & (grid <= x[-1])
         stack[i, inside] = np.interp(grid[inside], x, y)
     n = np.isfinite(stack).sum(axis=0)
-    keep = n > 0
+    keep = n == len(curves) if cut else n > 0
     stack, grid, n = stack[:, keep], grid[keep], n[keep]
-    with np.errstate(invalid="ignore"):
-        return pd.DataFrame({
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {
             "step": grid, "mean": np.nanmean(stack, axis=0),
             "std": np.nan_to_num(np.nanstd(stack, axis=0)),
             "min": np.nanmin(stack, axis=0), "max": np.nanmax(stack, axis=0), "n": n,
-        })
+        }
+        if log:
+            logs = np.log10(stack)
+            out.update(lmean=np.nanmean(logs, axis=0),
+                       lstd=np.nan_to_num(np.nanstd(logs, axis=0)))
+        return pd.DataFrame(out, columns=cols) if grid.size else pd.DataFrame(columns=cols)
 
 
 def best_score(run: Run, metric: str | None = None) -> tuple[float | None, bool]:

@@ -8,6 +8,7 @@ LIVE_STATUS = "live-status"
 NAV = "nav"
 NAV_COMPARE = "nav-compare-link"
 SELECTION_COUNT = "selection-count"
+APP_NOTICE = "app-notice"  # folder-wide notice (no runs found), updated as data arrives
 
 # Runs page
 RUNS_GRID = "runs-grid"
@@ -20,6 +21,7 @@ RUNS_COMPARE_BTN = "runs-compare-button"
 RUNS_CLEAR_BTN = "runs-clear-button"
 RUNS_DOWNLOAD_BTN = "runs-download-button"
 RUNS_DOWNLOAD = "runs-download"
+RUNS_HPARAMS = "runs-hparam-columns"  # which hyper-parameters the grid shows
 
 # Run page
 RUN_ID = "run-id-store"
@@ -27,6 +29,11 @@ RUN_HEADER = "run-header"
 RUN_CHARTS = "run-charts"
 RUN_ADVICE = "run-advice"
 RUN_HPARAMS = "run-hparams"
+RUN_BODY = "run-body"  # the charts and advice row (hidden for an unknown id)
+RUN_SMOOTH = "run-smoothing"
+RUN_X = "run-x"
+RUN_GRAPH = "run-graph"  # pattern-matching type of each chart: {"type": RUN_GRAPH, "index": i}
+RUN_ZOOM_SINK = "run-zoom-sink"
 
 # Compare page
 CMP_RUNS = "compare-runs"
@@ -42,6 +49,9 @@ CMP_SHARE = "compare-share"
 CMP_NOTE = "compare-note"
 CMP_DOWNLOAD_BTN = "compare-download-button"
 CMP_DOWNLOAD = "compare-download"
+CMP_BADGES = "compare-badges"  # each selected run: swatch, name, diagnosis badges
+CMP_TAG_FILTER = "compare-tag-filter"
+CMP_TAG_GRID = "compare-tag-grid"  # a chart per tag, in sections by tag prefix
 
 # Groups page
 GRP_BY = "groups-by"
@@ -54,3 +64,6 @@ GRP_SWEEP_PARAM = "groups-sweep-param"
 GRP_SWEEP_SCOPE = "groups-sweep-scope"
 GRP_SWEEP = "groups-sweep"
 GRP_SWEEP_NOTE = "groups-sweep-note"
+GRP_SCOPE = "groups-scope"  # the folder whose runs are grouped
+GRP_NOTE = "groups-note"  # what is grouped, and how
+GRP_URL_SINK = "groups-url-sink"

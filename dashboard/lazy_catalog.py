@@ -142,18 +142,25 @@ class SummaryCatalog:
 
     def row_of(self, run_id: str, diagnosis: Any) -> dict[str, Any]:
         """The runs-grid row of a run, from its summary (nothing is read)."""
+        from curvedoc.dashboard.tables import top_sentence
+
         run = self.runs[run_id]
         s = run.summary
+        diagnosis = diagnosis if diagnosis is not None else s.diagnosis()
         labels = list(getattr(diagnosis, "labels", None) or s.labels)
+        possible = list(getattr(diagnosis, "possible_labels", []) or [])
         problems = list(s.errors)
         if getattr(diagnosis, "error", None):
             problems.append(diagnosis.error)
-        return {
+        return {  # the fields of dashboard.tables.run_row, in its order
             "id": s.id, "name": s.name, "group": s.group, "format": s.format,
             "steps": s.last_step or 0, "points": s.n_points, "metric": s.metric,
-            "best": s.best, "last": s.last,
+            "best": s.best, "best_note": s.best_note, "last": s.last, "last_note": s.last_note,
             "labels": labels if labels else ["healthy"],
-            "label_text": " ".join(labels) if labels else "healthy",
+            "possible": possible,
+            "label_text": " ".join([*(labels or ["healthy"]),
+                                    *(f"possible {p}" for p in possible)]),
+            "top": top_sentence(diagnosis),
             "findings": len(s.findings),
             "problems": "; ".join(problems + list(s.warnings)),
             "live": False,

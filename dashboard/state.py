@@ -8,6 +8,7 @@ the runs that changed.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -16,7 +17,16 @@ from typing import Any
 
 import pandas as pd
 
-from curvedoc.ingest.model import Run
+from curvedoc.dashboard.lru import LRU
+from curvedoc.ingest.model import Run, empty_scalars
+
+#: Caps of the series cache: requests name runs and metrics, so it must not grow
+#: with every name a request makes up (see ``curvedoc.dashboard.lru``).
+SERIES_CACHE_ITEMS = 2048
+SERIES_CACHE_BYTES = 256 * 2**20
+
+#: The series of a name a run does not have (shared and read-only, as cached series are).
+_NO_SERIES = empty_scalars(with_run=False)[["step", "value", "wall_time"]]
 
 
 class UnknownRun(KeyError):
@@ -58,6 +68,19 @@ class FailedDiagnosis:
     labels: list = field(default_factory=list)
 
 
+def _may_have(run: Run, role_or_tag: str) -> bool:
+    """False when ``run`` surely has no such role or tag (its tags are categorical)."""
+    tag = run.roles.get(role_or_tag, role_or_tag)
+    column = run.scalars["tag"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return tag in column.cat.categories
+    return True
+
+
+def _frame_bytes(frame: pd.DataFrame) -> float:
+    return float(frame.memory_usage(index=True, deep=False).sum())
+
+
 def _default_diagnose() -> Callable[..., Any]:
     from curvedoc.diagnostics import diagnose
 
@@ -74,20 +97,26 @@ class DashboardState:
         diagnose: Callable[..., Any] | None = None,
         config: dict | None = None,
         background: bool = False,
+        series_cache: LRU[tuple[str, str], pd.DataFrame] | None = None,
     ) -> None:
         """``background=True`` diagnoses the runs in a thread, so a server over a large
         folder answers at once; runs show as "pending" until their diagnosis is in and
-        :attr:`version` goes up as diagnoses arrive."""
+        :attr:`version` goes up as diagnoses arrive. ``series_cache`` holds the series
+        pages draw (default: an LRU of at most ``SERIES_CACHE_ITEMS`` series and
+        ``SERIES_CACHE_BYTES`` bytes)."""
         self.catalog = catalog
         self.config = dict(config if config is not None else getattr(catalog, "config", {}) or {})
         self._diagnose = diagnose or _default_diagnose()
         self._lock = threading.RLock()
         self.diagnoses: dict[str, Any] = {}
         self._rows: dict[str, dict[str, Any]] = {}
-        self._series: dict[tuple[str, str], pd.DataFrame] = {}
+        self.series_cache = series_cache if series_cache is not None else LRU(
+            SERIES_CACHE_ITEMS, SERIES_CACHE_BYTES, _frame_bytes)
         self.version = 0
         self.refreshed_at = time.time()
         self.pending: set[str] = set()
+        #: run id -> when a refresh last found its files grown (or the run new)
+        self.grown_at: dict[str, float] = {}
         preset = getattr(catalog, "diagnoses", None)  # a summary-backed catalog's (lazy_catalog)
         if isinstance(preset, dict):
             self.diagnoses.update(preset)
@@ -129,11 +158,19 @@ class DashboardState:
         return self.diagnoses[run_id]
 
     def series(self, run_id: str, role_or_tag: str) -> pd.DataFrame:
-        """``Run.series`` of a known run, cached until the run changes."""
+        """``Run.series`` of a known run, cached (LRU, bounded) until the run changes.
+
+        A name the run does not have gives an empty frame that is not cached.
+        """
         key = (run_id, role_or_tag)
-        found = self._series.get(key)
+        found = self.series_cache.get(key)
         if found is None:
-            found = self._series[key] = self.run(run_id).series(role_or_tag)
+            run = self.run(run_id)
+            if not _may_have(run, role_or_tag):  # a made-up name costs no scan of the run
+                return _NO_SERIES
+            found = run.series(role_or_tag)
+            if len(found):
+                self.series_cache.put(key, found)
         return found
 
     def row(self, run_id: str) -> dict[str, Any]:
@@ -153,11 +190,13 @@ class DashboardState:
             self._rows[run_id] = row
             return row
 
+    #: A run stays "live" this many seconds after a refresh last found it grown.
+    LIVE_S = 120.0
+
     def is_live(self, run_id: str) -> bool:
-        try:
-            return bool(self.catalog.is_live(run_id))
-        except Exception:  # a vanished file is not "live"
-            return False
+        """A file of the run grew (or the run appeared) since the server started, at a
+        refresh less than :attr:`LIVE_S` ago; files copied before the start don't count."""
+        return time.time() - self.grown_at.get(run_id, -math.inf) <= self.LIVE_S
 
     # -- refresh --------------------------------------------------------------
     def refresh(self) -> set[str]:
@@ -170,13 +209,14 @@ class DashboardState:
             gone = set(self.diagnoses) - set(self.catalog.runs)
             for rid in gone | changed:
                 self._rows.pop(rid, None)
-            self._series = {k: v for k, v in self._series.items()
-                            if k[0] not in changed and k[0] not in gone}
+            self.series_cache.discard_where(lambda k: k[0] in changed or k[0] in gone)
             for rid in gone:
                 self.diagnoses.pop(rid, None)
             if changed:
                 self._diagnose_runs({r: self.catalog.runs[r] for r in changed
                                      if r in self.catalog.runs})
+            now = time.time()
+            self.grown_at.update((rid, now) for rid in changed if rid in self.catalog.runs)
             if changed or gone:
                 self.version += 1
             self.refreshed_at = time.time()

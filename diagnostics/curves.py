@@ -7,6 +7,7 @@ reads "lower is better"; a rule that needs accuracy itself uses ``Curve.raw``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -15,11 +16,25 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest.model import Run
+from curvedoc.ingest.roles import meaning, words
 
 from . import stats
 
-#: hparams keys that name the number of classes (first found wins).
-CLASS_KEYS = ("num_classes", "n_classes", "nclasses", "classes", "num_labels", "n_labels")
+#: hparams keys that name the number of classes (first found wins; nested keys such as
+#: ``model/num_classes`` or ``data.n_classes`` count by their last part).
+CLASS_KEYS = ("num_classes", "n_classes", "nclasses", "num_class", "n_class", "class_num",
+              "classes", "num_labels", "n_labels", "nlabels", "nc", "n_way", "num_categories",
+              "n_categories", "out_classes", "label_count", "num_outputs_classes")
+#: Scores that are fractions of a whole (or percentages): read as an error 1 - x, so that
+#: 99% -> 99.5% halves it. Any other score (BLEU, a reward, PSNR) is judged on its own level.
+FRACTION_SCORES = frozenset({None, "acc", "accuracy", "top1", "acc1", "acc@1", "f1", "fscore",
+                             "f1score", "fbeta", "precision", "prec", "recall", "rec",
+                             "sensitivity", "specificity", "iou", "miou", "jaccard", "dice",
+                             "map", "map50", "map75", "auc", "auroc", "roc", "ap", "exact",
+                             "em", "hit", "hits", "success"})
+#: A per-class metric tag (``class_3_acc``, ``acc/class_7``): the run has at least 4 (8)
+#: classes; with every class from 0 logged, exactly that many.
+_CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
 
 
 @dataclass
@@ -32,6 +47,15 @@ class Curve:
     raw: np.ndarray  # all logged values, NaN/inf kept
     kind: str = "loss"  # "loss" or "error" (an accuracy turned into 1 - acc)
     acc_scale: float = 1.0  # 100 when accuracy was logged in percent
+    #: Each point is an average over an epoch (or a logging interval): an ``_epoch`` tag,
+    #: or a table logged once per epoch. Its first point is no value at initialisation.
+    aggregated: bool = False
+    #: The per-step series beside this per-epoch one (Lightning's ``train_loss_step``):
+    #: what NaN and explosion checks read; None when this curve is the finest logged.
+    fine: Curve | None = None
+    #: A higher-is-better score that is no fraction (a reward, BLEU x 100), negated so that
+    #: lower is better; ``value_of`` turns it back.
+    negated: bool = False
 
     @cached_property
     def finite(self) -> np.ndarray:
@@ -99,8 +123,30 @@ class Curve:
         half = self.n // 2
         return stats.robust_sigma((self.y_all - smooth_all)[half:])
 
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether the metric as logged rises as the model learns (a score)."""
+        return self.kind == "error" or self.negated
+
+    @property
+    def is_loss(self) -> bool:
+        """A loss-like metric as logged (lower is better, not a negated score)."""
+        return self.kind == "loss" and not self.negated
+
+    @property
+    def own_span(self) -> float:
+        """The steps this curve spans (at least 1)."""
+        return max(float(self.steps[-1] - self.steps[0]), 1.0) if len(self.steps) else 1.0
+
+    @property
+    def finest(self) -> Curve:
+        """The per-step series when one was logged beside this one, else this curve."""
+        return self.fine or self
+
     def value_of(self, y: float) -> float:
         """Turn a lower-is-better value back into the logged unit."""
+        if self.negated:
+            return -y
         return (1.0 - y) * self.acc_scale if self.kind == "error" else y
 
     def at(self, step: float) -> float:
@@ -123,6 +169,62 @@ def _tag_rows(col: pd.Series):
     return lambda tag: np.flatnonzero(values == tag)
 
 
+def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
+           aggregated: bool) -> Curve:
+    """One role's Curve, a score oriented lower-is-better."""
+    if role.endswith("_acc"):
+        kind, acc_scale = _orient(values)
+        if meaning(tag).metric not in FRACTION_SCORES:
+            acc_scale = float("nan")  # BLEU, a reward, PSNR: a level of its own, no 1 - x
+        if not np.isfinite(acc_scale):  # a higher-is-better score that is no fraction
+            return Curve(role, tag, steps, -values, "loss", 1.0, aggregated, negated=True)
+        return Curve(role, tag, steps, values, kind, acc_scale, aggregated)
+    return Curve(role, tag, steps, values, aggregated=aggregated)
+
+
+def _sibling(tag: str, tags: list[str]) -> str | None:
+    """The epoch series of a step series or the step series of an epoch one
+    (``train_loss_step`` <-> ``train_loss_epoch``), when both were logged."""
+    w = words(tag)
+    if w[-1:] not in (("step",), ("epoch",)):
+        return None
+    other = "epoch" if w[-1] == "step" else "step"
+    want = (*w[:-1], other)
+    return next((t for t in tags if t != tag and words(t) == want), None)
+
+
+def _one_row_per_epoch(step_arrays: list[np.ndarray]) -> bool:
+    """A table logged once per epoch (Keras CSVLogger, Ultralytics, most hand-written CSV
+    loggers): every loss and metric shares the same consecutive steps."""
+    arrays = [a for a in step_arrays if len(a)]
+    if len(arrays) < 2 or len(arrays[0]) > 5000:
+        return False
+    first = arrays[0]
+    return (all(len(a) == len(first) and np.array_equal(a, first) for a in arrays[1:])
+            and bool(np.all(np.diff(first) == 1)))
+
+
+def _classes_in_hparams(hp: dict[str, Any], depth: int = 0) -> tuple[int, str] | None:
+    """The class count in the hparams (nested dicts and ``a/b``, ``a.b`` keys included)."""
+    for key, value in hp.items():
+        last = re.split(r"[/.]", str(key))[-1].lower()
+        if last in CLASS_KEYS:
+            c = len(value) if isinstance(value, (list, tuple)) and last == "classes" else value
+            try:
+                n = int(c) if float(c) == int(float(c)) else 0
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if 2 <= n <= 10_000_000:
+                return n, f"hparams[{key!r}]"
+    if depth < 3:
+        for value in hp.values():
+            if isinstance(value, dict):
+                found = _classes_in_hparams(value, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
 def _orient(values: np.ndarray) -> tuple[str, float]:
     finite = values[np.isfinite(values)]
     if len(finite) and finite.min() >= 0 and finite.max() <= 1.0 + 1e-9:
@@ -141,33 +243,56 @@ class Curves:
     curves: dict[str, Curve] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, run: Run, config: dict[str, Any] | None = None) -> Curves:
-        """Prepare every role the run has (roles with no finite-or-not rows are skipped)."""
+    def of(cls, run: Run, config: dict[str, Any] | None = None,
+           roles: dict[str, str] | None = None) -> Curves:
+        """Prepare every role the run has (roles with no finite-or-not rows are skipped).
+
+        ``roles`` replaces the run's own (one evaluation set among several, say). Where a
+        per-epoch series sits beside the per-step one (Lightning's ``train_loss_epoch`` and
+        ``train_loss_step``), the curve is the epoch series and ``Curve.fine`` the step one.
+        """
         config = config or {}
         out = cls(run=run, config=config)
+        roles = run.roles if roles is None else roles
         frame = run.scalars
-        if len(frame) == 0 or not run.roles:
+        if len(frame) == 0 or not roles:
             return out
         all_steps = frame["step"].to_numpy()
         all_values = frame["value"].to_numpy(dtype=np.float64)
         rows_of = _tag_rows(frame["tag"])
-        for role, tag in run.roles.items():
+        tags = [str(t) for t in pd.unique(frame["tag"])]
+
+        def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
             idx = rows_of(tag)
-            if len(idx) == 0:
-                continue
             steps, values = all_steps[idx], all_values[idx]
             if len(steps) > 1 and np.any(np.diff(steps) < 0):
                 order = np.argsort(steps, kind="stable")
                 steps, values = steps[order], values[order]
-            if role.endswith("_acc"):
-                kind, acc_scale = _orient(values)
-                if not np.isfinite(acc_scale):  # a higher-is-better score that is no fraction
-                    values = -values
-                    kind, acc_scale = "loss", 1.0
-                out.curves[role] = Curve(role, tag, steps, values, kind, acc_scale)
-            else:
-                out.curves[role] = Curve(role, tag, steps, values)
+            return steps, values
+
+        raw = {role: series(tag) for role, tag in roles.items()}
+        per_row = _one_row_per_epoch([raw[r][0] for r in raw if r not in ("lr", "grad_norm")])
+        for role, tag in roles.items():
+            steps, values = raw[role]
+            if len(steps) == 0:
+                continue
+            fine_tag = None
+            sibling = _sibling(tag, tags)
+            if sibling is not None and words(tag)[-1:] == ("step",):
+                fine_tag, tag = tag, sibling
+                steps, values = series(tag)
+            elif sibling is not None and words(tag)[-1:] == ("epoch",):
+                fine_tag = sibling
+            aggregated = per_row or "epoch" in words(tag)
+            curve = _curve(role, tag, steps, values, aggregated)
+            if fine_tag is not None:
+                curve.fine = _curve(role, fine_tag, *series(fine_tag), False)
+            out.curves[role] = curve
         return out
+
+    def for_roles(self, roles: dict[str, str]) -> Curves:
+        """The same run judged with other role tags (another evaluation set)."""
+        return Curves.of(self.run, self.config, roles)
 
     def get(self, role: str) -> Curve | None:
         c = self.curves.get(role)
@@ -185,29 +310,53 @@ class Curves:
 
     @cached_property
     def num_classes(self) -> tuple[int | None, str]:
-        """(C, where it came from) for the chance loss ln(C); (None, reason) when unknown."""
-        hp = self.run.hparams or {}
-        for key in CLASS_KEYS:
-            value = hp.get(key)
-            try:
-                c = int(value)
-            except (TypeError, ValueError):
-                continue
-            if c >= 2:
-                return c, f"hparams[{key!r}]"
+        """(C, where it came from) for the chance loss ln(C); (None, reason) when unknown.
+
+        From the hparams (``num_classes``, ``n_classes``, ``num_labels``, ``nc``,
+        ``classes`` ... at any depth), the config, per-class metric tags logged from
+        ``class_0`` on, or an accuracy logged before any update (about 1/C). Never from an
+        accuracy logged after an epoch: by then the model has learned.
+        """
+        found = _classes_in_hparams(self.run.hparams or {})
+        if found is not None:
+            return found
         c = self.config.get("num_classes")
-        if isinstance(c, int) and c >= 2:
+        if isinstance(c, int) and not isinstance(c, bool) and c >= 2:
             return c, "config num_classes"
+        indices = {int(m.group(1)) for t in pd.unique(self.run.scalars["tag"])
+                   if (m := _CLASS_TAG.search(str(t).lower()))}
+        if len(indices) >= 2 and indices == set(range(len(indices))):
+            return len(indices), f"per-class metrics class_0 ... class_{len(indices) - 1}"
         for role in ("val_acc", "train_acc"):
             acc = self.get(role)
-            if acc is None or acc.kind != "error" or acc.steps[0] > self.first_step + 0.01 * (
-                self.span or 1
-            ):
+            if acc is None or acc.kind != "error" or not self.at_init(acc):
                 continue
-            a0 = float(acc.raw[acc.finite][0]) / acc.acc_scale
+            a0 = float(acc.raw[acc.finite][0]) / acc.acc_scale if acc.finite[0] else -1.0
             if 0.001 <= a0 <= 0.5:
-                return max(2, round(1.0 / a0)), f"{role} at init ({a0:.3g} ~ 1/C)"
-        return None, "unknown: no num_classes in hparams or config, no accuracy at init"
+                return max(2, round(1.0 / a0)), f"{role} at step {acc.steps[0]} ({a0:.3g} ~ 1/C)"
+        return None, ("unknown: no num_classes in hparams or config, no per-class metrics, "
+                      "no accuracy logged before the first update")
+
+    def at_init(self, curve: Curve) -> bool:
+        """Whether a curve's first point was logged before any update: at the run's first
+        step, which is 0 (or 1 in a log that counts from 1), and not an average over an
+        epoch or a logging interval (then the model has already learned)."""
+        return (not curve.aggregated and len(curve.steps) > 0
+                and int(curve.steps[0]) == self.first_step <= 1)
+
+    @cached_property
+    def axes_differ(self) -> str | None:
+        """Why training and validation can't be compared step by step, or None: one is
+        logged against the epoch and the other against the global step (a common slip:
+        ``add_scalar("Loss/train", loss, step)`` beside ``add_scalar("Loss/val", v, epoch)``)."""
+        t, v = self.train, self.val
+        if t is None or v is None or t.n < 10 or v.n < 3:
+            return None
+        tl, vl = float(t.steps[-1]), float(v.steps[-1])
+        if vl <= 0.05 * tl or tl <= 0.05 * vl:
+            return (f"{t.tag!r} ends at step {tl:,.0f} but {v.tag!r} at {vl:,.0f}: one is "
+                    "logged against epochs, the other against steps")
+        return None
 
     @property
     def chance_loss(self) -> float | None:
@@ -216,7 +365,7 @@ class Curves:
 
     @cached_property
     def first_step(self) -> int:
-        firsts = [int(c.steps[0]) for c in self.curves.values() if len(c.steps)]
+        firsts = [int(c.finest.steps[0]) for c in self.curves.values() if len(c.finest.steps)]
         return min(firsts) if firsts else 0
 
     @cached_property

@@ -25,7 +25,7 @@ def render() -> str:
         "do not edit by hand. Override a threshold in `pyproject.toml`:",
         "",
         "```toml",
-        "[tool.curvedoc.rules.overfitting]   # a rule's name or code",
+        "[tool.curvedoc.rules.val-loss-rises]   # a rule's name or code",
         "min_rise = 0.1",
         "```",
         "",

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from curvedoc.ingest.model import Run
+import numpy as np
 
+from curvedoc.ingest.model import Run
+from curvedoc.ingest.roles import eval_sets
+
+from .calibration_table import TABLE as _TABLE
 from .curves import Curves
 from .evidence import Skip
 from .findings import Diagnosis, Finding
 from .registry import RULES, matches
 from .thresholds import resolve
+
+#: code -> (raw points, calibrated values): each rule's confidence mapped to how often its
+#: findings were right (benchmarks/fit_calibration.py writes the table).
+CALIBRATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    code: (xs, ys) for code, (xs, ys, _) in _TABLE.items()}
 
 #: When a finding with this code is present, labelled findings are dropped except
 #: those of the listed codes: a range test is no training run, and after a
@@ -31,6 +40,12 @@ OVERRIDES_LABELS = {
     "bad_init": ("underfitting",),
     "keep_training": ("underfitting",),
 }
+
+#: A finding that explains another's symptom drops it: a smooth loss stuck at ln(C) from
+#: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit.
+#: A training loss that never improved (CD202) fitted nothing, so a validation loss that
+#: rises beside it is the same instability, not memorisation.
+EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503")}
 
 #: Unlabelled findings another finding makes redundant.
 REDUNDANT = {"CD203": ("CD902",), "CD202": ("CD902",)}
@@ -57,28 +72,57 @@ def diagnose(
     if not curves.curves:
         diagnosis.skipped["*"] = "no recognised curves (roles) in this run"
         return diagnosis
-    found: list[Finding] = []
-    for code, rule in RULES.items():
-        if (select and not matches(rule, select)) or matches(rule, ignore):
-            continue
-        th = resolve(rule, config)
-        try:
-            out = rule.check(curves, th)
-        except Skip as why:
-            diagnosis.skipped[code] = str(why)
-            continue
-        except Exception as exc:  # a rule bug must not take the whole check down
-            diagnosis.skipped[code] = f"internal error: {type(exc).__name__}: {exc}"
-            continue
-        for f in out:
-            f.code = code
-        found.extend(out)
+    chosen = [(code, rule) for code, rule in RULES.items()
+              if not ((select and not matches(rule, select)) or matches(rule, ignore))]
+    found = _run_rules(chosen, curves, config, diagnosis)
+    tags = [str(t) for t in run.scalars["tag"].unique()] if len(run.scalars) else []
+    others = eval_sets(tags, run.roles)
+    if others:  # say which set each finding is about
+        for f in found:
+            if RULES[f.code].per_eval_set:
+                f.message = f"on {run.roles['val_loss']}: {f.message}"
+    for other in others:
+        # each further evaluation set is judged on its own by the rules that read validation
+        roles = {k: v for k, v in run.roles.items() if k not in ("val_loss", "val_acc")}
+        roles.update({"val_loss": other.loss} | ({"val_acc": other.score} if other.score
+                                                 else {}))
+        per_set = [(code, rule) for code, rule in chosen if rule.per_eval_set]
+        for f in _run_rules(per_set, curves.for_roles(roles), config, None):
+            f.evidence.metric = other.loss
+            f.message = f"on evaluation set {other.name} ({other.loss}): {f.message}"
+            found.append(f)
     diagnosis.findings = resolve_overlaps(found)
     return diagnosis
 
 
+def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> list[Finding]:
+    """Every rule's findings on one set of curves, each with its code and label filled in;
+    a rule that cannot judge says why in ``diagnosis.skipped`` (when given)."""
+    found: list[Finding] = []
+    for code, rule in rules:
+        th = resolve(rule, config)
+        try:
+            out = rule.check(curves, th)
+        except Skip as why:
+            if diagnosis is not None:
+                diagnosis.skipped[code] = str(why)
+            continue
+        except Exception as exc:  # a rule bug must not take the whole check down
+            if diagnosis is not None:
+                diagnosis.skipped[code] = f"internal error: {type(exc).__name__}: {exc}"
+            continue
+        for f in out:
+            f.code, f.label = code, rule.label
+            if code in CALIBRATION:
+                f.confidence = float(np.interp(f.confidence, *CALIBRATION[code]))
+            if f.evidence.metric is None and f.evidence.tags:
+                f.evidence.metric = f.evidence.tags[0]
+        found.extend(out)
+    return found
+
+
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Apply OVERRIDES_CODES, OVERRIDES_LABELS and REDUNDANT (documented above)."""
+    """Apply OVERRIDES_CODES, OVERRIDES_LABELS, EXPLAINS and REDUNDANT (documented above)."""
     codes = {f.code for f in findings}
     labels = {f.label for f in findings if f.label}
     keep = []
@@ -87,6 +131,8 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
                            for c, allowed in OVERRIDES_CODES.items()):
             continue
         if f.label and any(f.label in OVERRIDES_LABELS.get(lab, ()) for lab in labels):
+            continue
+        if any(f.code in EXPLAINS.get(c, ()) for c in codes):
             continue
         if any(f.code in REDUNDANT.get(c, ()) for c in codes):
             continue

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from curvedoc.ingest.roles import meaning
+
 from .curves import Curve, Curves
-from .findings import Finding
+from .findings import Evidence, Finding, Severity
 
 
 class Skip(Exception):
@@ -46,11 +48,17 @@ def pct(x: float) -> str:
 
 
 def what(c: Curve) -> str:
-    """How a curve is named in a message: 'training loss', 'validation accuracy' ..."""
-    who = "training" if c.role.startswith("train") else "validation"
+    """How a curve is named in a message, after the metric as logged: 'training loss',
+    'validation accuracy', 'validation f1 (eval_f1)', 'training reward (train/reward)'."""
     if c.role in ("lr", "grad_norm"):
         return {"lr": "learning rate", "grad_norm": "gradient norm"}[c.role]
-    return f"{who} {'loss' if c.kind == 'loss' else 'accuracy'}"
+    who = "training" if c.role.startswith("train") else "validation"
+    metric = meaning(c.tag).metric
+    if metric in (None, "loss", "losses") and not c.higher_is_better:
+        return f"{who} loss"
+    if metric in (None, "acc", "accuracy") and c.kind == "error":
+        return f"{who} accuracy"
+    return f"{who} {metric or 'score'} ({c.tag})"
 
 
 def confidence(margin: float, lo: float = 0.55, hi: float = 0.95) -> float:
@@ -58,9 +66,13 @@ def confidence(margin: float, lo: float = 0.55, hi: float = 0.95) -> float:
     return float(np.clip(lo + (hi - lo) * margin, lo, hi))
 
 
-def finding(label, severity, conf, message, advice, evidence) -> Finding:
-    """A Finding without its code (the engine fills it from the code table)."""
-    return Finding("", label, severity, float(conf), message, list(advice), dict(evidence))
+def finding(severity: Severity, conf: float, message: str, advice, evidence: Evidence | dict
+            ) -> Finding:
+    """A Finding without its code and label (the engine fills both from the code table).
+
+    ``evidence`` is an :class:`Evidence`, or the keywords of :meth:`Evidence.of`."""
+    ev = evidence if isinstance(evidence, Evidence) else Evidence.of(**evidence)
+    return Finding("", None, severity, float(conf), message, list(advice), ev)
 
 
 def window(c: Curve, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:

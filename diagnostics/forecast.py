@@ -16,7 +16,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import OptimizeWarning, curve_fit
 
 #: Fit on at most this many points (bin medians): enough for a 3-parameter curve.
 FIT_POINTS = 40
@@ -51,6 +50,8 @@ class Forecast:
 def fit(x: np.ndarray, y: np.ndarray, horizon: float = 2.0, min_r2: float = 0.9,
         points: int = 12, seed: int = 0) -> Forecast | None:
     """Fit the curve and forecast it to ``horizon`` x the last step (None if no good fit)."""
+    from scipy.optimize import OptimizeWarning, curve_fit  # here: ~1 s to import
+
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     keep = x > 0

@@ -24,12 +24,15 @@ class Rule:
     doc: str
     thresholds: type
     check: Callable
+    #: Judged again on every further evaluation set a run logged (rules that read the
+    #: validation curves).
+    per_eval_set: bool = False
 
 
 def _load(code: str, module: str) -> Rule:
     mod = importlib.import_module(f"{__package__}.rules.{module}")
     return Rule(code, mod.NAME, mod.LABEL, mod.SUMMARY, inspect.cleandoc(mod.__doc__ or ""),
-                mod.Thresholds, mod.check)
+                mod.Thresholds, mod.check, getattr(mod, "PER_EVAL_SET", False))
 
 
 RULES: dict[str, Rule] = {code: _load(code, module) for code, module in CODES.items()}

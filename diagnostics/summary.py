@@ -13,14 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from curvedoc.ingest.model import Run
 
 from .findings import Diagnosis, Finding
-
-#: The role that judges a run, in order of preference, and whether higher is better.
-JUDGED_BY = (("val_loss", False), ("val_acc", True), ("train_loss", False), ("train_acc", True))
 
 
 @dataclass(slots=True)
@@ -43,6 +38,9 @@ class RunSummary:
     metric: str = ""
     best: float | None = None
     last: float | None = None
+    #: "NaN", "+inf" or "-inf" when best/last is None for a non-finite value ("" otherwise)
+    best_note: str = ""
+    last_note: str = ""
 
     @property
     def group(self) -> str:
@@ -65,19 +63,32 @@ class RunSummary:
 
 
 def summarize(run: Run, diagnosis: Diagnosis | None) -> RunSummary:
-    """The summary of a read run and its diagnosis (None: not diagnosed)."""
-    scalars = run.scalars
-    role, higher = judged_by(run.roles)
-    best, last = best_and_last(run, role, higher)
+    """The summary of a read run and its diagnosis (None: not diagnosed). Its figures are
+    the cache's (:func:`curvedoc.ingest.cache.summaries.summarize`), so a run lists the
+    same from a cluster as from a local check."""
+    from curvedoc.ingest.cache.summaries import _values_by_step
+    from curvedoc.ingest.cache.summaries import summarize as figures_of
+
+    figures = figures_of(run, {})
+    values = _values_by_step(run.scalars, figures.metric) if figures.metric else []
+    best_note = "NaN" if len(values) and figures.best is None else ""
+    last_note = _nonfinite(float(values[-1])) if len(values) else ""
     return RunSummary(
         id=run.id, name=run.name, format=run.format, roles=dict(run.roles),
         labels=list(diagnosis.labels) if diagnosis else [],
         findings=top_first(diagnosis) if diagnosis else [],
         errors=list(run.errors), warnings=list(run.warnings), hparams=dict(run.hparams),
-        sources=tuple(run.sources), n_points=len(scalars),
-        last_step=int(scalars["step"].max()) if len(scalars) else None,
-        metric=run.roles.get(role, "") if role else "", best=best, last=last,
+        sources=tuple(run.sources), n_points=figures.points,
+        last_step=figures.steps if figures.points else None,
+        metric=figures.metric, best=figures.best, last=figures.last,
+        best_note=best_note, last_note=last_note,
     )
+
+
+def _nonfinite(x: float) -> str:
+    if math.isnan(x):
+        return "NaN"
+    return "" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
 
 
 def compact(summary: RunSummary) -> RunSummary:
@@ -93,7 +104,8 @@ def compact(summary: RunSummary) -> RunSummary:
         f.code, f.severity = sys.intern(f.code), sys.intern(f.severity)
         f.label = sys.intern(f.label) if f.label else f.label
         f.advice = [sys.intern(a) for a in f.advice]
-        f.evidence = {sys.intern(k): _shared(v) for k, v in f.evidence.items()}
+        f.evidence.tags = [sys.intern(t) for t in f.evidence.tags]
+        f.evidence.numbers = {sys.intern(k): _shared(v) for k, v in f.evidence.numbers.items()}
     return s
 
 
@@ -110,34 +122,7 @@ def failed(run_id: str, name: str, fmt: str, error: str) -> RunSummary:
     return RunSummary(id=run_id, name=name, format=fmt, errors=[error])
 
 
-def judged_by(roles: dict[str, str]) -> tuple[str | None, bool]:
-    """The role that judges a run and whether higher is better: val loss, else val acc, ..."""
-    for role, higher in JUDGED_BY:
-        if role in roles:
-            return role, higher
-    return None, False
-
-
-def best_and_last(run: Run, role: str | None, higher: bool) -> tuple[float | None, float | None]:
-    """Best finite value of ``role`` and its last logged value (None when not finite)."""
-    if role is None:
-        return None, None
-    values = run.series(role)["value"].to_numpy(dtype=np.float64)
-    if values.size == 0:
-        return None, None
-    finite = values[np.isfinite(values)]
-    best = (finite.max() if higher else finite.min()) if finite.size else None
-    return _finite(best), _finite(values[-1])
-
-
 def top_first(d: Diagnosis) -> list[Finding]:
     """The findings with the top one first (the order ``check`` prints them in)."""
     top = d.top
     return ([top] if top else []) + [f for f in d.findings if f is not top]
-
-
-def _finite(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None

@@ -76,6 +76,11 @@ class _Gen:
             self.t = (self.steps - self.steps[0]) / max(self.steps[-1] - self.steps[0], 1)
             self.n_val = min(self.n_val, self.n)
         self.sigma = r.uniform(0.01, 0.04) if self.epoch_only else r.uniform(0.02, 0.12)
+        # Per-step minibatch losses of a sound run can be very noisy (a small batch, a hard
+        # task): noise around a falling trend is no learning-rate problem.
+        if label == "healthy" and not self.epoch_only and r.random() < 0.3:
+            self.sigma = r.uniform(0.2, 0.45)
+        self.spiky = False
         self.log_lr = r.random() < 0.6
         self.log_grad = r.random() < 0.4
         self.log_acc = self.classify and r.random() < 0.6
@@ -154,7 +159,9 @@ class _Gen:
             tau = r.uniform(0.6, 2.0)
             floor = L0 * r.uniform(0.0, 0.1)
         elif lab == "underfitting":
-            floor = L0 * r.uniform(0.5, 0.85)
+            # without ln(C) or an accuracy, only a loss that kept most of its start is
+            # visibly poor (a regression's 0.5 x its start may be all the data allows)
+            floor = L0 * (r.uniform(0.5, 0.85) if self.classify else r.uniform(0.75, 0.9))
             gap = r.uniform(-0.03, 0.1)
             self.acc_max = r.uniform(0.2, 0.6)
         elif lab == "overfitting":
@@ -234,10 +241,13 @@ class _Gen:
                 self.sigma = r.uniform(0.15, 0.35)
                 grad = np.full_like(self.t, r.uniform(5, 50))
                 self.acc_max = 1.5 / (self.C or 10)
-            else:
+            else:  # the trend itself swings: steps overshoot the valley again and again
                 mid = L0 * r.uniform(0.3, 0.6)
-                train = mid + (start - mid) * base
-                self.sigma = r.uniform(0.3, 0.6)
+                period = r.uniform(0.04, 0.15)
+                swing = r.uniform(0.3, 0.6) * np.sin(2 * np.pi * self.t / period
+                                                    + r.uniform(0, 2 * np.pi))
+                train = (mid + (start - mid) * base) * (1 + swing * np.clip(self.t * 10, 0, 1))
+                self.spiky = r.random() < 0.5
             gap = r.uniform(0.0, 0.2)
         if grad is None:
             grad = r.uniform(0.5, 5) * (0.2 + 0.8 * base) * self.noise(len(base), 0.2)
@@ -252,7 +262,7 @@ class _Gen:
         r = self.rng
         n = len(train)
         train_logged = train * self.noise(n, self.sigma)
-        if self.label == "lr_too_high" and self.sigma > 0.25 and r.random() < 0.5:
+        if self.spiky:
             idx = r.choice(n, size=max(3, n // 200), replace=False)
             train_logged[idx] *= r.uniform(2, 4, len(idx))
         self.scalars["train/loss"] = (self.steps, train_logged)

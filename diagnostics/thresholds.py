@@ -42,8 +42,9 @@ def check_tables(config: dict[str, Any] | None, rules: dict) -> None:
     names = {r.name for r in rules.values()} | set(rules)
     for key in tables:
         if key not in names:
-            raise RuleConfigError(
-                f"[tool.curvedoc.rules.{key}] matches no rule; see `curvedoc rules` for names"
-            )
+            of_label = sorted(f"{r.name} ({r.code})" for r in rules.values() if r.label == key)
+            hint = (f"{key} is a label, not a rule; name one of its rules: {', '.join(of_label)}"
+                    if of_label else "see `curvedoc rules` for names")
+            raise RuleConfigError(f"[tool.curvedoc.rules.{key}] matches no rule; {hint}")
     for rule in rules.values():
         resolve(rule, config)

@@ -5,13 +5,15 @@
 
 ``open_root`` gives a :class:`Catalog` of :class:`Run` objects that can refresh while
 training writes; ``discover`` and ``read_run`` are the two steps it is made of.
+``register_format`` adds a reader of your own format (``known_formats`` lists them).
 """
 
-from curvedoc.ingest.catalog import Catalog, open_root
+from curvedoc.ingest.catalog import Catalog, open_root, read_scalars
 from curvedoc.ingest.config import load_config
 from curvedoc.ingest.discover import discover
+from curvedoc.ingest.formats.base import known_formats, register_format, unregister_format
 from curvedoc.ingest.model import Run, RunSource
-from curvedoc.ingest.reading import read_run, read_scalars
+from curvedoc.ingest.reading import read_run
 from curvedoc.ingest.roles import infer_roles
 
 __all__ = [
@@ -20,8 +22,11 @@ __all__ = [
     "RunSource",
     "discover",
     "infer_roles",
+    "known_formats",
     "load_config",
     "open_root",
     "read_run",
     "read_scalars",
+    "register_format",
+    "unregister_format",
 ]

@@ -11,24 +11,28 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import pandas as pd
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.cache import Cache
-from curvedoc.ingest.config import ConfigError, load_config
+from curvedoc.ingest.cache import Cache, RunKey, grew_from, run_key
+from curvedoc.ingest.config import ConfigError, checked_config
 from curvedoc.ingest.discover import Discovery, normalize_root, walk
-from curvedoc.ingest.frames import later_wins
+from curvedoc.ingest.frames import concat
 from curvedoc.ingest.model import FileRead, Run, RunSource
 from curvedoc.ingest.progress import bar
 from curvedoc.ingest.reading import (
     FileResult,
+    RunRead,
     assemble,
     cached_reads,
+    identify,
+    read_and_store,
     read_files,
+    read_whole_run,
     scalars_of,
     stat,
     store,
@@ -50,7 +54,7 @@ class Catalog:
         self,
         root: str,
         *,
-        cache: bool | str | Cache | None = True,
+        cache: bool | str | os.PathLike[str] | Cache | None = True,
         progress: bool = False,
         executor: Executor | None = None,
     ):
@@ -58,7 +62,10 @@ class Catalog:
         self._open_warnings: list[str] = []  # config and cache: known once, at open
         self._walk_warnings: list[str] = []  # unreadable folders etc.: new at each refresh
         try:
-            self.config = load_config(self.root) if fs.is_local(self.root) else {}
+            self.config, problems = (
+                checked_config(self.root) if fs.is_local(self.root) else ({}, [])
+            )
+            self._open_warnings.extend(problems)
         except ConfigError as exc:
             self.config = {}
             self._open_warnings.append(str(exc))
@@ -74,13 +81,24 @@ class Catalog:
 
     # -- public -------------------------------------------------------------------------
 
-    def load(self) -> Catalog:
-        """Discover and read every run (what ``open_root`` does)."""
+    def load(self, known: Callable[[RunSource], Run | None] | None = None) -> Catalog:
+        """Discover and read every run (what ``open_root`` does).
+
+        ``known(source)`` may give a run without reading it (``check`` gives the runs whose
+        stored summaries still hold, without their scalars); a refresh reads them.
+        """
         with self._lock:
             found = walk(self.root)
-            jobs = [self._job_from_cache(s) for s in found.sources]
+            given: dict[str, Run] = {}
+            jobs = []
+            for source in found.sources:
+                run = known(source) if known is not None else None
+                if run is not None:
+                    given[source.id] = run
+                else:
+                    jobs.append(self._job_from_cache(source))
             runs, files = self._run_jobs(jobs)
-            self._publish(found, runs, files)
+            self._publish(found, {**given, **runs}, files)
         return self
 
     def refresh(self) -> set[str]:
@@ -129,12 +147,23 @@ class Catalog:
         ids = self.runs if run_ids is None else run_ids
         return scalars_of(self.runs[r] for r in ids if r in self.runs)
 
+    def run_key(self, run_id: str, rules: str) -> RunKey | None:
+        """The key of a run's summary in ``cache.summaries`` under ``rules``
+        (``curvedoc.ingest.cache.rules_key``), from the idents of the files as read;
+        None for an unknown run or one whose files could not be identified."""
+        source = self._sources.get(run_id)
+        if source is None:
+            return None
+        idents = {p: r.ident for p, r in self._files.get(run_id, {}).items() if r.ident}
+        return run_key(source, rules, idents)
+
     @property
     def warnings(self) -> list[str]:
         """Problems that belong to no run: config, cache, unreadable folders."""
         return [*self._open_warnings, *self._walk_warnings]
 
     def close(self) -> None:
+        """Wait for the cache writes still running, and close the cache."""
         if self.cache is not None:
             self.cache.close()
 
@@ -150,8 +179,8 @@ class Catalog:
     # -- planning -----------------------------------------------------------------------
 
     def _job_from_cache(self, source: RunSource) -> _Job:
-        hits, todo = cached_reads(source, self.cache)
-        return _Job(source, hits, todo, {})
+        found = cached_reads(source, self.cache)
+        return _Job(source, found.hits, found.todo, found.previous)
 
     def _job_from_memory(self, source: RunSource) -> _Job:
         """What to read of a run again: new files, and grown or replaced ones."""
@@ -161,11 +190,12 @@ class Catalog:
         for path in source.files:
             prev = before.get(path) if same_source else None
             st = _stat_or_none(path)
-            if prev is not None and prev.stat == st:
+            # a failed read (a file unreadable for a moment) is tried again at every refresh
+            if prev is not None and prev.stat == st and not prev.read.errors:
                 job.done[path] = prev
                 continue
             job.paths.append(path)
-            if _grew(prev, st):
+            if _grew(prev, path, st):
                 job.previous[path] = prev
         return job
 
@@ -179,52 +209,72 @@ class Catalog:
         files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
         with bar(len(work), self.progress) as progress:
-            if self.executor is not None and work:
-                futures = {
-                    id(j): self.executor.submit(read_files, j.source, j.paths, _states(j))
-                    for j in work
-                }
-            else:
-                futures = {}
+            pooled = self.executor is not None
+            futures = {id(j): self._submit(j) for j in work} if pooled else {}
             for job in jobs:
+                whole = _whole(futures.get(id(job)))
+                if whole is not None:  # read and assembled by a worker
+                    results = whole.restore()
+                    files[job.source.id] = {r.path: r for r in results}
+                    runs[job.source.id] = whole.run
+                    progress.update(1)
+                    continue
                 if job.paths:
-                    fresh = _result(futures.get(id(job)), job)
+                    fresh = identify(_result(futures.get(id(job)), job))
                     fresh = [_append(job.previous.get(r.path), r) for r in fresh]
-                    store(job.source, self.cache, fresh)
+                    store(job.source, self.cache, fresh, later=True)
                     job.done.update({r.path: r for r in fresh})
                     progress.update(1)
                 results = [job.done[p] for p in job.source.files if p in job.done]
                 files[job.source.id] = {r.path: r for r in results}
                 runs[job.source.id] = _assemble(job.source, results, self.config)
-        if self.cache is not None:
-            self.cache.flush()
         return runs, files
+
+    def _submit(self, job: _Job):
+        """Hand a job to the executor: a run read from scratch is also assembled there."""
+        if not job.done and not job.previous and list(job.paths) == list(job.source.files):
+            return self.executor.submit(read_whole_run, job.source, self.cache, self.config)
+        return self.executor.submit(read_and_store, job.source, job.paths, _states(job),
+                                    self.cache)
 
 
 def open_root(
     root: str,
     *,
-    cache: bool | str | Cache | None = True,
+    cache: bool | str | os.PathLike[str] | Cache | None = True,
     progress: bool = False,
     executor: Executor | None = None,
 ) -> Catalog:
     """Discover and read every run under ``root`` (a folder or one log file).
 
-    ``cache``: True for the default cache folder, False for none, or a folder / Cache.
+    ``cache``: True for curvedoc's cache in the user cache folder (or ``$CURVEDOC_CACHE_DIR``),
+    False for none, a folder to keep the cache in instead, or a Cache. Nothing is written
+    under ``root``.
     ``progress``: show a bar on stderr when reading takes more than a moment.
     ``executor``: read files through ``executor.submit`` (a process pool, a Dask client).
     """
     return Catalog(root, cache=cache, progress=progress, executor=executor).load()
 
 
-def _make_cache(cache: bool | str | Cache | None, root: str) -> Cache | None:
+def read_scalars(path: str, *, cache: bool | str | os.PathLike[str] = True) -> pd.DataFrame:
+    """The long frame (run, tag, step, value, wall_time) of a file, a run folder or a root.
+
+    ``cache``: True for curvedoc's cache in the user cache folder (nothing is written in
+    ``path``), False for none, or the cache folder to use. Closing the catalog waits for the
+    cache writes, so they are done when this returns.
+    """
+    with open_root(path, cache=cache) as catalog:
+        return catalog.scalars()
+
+
+def _make_cache(cache: bool | str | os.PathLike[str] | Cache | None, root: str) -> Cache | None:
     if cache is None or cache is False:
         return None
     if isinstance(cache, Cache):
         return cache
     if cache is True:
-        return Cache.for_root(root)
-    return Cache(os.fspath(cache))
+        return Cache(root)
+    return Cache(root, os.fspath(cache))
 
 
 def _stat_or_none(path: str) -> fs.FileStat | None:
@@ -234,15 +284,16 @@ def _stat_or_none(path: str) -> fs.FileStat | None:
         return None
 
 
-def _grew(prev: FileResult | None, st: fs.FileStat | None) -> bool:
-    """Whether a file only grew since ``prev`` was read, so its state can resume the read."""
+def _grew(prev: FileResult | None, path: str, st: fs.FileStat | None) -> bool:
+    """Whether a file only grew since ``prev`` was read (the same inode, and its first and
+    last blocks as they were), so its state can resume the read."""
     return (
         prev is not None
-        and prev.stat is not None
+        and prev.ident is not None
         and st is not None
-        and st.size > prev.stat.size
         and not prev.read.errors
         and bool(prev.read.state)
+        and grew_from(prev.ident, path, st)
     )
 
 
@@ -263,12 +314,25 @@ def _assemble(source: RunSource, results: list[FileResult], config: dict) -> Run
         )
 
 
+def _whole(future) -> RunRead | None:
+    """The RunRead of a future that read a whole run (None for any other or a failed one,
+    which ``_result`` then reads in this process)."""
+    if future is None:
+        return None
+    try:
+        got = future.result()
+    except Exception:
+        return None
+    return got if isinstance(got, RunRead) and got.run is not None else None
+
+
 def _result(future, job: _Job) -> list[FileResult]:
     """The reads of a job: from the executor's future, or in this process when there is no
     future or the executor failed (a broken pool, a lost worker) - never a crash."""
     if future is not None:
         try:
-            return future.result()
+            got = future.result()
+            return got.restore() if isinstance(got, RunRead) else got
         except Exception:
             pass
     return read_files(job.source, job.paths, _states(job))
@@ -281,14 +345,15 @@ def _states(job: _Job) -> dict[str, dict]:
 def _append(prev: FileResult | None, new: FileResult) -> FileResult:
     """An earlier read of a file followed by what its format read from the appended bytes.
 
-    Rows the new read re-logs win over the earlier ones; a read that started the file
-    again (``state["reset"]``) replaces the earlier one. The earlier read's warning about
-    a half-written end (``state["tail_warning"]``) no longer holds once more was read.
+    The appended rows follow the earlier ones, all kept (a step re-logged across two
+    polls keeps both rows, as one read of the whole file does); a read that started the
+    file again (``FileRead.reset``) replaces the earlier one. The earlier read's warning about
+    a half-written end (``FileRead.tail_warning``) no longer holds once more was read.
     """
-    if prev is None or new.read.errors or new.read.state.get("reset"):
+    if prev is None or new.read.errors or new.read.reset:
         return new
-    frame, _ = later_wins([prev.read.scalars, new.read.scalars])
-    stale = prev.read.state.get("tail_warning")
+    frame = concat([prev.read.scalars, new.read.scalars])
+    stale = prev.read.tail_warning
     kept = [w for w in prev.read.warnings if w != stale]
     read = FileRead(
         scalars=frame,
@@ -296,5 +361,6 @@ def _append(prev: FileResult | None, new: FileResult) -> FileResult:
         warnings=list(dict.fromkeys([*kept, *new.read.warnings])),
         errors=list(new.read.errors),
         state=new.read.state,
+        tail_warning=new.read.tail_warning,
     )
-    return FileResult(new.path, new.stat, read)
+    return FileResult(new.path, new.stat, read, new.ident)

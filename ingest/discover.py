@@ -1,9 +1,11 @@
 """Find the runs under a root: walk the tree once and ask every format about every folder.
 
-For each folder, the formats are asked in registry order (``FORMAT_MODULES``); the files and
+For each folder, the formats are asked in registry order (``formats()``); the files and
 sub-folders one format consumes are not offered to the next, and consumed sub-folders are
-not descended into. Hidden folders, ``__pycache__``, ``node_modules`` and the cache folder
-are skipped; a symlink loop is cut by remembering the real identity of every folder seen.
+not descended into. What the formats found is made into runs by
+:mod:`curvedoc.ingest.identity` (one folder's formats merged, ids unique). Hidden
+folders, ``__pycache__``, ``node_modules`` and the cache folder are skipped; a symlink
+loop is cut by remembering the real identity of every folder seen.
 
 Problems that belong to no run (an unreadable folder, a format that failed on a folder) are
 returned as ``Discovery.warnings`` instead of being printed.
@@ -17,17 +19,21 @@ import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from curvedoc.ingest import fs
-from curvedoc.ingest.formats.base import formats
+from curvedoc.ingest import fs, identity
+from curvedoc.ingest.formats.base import Found, formats, unavailable
 from curvedoc.ingest.model import RunSource
+from curvedoc.ingest.paths import join as _join
+from curvedoc.ingest.sniff import (  # re-exported: the names discovery has always offered
+    POINTER_MAX,
+    is_binary,
+    is_lfs_pointer,
+)
 
 #: Folder names never descended into.
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".curvedoc-cache"})
 #: The format name of a run discovery made up for log files no format can read
 #: (Git LFS pointers, binary junk named like a CSV or JSON-lines log).
 UNKNOWN = "unknown"
-#: The first bytes of a Git LFS pointer file.
-LFS_MAGIC = b"version https://git-lfs"
 #: Names that look like a log, so an LFS pointer in their place is worth reporting.
 _LOG_LIKE = re.compile(r"tfevents|\.(?:csv|tsv|jsonl?|ndjson|log|db|sqlite)$|^metrics$", re.I)
 #: Names that say "a text log of rows", so binary bytes in them are worth reporting.
@@ -77,31 +83,6 @@ def normalize_root(root: str) -> str:
     return root.rstrip("/")
 
 
-def is_lfs_pointer(head: bytes) -> bool:
-    """Whether the first bytes of a file are a Git LFS pointer instead of its content."""
-    return head.startswith(LFS_MAGIC)
-
-
-def lfs_message(path: str) -> str:
-    return f"{path} is a Git LFS pointer, not the log; run `git lfs pull`"
-
-
-def is_binary(head: bytes) -> bool:
-    """Whether the first bytes of a file are not text (a NUL, or bytes that aren't UTF-8)."""
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3  # a character cut at the end of ``head`` is text
-    return False
-
-
-def binary_message(path: str) -> str:
-    return (f"{path}: named like a text log but holds binary bytes; the file is damaged or "
-            "is not a log: copy it again, or move it out of the log folder")
-
-
 # -- walking ------------------------------------------------------------------------------
 
 
@@ -118,8 +99,6 @@ def _kind(path: str) -> str | None:
     return "dir" if info.get("type") == "directory" else "file"
 
 
-def _join(folder: str, name: str) -> str:
-    return os.path.join(folder, name) if fs.is_local(folder) else f"{folder}/{name}"
 
 
 def _skip_dir(name: str) -> bool:
@@ -160,11 +139,16 @@ def _discover_tree(
     the identities seen (with ``above``, those of the folders above ``start``)."""
     out = Discovery()
     registry = formats()
+    if start is None:
+        _note_unavailable(out)  # once per walk, not once per sub-tree of a spread walk
     seen: set[object] = set(above)
-    stack: list[tuple[str, str]] = [start or (root, ".")]
+    # (folder, its id, the id of the run it is attached to, if any)
+    stack: list[tuple[str, str, str | None]] = [(*(start or (root, ".")), None)]
+    left: list[tuple[str, str]] = []  # sub-folders not walked here (not ``descend``)
+    attached: dict[str, list[RunSource]] = {}
     listing = fs.Listing(stack[0][0], whole_tree=descend)
-    while stack and (descend or len(seen) == len(above)):
-        folder, rel = stack.pop()
+    while stack:
+        folder, rel, owner = stack.pop()
         try:
             files, subdirs, sizes, ident = listing.list_dir(folder)
         except PermissionError:
@@ -177,19 +161,49 @@ def _discover_tree(
             continue  # a symlink back to a folder already walked (or a loop)
         seen.add(ident)
         subdirs = [d for d in subdirs if not _skip_dir(d)]
-        runs, left_files, left_dirs = _ask_formats(registry, folder, files, subdirs, root, out)
+        finds, left_files, left_dirs, attach_dirs = _ask_formats(
+            registry, folder, files, subdirs, root, out
+        )
+        runs = identity.folder_runs(identity.FolderFinds(rel, _folder_name(folder, rel), finds))
         runs = _add_unreadable_logs(folder, rel, left_files, sizes, runs, root)
-        for source in runs:
-            out.sources.append(source)
+        if owner is not None:
+            attached.setdefault(owner, []).extend(runs)
+        else:
+            out.sources.extend(runs)
         for name in reversed(left_dirs):
-            stack.append((_join(folder, name), name if rel == "." else f"{rel}/{name}"))
-    return out, stack[::-1], seen
+            child = name if rel == "." else f"{rel}/{name}"
+            child_owner = owner if owner is not None else (rel if name in attach_dirs else None)
+            if descend or child_owner is not None:
+                # a run's attached folders are walked with it, so the run is whole here
+                stack.append((_join(folder, name), child, child_owner))
+            else:
+                left.append((_join(folder, name), child))
+    out.sources = [
+        identity.attach(s, attached.pop(s.id)) if s.id in attached else s for s in out.sources
+    ]
+    out.sources = identity.unique_ids(out.sources)
+    return out, left[::-1], seen
+
+
+def _note_unavailable(out: Discovery) -> None:
+    for name, why in unavailable().items():
+        out.warnings.append(f"the {name} format is not available: {why}")
+
+
+def _folder_name(folder: str, rel: str) -> str:
+    return PurePosixPath(rel).name if rel != "." else os.path.basename(folder.rstrip("/"))
 
 
 def _ask_formats(
     registry: dict, folder: str, files: list[str], subdirs: list[str], root: str, out: Discovery
-) -> tuple[list[RunSource], list[str], list[str]]:
-    runs: list[RunSource] = []
+) -> tuple[list[Found], list[str], list[str], set[str]]:
+    """What each format finds in a folder: each is offered what earlier ones left.
+
+    Returns the finds, the files and sub-folders nobody took, and the sub-folders whose
+    runs belong to this folder's run.
+    """
+    finds: list[Found] = []
+    attach_dirs: set[str] = set()
     for name, fmt in registry.items():
         if not files and not subdirs:
             break
@@ -203,10 +217,11 @@ def _ask_formats(
             continue
         if not found:
             continue
-        runs.extend(found.runs)
+        finds.append(found)
+        attach_dirs |= found.attached_dirs
         files = [f for f in files if f not in found.consumed_files]
         subdirs = [d for d in subdirs if d not in found.consumed_dirs]
-    return runs, files, subdirs
+    return finds, files, subdirs, attach_dirs
 
 
 def _add_unreadable_logs(
@@ -234,7 +249,8 @@ def _add_unreadable_logs(
             except OSError:
                 continue
         head = _head(path) if size else b""
-        if (size < 1024 and is_lfs_pointer(head)) or (_TEXT_LOG.search(name) and is_binary(head)):
+        pointer = size < POINTER_MAX and is_lfs_pointer(head)
+        if pointer or (_TEXT_LOG.search(name) and is_binary(head)):
             pointers.append(path)
     if not pointers:
         return runs
@@ -242,7 +258,7 @@ def _add_unreadable_logs(
         if source.id == rel:
             runs[i] = replace(source, files=(*source.files, *pointers))
             return runs
-    name = PurePosixPath(rel).name if rel != "." else os.path.basename(folder.rstrip("/"))
+    name = _folder_name(folder, rel)
     runs.append(RunSource(id=rel, name=name, format=UNKNOWN, root=root, files=tuple(pointers)))
     return runs
 
@@ -261,7 +277,9 @@ def _discover_file(path: str) -> Discovery:
     out = Discovery()
     folder, name = _split(path)
     registry = formats()
-    runs, _, _ = _ask_formats(registry, folder, [name], [], folder, out)
+    _note_unavailable(out)
+    finds, _, _, _ = _ask_formats(registry, folder, [name], [], folder, out)
+    runs = identity.folder_runs(identity.FolderFinds(".", _stem(name), finds))
     if runs:
         out.sources = [_as_file_run(s, name) for s in runs]
         return out

@@ -2,11 +2,22 @@
 
 Local paths take fsspec's local file system; ``s3://...`` and the like work once
 the matching fsspec package is installed. Readers call these and nothing else.
+
+Only regular files are ever opened for reading. A FIFO named like a log would block
+the reader forever, and a symlink to ``/dev/zero`` would feed it without end, so a
+local path is opened non-blocking and checked with ``fstat`` on the open descriptor
+(no race between the check and the read): anything but a regular file raises
+:class:`NotRegularFile`. A reader may also give a size cap (``max_bytes``) that no real
+log of its format reaches; a larger file raises :class:`TooLarge` with a message that
+says so. Both are ``OSError`` subclasses, so every reader's "cannot be read" path names
+the file and the reason.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat as stat_mod
 from typing import IO, NamedTuple
 
 import fsspec
@@ -14,11 +25,26 @@ from fsspec.core import url_to_fs
 
 
 class FileStat(NamedTuple):
+    """Size and mtime; local files also carry what tells a rewrite from the same file
+    (zero where a file system does not say)."""
+
     size: int
     mtime: float
+    mtime_ns: int = 0
+    ctime_ns: int = 0
+    ino: int = 0
+    dev: int = 0
     #: What tells two versions of a remote object apart (S3's ETag: an object replaced by
     #: one of the same size in the same second is still a change); "" for local files.
     etag: str = ""
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device, a socket or a folder: never read as a log."""
+
+
+class TooLarge(OSError):
+    """The file is larger than any real log of its format."""
 
 
 def filesystem(path: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -26,18 +52,77 @@ def filesystem(path: str) -> tuple[fsspec.AbstractFileSystem, str]:
     return url_to_fs(path)
 
 
-def open_binary(path: str, offset: int = 0) -> IO[bytes]:
-    """Open a file for reading bytes, positioned at ``offset``."""
-    fs, inner = filesystem(path)
-    fh = fs.open(inner, "rb")
+def _local(path: str) -> str | None:
+    if path.startswith("file://"):
+        return path[len("file://") :]
+    return None if "://" in path else path
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat_mod.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat_mod.S_ISCHR, "a character device"),
+        (stat_mod.S_ISBLK, "a block device"),
+        (stat_mod.S_ISSOCK, "a socket"),
+        (stat_mod.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def not_regular(path: str, mode: int) -> NotRegularFile:
+    return NotRegularFile(
+        f"{path} is {_kind(mode)}, not a regular file; curvedoc reads only regular files "
+        "(a pipe or device named like a log would never end)"
+    )
+
+
+def too_large(path: str, size: int, max_bytes: int) -> TooLarge:
+    return TooLarge(
+        f"{path} is {size:,} bytes, more than the {max_bytes:,} bytes no real log of its "
+        "format reaches; it was not read (if it is a real log, please report this)"
+    )
+
+
+def open_binary(path: str, offset: int = 0, *, max_bytes: int | None = None) -> IO[bytes]:
+    """Open a regular file for reading bytes, positioned at ``offset``.
+
+    Raises :class:`NotRegularFile` for anything but a regular file and :class:`TooLarge`
+    when it holds more than ``max_bytes``.
+    """
+    local = _local(path)
+    if local is not None:
+        fd = os.open(local, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat_mod.S_ISREG(info.st_mode):
+                raise not_regular(path, info.st_mode)
+            if max_bytes is not None and info.st_size > max_bytes:
+                raise too_large(path, info.st_size, max_bytes)
+            fh: IO[bytes] = io.FileIO(fd, "rb", closefd=True)
+        except BaseException:
+            os.close(fd)
+            raise
+    else:
+        filesystem_, inner = filesystem(path)
+        info = filesystem_.info(inner)
+        if info.get("type") not in (None, "file"):
+            raise NotRegularFile(f"{path} is not a regular file; curvedoc reads only files")
+        size = int(info.get("size") or 0)
+        if max_bytes is not None and size > max_bytes:
+            raise too_large(path, size, max_bytes)
+        fh = filesystem_.open(inner, "rb")
     if offset:
         fh.seek(offset)
     return fh
 
 
-def read_bytes(path: str, offset: int = 0, length: int | None = None) -> bytes:
-    """The bytes of a file from ``offset`` (to the end, or ``length`` of them)."""
-    with open_binary(path, offset) as fh:
+def read_bytes(
+    path: str, offset: int = 0, length: int | None = None, *, max_bytes: int | None = None
+) -> bytes:
+    """The bytes of a regular file from ``offset`` (to the end, or ``length`` of them)."""
+    with open_binary(path, offset, max_bytes=max_bytes) as fh:
         return fh.read() if length is None else fh.read(length)
 
 
@@ -49,7 +134,26 @@ def stat(path: str) -> FileStat:
     if hasattr(mtime, "timestamp"):
         mtime = mtime.timestamp()
     etag = str(info.get("ETag") or info.get("etag") or "")
-    return FileStat(int(info.get("size") or 0), float(mtime or 0.0), etag)
+    return FileStat(int(info.get("size") or 0), float(mtime or 0.0), etag=etag)
+
+
+def regular_stat(path: str, max_bytes: int | None = None) -> FileStat:
+    """Size and mtime of a regular file no larger than ``max_bytes``.
+
+    Raises :class:`NotRegularFile` (a FIFO, a device, a folder), :class:`TooLarge`, or the
+    OSError of the stat itself. Never opens the file, so a FIFO cannot block it.
+    """
+    local = _local(path)
+    if local is not None:
+        info = os.stat(local)
+        if not stat_mod.S_ISREG(info.st_mode):
+            raise not_regular(path, info.st_mode)
+        st = FileStat(info.st_size, info.st_mtime)
+    else:
+        st = stat(path)
+    if max_bytes is not None and st.size > max_bytes:
+        raise too_large(path, st.size, max_bytes)
+    return st
 
 
 def is_local(path: str) -> bool:

@@ -50,9 +50,22 @@ class RunSource:
     #: Extra facts discovery learned that the reader needs (e.g. tag prefixes
     #: per file for a Keras run: {"<file>": "train/"}).
     options: tuple[tuple[str, str], ...] = ()
+    #: The same training seen by several formats (an Ultralytics folder's event file and
+    #: results.csv): one source per format, each read by its own reader. ``files`` is then
+    #: every part's files and ``format`` their names joined by "+".
+    parts: tuple[RunSource, ...] = ()
+    #: What discovery has to say on the run (its id was taken by another run, ...).
+    notes: tuple[str, ...] = ()
 
     def option(self, name: str, default: str | None = None) -> str | None:
         return dict(self.options).get(name, default)
+
+    def part_of(self, path: str) -> RunSource:
+        """The source whose format reads ``path``: the part holding it, else this source."""
+        for part in self.parts:
+            if path in part.files:
+                return part
+        return self
 
 
 @dataclass
@@ -61,7 +74,13 @@ class FileRead:
 
     ``scalars`` has the columns ``tag, step, value, wall_time`` (no ``run``).
     ``state`` is opaque to everyone but the reader: hand it back to read only
-    what was appended since (byte offset, partial record, ...).
+    what was appended since (byte offset, partial record, ...). What the caller acts on
+    is a typed field, never a state key:
+
+    - ``reset``: the file was read again from its start (it was replaced or rewritten);
+      this read replaces, rather than extends, what was read from the file before.
+    - ``tail_warning``: the one warning (also listed in ``warnings``) about the file's
+      unfinished end (a half-written last record); it holds only until the next read.
     """
 
     scalars: pd.DataFrame
@@ -69,6 +88,8 @@ class FileRead:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    reset: bool = False
+    tail_warning: str | None = None
 
 
 @dataclass

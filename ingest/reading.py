@@ -13,17 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from curvedoc.ingest import fs
-from curvedoc.ingest.cache import Cache, file_ident
-from curvedoc.ingest.discover import (
-    UNKNOWN,
-    binary_message,
-    is_binary,
-    is_lfs_pointer,
-    lfs_message,
-)
+from curvedoc.ingest.cache import Cache, FileIdent, file_key, grew_from, ident_of
+from curvedoc.ingest.cache.ident import stat_of
+from curvedoc.ingest.discover import UNKNOWN
 from curvedoc.ingest.formats.base import formats
 from curvedoc.ingest.frames import (
     FILE_COLUMNS,
@@ -33,29 +27,41 @@ from curvedoc.ingest.frames import (
     tag_counts,
     with_run,
 )
+from curvedoc.ingest.merge import merge_parts
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
 from curvedoc.ingest.roles import infer_roles, missing_loss_warning
-
-_POINTER_MAX = 1024  # a Git LFS pointer is ~130 bytes
+from curvedoc.ingest.sniff import (
+    POINTER_MAX,
+    binary_message,
+    is_binary,
+    is_lfs_pointer,
+    lfs_message,
+)
 
 
 @dataclass
 class FileResult:
-    """One file as read for one run: the stat the read is valid for, and the read."""
+    """One file as read for one run: the stat the read is valid for, and the read.
+
+    ``ident`` (set once the read is back with the caller) tells a later look whether the
+    file is still the one that was read (see ``curvedoc.ingest.cache.ident``).
+    """
 
     path: str
     stat: fs.FileStat | None
     read: FileRead
+    ident: FileIdent | None = None
+    stored: bool = False  # already put in the cache (by the worker that read it)
 
 
 # -- one file -----------------------------------------------------------------------------
 
 
 def stat(path: str) -> fs.FileStat:
-    """Size and mtime of a file (``os.stat`` for local paths: fsspec costs ~0.1 ms a call)."""
+    """Size, mtime (and for local paths ctime, inode, device) of a file (``os.stat`` for local
+    paths: fsspec costs ~0.1 ms a call)."""
     if fs.is_local(path):
-        st = os.stat(path[len("file://"):] if path.startswith("file://") else path)
-        return fs.FileStat(st.st_size, st.st_mtime)
+        return stat_of(os.stat(path[len("file://"):] if path.startswith("file://") else path))
     return fs.stat(path)
 
 
@@ -68,21 +74,24 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
                              "refresh to read the folder again")
     except OSError as exc:
         return _failed(path, f"{path}: cannot read it ({exc}); check its permissions")
-    if st.size < _POINTER_MAX:
+    if st.size < POINTER_MAX:
         try:
             head = fs.read_bytes(path, 0, 64)
+        except (fs.NotRegularFile, fs.TooLarge) as exc:
+            return _failed(path, str(exc), st)  # the message says what it is and what to do
         except OSError as exc:
             return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
         if is_lfs_pointer(head):
             return _failed(path, lfs_message(path), st)
-    fmt = formats().get(source.format)
+    part = source.part_of(path)
+    fmt = formats().get(part.format)
     if fmt is None:
-        if source.format == UNKNOWN and _is_binary_file(path):
+        if _is_binary_file(path):  # junk named like a log that discovery joined to a run
             return _failed(path, binary_message(path), st)
         known = ", ".join(formats())
         return _failed(path, f"{path}: not a log format curvedoc knows (known: {known})", st)
     try:
-        read = fmt.read(source, path, state)
+        read = fmt.read(part, path, state)
         read.scalars = _canonical(read.scalars)
     except PermissionError as exc:
         return _failed(path, f"{path}: cannot read it ({exc}); check its permissions", st)
@@ -92,7 +101,7 @@ def read_file(source: RunSource, path: str, state: dict | None = None) -> FileRe
     except Exception as exc:
         return _failed(
             path,
-            f"{path}: the {source.format} reader failed ({type(exc).__name__}: {exc}); "
+            f"{path}: the {part.format} reader failed ({type(exc).__name__}: {exc}); "
             "please report this with the file",
             st,
         )
@@ -141,38 +150,114 @@ def version_of(source: RunSource) -> str:
     return str(getattr(fmt, "version", "")) if fmt is not None else ""
 
 
-def cached_reads(
-    source: RunSource, cache: Cache | None
-) -> tuple[dict[str, FileResult], list[str]]:
-    """Files of a run the cache still holds (by path, size, mtime), and the paths to read."""
-    hits: dict[str, FileResult] = {}
-    todo: list[str] = []
-    if cache is None or not cache.enabled:
-        return hits, list(source.files)
-    version = version_of(source)
+def key_of(source: RunSource, path: str) -> str:
+    """The cache key of one file of a run: the part that reads it, and its version."""
+    part = source.part_of(path)
+    return file_key(part, path, version_of(part))
+
+
+@dataclass
+class Lookup:
+    """What the cache holds of a run's files."""
+
+    hits: dict[str, FileResult]  # unchanged files: their stored reads
+    todo: list[str]  # files to read
+    previous: dict[str, FileResult]  # grown files (in todo): the stored read to continue
+
+
+def cached_reads(source: RunSource, cache: Cache | None) -> Lookup:
+    """Files of a run the cache still holds (the same ident), grown ones, the rest to read."""
+    found = Lookup({}, [], {})
+    if cache is None or cache.files is None:
+        found.todo.extend(source.files)
+        return found
     for path in source.files:
         try:
             st = stat(path)
         except OSError:
-            todo.append(path)  # read_file reports it
+            found.todo.append(path)  # read_file reports it
             continue
-        read = cache.get(file_ident(source, path, version), st.size, st.mtime)
-        if read is None:
-            todo.append(path)
-        else:
-            hits[path] = FileResult(path, st, read)
-    return hits, todo
+        ident = ident_of(path, st)
+        entry = cache.files.lookup(key_of(source, path)) if ident else None
+        if entry is not None and entry.ident == ident:
+            found.hits[path] = FileResult(path, st, entry.read, ident)
+            continue
+        found.todo.append(path)
+        if (entry is not None and entry.read.state and not entry.read.errors
+                and grew_from(entry.ident, path, st)):
+            found.previous[path] = FileResult(path, None, entry.read, entry.ident)
+    return found
 
 
-def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult]) -> None:
-    """Put fresh reads in the cache (those of files that were stat-ed and had no error)."""
-    if cache is None or not cache.enabled:
-        return
-    version = version_of(source)
+def identify(results: Iterable[FileResult]) -> list[FileResult]:
+    """The results with the ident of the file each was read from (None when the file changed
+    since its stat was taken: such a read is never cached nor continued)."""
+    out = []
     for res in results:
-        if res.stat is not None and not res.read.errors:
-            ident = file_ident(source, res.path, version)
-            cache.put(ident, res.stat.size, res.stat.mtime, res.read)
+        if res.ident is None and res.stat is not None and not res.read.errors:
+            res.ident = ident_of(res.path, res.stat)
+        out.append(res)
+    return out
+
+
+def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult],
+          *, later: bool = False) -> None:
+    """Put fresh reads in the cache (identified ones without an error, not stored yet);
+    ``later``: written by a background thread (see ``FileCache.put``)."""
+    if cache is None or cache.files is None:
+        return
+    for res in results:
+        if res.ident is not None and not res.read.errors and not res.stored:
+            res.stored = cache.files.put(key_of(source, res.path), res.ident, res.read,
+                                         later=later)
+
+
+def read_and_store(
+    source: RunSource,
+    paths: Iterable[str] | None = None,
+    states: Mapping[str, dict] | None = None,
+    cache: Cache | None = None,
+) -> list[FileResult]:
+    """:func:`read_files`, identified, and the files read from their start put in ``cache``:
+    the unit of work for an executor, so that workers write the cache while they read."""
+    states = states or {}
+    results = identify(read_files(source, paths, states))
+    store(source, cache, [r for r in results if r.path not in states])
+    return results
+
+
+@dataclass
+class RunRead:
+    """A run read whole by a worker: its files' results and the Run assembled from them.
+
+    ``shared``: the one file's frame is the Run's frame without its ``run`` column, so it
+    travels once (``results[0].read.scalars`` is None until :meth:`restore`).
+    """
+
+    results: list[FileResult]
+    run: Run | None  # None when assembling failed in the worker (the caller assembles)
+    shared: bool = False
+
+    def restore(self) -> list[FileResult]:
+        if self.shared and self.run is not None:
+            self.results[0].read.scalars = self.run.scalars.iloc[:, 1:]
+            self.shared = False
+        return self.results
+
+
+def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None) -> RunRead:
+    """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
+    files are: the unit of work for an executor on a cold open (the caller only unpickles)."""
+    results = read_and_store(source, None, None, cache)
+    try:
+        run = assemble(source, results, config)
+    except Exception:
+        return RunRead(results, None)
+    only = results[0].read if len(results) == 1 else None
+    if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
+        only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
+        return RunRead(results, run, shared=True)
+    return RunRead(results, run)
 
 
 # -- one run ------------------------------------------------------------------------------
@@ -181,26 +266,27 @@ def store(source: RunSource, cache: Cache | None, results: Iterable[FileResult])
 def read_run(
     source: RunSource, *, cache: Cache | str | None = None, config: dict | None = None
 ) -> Run:
-    """Read every file of a run (through ``cache`` when given) and assemble the Run."""
+    """Read every file of a run (through ``cache``: a Cache, or a cache base folder) and
+    assemble the Run."""
     own = isinstance(cache, (str, os.PathLike))
     if own:
-        cache = Cache(cache)
+        cache = Cache(source.root, cache)
     try:
-        hits, todo = cached_reads(source, cache)
-        fresh = read_files(source, todo)
+        found = cached_reads(source, cache)
+        fresh = identify(read_files(source, found.todo))
         store(source, cache, fresh)
     finally:
-        if cache is not None:
-            cache.close() if own else cache.flush()
-    by_path = {**hits, **{r.path: r for r in fresh}}
+        if own:
+            cache.close()
+    by_path = {**found.hits, **{r.path: r for r in fresh}}
     return assemble(source, [by_path[p] for p in source.files if p in by_path], config)
 
 
 def assemble(source: RunSource, results: list[FileResult], config: dict | None = None) -> Run:
-    """The Run of a source from its files' reads: merge restarts, hparams, roles, problems."""
+    """The Run of a source from its files' reads: merge restarts and parts, hparams, roles."""
     config = config or {}
     errors: list[str] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(source.notes)
     hparams: dict[str, Any] = {}
     for res in results:
         errors.extend(res.read.errors)
@@ -209,18 +295,20 @@ def assemble(source: RunSource, results: list[FileResult], config: dict | None =
     if source.format == UNKNOWN and not errors:
         errors.append(f"{', '.join(source.files)}: not a log format curvedoc can read")
 
-    ordered = sorted(results, key=_first_wall_time) if len(results) > 1 else results
-    frame, overlaps = later_wins([r.read.scalars for r in ordered])
-    for earlier, later, lo, hi in overlaps:
-        warnings.append(
-            f"{_short(ordered[later].path, source)} re-logs steps {lo}–{hi} that "
-            f"{_short(ordered[earlier].path, source)} had (a restart); the later values are kept"
-        )
-
-    extra, problem = _hparams_yaml(source)
-    if problem:
-        warnings.append(problem)
-    hparams = {**extra, **hparams}
+    if source.parts:
+        by_part: dict[int, list[FileResult]] = {}
+        index = {id(p): i for i, p in enumerate(source.parts)}
+        for res in results:
+            by_part.setdefault(index.get(id(source.part_of(res.path)), -1), []).append(res)
+        frames, labels = [], []
+        for i, part_results in sorted(by_part.items()):
+            frames.append(_files_frame(part_results, source, warnings))
+            part = source.parts[i] if i >= 0 else source
+            labels.append(f"the {part.format} log ({_short(part_results[0].path, source)})")
+        frame, disagree = merge_parts(frames, labels)
+        warnings.extend(disagree)
+    else:
+        frame = _files_frame(results, source, warnings)
 
     counts = tag_counts(frame)
     roles = infer_roles(list(counts), config.get("roles"), counts)
@@ -244,6 +332,24 @@ def assemble(source: RunSource, results: list[FileResult], config: dict | None =
     )
 
 
+def _files_frame(results: list[FileResult], source: RunSource, warnings: list[str]):
+    """The frame of one source's files: a later file's steps win over an earlier one's.
+
+    A later file that re-logs only step 0 is no restart: Lightning writes ``hp_metric`` at
+    step 0 into every event file it opens, the one of its test phase included.
+    """
+    ordered = sorted(results, key=_first_wall_time) if len(results) > 1 else results
+    frame, overlaps = later_wins([r.read.scalars for r in ordered])
+    for earlier, later, lo, hi in overlaps:
+        if lo == hi == 0:
+            continue
+        warnings.append(
+            f"{_short(ordered[later].path, source)} re-logs steps {lo}–{hi} that "
+            f"{_short(ordered[earlier].path, source)} had (a restart); the later values are kept"
+        )
+    return frame
+
+
 def _first_wall_time(res: FileResult) -> float:
     walls = res.read.scalars["wall_time"].to_numpy()
     if not len(walls) or np.isnan(walls).all():
@@ -264,54 +370,6 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-# -- hparams.yaml -------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that reads unknown tags (``!!python/object:...``) as plain data."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_Loader.add_multi_constructor("", _any_tag)
-
-
-def run_folder(source: RunSource) -> str | None:
-    """The folder of a run (None for a run inside a file, like an MLflow SQLite store)."""
-    if "#" in source.id or not fs.is_local(source.root):
-        return None
-    folder = os.path.normpath(os.path.join(source.root, source.id))
-    if os.path.isdir(folder):
-        return folder
-    return os.path.dirname(source.files[0]) if source.files else None
-
-
-def _hparams_yaml(source: RunSource) -> tuple[dict[str, Any], str | None]:
-    folder = run_folder(source)
-    if folder is None:
-        return {}, None
-    path = os.path.join(folder, "hparams.yaml")
-    if not os.path.isfile(path):
-        return {}, None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            data = yaml.load(fh, Loader=_Loader)  # a SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {}, f"{path}: cannot read the hyper-parameters ({first}); fix or remove the file"
-    if data is None:
-        return {}, None
-    if not isinstance(data, dict):
-        return {}, f"{path}: expected a mapping of hyper-parameters, found {type(data).__name__}"
-    return {str(k): v for k, v in data.items()}, None
-
-
 # -- many runs ----------------------------------------------------------------------------
 
 
@@ -321,10 +379,3 @@ def scalars_of(runs: Iterable[Run]) -> pd.DataFrame:
     if not frames:
         return empty_scalars()
     return concat(frames)
-
-
-def read_scalars(path: str, *, cache: bool = True) -> pd.DataFrame:
-    """The long frame (run, tag, step, value, wall_time) of a file, a run folder or a root."""
-    from curvedoc.ingest.catalog import open_root
-
-    return scalars_of(open_root(path, cache=cache).runs.values())

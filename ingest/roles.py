@@ -1,92 +1,204 @@
-"""Which tag plays which role (train_loss, val_loss, train_acc, val_acc, lr, grad_norm).
+"""Which tag plays which role (train_loss, val_loss, train_acc, val_acc, lr, grad_norm),
+and which way every metric points.
 
-Tags are matched against one table of patterns (:data:`PATTERNS`), across the naming
-conventions of TensorBoard, Keras, PyTorch Lightning, Hugging Face, fastai, Ultralytics,
-timm and MLflow. Each pattern has a rank (lower is better). For every role the best tag is
-the one that, in this order:
+A tag is read as words, not matched against whole-tag patterns, so every spelling of one
+convention lands on the same role: ``val_loss``, ``loss/val``, ``Loss/Validation``,
+``valLoss``, ``val_loss_epoch``, ``eval_g0_loss``, "Validation loss (avg over batches)".
+:func:`words` splits a tag at separators, brackets and camelCase; then the words are
+sorted into
+
+- a **phase** (:data:`TRAIN`, :data:`VAL`, :data:`TEST`): train, validation or test;
+- a **metric** word, from the one direction table (:data:`LOWER_IS_BETTER`,
+  :data:`HIGHER_IS_BETTER`): a loss-like metric falls as a model learns, a score rises;
+- **aggregates** that say how it was logged (``step``, ``epoch``, ``avg``, ``total``), which
+  change nothing;
+- **qualifiers**, everything else: a loss component (``box``, ``kl``), an evaluation set
+  (``g0`` in ``eval_g0_loss``), or words of free text. Each makes the tag a worse candidate.
+
+Some words rule a tag out of any role (:data:`NOT_A_CURVE`: a per-class metric, a standard
+deviation, a running best, a timer). A tag with no phase is a training metric, except a
+top-1 accuracy (timm, torchvision log it for evaluation) and Ultralytics' ``metrics/``.
+``test`` stands in for validation only where no validation tag exists.
+
+For every role the best tag is the one that, in this order:
 
 1. has more than one point (when point counts are known): a one-point summary such as
    Hugging Face's final ``train_loss`` never beats a real curve;
-2. has the lowest rank;
-3. has more points (``train_loss_step`` beats ``train_loss_epoch`` when it logged more);
+2. has the lowest rank (explicit phase, main metric, fewest qualifiers);
+3. has more points (``train_loss_step`` beats ``train_loss_epoch`` when it logged more;
+   the diagnostics judge trends on the epoch series all the same);
 4. is not an epoch aggregate (``_epoch``) when nothing else decides;
 5. sorts first (``lr-SGD/pg0`` before ``lr-SGD/pg1``).
 
 A user can name the tag of any role in config (``[tool.curvedoc.roles]``); a named tag that
-the run does not have is ignored for that run.
+the run does not have is ignored for that run. :func:`eval_sets` lists the other
+evaluation sets a run logged beside its main validation metric.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from curvedoc.ingest.model import ROLES
 
-_TRAIN = r"(?:train|training|trn)"
-_VAL = r"(?:val|valid|validation|eval|evaluation|dev)"
-_SEP = r"[/_\-. ]?"
-_AGG = r"(?:[/_\-.](?:step|epoch))?"  # Lightning's _step / _epoch suffixes
-_ACC = r"(?:acc|accuracy)"
-_TOP1 = r"(?:top1|top_1|top-1|acc1|acc@1|top1_acc|top1_accuracy)"
-_LR = r"(?:lr|learning_rate|learning-rate|learningrate)"
+Direction = Literal["lower", "higher"]
 
-#: role, rank, pattern (matched in full against the lower-cased tag)
-PATTERNS: tuple[tuple[str, int, str], ...] = (
-    # training loss
-    ("train_loss", 0, rf"{_TRAIN}{_SEP}(?:epoch_)?loss{_AGG}"),
-    ("train_loss", 0, rf"loss{_SEP}{_TRAIN}"),
-    ("train_loss", 1, rf"(?:epoch_)?loss{_AGG}"),
-    ("train_loss", 2, rf"{_TRAIN}{_SEP}(?:total|avg|mean)_loss{_AGG}"),
-    ("train_loss", 3, rf"{_TRAIN}/box_loss"),  # Ultralytics
-    ("train_loss", 4, rf"{_TRAIN}/\w+_loss"),
-    # validation loss
-    ("val_loss", 0, rf"{_VAL}{_SEP}(?:epoch_)?loss{_AGG}"),
-    ("val_loss", 0, rf"loss{_SEP}{_VAL}"),
-    ("val_loss", 2, rf"{_VAL}{_SEP}(?:total|avg|mean)_loss{_AGG}"),
-    ("val_loss", 3, rf"{_VAL}/box_loss"),  # Ultralytics
-    ("val_loss", 4, rf"{_VAL}/\w+_loss"),
-    ("val_loss", 5, rf"test{_SEP}loss{_AGG}|loss{_SEP}test"),
-    # training accuracy (any "higher is better" metric)
-    ("train_acc", 0, rf"{_TRAIN}{_SEP}(?:epoch_)?{_ACC}{_AGG}"),
-    ("train_acc", 0, rf"{_ACC}{_SEP}{_TRAIN}"),
-    ("train_acc", 1, rf"(?:epoch_)?{_ACC}{_AGG}"),
-    ("train_acc", 2, rf"{_TRAIN}{_SEP}{_TOP1}{_AGG}"),
-    # validation accuracy
-    ("val_acc", 0, rf"{_VAL}{_SEP}(?:epoch_)?(?:{_ACC}|{_TOP1}){_AGG}"),
-    ("val_acc", 0, rf"(?:{_ACC}|{_TOP1}){_SEP}{_VAL}"),
-    ("val_acc", 1, rf"{_TOP1}"),  # timm, torchvision: top1 / acc1 are evaluation metrics
-    ("val_acc", 2, r"metrics/map50\(b\)"),  # Ultralytics
-    ("val_acc", 3, r"metrics/map50-95\(b\)"),
-    ("val_acc", 4, r"(?:metrics/)?map(?:50)?(?:\(\w\))?"),
-    ("val_acc", 5, rf"test{_SEP}{_ACC}{_AGG}|{_ACC}{_SEP}test"),
-    # learning rate
-    ("lr", 0, rf"(?:{_TRAIN}/)?(?:epoch_)?{_LR}"),
-    ("lr", 1, r"lr-\w+"),  # Lightning LearningRateMonitor: lr-SGD, lr-Adam
-    ("lr", 1, r"(?:lr|lr-\w+)/pg0"),  # Ultralytics lr/pg0; Lightning lr-Adam/pg0
-    ("lr", 2, r"(?:lr|lr-\w+)/pg\d+"),
-    ("lr", 2, rf"{_LR}[_/]\d+"),
-    ("lr", 3, rf"(?:optim|optimizer|opt)/{_LR}\w*"),
-    # gradient norm
-    ("grad_norm", 0, r"(?:train/)?(?:grad_norm|gradient_norm|grad/norm|grads/norm"
-     r"|gradient/norm|gradients/norm|gradnorm)"),
-    ("grad_norm", 1, r"grad_[\d.]+_norm_total|grad_norm_total"),  # Lightning
-    ("grad_norm", 3, r".*grad\w*[/_]norm.*"),
-)
+TRAIN = frozenset({"train", "training", "trn", "tr", "fit"})
+VAL = frozenset({"val", "valid", "validation", "validate", "eval", "evaluation", "dev",
+                 "holdout", "heldout", "vl"})
+TEST = frozenset({"test", "testing", "tst"})
 
-_COMPILED = tuple((role, rank, re.compile(pat)) for role, rank, pat in PATTERNS)
+#: Words naming a metric that falls as a model learns.
+LOWER_IS_BETTER = frozenset({
+    "loss", "losses", "nll", "xent", "crossentropy", "ce", "objective", "cost", "mse", "mae",
+    "rmse", "msle", "huber", "error", "err", "perplexity", "ppl", "wer", "cer", "ter", "bpd",
+    "bpc", "fid", "distance", "dist",
+})
+#: Words naming a metric that rises as a model learns ("accuracy" stands for all of them).
+HIGHER_IS_BETTER = frozenset({
+    "acc", "accuracy", "top1", "acc1", "acc@1", "iou", "miou", "jaccard", "dice", "f1",
+    "fscore", "f1score", "fbeta", "precision", "prec", "recall", "rec", "sensitivity",
+    "specificity", "map", "map50", "map75", "mAP".lower(), "auc", "auroc", "roc", "ap",
+    "bleu", "sacrebleu", "rouge", "rouge1", "rouge2", "rougel", "rougelsum", "meteor", "chrf",
+    "reward", "rewards", "return", "returns", "score", "r2", "psnr", "ssim", "likelihood",
+    "loglik", "loglikelihood", "elbo", "kappa", "mcc", "spearman", "pearson", "corr",
+    "exact", "em", "hit", "hits", "ndcg", "mrr", "success",
+})
+#: Higher-is-better words that make the best accuracy-like role tag, best first.
+ACCURACY_RANK = {"acc": 0, "accuracy": 0, "top1": 1, "acc1": 1, "acc@1": 1, "f1": 2,
+                 "map50": 2, "map": 3, "iou": 3, "miou": 3, "dice": 3, "auc": 3, "auroc": 3,
+                 "bleu": 3}
+LR_WORDS = frozenset({"lr", "learningrate"})
+GRAD_WORDS = frozenset({"grad", "grads", "gradient", "gradients", "gradnorm"})
+#: Words about how a value was logged; they neither help nor hurt a tag.
+AGGREGATES = frozenset({"step", "epoch", "epochs", "avg", "average", "mean", "total", "running",
+                        "batch", "iter", "overall", "all", "metrics", "metric", "summary",
+                        "over", "batches", "per", "of", "the", "set", "data", "dataset",
+                        "scalar", "scalars", "value", "logs", "log", "on", "and"})
+#: Optimiser words in an LR tag (``lr-AdamW/pg0``).
+OPTIMISER = re.compile(r"sgd|adam\w*|rmsprop|adagrad|adadelta|lamb|lion|lars|nadam|radam"
+                       r"|pg\d+|group\d*|param|opt|optim|optimizer|\d+")
+#: Words that make a tag no learning curve at all.
+NOT_A_CURVE = frozenset({"std", "stddev", "var", "variance", "min", "max", "best", "count",
+                         "num", "time", "sec", "secs", "seconds", "speed", "throughput",
+                         "memory", "mem", "samples", "tokens", "runtime", "flos", "hist",
+                         "histogram", "top5", "acc5", "top", "lower", "upper", "ci", "delta",
+                         "diff", "ratio", "weight", "weights", "scale", "temperature",
+                         "momentum", "beta1", "beta2", "wd", "decay", "hp", "hparams"})
+#: Qualifiers that name a component of one loss (not an evaluation set of its own).
+COMPONENTS = frozenset({"box", "cls", "dfl", "obj", "seg", "kpt", "pose", "mask", "rpn",
+                        "bbox", "giou", "l1", "l2", "kl", "recon", "reconstruction", "aux",
+                        "reg", "ctc", "mlm", "nsp", "lm", "contrastive", "triplet", "center",
+                        "focal", "class", "classification", "regression", "char", "token",
+                        "word", "seq", "sequence", "smooth", "ema"})
+#: A per-class metric (``class_0_acc``, ``acc_cls3``): one class, not the model's curve.
+_PER_CLASS = re.compile(r"(?:^|[^a-z])(?:class|cls|label)[ _\-]?\d+(?:[^a-z0-9]|$)")
+#: lowerCamelCase words (``valLoss``, ``trainAccuracy``), split; ``mAP50`` and ``AdamW`` stay.
+_CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
+_SPLIT = re.compile(r"[^a-z0-9@]+")
+
+
+@lru_cache(maxsize=65536)
+def words(tag: str) -> tuple[str, ...]:
+    """A tag as lower-case words: ``"Loss/Validation (avg)"`` -> ``("loss", "validation",
+    "avg")``; ``valLoss`` -> ``("val", "loss")``; ``learning_rate`` -> ``("learningrate",)``."""
+    text = _CAMEL.sub(lambda m: re.sub(r"(?=[A-Z])", " ", m.group()), str(tag).strip())
+    text = text.lower()
+    text = re.sub(r"learning[\s_\-./]*rate", "learningrate", text)
+    text = re.sub(r"cross[\s_\-./]*entropy", "crossentropy", text)
+    text = re.sub(r"log[\s_\-./]*likelihood", "loglikelihood", text)
+    text = re.sub(r"map50[\s_\-./]*95", "map", text)  # Ultralytics mAP50-95
+    text = re.sub(r"(top|acc)[\s_\-]+1\b", r"\g<1>1", text)
+    return tuple(w for w in _SPLIT.split(text) if w)
+
+
+@dataclass(frozen=True)
+class TagMeaning:
+    """What a tag's words say: its phase, metric word and direction, and its qualifiers."""
+
+    phase: Literal["train", "val", "test"] | None
+    metric: str | None
+    direction: Direction | None
+    qualifiers: tuple[str, ...]
+    kind: Literal["loss", "score", "lr", "grad_norm"] | None
+
+
+@lru_cache(maxsize=65536)
+def meaning(tag: str) -> TagMeaning:
+    """Read one tag (see the module docstring)."""
+    ws = words(tag)
+    phase = None
+    for w in ws:
+        p = "train" if w in TRAIN else "val" if w in VAL else "test" if w in TEST else None
+        if p and phase is None:
+            phase = p
+    if any(w in NOT_A_CURVE for w in ws) or _PER_CLASS.search(str(tag).lower()):
+        return TagMeaning(phase, None, None, (), None)
+    if any(w in LR_WORDS for w in ws):
+        rest = tuple(w for w in ws if w not in LR_WORDS | TRAIN | AGGREGATES
+                     and not OPTIMISER.fullmatch(w))
+        return TagMeaning(phase, "lr", None, rest, "lr")
+    if any(w in GRAD_WORDS for w in ws) and ("norm" in ws or "gradnorm" in ws):
+        rest = tuple(w for w in ws if w not in GRAD_WORDS | TRAIN | AGGREGATES
+                     | {"norm", "2", "0", "l2"})
+        return TagMeaning(phase, "grad_norm", None, rest, "grad_norm")
+    metric = direction = None
+    for w in sorted(ws, key=lambda w: w not in ("top1", "acc1", "acc@1")):  # the specific one
+        if w in LOWER_IS_BETTER:
+            metric, direction = w, "lower"
+            break
+        if w in HIGHER_IS_BETTER:
+            metric, direction = w, "higher"
+            break
+    rest = tuple(w for w in ws if w != metric and w not in TRAIN | VAL | TEST | AGGREGATES)
+    kind = None if direction is None else "loss" if direction == "lower" else "score"
+    return TagMeaning(phase, metric, direction, rest, kind)
+
+
+def direction(tag: str) -> Direction | None:
+    """Whether a metric is better lower (a loss, an error) or higher (a score), from its
+    words; None when the words name no known metric."""
+    return meaning(tag).direction
+
+
+def _rank(m: TagMeaning, low: str) -> tuple[str, int] | None:
+    """The role a tag can play and its rank (lower is better), or None."""
+    quals = [q for q in m.qualifiers if not q.isdigit()]
+    extra = len(quals) + sum(q not in COMPONENTS for q in quals)
+    if m.kind == "lr":
+        return ("lr", (0 if not m.qualifiers else 2) + (m.phase not in (None, "train")) * 5)
+    if m.kind == "grad_norm":
+        return ("grad_norm", min(extra, 3))
+    if m.kind is None:
+        return None
+    phase = m.phase
+    implicit = phase is None
+    if implicit:
+        # Keras logs its training accuracy as "acc"; every other score without a phase
+        # (top1, f1, mAP, AP, BLEU...) is computed on an evaluation set
+        score_is_eval = m.kind == "score" and m.metric not in ("acc", "accuracy")
+        phase = "val" if score_is_eval else "train"
+    base = 5 if phase == "test" else 0
+    if m.kind == "loss":
+        role = "train_loss" if phase == "train" else "val_loss"
+        quality = 0 if m.metric in ("loss", "losses") else 1
+        box_first = 0 if quals[:1] == ["box"] else 1  # Ultralytics: the box loss leads
+        return role, base + quality + implicit + 2 * min(extra, 3) + (extra > 0) * box_first
+    role = "train_acc" if phase == "train" else "val_acc"
+    quality = ACCURACY_RANK.get(m.metric or "", 4)
+    return role, base + quality + (implicit and m.metric not in ("top1", "acc1")) + 2 * min(
+        extra, 3)
 
 
 @lru_cache(maxsize=65536)
 def classify(tag: str) -> tuple[tuple[str, int], ...]:
-    """Every (role, best rank) a tag could play, by the pattern table."""
-    low = tag.strip().lower()
-    best: dict[str, int] = {}
-    for role, rank, pattern in _COMPILED:
-        if pattern.fullmatch(low) and rank < best.get(role, 1 << 30):
-            best[role] = rank
-    return tuple(sorted(best.items(), key=lambda item: item[1]))
+    """Every (role, rank) a tag could play (at most one role, from its words)."""
+    got = _rank(meaning(tag), str(tag).strip().lower())
+    return (got,) if got else ()
 
 
 def infer_roles(
@@ -98,7 +210,8 @@ def infer_roles(
 
     ``overrides`` (role -> tag, from ``[tool.curvedoc.roles]``) win where the run has that
     tag. ``counts`` (tag -> number of points) lets a per-step curve beat an epoch aggregate.
-    A tag plays at most one role.
+    A tag plays at most one role. Test metrics stand in for validation only when no
+    validation metric of that kind exists.
     """
     tags = [t for t in dict.fromkeys(str(t) for t in tags)]
     counts = counts or {}
@@ -119,7 +232,7 @@ def infer_roles(
                 0 if n is None or n > 1 else 1,
                 rank,
                 -(n or 0),
-                1 if re.search(r"[/_\-.]epoch$", tag.lower()) else 0,
+                1 if words(tag)[-1:] == ("epoch",) else 0,
                 tag,
             )
             candidates[role].append((key, tag))
@@ -148,6 +261,52 @@ def _fastai_accuracy(roles: dict[str, str], tags: list[str], overrides: Mapping)
         and any(t.lower() == "valid_loss" for t in tags)
     ):
         roles["val_acc"] = roles.pop("train_acc")
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One evaluation set a run logged: its name and its loss and score tags."""
+
+    name: str
+    loss: str | None
+    score: str | None
+
+
+def eval_sets(tags: Iterable[str], roles: Mapping[str, str]) -> list[EvalSet]:
+    """The evaluation sets beside the main one (``roles["val_loss"]``): Hugging Face's
+    ``eval_<set>_loss``, Lightning's ``val_loss/dataloader_idx_1``. Loss components
+    (Ultralytics' ``val/cls_loss``) and epoch/step copies of one series are no set of their
+    own; nor is a test metric. Sets are named by their qualifier words (``g0``)."""
+    main = roles.get("val_loss")
+    if main is None:
+        return []
+    main_key = _set_key(main)
+    losses: dict[str, str] = {}
+    scores: dict[str, str] = {}
+    for tag in dict.fromkeys(str(t) for t in tags):
+        if tag in roles.values():
+            continue
+        m = meaning(tag)
+        if m.phase != "val" or m.kind not in ("loss", "score"):
+            continue
+        key = _set_key(tag)
+        if not key or key == main_key or any(q in COMPONENTS for q in m.qualifiers):
+            continue
+        target = losses if m.kind == "loss" else scores
+        if m.kind == "loss" and m.metric not in ("loss", "losses"):
+            continue
+        if m.kind == "score" and m.metric not in ACCURACY_RANK:
+            continue
+        best = target.get(key)
+        if best is None or classify(tag)[0][1] < classify(best)[0][1]:
+            target[key] = tag
+    return [EvalSet(key, loss, scores.get(key)) for key, loss in sorted(losses.items())]
+
+
+def _set_key(tag: str) -> str:
+    """The qualifier words that name an evaluation set ("" for the main set)."""
+    m = meaning(tag)
+    return " ".join(q for q in m.qualifiers if q not in ("dataloader", "idx", "loader"))
 
 
 def missing_loss_warning(roles: Mapping[str, str], tags: Iterable[str]) -> str | None:

@@ -40,8 +40,12 @@ def pick_pages(state) -> dict[str, str]:
             by_label.setdefault(label, rid)
     compare = list(dict.fromkeys(by_label.values()))[:4] or ranked[:4]
     query = urlencode({"runs": compare, "smooth": 0.6}, doseq=True)
+    from curvedoc.dashboard.grouping import hparam_names
+
+    params = hparam_names(list(state.runs.values()), numeric_only=True)
+    groups = "/groups" + ("?" + urlencode({"by": "hparam:lr"}) if "lr" in params else "")
     return {"runs": "/", "run": f"/run?id={quote(shown, safe='')}",
-            "compare": f"/compare?{query}", "groups": "/groups"}
+            "compare": f"/compare?{query}", "groups": groups}
 
 
 def shoot(root: str, out: Path) -> list[Path]:
@@ -70,10 +74,10 @@ def shoot(root: str, out: Path) -> list[Path]:
                 lambda d: d.find_elements(By.CSS_SELECTOR, ".cd-run-name, .js-plotly-plot"))
             time.sleep(3.5)  # let plotly and the grid finish drawing
             height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(WIDTH, max(900, min(int(height) + 40, 3000)))
+            driver.set_window_size(WIDTH, max(900, min(int(height) + 160, 3200)))
             time.sleep(2.0)
             height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(WIDTH, max(900, min(int(height) + 40, 3000)))
+            driver.set_window_size(WIDTH, max(900, min(int(height) + 160, 3200)))
             time.sleep(1.0)
             target = out / f"{name}.png"
             driver.save_screenshot(str(target))

@@ -206,3 +206,32 @@ def test_serve_on_a_cluster_lists_the_runs_before_reading_any(client, root):
     assert not any(run.loaded for run in catalog.runs.values())
     assert len(state.series("single", "val_loss")) == len(STEPS)
     assert [rid for rid, run in catalog.runs.items() if run.loaded] == ["single"]
+
+
+def split_everywhere(root: str, folder: str | None = None, rel: str = ".", above: tuple = ()):
+    """The sources of a walk split at every folder (walk_top on each, as a cluster may)."""
+    found, left, seen = walk_top(root, folder, rel, above)
+    return [*found.sources, *(s for f, r in left for s in split_everywhere(root, f, r, seen))]
+
+
+def test_a_split_walk_keeps_an_mlflow_run_and_its_artifacts_one_run(tmp_path):
+    from tests.ingest.test_run_identity import mlflow_run, tb
+
+    run = mlflow_run(tmp_path)
+    tb(run / "artifacts" / "tensorboard", {"train_loss": [(s, 1.0 / (s + 1)) for s in range(4)]})
+
+    split = sorted(split_everywhere(str(tmp_path)), key=lambda s: s.id)
+
+    assert [(s.id, s.format) for s in split] == [("mlruns/1/abc123", "mlflow_file+tensorboard")]
+    assert split == walk(str(tmp_path)).sources
+
+
+def test_a_cluster_check_of_a_folder_without_runs_fails_like_a_local_one(client, tmp_path):
+    (tmp_path / "notes.txt").write_text("no logs here\n")
+    runner = CliRunner()
+    here = runner.invoke(cli, ["check", str(tmp_path), "--format", "json", "--no-cache"])
+    there = runner.invoke(cli, ["check", str(tmp_path), "--format", "json",
+                                "--cluster", client.scheduler.address])
+
+    assert there.exit_code == here.exit_code == 2, there.output
+    assert there.output == here.output

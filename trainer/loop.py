@@ -23,8 +23,16 @@ from torch import nn
 
 from . import data as datasets
 from . import models
+from .reporting import Reporter
 from .spec import RunSpec
-from .writers import LightningCSVWriter, TensorBoardWriter, clear_run_dir
+from .styles import LogStyle, style_of
+from .writers import (
+    HFTrainerStateWriter,
+    KerasCSVWriter,
+    LightningCSVWriter,
+    TensorBoardWriter,
+    clear_run_dir,
+)
 
 
 @dataclass
@@ -37,6 +45,10 @@ class Summary:
     stopped: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    #: every logged value by role (see :mod:`curvedoc.trainer.reporting`)
+    history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    steps_per_epoch: int = 0
+    num_classes: int = 0
 
 
 def lr_at(spec: RunSpec, step: int, epoch: int, total_steps: int) -> float:
@@ -52,6 +64,22 @@ def lr_at(spec: RunSpec, step: int, epoch: int, total_steps: int) -> float:
     if spec.schedule == "range_test":
         frac = step / max(total_steps - 1, 1)
         return spec.lr * (spec.lr_end / spec.lr) ** frac
+    warm = max(int(spec.warmup * total_steps), 1)
+    if spec.schedule == "warmup":
+        return spec.lr * min(1.0, (step + 1) / warm)
+    if spec.schedule == "warmup_cosine":
+        if step < warm:
+            return spec.lr * (step + 1) / warm
+        frac = (step - warm) / max(total_steps - warm, 1)
+        return spec.lr * 0.5 * (1 + math.cos(math.pi * frac))
+    if spec.schedule == "onecycle":
+        # torch.optim.lr_scheduler.OneCycleLR's cosine shape: lr/25 -> lr -> lr/1e4
+        warm = max(int((spec.warmup or 0.3) * total_steps), 1)
+        low, floor = spec.lr / 25, spec.lr / 1e4
+        if step < warm:
+            return low + (spec.lr - low) * 0.5 * (1 - math.cos(math.pi * step / warm))
+        frac = (step - warm) / max(total_steps - warm, 1)
+        return floor + (spec.lr - floor) * 0.5 * (1 + math.cos(math.pi * frac))
     raise ValueError(f"unknown schedule {spec.schedule!r}")
 
 
@@ -111,11 +139,25 @@ def train(spec: RunSpec, out_dir: str | Path, *, max_steps: int | None = None) -
         return _train(spec, Path(out_dir), generator, max_steps)
 
 
+def _make_writer(spec: RunSpec, style: LogStyle, out: Path, optimizer_name: str,
+                 steps_per_epoch: int, eval_every: int) -> Any:
+    if style.format == "lightning_csv":
+        return LightningCSVWriter(out, optimizer_name=optimizer_name)
+    if style.format == "hf_trainer_state":
+        return HFTrainerStateWriter(out, batch_size=spec.batch_size, epochs=spec.epochs,
+                                    logging_steps=style.train_every or spec.log_every,
+                                    eval_steps=eval_every or steps_per_epoch)
+    if style.format == "keras_csv":
+        return KerasCSVWriter(out)
+    return TensorBoardWriter(out)
+
+
 def _train(spec: RunSpec, out: Path, generator: torch.Generator,
            max_steps: int | None) -> Summary:
     started = time.perf_counter()
     clear_run_dir(out)
     clear_run_dir(out / "version_0")
+    style = style_of(spec.log_style, spec.logger)
     data = datasets.load(spec.dataset, spec.train_size)
     model = models.build(spec, data.input_shape, data.num_classes)
     optimizer = _optimizer(spec, model.parameters())
@@ -125,25 +167,23 @@ def _train(spec: RunSpec, out: Path, generator: torch.Generator,
     n = len(data.x_train)
     steps_per_epoch = math.ceil(n / spec.batch_size)
     total_steps = steps_per_epoch * spec.epochs
-    if spec.logger == "lightning_csv":
-        writer: Any = LightningCSVWriter(out, optimizer_name=type(optimizer).__name__)
-    else:
-        writer = TensorBoardWriter(out)
+    optimizer_name = type(optimizer).__name__
+    writer = _make_writer(spec, style, out, optimizer_name, steps_per_epoch, spec.eval_every)
+    report = Reporter(style, writer, log_every=spec.log_every, eval_every=spec.eval_every,
+                      steps_per_epoch=steps_per_epoch, optimizer_name=optimizer_name,
+                      classify=classify, default_layout=spec.log_style == "default")
 
-    def log_val(step: int) -> dict[str, float]:
+    def log_val(done: int, epoch: int) -> dict[str, float]:
         val = evaluate(model, data.x_val, data.y_val, data.num_classes)
-        for name, value in val.items():
-            writer.scalar(f"val/{name}", value, step)
+        report.validation(done, epoch, val)
         return val
 
-    step, epoch, bad_steps, stopped = 0, 0, 0, ""
-    window: list[float] = []
+    step, epoch, bad_steps, stopped, lr = 0, 0, 0, "", spec.lr
     best_smooth, smooth = math.inf, 0.0
-    val = log_val(0)
+    if report.wants_eval_at_start():
+        log_val(0, 0)
     try:
         for epoch in range(spec.epochs):
-            if hasattr(writer, "epoch"):
-                writer.epoch = epoch
             order = torch.randperm(n, generator=generator)
             correct = seen = 0
             for start in range(0, n, spec.batch_size):
@@ -162,13 +202,7 @@ def _train(spec: RunSpec, out: Path, generator: torch.Generator,
                 if classify:
                     correct += int((outputs.argmax(-1) == yb).sum())
                     seen += len(yb)
-                window.append(value)
-                if step % spec.log_every == 0:
-                    # the mean since the last log, as the HF Trainer logs it
-                    writer.scalar("train/loss", sum(window) / len(window), step)
-                    window.clear()
-                    writer.scalar("lr", lr, step)
-                    writer.scalar("grad_norm", grad_norm, step)
+                report.step(step, epoch, value, lr, grad_norm)
                 step += 1
                 bad_steps = 0 if math.isfinite(value) else bad_steps + 1
                 if bad_steps >= spec.nan_patience:
@@ -183,11 +217,15 @@ def _train(spec: RunSpec, out: Path, generator: torch.Generator,
                     stopped = stopped or f"max_steps={max_steps}"
                 if stopped:
                     break
-            if classify and seen:
-                writer.scalar("train/acc", correct / seen, step)
-            val = log_val(step)
+                if report.eval_every and report.wants_eval_after(step, False):
+                    log_val(step, epoch)
+            report.epoch_end(step, epoch, correct / seen if classify and seen else None, lr)
+            if not report.eval_every:
+                log_val(step, epoch)
             if stopped:
                 break
+        report.finish(step)
+        val = evaluate(model, data.x_val, data.y_val, data.num_classes)
         metrics = {f"hparam/val_{k}": v for k, v in val.items()}
         hparams = spec.hparams()
         if classify:
@@ -197,4 +235,5 @@ def _train(spec: RunSpec, out: Path, generator: torch.Generator,
         writer.close()
     return Summary(path=str(out), steps=step, epochs=epoch + 1, stopped=stopped,
                    metrics={k.removeprefix("hparam/"): v for k, v in metrics.items()},
-                   seconds=time.perf_counter() - started)
+                   seconds=time.perf_counter() - started, history=report.history,
+                   steps_per_epoch=steps_per_epoch, num_classes=data.num_classes)

@@ -9,7 +9,7 @@ table (:mod:`curvedoc.trainer.scenarios`) names the interesting ones.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,18 @@ class RunSpec:
     logger: str = "tensorboard"
     #: a trainer gives up after this many consecutive non-finite losses
     nan_patience: int = 20
+    # -- fields added for the benchmark corpus; left out of hparams() at their defaults,
+    # so the runs made before they existed keep exactly their hparams --
+    #: warmup / warmup_cosine / onecycle: the fraction of all steps the LR warms up over
+    warmup: float = 0.0
+    #: how the run logs: a preset of :mod:`curvedoc.trainer.styles` ("default": as above)
+    log_style: str = "default"
+    #: the style's "eval every N steps" (0: the style's own choice)
+    eval_every: int = 0
+
+    #: fields whose default is left out of hparams()
+    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"warmup": 0.0, "log_style": "default",
+                                                 "eval_every": 0}
 
     def with_(self, **changes: Any) -> RunSpec:
         """A copy with some fields changed."""
@@ -58,6 +70,8 @@ class RunSpec:
         """The hyper-parameters as plain scalars (tuples become strings)."""
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():
+            if key in self.QUIET_DEFAULTS and value == self.QUIET_DEFAULTS[key]:
+                continue
             if isinstance(value, tuple):
                 value = "x".join(str(v) for v in value) or "none"
             elif value is None:

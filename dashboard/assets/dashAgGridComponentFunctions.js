@@ -16,38 +16,55 @@ var CURVEDOC_LABEL_COLORS = {
 
 dagcomponentfuncs.LabelBadges = function (props) {
   var labels = props.value || [];
-  return React.createElement(
-    "span",
-    { className: "badge-row" },
-    labels.map(function (label) {
-      return React.createElement(
-        "span",
-        {
-          key: label,
-          className: "badge rounded-pill me-1 cd-badge cd-" + label,
-          style: { backgroundColor: CURVEDOC_LABEL_COLORS[label] || "#6c757d" },
-          title: label,
-        },
-        String(label)
-      );
-    })
-  );
+  var possible = (props.data && props.data.possible) || [];
+  var sure = labels.map(function (label) {
+    return React.createElement(
+      "span",
+      {
+        key: label,
+        className: "badge rounded-pill me-1 cd-badge cd-" + label,
+        style: { backgroundColor: CURVEDOC_LABEL_COLORS[label] || "#6c757d" },
+        title: label,
+      },
+      String(label)
+    );
+  });
+  var unsure = possible.map(function (label) {
+    var colour = CURVEDOC_LABEL_COLORS[label] || "#6c757d";
+    return React.createElement(
+      "span",
+      {
+        key: "possible-" + label,
+        className: "badge rounded-pill me-1 cd-possible cd-" + label,
+        style: { color: colour, border: "1px dashed " + colour, backgroundColor: "transparent" },
+        title: "possible " + label + ": below the confidence that labels a run",
+      },
+      "possible " + String(label)
+    );
+  });
+  return React.createElement("span", { className: "badge-row" }, sure.concat(unsure));
 };
 
 dagcomponentfuncs.RunLink = function (props) {
-  var id = props.data ? props.data.id : "";
+  var data = props.data || {};
+  var id = data.id || "";
   var children = [
+    React.createElement("span", {
+      key: "swatch", className: "cd-swatch me-2",
+      style: { backgroundColor: data.color || "#6c757d" },
+    }),
     React.createElement("span", { key: "name", className: "cd-run-name" },
       String(props.value == null ? "" : props.value)),
   ];
-  if (props.data && props.data.live) {
+  if (data.live) {
     children.push(
-      React.createElement("span", { key: "live", className: "badge bg-success ms-2 cd-live" }, "live")
+      React.createElement("span", { key: "live", className: "badge bg-info text-dark ms-2 cd-live",
+        title: "a file of this run grew at the last check" }, "live")
     );
   }
   return React.createElement(
     "a",
-    { href: "/run?id=" + encodeURIComponent(id), className: "cd-run-link" },
+    { href: "/run?id=" + encodeURIComponent(id), className: "cd-run-link", title: id },
     children
   );
 };

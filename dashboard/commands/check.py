@@ -1,22 +1,27 @@
 """``curvedoc check PATH``: diagnose every run under PATH, like a linter.
 
 Exit 0 when no run has a label, 1 when some run has one (or one of the labels
-given with ``--fail-on``), 2 on a usage error or a missing PATH.
+given with ``--fail-on``), 2 on a usage error, a missing PATH, or a PATH that holds no
+run (the message names the formats looked for, so a CI job pointed at the wrong folder
+fails). The diagnostics (scipy) are imported only once the arguments parsed, so a usage
+error answers at once. On a terminal the text output is coloured (not in a pipe, nor
+with ``NO_COLOR`` set) and fitted to the terminal's width.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
+from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 from curvedoc.dashboard.commands.check_cluster import check_on_cluster, root_argument
-from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
-from curvedoc.diagnostics.batch import diagnose_all
-from curvedoc.diagnostics.findings import Diagnosis
-from curvedoc.diagnostics.registry import matches
-from curvedoc.diagnostics.thresholds import check_tables
+
+if TYPE_CHECKING:
+    from curvedoc.diagnostics.findings import Diagnosis
 
 
 def _split(value: str | None) -> list[str]:
@@ -25,6 +30,9 @@ def _split(value: str | None) -> list[str]:
 
 def _patterns(ctx, param, value):
     pats = _split(value)
+    if pats:
+        from curvedoc.diagnostics import RULES
+        from curvedoc.diagnostics.registry import matches
     for p in pats:
         if not any(matches(r, [p]) for r in RULES.values()):
             raise click.BadParameter(
@@ -35,6 +43,10 @@ def _patterns(ctx, param, value):
 
 def _labels(ctx, param, value):
     labels = _split(value)
+    if not labels:
+        return labels
+    from curvedoc.diagnostics import LABELS
+
     unknown = [lab for lab in labels if lab not in LABELS]
     if unknown:
         raise click.BadParameter(
@@ -54,7 +66,7 @@ def _labels(ctx, param, value):
               help="Skip these rules (same forms as --select).")
 @click.option("--fail-on", callback=_labels, default="", metavar="LABELS",
               help="Exit 1 only for these labels (comma-separated); default: any label.")
-@click.option("--no-cache", is_flag=True, help="Read every file again; don't use the cache.")
+@cache_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes for diagnosing (default: one per CPU).")
 @click.option("--progress/--no-progress", default=None,
@@ -67,7 +79,8 @@ def _labels(ctx, param, value):
               show_default=True, metavar="SECONDS",
               help="With --cluster: list the runs still out with an error when the cluster "
                    "finishes nothing for this long.")
-def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress, cluster, idle_timeout):
+def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progress, cluster,
+          idle_timeout):
     """Diagnose every run under PATH and print the findings.
 
     \b
@@ -81,20 +94,32 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress, cluster,
     curvedoc.toml. Exit status: 0 no run has a diagnosis, 1 some run has one (or one
     of --fail-on), 2 usage error or PATH missing.
     """
+    from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
+    from curvedoc.diagnostics.cached import StoredRuns
+    from curvedoc.diagnostics.thresholds import check_tables
+
     show = sys.stderr.isatty() if progress is None else progress
     if cluster:
         sys.exit(check_on_cluster(path, cluster, fmt=fmt, select=select, ignore=ignore,
                                   fail_on=fail_on, idle_timeout=idle_timeout, show=show))
-    catalog = _open(path, not no_cache, show, jobs)
+    stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
+    catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:
         click.echo(f"warning: {w}", err=True)
+    if not catalog.runs:
+        from curvedoc.dashboard.messages import no_runs_message
+
+        if fmt == "json":
+            click.echo(json.dumps({"runs": []}))
+        click.secho(no_runs_message(str(catalog.root)), err=True,
+                    fg="red" if _color(sys.stderr) else None)
+        sys.exit(2)
     try:
         check_tables(catalog.config, RULES)
     except RuleConfigError as exc:
         raise click.UsageError(f"{catalog.root}: {exc}") from exc
     bar = _bar(len(catalog.runs), show)
-    diagnoses = diagnose_all(catalog.runs, catalog.config, select=select, ignore=ignore,
-                             jobs=jobs, on_done=bar.update if bar else None)
+    diagnoses = stored.diagnose(catalog, jobs=jobs, on_done=bar.update if bar else None)
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
@@ -104,31 +129,12 @@ def check(path, fmt, select, ignore, fail_on, no_cache, jobs, progress, cluster,
     elif fmt == "markdown":
         click.echo(render_markdown(rows, catalog.root, groups))
     else:
-        click.echo(render_text(rows, groups))
+        color = _color(sys.stdout)
+        click.echo(render_text(rows, groups, width=_width(sys.stdout), color=color),
+                   color=color)
+    catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
-
-
-def _open(path: str, cache: bool, show: bool, jobs: int | None):
-    """open_root, reading files on a process pool when there are several CPUs.
-
-    The catalog's own warnings are printed by the caller, so Python's copy of the
-    "unknown format" warning is not shown a second time.
-    """
-    import os
-    import warnings
-    from concurrent.futures import ProcessPoolExecutor
-
-    from curvedoc.ingest import open_root
-    from curvedoc.ingest.discover import UnknownFormatWarning
-
-    workers = jobs or os.cpu_count() or 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnknownFormatWarning)
-        if workers <= 1:
-            return open_root(path, cache=cache, progress=show)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return open_root(path, cache=cache, progress=show, executor=pool)
 
 
 def _group_lines(runs, diagnoses) -> list[str]:
@@ -154,14 +160,9 @@ def _row(run, d: Diagnosis) -> dict:
     return {
         "run": base["run"], "name": base["name"], "format": base["format"],
         "roles": base["roles"], "labels": d.labels,
-        "findings": [f.to_dict() for f in _ordered(d)],
+        "findings": [f.to_dict() for f in d.ordered()],
         "errors": base["errors"], "warnings": base["warnings"],
     }
-
-
-def _ordered(d: Diagnosis):
-    top = d.top
-    return ([top] if top else []) + [f for f in d.findings if f is not top]
 
 
 def summary(rows: list[dict]) -> str:
@@ -182,33 +183,115 @@ def summary(rows: list[dict]) -> str:
 def _top_message(r: dict) -> str:
     if r["findings"]:
         f = r["findings"][0]
-        return f"{f['code']} {f['message']}"
+        return f"{f['code']} {'possible: ' if f.get('possible') else ''}{f['message']}"
     if r["errors"]:
         return "error: " + r["errors"][0]
     return "no findings"
 
 
-def render_text(rows: list[dict], groups: list[str] | None = None) -> str:
-    """A readable table: run, labels, the top finding's message; then a summary line."""
+def _color(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+def _width(stream) -> int | None:
+    """The terminal's width; None (one line per run, nothing wrapped) in a pipe."""
+    if not getattr(stream, "isatty", lambda: False)():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+#: The colour of each label in the terminal (as the dashboard's badges).
+LABEL_STYLES = {
+    "bad_init": "magenta", "lr_too_high": "bold red", "decayed_too_early": "dark_orange",
+    "keep_training": "blue", "overfitting": "bright_magenta", "underfitting": "yellow",
+    "healthy": "green", "unreadable": "bold red",
+}
+
+
+def _labels_cell(r: dict):
+    from rich.text import Text
+
+    text = Text()
+    labels = r["labels"] or ["unreadable" if r["errors"] and not r["roles"] else "healthy"]
+    for i, lab in enumerate(labels):
+        text.append(", " if i else "")
+        text.append(lab, style=LABEL_STYLES.get(lab, ""))
+    possible = sorted({f["label"] for f in r["findings"] if f.get("possible")} - set(r["labels"]))
+    if possible:
+        text.append(f" (possible: {', '.join(possible)})", style="dim italic")
+    return text
+
+
+def _finding_cell(r: dict):
+    from rich.text import Text
+
+    text = Text()
+    if r["findings"]:
+        f = r["findings"][0]
+        text.append(f["code"] + " ", style="dim")
+        if f.get("possible"):
+            text.append("possible: ", style="italic")
+        text.append(" ".join(str(f["message"]).split()))
+    elif r["errors"]:
+        text.append("error: " + r["errors"][0], style="red")
+    else:
+        text.append("no findings", style="dim")
+    for w in r["warnings"][:2]:
+        text.append(f"\nwarning: {w}", style="yellow")
+    return text
+
+
+def render_text(rows: list[dict], groups: list[str] | None = None, *,
+                width: int | None = None, color: bool = False) -> str:
+    """A table (run id, labels, the top finding) and a summary line.
+
+    Runs are named by their full id, never cut. Without ``width`` (a pipe, a CI log)
+    every run is one line; with it the output fits: a table whose last column wraps, or,
+    when the ids and labels leave too little room, each run's id and labels on a line
+    and its top finding wrapped below, indented.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     if not rows:
-        return "no runs found (curvedoc reads TensorBoard, CSV, JSONL, MLflow, HF Trainer logs)"
-    width = min(max(len(r["run"]) for r in rows), 40)
-    lw = min(max(len(", ".join(r["labels"]) or "unreadable") for r in rows), 34)
-    lines = [f"{'run':{width}}  {'labels':{lw}}  top finding", "-" * (width + lw + 16)]
-    for r in rows:
-        labels = ", ".join(r["labels"]) or ("unreadable" if r["errors"] and not r["roles"]
-                                             else "healthy")
-        lines.append(f"{_cut(r['run'], width):{width}}  {labels:{lw}}  {_top_message(r)}")
-        for w in r["warnings"][:2]:
-            lines.append(f"{'':{width}}  {'':{lw}}  warning: {w}")
+        return "no runs found"
+    out = io.StringIO()
+    console = Console(file=out, width=width or 100_000, color_system="standard" if color
+                      else None, force_terminal=color, no_color=not color, highlight=False,
+                      emoji=False, markup=False, soft_wrap=False)
+    bold = "bold" if color else ""
+    cells = [(r["run"], _labels_cell(r), _finding_cell(r)) for r in rows]
+    run_w = max(len(c[0]) for c in cells)
+    lab_w = max(c[1].cell_len for c in cells)
+    if width is None or run_w + lab_w + 4 <= width * 0.6:
+        table = Table(box=None, show_edge=False, pad_edge=False, expand=False,
+                      header_style=bold, padding=(0, 2, 0, 0))
+        table.add_column("run", no_wrap=True, min_width=run_w, style=bold)
+        table.add_column("labels", no_wrap=True, min_width=lab_w)
+        table.add_column("top finding", overflow="fold", no_wrap=width is None,
+                         ratio=1 if width else None)
+        for run, labels, finding in cells:
+            table.add_row(run, labels, finding)
+        console.print(table)
+    else:
+        for run, labels, finding in cells:
+            console.print(Text.assemble((run, bold), "  ", labels), overflow="fold")
+            console.print(Padding(finding, (0, 0, 0, 4)))
     if groups:
-        lines += ["", "groups:"] + [f"  {g}" for g in groups]
-    lines += ["", summary(rows)]
-    return "\n".join(lines)
-
-
-def _cut(s: str, n: int) -> str:
-    return s if len(s) <= n else "…" + s[-(n - 1):]
+        console.print("")
+        console.print("groups:", style=bold)
+        for g in groups:
+            console.print(f"  {g}")
+    console.print("")
+    console.print(summary(rows), style=bold)
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").splitlines())
 
 
 def _md(s: str) -> str:
@@ -231,7 +314,7 @@ def render_markdown(rows: list[dict], root: str, groups: list[str] | None = None
         out += ["", "<details><summary><code>" + _md(r["run"]) + "</code></summary>", ""]
         for f in labelled:
             out.append(f"- **{f['code']} {f['label']}** ({f['severity']}, confidence "
-                       f"{f['confidence']:.2f}): {_md(f['message'])}")
+                       f"{f['confidence']:.0%}): {_md(f['message'])}")
             out += [f"  - {_md(a)}" for a in f["advice"]]
         out += [f"- error: {_md(e)}" for e in r["errors"]]
         out += ["", "</details>"]

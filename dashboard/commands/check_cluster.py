@@ -9,11 +9,9 @@ prints a local run (the same JSON rows, text and markdown).
 from __future__ import annotations
 
 import json
+import sys
 
 import click
-
-from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
-from curvedoc.diagnostics.thresholds import check_tables
 
 
 def check_on_cluster(
@@ -28,9 +26,17 @@ def check_on_cluster(
     show: bool,
 ) -> int:
     """Run the check on the cluster at ``address`` (or ``local[:N]``); the exit status."""
-    from curvedoc.dashboard.commands.check import _bar, render_markdown, render_text
-    from curvedoc.diagnostics import summarize_groups
+    from curvedoc.dashboard.commands.check import (
+        _bar,
+        _color,
+        _width,
+        render_markdown,
+        render_text,
+    )
+    from curvedoc.dashboard.messages import no_runs_message
+    from curvedoc.diagnostics import LABELS, RULES, RuleConfigError, summarize_groups
     from curvedoc.diagnostics.distributed import ClusterError, check_root, connect
+    from curvedoc.diagnostics.thresholds import check_tables
     from curvedoc.ingest import fs
     from curvedoc.ingest.config import ConfigError, load_config
     from curvedoc.ingest.discover import normalize_root
@@ -62,6 +68,11 @@ def check_on_cluster(
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     summaries = result.summaries
+    if not summaries:
+        if fmt == "json":
+            click.echo(json.dumps({"runs": []}))
+        click.secho(no_runs_message(root), err=True, fg="red" if _color(sys.stderr) else None)
+        return 2
     rows = [s.to_row() for s in summaries.values()]
     groups = summarize_groups(list(summaries.values()), summaries)
     lines = ([g.sentence for g in groups if g.label_counts and len(g.run_ids) > 1]
@@ -71,13 +82,16 @@ def check_on_cluster(
     elif fmt == "markdown":
         click.echo(render_markdown(rows, root, lines))
     else:
-        click.echo(render_text(rows, lines))
+        color = _color(sys.stdout)
+        click.echo(render_text(rows, lines, width=_width(sys.stdout), color=color), color=color)
     failing = set(fail_on) if fail_on else set(LABELS)
     return 1 if any(failing & set(r["labels"]) for r in rows) else 0
 
 
-def root_argument(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def root_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """PATH: a local file or folder that exists, or a URL (``s3://bucket/runs``) that does."""
+    if value is None:
+        return None
     if "://" not in value or value.startswith("file://"):
         return click.Path(exists=True).convert(value, param, ctx)
     from curvedoc.ingest import fs

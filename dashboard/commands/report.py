@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from curvedoc.dashboard.commands._cache import cache_options, cache_value
+
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True))
@@ -13,9 +15,11 @@ import click
               type=click.Path(dir_okay=False, writable=True),
               help="Where to write the HTML file.")
 @click.option("--no-charts", is_flag=True, help="Only the diagnoses, no charts (a small file).")
-@click.option("--max-points", default=1000, show_default=True, type=click.IntRange(50, 100000),
+@click.option("--max-points", default=500, show_default=True, type=click.IntRange(50, 100000),
               help="Points per curve drawn in the charts (min/max and NaN/inf kept).")
-def report(path: str, output: str, no_charts: bool, max_points: int) -> None:
+@cache_options
+def report(path: str, output: str, no_charts: bool, max_points: int, cache_dir: str | None,
+           no_cache: bool) -> None:
     """Write an HTML report of the diagnoses and charts of the runs under PATH.
 
     \b
@@ -24,9 +28,11 @@ def report(path: str, output: str, no_charts: bool, max_points: int) -> None:
     """
     from curvedoc.dashboard.app import make_state
     from curvedoc.dashboard.export import report_html
+    from curvedoc.ingest import open_root
 
+    cache = cache_value(cache_dir, no_cache)
     try:
-        state = make_state(path)
+        state = make_state(open_root(path, cache=cache))
     except Exception as exc:
         raise click.ClickException(f"cannot open {path}: {exc}") from exc
     text = report_html(state, max_points=max_points, charts=not no_charts)
@@ -35,4 +41,5 @@ def report(path: str, output: str, no_charts: bool, max_points: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
     size = len(text.encode("utf-8")) / 1e6
-    click.echo(f"Wrote {output} ({len(state.runs)} runs, {size:.1f} MB)")
+    n = len(state.runs)
+    click.echo(f"Wrote {output} ({n} run{'' if n == 1 else 's'}, {size:.1f} MB)")

@@ -37,8 +37,11 @@ def rule(code):
     """
     r = find_rule(code)
     if r is None:
-        raise click.BadParameter(f"no rule {code!r}; `curvedoc rules` lists them",
-                                 param_hint="CODE")
+        of_label = [x for x in RULES.values() if x.label == code]
+        hint = (f"{code} is a label; its rules are "
+                + ", ".join(f"{x.code} ({x.name})" for x in of_label)) if of_label else (
+            "`curvedoc rules` lists them")
+        raise click.BadParameter(f"no rule {code!r}; {hint}", param_hint="CODE")
     click.echo(f"{r.code} {r.name} (label: {r.label or 'none'})\n")
     click.echo(r.doc)
     fields = dataclasses.fields(r.thresholds)

@@ -1,8 +1,12 @@
-"""Groups page: runs grouped by folder level or by a hyper-parameter.
+"""Groups page: runs grouped by folder level or by a hyper-parameter, within a scope.
 
-Each group's mean curve with a ±std or min–max band, the label counts per
-group ("4 of 6 lr_too_high"), and a sweep chart of the best validation metric
-against a hyper-parameter on a log axis with the next, finer search range.
+The runs of one folder (the scope) are grouped, so a hyper-parameter never groups
+unrelated runs (other data sets, models) together; grouping by a hyper-parameter starts
+in the folder whose runs share every other one. Each group's mean curve (cut where its
+shortest run ends) with a ±std (log-space on a log axis) or min–max band; runs logged
+per step and per epoch get separate charts. Then the label counts per group ("4 of 6
+lr_too_high"), and a sweep chart of the best validation metric against a
+hyper-parameter with the next, finer search range. The URL carries the choices.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from dash import Input, Output, dcc, html
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
 from curvedoc.dashboard.charts import group_figure, positive_span, sweep_figure
+from curvedoc.dashboard.components import badge
 from curvedoc.dashboard.grouping import (
     aggregate_curves,
     ancestor_folders,
+    axis_kind,
     best_score,
     group_options,
     group_runs,
@@ -30,42 +36,50 @@ from curvedoc.dashboard.grouping import (
     sweep_folder,
     sweep_points,
 )
-from curvedoc.dashboard.pages.run import badge
+from curvedoc.dashboard.names import plural
 from curvedoc.dashboard.tables import val_metric
 from curvedoc.diagnostics import GroupSummary, summarize_groups
 from curvedoc.ingest.model import ROLES
 
 
-def layout(by: str | None = None, **_query: Any) -> html.Div:
+def layout(by: str | None = None, scope: str | None = None, **_query: Any) -> html.Div:
     state = current_state()
     runs = list(state.runs.values())
     options = group_options(runs)
     values = [o["value"] for o in options]
+    by = by if by in values else "folder"
     roles = [r for r in ROLES if any(r in run.roles for run in runs)]
     metric = next((m for m in ("val_loss", "val_acc", "train_loss") if m in roles),
                   roles[0] if roles else None)
     sweep_params = hparam_names(runs, numeric_only=True)
     folders = [{"label": "all runs", "value": ""}] + [
         {"label": f, "value": f} for f in ancestor_folders(runs)]
+    folder_values = [f["value"] for f in folders]
+    scope = scope if scope in folder_values else default_scope(runs, by)
     return html.Div([
+        dcc.Store(id=ids.GRP_URL_SINK),
         html.H1("Groups", className="h4"),
         dbc.Row([
             dbc.Col([dbc.Label("Group by", html_for=ids.GRP_BY),
                      dcc.Dropdown(id=ids.GRP_BY, options=options, clearable=False,
-                                  value=by if by in values else "folder")], md=4),
+                                  value=by)], md=3),
+            dbc.Col([dbc.Label("Runs of", html_for=ids.GRP_SCOPE),
+                     dcc.Dropdown(id=ids.GRP_SCOPE, clearable=False, options=folders,
+                                  value=scope)], md=3),
             dbc.Col([dbc.Label("Metric", html_for=ids.GRP_METRIC),
                      dcc.Dropdown(id=ids.GRP_METRIC, clearable=False, value=metric,
-                                  options=[{"label": r, "value": r} for r in roles])], md=3),
+                                  options=[{"label": r, "value": r} for r in roles])], md=2),
             dbc.Col([dbc.Label("Band"),
                      dbc.RadioItems(id=ids.GRP_BAND, inline=True, value="std",
                                     options=[{"label": "± std", "value": "std"},
-                                             {"label": "min–max", "value": "minmax"}])], md=3),
+                                             {"label": "min–max", "value": "minmax"}])], md=2),
             dbc.Col([dbc.Label("y axis"),
                      dbc.Checklist(id=ids.GRP_LOGY, switch=True, value=["auto"],
                                    options=[{"label": "log when it spans decades",
                                              "value": "auto"}])], md=2),
         ], className="g-2 mb-2"),
-        dcc.Loading(dcc.Graph(id=ids.GRP_CURVES, config={"displaylogo": False}), type="dot"),
+        html.Div(id=ids.GRP_NOTE, className="small text-muted mb-1"),
+        dcc.Loading(html.Div(id=ids.GRP_CURVES), type="dot"),
         html.Div(id=ids.GRP_TABLE, className="mt-2"),
         html.H2("Hyper-parameter sweep", className="h5 mt-3"),
         dbc.Row([
@@ -83,6 +97,14 @@ def layout(by: str | None = None, **_query: Any) -> html.Div:
     ])
 
 
+def default_scope(runs: list, by: str) -> str:
+    """Where grouping starts: for a hyper-parameter, the folder whose runs share every
+    other one (its sweep); else all runs."""
+    if by.startswith("hparam:"):
+        return sweep_folder(runs, by.split(":", 1)[1])
+    return ""
+
+
 def _default_param(params: list[str]) -> str | None:
     for name in params:
         if name.lower() in ("lr", "learning_rate", "lr0"):
@@ -96,10 +118,10 @@ def group_sentence(counts: dict[str, int], n: int) -> str:
     return " · ".join(f"{k} of {n} runs {label}" for label, k in parts)
 
 
-def summarize(state: Any, by: str) -> list[GroupSummary]:
-    """Groups with label counts and a sentence: diagnostics' summary for folder / hparam,
-    folder levels grouped here."""
-    runs = list(state.runs.values())
+def summarize(state: Any, by: str, runs: list | None = None) -> list[GroupSummary]:
+    """Groups of ``runs`` (default all) with label counts and a sentence: diagnostics'
+    summary for folder / hparam, folder levels grouped here."""
+    runs = list(state.runs.values()) if runs is None else runs
     if by == "folder":
         return summarize_groups(runs, state.diagnoses, by=None)
     if by.startswith("hparam:"):
@@ -114,15 +136,30 @@ def summarize(state: Any, by: str) -> list[GroupSummary]:
 
 
 def groups_view(state: Any, by: str, metric: str | None, band: str,
-                auto_log: bool = True) -> tuple[Any, Any]:
-    """Group curves figure and the table of groups with their label counts."""
+                auto_log: bool = True, scope: str | None = "") -> tuple[list, Any, str]:
+    """Group curve figures (one per x axis kind: step, epoch), the table of groups with
+    their label counts, and a sentence saying what is grouped."""
     runs = state.runs
-    groups = summarize(state, by or "folder")
-    bands = ({g.name: aggregate_curves([runs[r] for r in g.run_ids], metric)
-              for g in groups} if metric else {})
-    means = [b["mean"].to_numpy() for b in bands.values() if len(b)]
-    log_y = auto_log and bool(means) and positive_span(np.concatenate(means)) > 100
-    fig = group_figure(bands, metric or "", band or "std", log_y=log_y)
+    by = by or "folder"
+    members = runs_under(list(runs.values()), scope)
+    groups = summarize(state, by, members)
+    kinds: dict[str, dict[str, list]] = {}
+    for g in groups:
+        for rid in g.run_ids:
+            kind = axis_kind(runs[rid], metric) if metric else "step"
+            kinds.setdefault(kind, {}).setdefault(g.name, []).append(runs[rid])
+    figures = []
+    for kind in sorted(kinds if metric else [], key=lambda k: k != "step"):
+        by_group = kinds[kind]
+        raw = {name: aggregate_curves(rs, metric, cut=False) for name, rs in by_group.items()}
+        means = [b["mean"].to_numpy() for b in raw.values() if len(b)]
+        log_y = auto_log and bool(means) and positive_span(np.concatenate(means)) > 100
+        bands = {name: aggregate_curves(rs, metric, log=log_y) for name, rs in by_group.items()}
+        title = (f"{metric}: group mean with "
+                 f"{'min–max' if band == 'minmax' else '±1 std'} band, by {kind}"
+                 + (" (runs logged per epoch)" if kind == "epoch" else ""))
+        figures.append(group_figure(bands, metric or "", band or "std", log_y=log_y,
+                                    x_title=kind, title=title))
     rows = []
     for g in groups:
         rows.append(html.Tr([
@@ -136,7 +173,18 @@ def groups_view(state: Any, by: str, metric: str | None, band: str,
                                            html.Th("Labels"), html.Th("Summary")])),
                        html.Tbody(rows)], size="sm", hover=True, responsive=True,
                       className="cd-groups")
-    return fig, table
+    what = {"folder": "by the folder that holds each run"}.get(by, "")
+    if by.startswith("hparam:"):
+        what = f"by the value of {by.split(':', 1)[1]}"
+    elif by.startswith("folder:"):
+        what = f"by folder level {by.split(':', 1)[1]}"
+    where = f"under {scope}/" if scope else "in the whole folder"
+    note = (f"{plural(len(members), 'run')} {where}, grouped {what}: "
+            f"{plural(len(groups), 'group')}. Each mean stops where the group's shortest "
+            "run ends; hover a curve for how many runs it averages.")
+    if len(kinds) > 1:
+        note += " Runs logged per epoch and per step are drawn on separate charts."
+    return figures, table, note
 
 
 def sweep_view(state: Any, param: str | None, metric: str | None,
@@ -166,15 +214,43 @@ def sweep_view(state: Any, param: str | None, metric: str | None,
 
 def register(app: dash.Dash) -> None:
     """Register this page (must run after the app exists) and attach its callbacks."""
-    dash.register_page(__name__, path="/groups", name="Groups", title="curvedoc · groups", order=3,
-                       layout=layout)
+    dash.register_page(__name__, path="/groups", name="Groups", title="curvedoc · groups",
+                       order=3, layout=layout, nav=True)
 
-    @app.callback(Output(ids.GRP_CURVES, "figure"), Output(ids.GRP_TABLE, "children"),
+    @app.callback(Output(ids.GRP_SCOPE, "value"), Input(ids.GRP_BY, "value"),
+                  prevent_initial_call=True)
+    def _group_scope(by):
+        return default_scope(list(current_state().runs.values()), by or "folder")
+
+    @app.callback(Output(ids.GRP_CURVES, "children"), Output(ids.GRP_TABLE, "children"),
+                  Output(ids.GRP_NOTE, "children"),
                   Input(ids.GRP_BY, "value"), Input(ids.GRP_METRIC, "value"),
                   Input(ids.GRP_BAND, "value"), Input(ids.GRP_LOGY, "value"),
-                  Input(ids.VERSION, "data"))
-    def _groups(by, metric, band, logy, _version):
-        return groups_view(current_state(), by, metric, band, "auto" in (logy or []))
+                  Input(ids.GRP_SCOPE, "value"), Input(ids.VERSION, "data"))
+    def _groups(by, metric, band, logy, scope, _version):
+        figures, table, note = groups_view(current_state(), by, metric, band,
+                                           "auto" in (logy or []), scope or "")
+        graphs = [dcc.Graph(figure=f, config={"displaylogo": False}, className="cd-group-chart")
+                  for f in figures]
+        return graphs, table, note
+
+    # The URL carries the grouping: rewrite it in place (no navigation, no reload).
+    app.clientside_callback(
+        """function(by, scope) {
+            if (!window.location.pathname.endsWith('/groups')) {
+                return window.dash_clientside.no_update;
+            }
+            const q = new URLSearchParams({by: by || 'folder'});
+            if (scope) { q.set('scope', scope); }
+            const want = '?' + q.toString();
+            if (window.location.search !== want) {
+                window.history.replaceState(null, '', window.location.pathname + want);
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.GRP_URL_SINK, "data"), Input(ids.GRP_BY, "value"),
+        Input(ids.GRP_SCOPE, "value"),
+    )
 
     @app.callback(Output(ids.GRP_SWEEP_SCOPE, "value"), Input(ids.GRP_SWEEP_PARAM, "value"))
     def _scope(param):

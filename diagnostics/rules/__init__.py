@@ -18,10 +18,12 @@ CODES = {
     "CD401": "keep_training",
     "CD501": "overfitting",
     "CD502": "accuracy_gap",
+    "CD503": "generalisation_gap",
     "CD601": "underfitting",
     "CD901": "no_validation",
     "CD902": "noisy_curve",
     "CD903": "val_better",
     "CD904": "restart_overlap",
     "CD905": "lr_range_test",
+    "CD906": "axes_differ",
 }

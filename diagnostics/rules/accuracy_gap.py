@@ -1,8 +1,8 @@
 """Training accuracy pulls away from a validation accuracy that no longer improves.
 
 What it detects
-    Both accuracies are logged; at the end the training accuracy is far above
-    the validation accuracy, the gap has grown several-fold since early in the
+    Both accuracies are logged; at the end the training accuracy is near 1 and
+    far above the validation accuracy, the gap has grown several-fold since early in the
     run, and the validation accuracy has stopped improving.
 
 Why it matters
@@ -29,6 +29,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step
 from ..stats import trend
 
 LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "accuracy-gap"
 SUMMARY = "training accuracy pulls away from a stalled validation accuracy"
 
@@ -40,6 +42,8 @@ class Thresholds:
     #: ...and this many times the gap at ``early_frac`` of the run.
     min_growth: float = 2.0
     early_frac: float = 0.25
+    #: Memorising means fitting the training set: its accuracy must reach this.
+    min_train_acc: float = 0.85
     #: The validation accuracy must not improve significantly over this tail.
     tail_frac: float = 0.3
     alpha: float = 0.05
@@ -49,6 +53,8 @@ def check(c: Curves, th: Thresholds):
     ta, va = c.get("train_acc"), c.get("val_acc")
     if ta is None or va is None or ta.kind != "error" or va.kind != "error":
         raise Skip("needs training and validation accuracy")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
     if len(va.y) < 4 or len(ta.y) < 4:
         raise Skip("too few accuracy points")
     end_step = float(min(ta.x[-1], va.x[-1]))
@@ -57,13 +63,15 @@ def check(c: Curves, th: Thresholds):
     gap_early = va.at(early) - ta.at(early)
     if gap_end < th.min_gap or gap_end < th.min_growth * max(gap_early, 0.0):
         return []
+    if 1.0 - ta.at(end_step) < th.min_train_acc:
+        return []  # not memorising: it does not even fit its training set
     m = va.x >= end_step - th.tail_frac * (end_step - va.x[0])
     tr = trend(va.x[m], va.y[m])
     if tr.slope < 0 and tr.p_value < th.alpha:
         return []
     s = ta.acc_scale
     return [finding(
-        LABEL, "warning", confidence(gap_end / th.min_gap - 1),
+        "warning", confidence(gap_end / th.min_gap - 1),
         f"training accuracy is {num((1 - ta.at(end_step)) * s)} but validation accuracy "
         f"{num((1 - va.at(end_step)) * s)} at step {step(end_step)}: the gap grew from "
         f"{pct(max(gap_early, 0))} to {pct(gap_end)} while validation stopped improving",

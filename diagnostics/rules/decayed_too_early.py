@@ -3,8 +3,12 @@
 What it detects
     The logged learning rate drops to a fraction of its peak early in the run,
     at a moment when the training loss was still falling steeply; after the
-    cut the loss flattens out. The rate of descent after the cut is compared
-    with the rate just before it (Theil-Sen slopes on the binned curve).
+    cut the loss flattens out and stays flat to the end (a staircase whose loss
+    keeps falling after each cut is a sound schedule). An LR that is cut to
+    near zero in the first half of the run and never raised is decayed too
+    early even when the loss had not fallen much before. The rate of descent
+    after the cut is compared with the rate just before it (Theil-Sen slopes
+    on the binned curve).
 
 Why it matters
     A large learning rate makes fast progress while the loss still has room to
@@ -44,7 +48,7 @@ class Thresholds:
     #: schedule cuts 10x, cosine passes 0.3 at 63% of its length).
     cut_ratio: float = 0.3
     #: Only cuts in the first part of the run can be "too early".
-    max_cut_frac: float = 0.6
+    max_cut_frac: float = 0.45
     #: Before the cut the loss fell at least this fraction of its level per tenth of the run.
     min_rate_before: float = 0.05
     #: After the cut the loss falls at most this fraction of the rate before.
@@ -53,6 +57,16 @@ class Thresholds:
     settle_frac: float = 0.04
     #: The slope windows span this fraction of the run.
     window_frac: float = 0.12
+    #: "Went flat": after the cut (and its settling) the loss gains at most this fraction
+    #: of its level until the end. A step schedule whose loss keeps falling after each
+    #: cut was not cut too early, however fast it fell before.
+    max_further: float = 0.3
+    #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
+    #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
+    #: with: decayed too early, however little the loss had fallen before.
+    dead_ratio: float = 0.01
+    dead_lr: float = 1e-7
+    max_dead_frac: float = 0.5
 
 
 def check(c: Curves, th: Thresholds):
@@ -88,13 +102,22 @@ def check(c: Curves, th: Thresholds):
     before = -trend(bx, by).slope * tenth / level
     after_t = trend(ax, ay)
     after_rate = -after_t.slope * tenth / level
-    if before < th.min_rate_before or after_rate > th.max_rate_ratio * before:
+    k = max(2, len(ay) // 10)
+    settled = float(np.median(ay[:k]))
+    further = (settled - float(np.median(ay[-k:]))) / max(abs(settled), 1e-12)
+    dead = _dead_from(lx, lv, peak, th)
+    dead_early = dead is not None and (dead - x0) / span <= th.max_dead_frac
+    if further > th.max_further:
+        return []  # the loss kept falling after the cut
+    if not dead_early and (before < th.min_rate_before
+                           or after_rate > th.max_rate_ratio * before):
         return []
     lr_after = float(np.median(lv[lx >= cut][:5]))
-    margin = min(before / th.min_rate_before - 1,
-                 (th.max_rate_ratio * before - after_rate) / max(th.max_rate_ratio * before, 1e-12))
+    margin = 0.5 if dead_early else min(
+        before / th.min_rate_before - 1,
+        (th.max_rate_ratio * before - after_rate) / max(th.max_rate_ratio * before, 1e-12))
     return [finding(
-        LABEL, "warning", confidence(margin),
+        "warning", confidence(margin),
         f"the learning rate was cut from {num(peak)} to {num(lr_after)} at step {step(cut)} "
         f"({pct((cut - x0) / span)} into the run) while {what(t)} was still falling "
         f"{pct(before)} of its level per tenth of the run; after the cut it fell "
@@ -107,5 +130,16 @@ def check(c: Curves, th: Thresholds):
         ],
         {"tags": [t.tag, lr.tag], "start_step": int(cut), "end_step": int(t.x[-1]),
          "lr_cut_step": int(cut), "lr_before": peak, "lr_after": lr_after,
-         "rate_before": before, "rate_after": after_rate},
+         "rate_before": before, "rate_after": after_rate, "further_after_cut": further,
+         "lr_near_zero_step": dead},
     )]
+
+
+def _dead_from(lx: np.ndarray, lv: np.ndarray, peak: float, th: Thresholds) -> int | None:
+    """The step from which the LR stays near zero to the end (None if it never does)."""
+    near = (lv <= th.dead_ratio * peak) | (lv <= th.dead_lr)
+    if not near[-1]:
+        return None
+    alive = np.flatnonzero(~near)
+    first = alive[-1] + 1 if len(alive) else 0
+    return int(lx[first]) if first < len(lx) else None

@@ -1,8 +1,9 @@
 """The loss became NaN/inf or exploded.
 
 What it detects
-    A loss (or the gradient norm) logged as NaN or infinity, or a training loss
-    that climbs back far above its lowest level: the optimiser diverged.
+    A loss (or the gradient norm) logged as NaN or infinity, a training loss
+    that climbs back far above its lowest level, or one that spikes to ten
+    times its starting level: the optimiser diverged or overshot.
 
 Why it matters
     Divergence is the plainest sign that the step size is too large for the
@@ -47,6 +48,9 @@ class Thresholds:
     #: ...and by at least this fraction of its starting level (so a tiny loss
     #: wobbling from 0.001 to 0.003 is not an explosion).
     min_rise_of_start: float = 0.5
+    #: A single logged loss this many times the starting level is an overshoot too (a
+    #: rolling median would hide it; a sound run never comes near it).
+    spike_ratio: float = 10.0
 
 
 def check(c: Curves, th: Thresholds):
@@ -54,12 +58,12 @@ def check(c: Curves, th: Thresholds):
     if not roles:
         raise Skip("no loss logged")
     for role in roles:
-        cur = c.curves[role]
+        cur = c.curves[role].finest  # a NaN shows first in the per-step series
         bad = cur.first_bad_step
         if bad is not None:
             n_bad = int((~cur.finite).sum())
             return [finding(
-                LABEL, "error", 0.97,
+        "error", 0.97,
                 f"{what(cur) if role != 'grad_norm' else 'gradient norm'} became "
                 f"{_kind(cur.raw)} at step {step(bad)} ({n_bad:,} non-finite of "
                 f"{len(cur.raw):,} points)",
@@ -70,6 +74,20 @@ def check(c: Curves, th: Thresholds):
     t = c.get("train_loss")
     if t is None or len(t.y) < 5:
         return []
+    t = t.finest
+    raw = t.y_all
+    start = float(np.median(raw[:3]))
+    k = int(np.argmax(raw))
+    if start > 0 and raw[k] >= th.spike_ratio * start and k >= 1:
+        ratio = float(raw[k] / start)
+        return [finding(
+            "error", confidence((ratio - th.spike_ratio) / th.spike_ratio, 0.7),
+            f"training loss spiked to {num(raw[k])} at step {step(t.x_all[k])}, {ratio:.0f}x "
+            f"its starting level {num(start)}: a step that overshot badly",
+            ADVICE,
+            {"tags": [t.tag], "start_step": int(t.x_all[k]), "end_step": int(t.x_all[-1]),
+             "peak": float(raw[k]), "start_level": start, "ratio": ratio},
+        )]
     ys = rolling_median(t.y, 5)  # robust to spikes, and no polynomial overshoot at the ends
     running_min = np.minimum.accumulate(ys)
     start = float(np.median(t.y[:3]))
@@ -82,7 +100,7 @@ def check(c: Curves, th: Thresholds):
     i_min = int(np.argmax(ys[: i + 1] <= lo))
     ratio = float(ys[i] / lo)
     return [finding(
-        LABEL, "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
+        "error", confidence((ratio - th.explode_ratio) / th.explode_ratio, 0.7),
         f"training loss exploded from {num(lo)} at step {step(t.x[i_min])} to {num(ys[i])} "
         f"at step {step(t.x[i])} ({ratio:.1f}x)",
         ADVICE,

@@ -66,14 +66,18 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if len(t.y) < th.min_points:
         raise Skip(f"only {len(t.y)} points; a plateau needs {th.min_points}")
-    start = float(t.y[0])  # the loss at init (before a too-high LR blows it up)
+    # the loss at init (before a too-high LR blows it up): the first few points' median,
+    # so one noisy first batch does not decide whether the run ever improved
+    start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
     end = float(np.median(t.y[-max(2, len(t.y) // 5):]))
     size = max(abs(start), 1e-12)
     improvement = (start - end) / size
     noise = t.noise / max(abs(end), 1e-12)
     early = t.ys[: max(2, len(t.ys) // 5)]
     jump = (float(early.max()) - start) / size
-    wide = rolling_median(t.y, max(5, (len(t.y) // 20) | 1))
+    # the best level under a rolling median over 1/20 of the run (3 points on a short
+    # epoch log, where a dip of two epochs is real)
+    wide = rolling_median(t.y, max(3 if len(t.y) < 40 else 5, (len(t.y) // 20) | 1))
     best = float(wide.min())
     learned = start - best
     back = (end - best) / learned if learned >= th.min_learned * size else 0.0
@@ -99,7 +103,7 @@ def check(c: Curves, th: Thresholds):
     margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, back / th.rebound - 1,
                  0.3 * len(reasons))
     return [finding(
-        LABEL, "error", confidence(margin),
+        "error", confidence(margin),
         f"{what(t)} {'never improved' if improvement <= th.max_improvement else 'lost ground'}: "
         f"{num(t.value_of(start))} at the start, "
         f"{num(t.value_of(end))} at step {step(t.x[-1])} ({pct(max(improvement, 0))} better); "

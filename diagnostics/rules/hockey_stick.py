@@ -81,7 +81,7 @@ def check(c: Curves, th: Thresholds):
             if peak_step - x[0] >= th.warmup_share * (x[i10] - x[0]):
                 return []  # a warm-up lasting most of the flat start explains it
     return [finding(
-        LABEL, "warning", confidence((speedup - th.min_speedup) / th.min_speedup),
+        "warning", confidence((speedup - th.min_speedup) / th.min_speedup),
         f"{what(t)} stayed flat near {num(t.value_of(start))} for the first {pct(flat)} of the "
         f"run, then fell {speedup:.0f}x faster after step {step(x[i10])}",
         [

@@ -1,11 +1,16 @@
 """Loss at initialisation far above the chance loss ln(C).
 
 What it detects
-    The training loss at the first logged step is several times the loss of a
-    classifier that guesses uniformly, ln(C) for C classes. C comes from the
-    run's hparams (``num_classes``, ``n_classes``, ...), from ``num_classes`` in
-    the config, or from the accuracy at init (about 1/C). When C is unknown the
-    check is skipped and the diagnosis says so.
+    The training loss at the first logged step (or a validation loss measured
+    before the first update) is several times the loss of a classifier that
+    guesses uniformly, ln(C) for C classes. C comes from the
+    run's hparams (``num_classes``, ``n_classes``, ``num_labels``, ``nc``, ...),
+    from ``num_classes`` in the config, from per-class metric tags, or from an
+    accuracy logged before the first update (about 1/C). When C is unknown the
+    check is skipped and the diagnosis says so. Only a loss logged before any
+    update counts: a first point at a later step, or an average over the first
+    epoch (an ``_epoch`` tag, a table logged once per epoch), has already
+    learned, and the check is skipped.
 
 Why it matters
     A freshly initialised network should be unsure of every class, so its loss
@@ -39,33 +44,46 @@ class Thresholds:
     #: Flag a first loss above this multiple of ln(C). A sound init starts within
     #: a few percent of ln(C); 2x leaves room for label smoothing and auxiliary terms.
     max_ratio: float = 2.0
-    #: Only judge when the first point is logged within this fraction of the run;
-    #: an epoch-averaged first point has already learned.
-    max_start_frac: float = 0.02
+    #: A first point that averages an epoch (or a logging interval) is flagged above this
+    #: multiple: the loss at init was at least as high as that average, but a high
+    #: learning rate can also lift a first epoch's mean a little.
+    max_ratio_averaged: float = 3.0
 
 
 def check(c: Curves, th: Thresholds):
     t, chance = train_loss_and_chance(c)
-    if t.x_all[0] > c.first_step + th.max_start_frac * max(c.span, 1):
-        raise Skip("the first training loss is logged too late to be the loss at init")
-    loss0 = float(t.y_all[0])
+    t = t.finest
+    v = c.get("val_loss")
+    if not c.at_init(t) and v is not None and c.at_init(v.finest):
+        t = v.finest  # a validation pass before the first update measures the init too
+    at_init = c.at_init(t)
+    if not at_init and not t.aggregated:
+        raise Skip(f"the first training loss is logged at step {t.steps[0]:,}, after updates, "
+                   "so it is not the loss at init")
+    if not t.finite[0]:
+        raise Skip("the first training loss is not finite")
+    loss0 = float(t.raw[0])
     ratio = loss0 / chance
-    if ratio <= th.max_ratio:
+    limit = th.max_ratio if at_init else th.max_ratio_averaged
+    if ratio <= limit:
         return []
     C, source = c.num_classes
+    s0 = step(t.steps[0])
+    who = "validation" if t.role.startswith("val") else "training"
+    said = (f"{who} loss at step {s0} (before any update) is {num(loss0)}" if at_init else
+            f"the first logged training loss (step {s0}, an average over the first epoch or "
+            f"logging interval, so the loss at init was higher still) is {num(loss0)}")
     return [finding(
-        LABEL, "warning", confidence((ratio - th.max_ratio) / th.max_ratio),
-        f"training loss at step {step(t.x_all[0])} is {num(loss0)}, {ratio:.1f}x the chance "
-        f"loss ln({C}) = {num(chance)}",
+        "warning", confidence((ratio - limit) / limit),
+        f"{said}, {ratio:.1f}x the chance loss ln({C}) = {num(chance)}",
         [
             f"check that the loss at init is about -ln(1/{C}) = {num(chance)}",
             "set the last layer's bias to the class priors (or zero) and scale its weights down",
             "use He/Xavier initialisation and normalise the inputs",
         ],
         {
-            "tags": [t.tag], "start_step": int(t.x_all[0]),
-            "end_step": int(t.x_all[0]),
+            "tags": [t.tag], "start_step": int(t.steps[0]), "end_step": int(t.steps[0]),
             "loss_at_init": loss0, "chance_loss": chance, "num_classes": C,
-            "num_classes_source": source, "ratio": ratio,
+            "num_classes_source": source, "ratio": ratio, "averaged": not at_init,
         },
     )]

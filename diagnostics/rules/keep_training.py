@@ -4,7 +4,9 @@ What it detects
     Over the last part of the run the validation loss (or accuracy; the
     training loss when nothing is validated) still improves, beyond noise:
     a Mann-Kendall trend test (Kendall's tau against step) is significant and
-    the Theil-Sen slope gains a real fraction of the level. Very short logs
+    the Theil-Sen slope gains a real fraction of the level, or a real share of
+    all the progress the curve made (a loss falling in a straight line near the
+    chance level gains little of its level, and is far from done). Very short logs
     (epoch-only, 3-7 points) count when every recent epoch improved by a real
     margin. A saturating curve (power law or exponential) is fitted with
     scipy's curve_fit and, when it fits well, forecasts the metric at twice
@@ -37,6 +39,8 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
 
 LABEL = "keep_training"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
 NAME = "keep-training"
 SUMMARY = "the validation metric still improves at the end of the run"
 
@@ -52,6 +56,10 @@ class Thresholds:
     #: not worth 40% more compute; with ~10 noisy validation points in the tail a
     #: gain below ~8% is within two standard errors of a flat curve).
     min_gain: float = 0.08
+    #: ...or the tail made at least this share of all the progress the curve made.
+    min_share: float = 0.15
+    #: ...counted only when the curve has learned at least this multiple of its level.
+    min_progress: float = 0.05
     #: For short logs (< ``short_points``): the last epoch alone improved this much.
     min_last_gain: float = 0.03
     short_points: int = 8
@@ -63,7 +71,7 @@ def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
-    span = max(c.span, 1)
+    span = v.own_span
     x1 = float(v.x[-1])
     level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
     if len(v.y) < th.short_points:
@@ -82,25 +90,33 @@ def check(c: Curves, th: Thresholds):
         if len(tx) < 4:
             tx, ty = v.x[-4:], v.y[-4:]
         tr = strong_trend(tx, ty)
-        gain = -tr.slope * (tx[-1] - tx[0]) / level
-        if not (tr.slope < 0 and tr.p_value < th.alpha and gain >= th.min_gain):
+        gained = -tr.slope * (tx[-1] - tx[0])
+        gain = gained / level
+        # the tail's share of all the progress the curve made: a curve still falling in
+        # a straight line makes ~30% of it there, a converged one ~0% (a loss far above
+        # zero, near the chance level, gains little of its level and is far from done)
+        progress = float(np.max(v.ys) - v.ys[-1])
+        # (counted only on a curve that learned: a flat line's wiggles are no progress)
+        share = gained / progress if progress >= th.min_progress * level else 0.0
+        if not (tr.slope < 0 and tr.p_value < th.alpha
+                and (gain >= th.min_gain or share >= th.min_share)):
             return []
         tail, p, slope = (float(tx[0]), float(tx[-1])), tr.p_value, tr.slope
-        margin = gain / th.min_gain - 1
-        how = (f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run "
-               f"(trend p={p:.1g})")
+        margin = max(gain / th.min_gain, share / th.min_share) - 1
+        how = (f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
+               f"{pct(share)} of all it gained (trend p={p:.1g})")
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
     ev = {"tags": [v.tag], "start_step": int(tail[0]), "end_step": int(tail[1]),
           "gain": gain, "slope": slope, "p_value": p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
     now = v.value_of(float(v.ys[-1]))
-    if fc is not None and v.kind == "loss" and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
+    if fc is not None and v.is_loss and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
         fc = None  # a non-negative loss forecast below zero: the fit is not plausible
     if fc is not None and fc.at_end[0] < float(v.ys[-1]):
         m, lo, hi = (v.value_of(z) for z in fc.at_end)
         lo, hi = sorted((lo, hi))
         bounds = list(zip(fc.low, fc.high, strict=True))
-        if v.kind == "loss" and np.all(v.y_all >= 0):  # a non-negative loss stays so
+        if v.is_loss and np.all(v.y_all >= 0):  # a non-negative loss stays so
             lo = max(lo, 0.0)
             bounds = [(max(a, 0.0), max(b, 0.0)) for a, b in bounds]
         ev["forecast"] = {
@@ -118,7 +134,7 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train"):
         more += " (no validation metric logged, judged on training)"
     return [finding(
-        LABEL, "info" if v.role.startswith("train") else "warning",
+        "info" if v.role.startswith("train") else "warning",
         confidence(margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
         f"{what(v)} is still improving at step {step(x1)}: it {how}, now {num(now)}{more}",
         [

@@ -73,7 +73,7 @@ def check(c: Curves, th: Thresholds):
                           f"{step(t.x[steepest])}) and is lowest at {num(m_lr)}: "
                           f"try {num(s_lr)}")
     return [finding(
-        None, "info", 0.9,
+        "info", 0.9,
         f"this is an LR range test: the learning rate rises from {num(v.min())} to "
         f"{num(v.max())} ({decades:.1f} decades){suggestion}",
         [

@@ -38,7 +38,7 @@ def check(c: Curves, th: Thresholds):
         return []
     found = sorted(c.curves)
     return [finding(
-        None, "info", 1.0,
+        "info", 1.0,
         "no validation metric logged, so overfitting cannot be judged"
         + (f" (roles found: {', '.join(found)})" if found else " (no roles recognised)"),
         [

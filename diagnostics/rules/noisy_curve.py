@@ -50,7 +50,7 @@ def check(c: Curves, th: Thresholds):
         return []
     half = t.x_all[t.n // 2]
     return [finding(
-        None, "info", 0.8,
+        "info", 0.8,
         f"{what(t)} is noisy: it varies by {pct(noise)} of its level "
         f"({num(t.noise)} around {num(t.value_of(level))})",
         [

@@ -1,9 +1,11 @@
 """Large oscillation around the trend, or repeated loss spikes.
 
 What it detects
-    The training loss does come down, but it swings around its trend by a
+    The training loss does come down, but its trend swings up and down by a
     large part of what it has learned, or it spikes again and again far above
-    the trend.
+    the trend. The swing is measured on the epoch series when one is logged, else
+    on bin medians of the per-step series (about 40 bins): minibatch noise, which
+    averages out within a bin, is no swing (the noisy-curve finding names it).
 
 Why it matters
     Oscillation of this size means the steps overshoot the valley floor: the
@@ -12,8 +14,8 @@ Why it matters
     sharp regions of the loss.
 
 Evidence
-    The noise (robust sigma around a non-lagging smooth) relative to the level
-    and to the total drop, the number of spikes.
+    The swing (robust sigma of the coarse curve around its non-lagging smooth)
+    relative to the level and to the total drop, the number of spikes.
 
 Advice
     Lower the learning rate 3x; decay it over the run; clip the gradient norm;
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import stats
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what
 
@@ -48,6 +51,19 @@ class Thresholds:
     min_spikes: int = 3
     #: Need this many points to separate oscillation from the trend.
     min_points: int = 10
+    #: A per-step curve is cut into this many bins; their medians are the coarse curve
+    #: whose swing counts (minibatch noise averages out within a bin).
+    coarse_bins: int = 40
+
+
+def swing(x: np.ndarray, y: np.ndarray, bins: int) -> float:
+    """How far the trend swings: the robust sigma of a coarse curve (at most ``bins`` bin
+    medians) around its non-lagging smooth, over the second half of the run."""
+    _, cy = stats.bin_median(x, y, max(bins, 10))
+    if len(cy) < 7:
+        return 0.0
+    resid = cy - stats.smooth(cy)
+    return stats.robust_sigma(resid[len(resid) // 2:])
 
 
 def check(c: Curves, th: Thresholds):
@@ -59,13 +75,18 @@ def check(c: Curves, th: Thresholds):
     start = float(np.median(t.y[:3]))
     end = float(np.median(t.ys[-max(1, len(t.ys) // 10):]))
     drop = max(start - end, 1e-12)
-    sigma = t.noise
+    sigma = swing(t.x_all, t.y_all, th.coarse_bins)
     of_level = sigma / max(abs(end), 1e-12)
     of_drop = sigma / drop
     half = t.n // 2  # the second half: early on, a steep descent is no spike
-    trend_all = np.interp(t.x_all[half:], t.x, t.ys)
-    resid = t.y_all[half:] - trend_all
-    spikes = int(((resid > th.spike_sigmas * max(sigma, 1e-12))
+    # the trend under spikes: a rolling median wide enough that a burst of spikes
+    # (several in a row) cannot pull it up, as a 5-point median or a polynomial would
+    if t.n <= 2000:
+        wide = stats.rolling_median(t.y_all, max(9, (t.n // 5) | 1))
+    else:  # on the bin medians, so a long curve costs what a short one does
+        wide = np.interp(t.x_all, t.x, stats.rolling_median(t.y, max(9, (len(t.y) // 5) | 1)))
+    resid = t.y_all[half:] - wide[half:]
+    spikes = int(((resid > th.spike_sigmas * max(t.noise, 1e-12))
                   & (resid > th.spike_of_drop * drop)).sum())
     oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
     if not oscillates and spikes < th.min_spikes:
@@ -80,7 +101,7 @@ def check(c: Curves, th: Thresholds):
                f"(by more than {pct(th.spike_of_drop)} of the {num(drop)} it fell)")
     half = t.x_all[half]
     return [finding(
-        LABEL, "warning", confidence(margin),
+        "warning", confidence(margin),
         msg + f" from step {step(half)} on",
         [
             "lower the learning rate about 3x",
@@ -88,6 +109,6 @@ def check(c: Curves, th: Thresholds):
             "clip the gradient norm; a larger batch averages out gradient noise",
         ],
         {"tags": [t.tag], "start_step": int(half), "end_step": int(t.x_all[-1]),
-         "noise": sigma, "noise_of_level": of_level, "noise_of_drop": of_drop,
+         "swing": sigma, "noise_of_level": of_level, "noise_of_drop": of_drop,
          "spikes": spikes},
     )]

@@ -31,7 +31,9 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what
 from ..stats import trend
 
 LABEL = "overfitting"
-NAME = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
+NAME = "val-loss-rises"
 SUMMARY = "validation loss rises from its minimum while training loss keeps falling"
 
 
@@ -40,6 +42,9 @@ class Thresholds:
     #: The validation loss must rise this fraction above its minimum (smaller
     #: rises are within run-to-run noise of validation sets).
     min_rise: float = 0.08
+    #: The rise must matter at the scale of the problem: at least this fraction of the
+    #: first validation value.
+    min_rise_of_start: float = 0.015
     #: The best step must lie before this fraction of the run, with at least
     #: ``min_after`` validation points after it (one late bump is noise).
     max_best_frac: float = 0.85
@@ -59,8 +64,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip(f"only {len(v.y)} validation points")
     ys = v.ym  # a rolling median keeps a sharp minimum where it is
     best = int(np.argmin(ys))
-    span = max(c.span, 1)
-    if (v.x[best] - c.first_step) / span > th.max_best_frac or best + th.min_after >= len(ys):
+    if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or best + th.min_after >= len(ys):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -68,6 +72,9 @@ def check(c: Curves, th: Thresholds):
     rise = (end - lo) / max(size, 1e-12)
     if rise < th.min_rise:
         return []
+    first = float(np.median(v.y[:2]))
+    if lo > 0 and first > 0 and (end - lo) < th.min_rise_of_start * first:
+        return []  # a converged run wobbling at 0.07 after starting at 1.2 is not worse
     after_x, after_y = v.x[best:], v.y[best:]
     p = None
     if len(after_x) >= 5:
@@ -78,6 +85,8 @@ def check(c: Curves, th: Thresholds):
     elif not (np.all(after_y[1:] > lo) and rise >= 2 * th.min_rise):
         return []
     t = c.train if c.train is not None and c.train.role != v.role else None
+    if c.axes_differ:
+        t = None  # its steps say nothing about where validation was
     ev = {"tags": [v.tag], "start_step": int(v.x[best]), "end_step": int(v.x[-1]),
           "best_step": int(v.x[best]), "best_value": v.value_of(lo),
           "final_value": v.value_of(end), "rise": rise, "p_value": p}
@@ -95,11 +104,14 @@ def check(c: Curves, th: Thresholds):
         tail = (f" while {what(t)} fell {pct(fell)} overall"
                 f" ({pct(max(further, 0))} after the best step)")
     noun = what(v)
-    moved = "rose" if v.kind == "loss" else "fell"
+    moved = "fell" if v.higher_is_better else "rose"
     conf = confidence(rise / th.min_rise - 1) * (1.0 if t is not None else 0.85)
+    # a rise relative to a best at or below zero means nothing: say it in the curve's range
+    by = (f"by {num(abs(v.value_of(end) - v.value_of(lo)))} ({pct(rise)} of its range)"
+          if lo <= 0 else pct(rise))
     return [finding(
-        LABEL, "warning", conf,
-        f"{noun} {moved} {pct(rise)} from its best {num(v.value_of(lo))} at step "
+        "warning", conf,
+        f"{noun} {moved} {by} from its best {num(v.value_of(lo))} at step "
         f"{step(v.x[best])} to {num(v.value_of(end))} at step {step(v.x[-1])}{tail}",
         [
             f"stop at step {step(v.x[best])} (restore that checkpoint; use early stopping)",

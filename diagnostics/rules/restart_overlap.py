@@ -59,7 +59,7 @@ def check(c: Curves, th: Thresholds):
         if span:
             ev.update(start_step=int(span.group(1)), end_step=int(span.group(2)))
     return [finding(
-        None, "warning", 0.9, msg,
+        "warning", 0.9, msg,
         [
             "resume from the checkpoint step and log only the steps after it",
             "or write each attempt to its own folder (TensorBoard: purge_step)",

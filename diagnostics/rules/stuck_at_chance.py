@@ -1,9 +1,9 @@
 """The loss sits at the chance level ln(C) and the gradient norm vanishes.
 
 What it detects
-    The training loss never moves away from ln(C) (within a tolerance) and,
-    where the gradient norm is logged, it is tiny or collapses. Without a
-    logged gradient norm, a smooth (not noisy) line at chance is enough.
+    The training loss never moves away from ln(C) (within a tolerance), does
+    not descend from it either, and is smooth (little noise) or its gradient
+    norm collapses. A slow but steady descent from chance is learning, not this.
 
 Why it matters
     The network outputs the same uniform guess for every input and no gradient
@@ -26,6 +26,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import confidence, finding, num, step, train_loss_and_chance
+from ..stats import strong_trend
 
 LABEL = "bad_init"
 NAME = "stuck-at-chance"
@@ -40,9 +41,13 @@ class Thresholds:
     vanish_ratio: float = 0.05
     #: ...or below this absolute value (a fresh network's norm is of order 1).
     vanish_abs: float = 1e-4
-    #: Without a gradient norm, the line must be this smooth (noise / level) to
-    #: be a dead network rather than one bouncing on a too-high learning rate.
+    #: A line this smooth (noise / level) at chance is a dead network, not one bouncing
+    #: on a too-high learning rate, whatever its gradient norm.
     max_noise: float = 0.02
+    #: A significant descent (p < alpha) by this fraction of ln(C) over the run is slow
+    #: learning, not a network stuck at chance.
+    max_fall: float = 0.03
+    alpha: float = 0.05
 
 
 def check(c: Curves, th: Thresholds):
@@ -50,24 +55,32 @@ def check(c: Curves, th: Thresholds):
     dist = np.abs(t.ys / chance - 1.0)
     if len(dist) < 3 or float(dist[len(dist) // 5:].max()) > th.tolerance:
         return []
+    tr = strong_trend(t.x, t.y)
+    fell = -tr.slope * (t.x[-1] - t.x[0]) / chance
+    if tr.slope < 0 and tr.p_value < th.alpha and fell >= th.max_fall:
+        return []  # slow, but learning: a steady descent from chance is no dead network
     g = c.get("grad_norm")
     ev = {"tags": [t.tag], "start_step": int(t.x[0]), "end_step": int(t.x[-1]),
           "chance_loss": chance, "loss_level": float(np.median(t.y)),
           "noise": t.noise / chance}
+    quiet = t.noise / chance <= th.max_noise
+    vanished = False
     if g is not None and g.n >= 2:
         g0, g1 = float(abs(g.y_all[0])), float(np.median(np.abs(g.y_all[-max(1, g.n // 10):])))
         ev.update(tags=[t.tag, g.tag], grad_norm_start=g0, grad_norm_end=g1)
-        if not (g1 <= th.vanish_abs or g1 <= th.vanish_ratio * g0):
-            return []
-        why = f"the gradient norm fell from {num(g0)} to {num(g1)}"
+        vanished = g1 <= th.vanish_abs or g1 <= th.vanish_ratio * g0
+    if not (quiet or vanished):
+        return []
+    if vanished:
+        why = f"the gradient norm fell from {num(ev['grad_norm_start'])} to " \
+              f"{num(ev['grad_norm_end'])}"
         conf = 0.9
     else:
-        if t.noise / chance > th.max_noise:
-            return []
-        why = "the curve is smooth (no gradient norm logged to confirm)"
-        conf = confidence(0.0, 0.55)
+        why = "the curve is smooth" + ("" if g is not None else
+                                       " (no gradient norm logged to confirm)")
+        conf = confidence(0.5 if g is not None else 0.0, 0.55)
     return [finding(
-        LABEL, "error", conf,
+        "error", conf,
         f"training loss stayed at the chance level ln({c.num_classes[0]}) = {num(chance)} "
         f"from step {step(t.x[0])} to {step(t.x[-1])}; {why}",
         [

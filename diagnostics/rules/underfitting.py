@@ -1,10 +1,11 @@
 """Training and validation close together, both plateaued at a poor level.
 
 What it detects
-    The training curve has stopped improving (no significant trend over the
-    tail, or a negligible gain) at a level that is still a large fraction of
-    where it started (or of the chance loss ln(C) when C is known), and the
-    validation curve, where logged, sits close to it.
+    The training curve is flat (no significant downward trend over the tail,
+    or a negligible gain) at a level that is still a large fraction of where
+    it started (or of the chance loss ln(C) when C is known), its accuracy,
+    where logged, is far from 1, and the validation curve, where logged, sits
+    close to it. A curve still creeping down is not plateaued.
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -33,7 +34,7 @@ from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
 
 LABEL = "underfitting"
-NAME = "underfitting"
+NAME = "poor-plateau"
 SUMMARY = "training and validation close together, both plateaued at a poor level"
 
 
@@ -44,11 +45,22 @@ class Thresholds:
     min_level_ratio: float = 0.4
     #: "Close": the train-validation gap is at most this fraction of the training level.
     max_gap: float = 0.25
-    #: "Plateaued" is "not still improving" as keep_training defines it: over this
-    #: tail no significant trend (p < alpha) that gains ``max_gain`` of the level.
+    #: "Plateaued" means flat: over this tail no significant downward trend (p < alpha)
+    #: that gains ``max_gain`` of the level. A curve still creeping down is not
+    #: plateaued, even where the gain is too small to call for more training.
     tail_frac: float = 0.3
     alpha: float = 0.05
-    max_gain: float = 0.08
+    max_gain: float = 0.03
+    #: "Poor": a training accuracy at or above this at the end fits the training set
+    #: well, whatever the loss says.
+    max_train_acc: float = 0.9
+    #: Without ln(C) or an accuracy the only yardstick is the curve's start: then it is
+    #: poor only at this fraction of it (it learned next to nothing).
+    min_ratio_no_yardstick: float = 0.7
+    #: Not plateaued either while the tail still makes this share of all the progress.
+    max_share: float = 0.1
+    #: ...counted only when the curve learned at least this multiple of its level.
+    min_progress: float = 0.05
 
 
 def check(c: Curves, th: Thresholds):
@@ -60,13 +72,18 @@ def check(c: Curves, th: Thresholds):
     start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
     end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
     ref, ref_name = start, "its start"
-    chance = c.chance_loss if t.kind == "loss" else None
+    chance = c.chance_loss if t.is_loss else None
     if chance is not None and chance > start:
         ref, ref_name = chance, f"the chance loss ln({c.num_classes[0]})"
     if ref <= 0 or end <= 0:
         return []
     ratio = end / ref
-    if ratio < th.min_level_ratio:
+    ta = c.get("train_acc")
+    has_acc = ta is not None and ta.kind == "error"
+    # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
+    # (a regression's MSE, say) is poor only when it barely moved
+    floor = th.min_level_ratio if (has_acc or chance is not None) else th.min_ratio_no_yardstick
+    if ratio < floor:
         return []
     span = max(c.span, 1)
     x1 = float(t.x[-1])
@@ -74,14 +91,22 @@ def check(c: Curves, th: Thresholds):
     if len(tx) >= 4:
         tr = strong_trend(tx, ty)
         gain = -tr.slope * (tx[-1] - tx[0]) / end
-        if tr.slope < 0 and tr.p_value < th.alpha and gain >= th.max_gain:
+        progress = float(np.max(t.ys) - t.ys[-1])
+        share = (-tr.slope * (tx[-1] - tx[0]) / progress
+                 if progress >= th.min_progress * end else 0.0)
+        if tr.slope < 0 and tr.p_value < th.alpha and (gain >= th.max_gain
+                                                       or share >= th.max_share):
             return []  # still improving: the keep_training rule's definition, mirrored
     elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
         return []
+    if has_acc:
+        acc_end = 1.0 - float(np.median(ta.y[-max(1, len(ta.y) // 10):]))
+        if acc_end >= th.max_train_acc:
+            return []  # it fits its training set
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
           "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
     gap_txt = " (no validation metric logged)"
-    v = c.val
+    v = None if c.axes_differ else c.val
     if v is not None and v.kind == t.kind:
         v_end = float(np.median(v.y[-max(1, len(v.y) // 10):]))
         gap = (v_end - end) / end
@@ -91,7 +116,7 @@ def check(c: Curves, th: Thresholds):
             return []
         gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
     return [finding(
-        LABEL, "warning",
+        "warning",
         confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if v else 0.85),
         f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
         f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))}){gap_txt}",

@@ -44,6 +44,8 @@ def check(c: Curves, th: Thresholds):
     t, v = c.train, c.val
     if t is None or v is None or t.kind != v.kind:
         raise Skip("needs comparable training and validation curves")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
     x_half = c.first_step + c.span / 2
     m = v.x_all >= x_half
     if m.sum() < 2:
@@ -55,7 +57,7 @@ def check(c: Curves, th: Thresholds):
         return []
     margin = float(np.median(rel))
     return [finding(
-        None, "info", 0.7,
+        "info", 0.7,
         f"{what(v)} is better than {what(t)} by {pct(margin)} (median) at "
         f"{pct(share)} of validation points in the second half",
         [

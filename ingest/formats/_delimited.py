@@ -5,14 +5,29 @@ columns; one column carries the step (step/global_step/iteration/iter, else
 epoch); time columns give the wall time when they hold real timestamps; every
 other column with numbers is a metric whose tag is the column's own name. Empty
 and ``NA`` cells mean "not logged in this row" and are dropped; ``nan``/``inf``
-are kept as logged. Ragged rows and junk cells are skipped with a warning.
+are kept as logged.
+
+What the reader promises (tests/ingest/test_reliability_text.py checks each):
+
+- A row counts only once its newline is there; the file is read in blocks, so memory
+  stays bounded, and reading it in pieces (while a trainer appends) gives exactly
+  what one read of the same bytes gives.
+- Values are kept exactly as written (float64 of the text); steps are read as exact
+  integers (never through a float); a step beyond int64 is named and skipped.
+- One bad line never costs another: a row with fewer fields than the header is
+  skipped and named by its line number. A row with more fields widens the header
+  (a logger that added metrics mid-run): its extra columns are read as
+  ``column_<n>``; a new header line later in the file (a logger that wrote one when
+  it added metrics) names the columns from there on.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
@@ -23,6 +38,7 @@ from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.model import FileRead
 
 SEPARATORS = (",", "\t", ";")
+_NUMBER_START = frozenset("0123456789+-.")
 
 
 def guess_separator(header: str, path: str = "") -> str:
@@ -34,13 +50,22 @@ def guess_separator(header: str, path: str = "") -> str:
     return best if counts[best] else ","
 
 
+def split_line(line: str, sep: str) -> list[str]:
+    """The cells of one line (quotes respected, a space after the separator ignored).
+
+    The one splitting rule of the reader: field counts and cells always agree.
+    """
+    if '"' not in line:
+        return line.split(sep)
+    try:
+        return next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:
+        return line.split(sep)
+
+
 def split_header(header: str, sep: str) -> list[str]:
     """Column names of a header line, stripped of padding and quotes."""
-    try:
-        row = next(csv.reader([header], delimiter=sep, skipinitialspace=True), [])
-    except csv.Error:
-        row = header.split(sep)
-    return [name.strip() for name in row]
+    return [name.strip().strip('"').strip() for name in split_line(header, sep)]
 
 
 def step_column(names: Sequence[str], prefer: Sequence[str] = tab.STEP_KEYS) -> int | None:
@@ -66,10 +91,67 @@ def looks_like_log_header(header: str, path: str = "") -> bool:
     )
 
 
+@dataclass
+class _Layout:
+    """The columns rows are read with: the last header line, widened by wider rows."""
+
+    sep: str
+    names: list[str]
+    header: str  # the header line as written (its repeats are skipped quietly)
+    base: int  # fields of the header line itself: a row with fewer is ragged
+
+    def to_state(self) -> dict[str, Any]:
+        return {"sep": self.sep, "names": list(self.names), "header": self.header,
+                "base": self.base}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _Layout:
+        names = list(state["names"])
+        return cls(state["sep"], names, state.get("header", ""), int(state.get("base", len(names))))
+
+
+@dataclass
+class _Problems:
+    """Line numbers of each kind of problem, across blocks; one warning per kind at the end."""
+
+    ragged: list[int] = field(default_factory=list)
+    widened: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
+    no_step: dict[str, list[int]] = field(default_factory=dict)
+    huge_step: list[int] = field(default_factory=list)
+    fractional: set[str] = field(default_factory=set)
+    junk: dict[str, list[int]] = field(default_factory=dict)
+    repeated: dict[str, int] = field(default_factory=dict)
+
+    def messages(self, path: str) -> list[str]:
+        out = []
+        if self.ragged:
+            out.append(f"{path}: skipped {len(self.ragged)} ragged row(s) at line "
+                       f"{tab.show_lines(self.ragged)} (fewer fields than the header); fix or "
+                       "remove those lines")
+        for line, old, new in self.widened[: tab.SHOW_LINES]:
+            out.append(f"{path}: line {line} has {new} fields where the header names {old}; "
+                       f"the header was widened and the extra columns are read as "
+                       f"column_{old + 1}..column_{new} (name them in the header)")
+        for name, lines in self.no_step.items():
+            out.append(f"{path}: skipped {len(lines)} row(s) without a usable {name!r} at "
+                       f"line {tab.show_lines(lines)}")
+        if self.huge_step:
+            out.append(tab.out_of_range_warning(path, "step", self.huge_step))
+        for name in sorted(self.fractional):
+            out.append(f"{path}: {name!r} is not a whole number in every row; fractional "
+                       "steps were cut to whole numbers")
+        for name, j in self.repeated.items():
+            out.append(f"{path}: column {j + 1} ({name!r}) repeats a name; skipped it")
+        for name, lines in self.junk.items():
+            out.append(f"{path}: column {name!r} has text that is not a number at line "
+                       f"{tab.show_lines(lines)}; those cells were skipped")
+        return out
+
+
 def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
     """Read the rows appended to a CSV/TSV log since ``state`` (all rows without one)."""
     if tab.unchanged(path, state):
-        return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+        return FileRead(scalars=tab.empty(), state=dict(state))
     header_raw = (state or {}).get("header_raw")
     try:
         chunk = tab.read_appended(
@@ -77,185 +159,247 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
         )
     except OSError as exc:
         return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-    warnings: list[str] = []
-    lines, first_line = chunk.lines, chunk.first_line
-    if chunk.offset == 0:  # first read, or the file was rewritten: the first line is the header
-        if not lines and not chunk.tail.strip():
-            return tab.failed(path, "the file is empty; nothing was logged yet")
-        if lines:
-            header, lines, first_line = lines[0], lines[1:], first_line + 1
-            header_len = len(header.encode("utf-8")) + 1
-        else:  # a header without a newline and nothing else
-            header, header_len = chunk.tail, len(chunk.tail.encode("utf-8"))
-            chunk.tail = ""
-        header_raw = tab.fs.read_bytes(path, 0, header_len).decode("latin-1")
-        sep = guess_separator(header, path)
-        names = split_header(header, sep)
-    else:
-        sep, names, header = state["sep"], list(state["names"]), state.get("header", "")
-    header_line = header
+    layout = None if chunk.offset == 0 else _Layout.from_state(state)
+    problems = _Problems()
+    parts = tab.Parts()
+    rows = 0
+    try:
+        for block in chunk.blocks():
+            lines, first = block.lines, block.first_line
+            if layout is None:  # first read, or the file was rewritten: line 1 is the header
+                header = lines[0]
+                header_raw = chunk.first_raw.decode("latin-1")
+                sep = guess_separator(header, path)
+                names = split_header(header, sep)
+                layout = _Layout(sep, names, header, len(names))
+                lines, first = lines[1:], first + 1
+                if step_column(names) is None:
+                    break
+            for segment in _segments(lines, first, layout, problems, block.quoted):
+                rows += len(segment.lines)
+                parts.add(_segment_frame(path, segment, problems))
+    except OSError as exc:
+        return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
 
-    def done(scalars=None, took_tail=False, errors=()) -> FileRead:
-        new_state = tab.chunk_state(chunk, took_tail, header_raw=header_raw, sep=sep, names=names,
-                                    header=header_line)
+    def done(errors=()) -> FileRead:
+        extra = {"header_raw": header_raw, **(layout.to_state() if layout else {})}
         return FileRead(
-            scalars=tab.empty() if scalars is None else scalars,
-            warnings=warnings,
+            scalars=parts.frame(),
+            warnings=[] if errors else [*problems.messages(path), *_tail(chunk)],
             errors=list(errors),
-            state=new_state,
+            state=tab.chunk_state(chunk, **extra),
+            reset=chunk.reset,
+            tail_warning=None if errors else tab.tail_warning(chunk),
         )
 
-    step_at = step_column(names)
-    if step_at is None:
-        shown = ", ".join(repr(n) for n in names[:8]) or "none"
+    if layout is None:
+        if not chunk.tail.strip():
+            return tab.failed(path, "the file is empty; nothing was logged yet")
+        return tab.failed(path, "only a header, no rows yet (the header line has no newline "
+                                "yet); if training has finished, check that the logger wrote "
+                                "its metrics")
+    if step_column(layout.names) is None:
+        shown = ", ".join(repr(n) for n in layout.names[:8]) or "none"
         return done(errors=[
             f"{path}: no step column (columns: {shown}); a training log needs one of "
             f"{', '.join(tab.STEP_KEYS)} — rename the step column or check that this is a "
             "CSV log (not a binary or another kind of file)"
         ])
-    good, numbers, ragged = _good_lines(lines, first_line, sep, len(names), header_line)
-    took_tail = False
-    if chunk.tail.strip():
-        tail, _, _ = _good_lines([chunk.tail], 0, sep, len(names), header_line)
-        if tail and _first_cell_is_number(tail[0], sep, step_at):
-            good.append(tail[0])
-            numbers.append(first_line + len(lines))
-            took_tail = True
-    if ragged:
-        warnings.append(
-            f"{path}: skipped {len(ragged)} ragged row(s) at line {tab.show_lines(ragged)} "
-            f"(expected {len(names)} fields); fix or remove those lines"
-        )
-    if not good:
-        if chunk.offset == 0 and not ragged:
-            return done(errors=[
-                f"{path}: only a header, no rows yet; if training has finished, check that "
-                "the logger wrote its metrics"
-            ])
-        return done(took_tail=took_tail)
-    table = _fast_table(good, sep, names) or _slow_table(good, sep)
-    return done(_table_frame(path, names, step_at, table, np.asarray(numbers), warnings), took_tail)
+    if not rows and chunk.offset == 0 and not problems.ragged and not chunk.tail.strip():
+        return done(errors=[
+            f"{path}: only a header, no rows yet; if training has finished, check that "
+            "the logger wrote its metrics"
+        ])
+    return done()
 
 
-def _field_count(line: str, sep: str) -> int:
-    """Fields in one line (quotes respected); -1 when the csv module cannot split it."""
-    if '"' in line:
-        try:
-            return len(next(csv.reader([line], delimiter=sep), []))
-        except csv.Error:
-            return -1
-    return line.count(sep) + 1
+def _tail(chunk: tab.Chunk) -> list[str]:
+    warning = tab.tail_warning(chunk)
+    return [warning] if warning else []
 
 
-def _good_lines(
-    lines: list[str], first_line: int, sep: str, width: int, header: str
-) -> tuple[list[str], list[int], list[int]]:
-    """Lines with exactly ``width`` fields, their line numbers, and ragged line numbers.
+@dataclass
+class _Segment:
+    """Consecutive good rows read with one set of column names."""
+
+    names: list[str]
+    sep: str
+    lines: list[str]
+    numbers: np.ndarray  # line numbers
+    quoted: bool = True  # some line may hold a double quote
+
+
+def _field_counts(lines: list[str], sep: str, quoted: bool) -> np.ndarray:
+    if quoted and any('"' in line for line in lines):
+        return np.fromiter((len(split_line(line, sep)) for line in lines), dtype=np.int64,
+                           count=len(lines))
+    return np.fromiter(map(str.count, lines, repeat(sep)), dtype=np.int64,
+                       count=len(lines)) + 1
+
+
+def _segments(
+    lines: list[str], first: int, layout: _Layout, problems: _Problems, quoted: bool = True
+) -> list[_Segment]:
+    """Good rows in runs of one layout; the layout changes at a new header or a wider row.
 
     Blank lines and repeats of the header (a logger that restarted) are left out quietly.
     """
     if not lines:
-        return [], [], []
-    if any('"' in line for line in lines):
-        counts = np.fromiter((_field_count(line, sep) for line in lines), dtype=np.int64)
-    else:
-        counts = np.fromiter(map(str.count, lines, repeat(sep)), dtype=np.int64) + 1
-    numbers = np.arange(first_line, first_line + len(lines))
-    ok = counts == width
-    as_array = np.array(lines, dtype=object)
-    ok &= as_array != header
-    bad = np.flatnonzero(counts != width)
-    ragged = [int(numbers[i]) for i in bad if lines[i].strip() not in ("", header.strip())]
-    if width == 1 or not ok.all():
-        ok &= np.array([bool(line.strip()) for line in lines])
-    keep = np.flatnonzero(ok)
-    return as_array[keep].tolist(), numbers[keep].tolist(), ragged
+        return []
+    counts = _field_counts(lines, layout.sep, quoted)
+    width = len(layout.names)
+    header = layout.header.strip()
+    if (counts == width).all() and layout.header not in lines and (
+        width > 1 or all(line.strip() for line in lines)
+    ):
+        return [_Segment(list(layout.names), layout.sep, lines,
+                         np.arange(first, first + len(lines)), quoted)]
+    out: list[_Segment] = []
+    keep: list[str] = []
+    numbers: list[int] = []
+
+    def close() -> None:
+        if keep:
+            out.append(_Segment(list(layout.names), layout.sep, list(keep), np.asarray(numbers),
+                                quoted))
+            keep.clear()
+            numbers.clear()
+
+    for i, line in enumerate(lines):
+        number = first + i
+        stripped = line.strip()
+        if not stripped or stripped == header:
+            continue
+        count = int(counts[i])
+        if _is_new_header(line, layout):
+            close()
+            names = split_header(line, layout.sep)
+            layout.names, layout.header, layout.base = names, line, len(names)
+            header = line.strip()
+            continue
+        if count < layout.base:
+            problems.ragged.append(number)
+            continue
+        if count > len(layout.names):
+            close()
+            old = len(layout.names)
+            layout.names = [*layout.names, *(f"column_{k}" for k in range(old + 1, count + 1))]
+            problems.widened.append((number, old, count))
+        keep.append(line)
+        numbers.append(number)
+    close()
+    return out
 
 
-def _first_cell_is_number(line: str, sep: str, at: int) -> bool:
-    """Whether the step cell of a line is a number (an unfinished last line may be read)."""
-    row = _split_line(line, sep)
-    return at < len(row) and bool(tab.parse_numbers([row[at]]).present.all())
-
-
-def _split_line(line: str, sep: str) -> list[str]:
-    try:
-        return next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
-    except csv.Error:
-        return line.split(sep)
+def _is_new_header(line: str, layout: _Layout) -> bool:
+    """A line that names columns (a step-like name where the step is) instead of values."""
+    if line.lstrip()[:1] in _NUMBER_START:
+        return False  # the cheap answer for almost every row
+    names = split_header(line, layout.sep)
+    at = step_column(names)
+    return (
+        at is not None
+        and len(names) >= 2
+        and all(names)
+        and tab.cell_step(names[at]) is None
+        and all(tab.cell_number(n) is None for n in names)
+    )
 
 
 class _Table:
     """Parsed cells by column: numbers (with present/junk masks) and raw cells for times."""
 
-    def __init__(self, numbers, raw):
+    def __init__(self, numbers, raw, steps=None):
         self.numbers = numbers  # j -> tab.Numbers
         self.raw = raw  # j -> sequence of cells
+        self.steps = steps  # tab.Steps of the step column
 
 
-def _fast_table(lines: list[str], sep: str, names: list[str]) -> _Table | None:
-    """All cells as float64 with pandas' C parser; None when a cell is not a plain number.
+def _fast_table(
+    lines: list[str], sep: str, names: list[str], step_at: int, quoted: bool = True
+) -> _Table | None:
+    """All cells with pandas' C parser; None when a cell is not a plain number.
 
     Empty/NA cells come back as NaN and a logged "nan" makes the parse fail, so here a NaN
     always means "not logged"; files with logged NaNs, text or quotes take the slow path.
+    pandas reads float64 exactly as Python does; the step column is read as int64 (exact),
+    else as text and parsed by :func:`tab.parse_steps`.
     """
-    if any('"' in line for line in lines):
+    if quoted and any('"' in line for line in lines):
         return None
     width = len(names)
     is_time = [name.lower() in tab.TIME_KEYS for name in names]
-    dtypes = {j: (str if is_time[j] else np.float64) for j in range(width)}
     missing = sorted(tab.MISSING_TEXT | {t.upper() for t in tab.MISSING_TEXT} | {"None"})
-    try:
-        frame = pd.read_csv(
-            io.StringIO("\n".join(lines)), sep=sep, header=None, names=list(range(width)),
-            dtype=dtypes, keep_default_na=False, na_values=missing, skipinitialspace=True,
-            engine="c", skip_blank_lines=False,
-        )
-    except (ValueError, pd.errors.ParserError):
-        return None
-    if len(frame) != len(lines):
+    text = "\n".join(lines)
+    frame = None
+    for step_dtype in (np.int64, object):
+        dtypes: dict[int, Any] = {j: (object if is_time[j] else np.float64) for j in range(width)}
+        dtypes[step_at] = step_dtype
+        try:
+            with warnings.catch_warnings():  # a step too large for int64: the next try
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame = pd.read_csv(
+                    io.StringIO(text), sep=sep, header=None, names=list(range(width)),
+                    dtype=dtypes, keep_default_na=False, na_values=missing,
+                    skipinitialspace=True, engine="c", skip_blank_lines=False,
+                )
+            break
+        except (ValueError, OverflowError, TypeError, pd.errors.ParserError):
+            frame = None
+            if step_dtype is object:
+                return None
+    if frame is None or len(frame) != len(lines):
         return None
     numbers, raw = {}, {}
+    steps = None
     for j in range(width):
-        if is_time[j]:
-            raw[j] = frame[j].to_numpy(dtype=object)
+        column = frame[j]
+        if j == step_at:
+            if column.dtype == np.int64:
+                values = column.to_numpy(dtype=np.int64)
+                ok = np.ones(len(values), dtype=bool)
+                steps = tab.Steps(values, ok, np.zeros(len(values), dtype=bool), False)
+            else:
+                cells = column.to_numpy(dtype=object)
+                steps = tab.parse_steps("" if c is None or c != c else str(c) for c in cells)
             continue
-        values = frame[j].to_numpy(dtype=np.float64)
+        if is_time[j]:
+            raw[j] = column.to_numpy(dtype=object)
+            continue
+        values = column.to_numpy(dtype=np.float64)
         present = ~np.isnan(values)
         numbers[j] = tab.Numbers(values, present, np.zeros(len(values), dtype=bool))
-    return _Table(numbers, raw)
+    return _Table(numbers, raw, steps)
 
 
-def _slow_table(lines: list[str], sep: str) -> _Table:
-    """Cells split by the csv module and read one column at a time (text, nan, junk)."""
-    cells = np.array([_split_line(line, sep) for line in lines], dtype=object)
-    width = cells.shape[1]
-    numbers = {j: tab.parse_numbers(cells[:, j]) for j in range(width)}
-    return _Table(numbers, {j: cells[:, j] for j in range(width)})
+def _slow_table(lines: list[str], sep: str, width: int, step_at: int) -> _Table:
+    """Cells split by :func:`split_line` and read one column at a time (text, nan, junk)."""
+    rows = [split_line(line, sep) for line in lines]
+    cells = np.full((len(rows), width), "", dtype=object)
+    for i, row in enumerate(rows):
+        cells[i, : len(row)] = row[:width]
+    numbers = {j: tab.parse_numbers(cells[:, j]) for j in range(width) if j != step_at}
+    steps = tab.parse_steps(cells[:, step_at])
+    return _Table(numbers, {j: cells[:, j] for j in range(width)}, steps)
 
 
-def _table_frame(
-    path: str,
-    names: list[str],
-    step_at: int,
-    table: _Table,
-    line_no: np.ndarray,
-    warnings: list[str],
-):
-    """Parsed columns -> the long frame; junk cells and step-less rows are warned about."""
-    step = table.numbers[step_at]
-    keep = step.present & np.isfinite(step.values)
-    if not keep.all():
-        warnings.append(
-            f"{path}: skipped {int((~keep).sum())} row(s) without a usable "
-            f"{names[step_at]!r} at line {tab.show_lines(line_no[~keep])}"
-        )
-    steps, cut = tab.as_steps(step.values[keep])
-    if cut:
-        warnings.append(
-            f"{path}: {names[step_at]!r} is not a whole number in every row; fractional steps "
-            "were cut to whole numbers"
-        )
+def _segment_frame(path: str, segment: _Segment, problems: _Problems) -> pd.DataFrame:
+    """One segment's rows -> the long frame; problems are noted with their line numbers."""
+    names, line_no = segment.names, segment.numbers
+    step_at = step_column(names)
+    width = len(names)
+    table = _fast_table(segment.lines, segment.sep, names, step_at, segment.quoted) or _slow_table(
+        segment.lines, segment.sep, width, step_at
+    )
+    steps = table.steps
+    keep = steps.ok
+    if steps.out_of_range.any():
+        problems.huge_step.extend(line_no[steps.out_of_range].tolist())
+    lost = ~keep & ~steps.out_of_range
+    if lost.any():
+        problems.no_step.setdefault(names[step_at], []).extend(line_no[lost].tolist())
+    if steps.fractional:
+        problems.fractional.add(names[step_at])
     wall_time = None
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     seen: set[str] = set()
@@ -268,7 +412,7 @@ def _table_frame(
                 wall_time = tab.to_wall_time(np.asarray(table.raw[j])[keep])
             continue
         if name in seen or not name:
-            warnings.append(f"{path}: column {j + 1} ({name!r}) repeats a name; skipped it")
+            problems.repeated.setdefault(name, j)
             continue
         seen.add(name)
         parsed = table.numbers[j]
@@ -276,9 +420,6 @@ def _table_frame(
         if not present.any():
             continue  # a text column (or never logged): not a metric
         if junk.any():
-            warnings.append(
-                f"{path}: column {name!r} has text that is not a number at line "
-                f"{tab.show_lines(line_no[keep][junk])}; those cells were skipped"
-            )
+            problems.junk.setdefault(name, []).extend(line_no[keep][junk].tolist())
         columns[name] = (parsed.values[keep], present)
-    return tab.long_frame(steps, columns, wall_time)
+    return tab.long_frame(steps.values[keep], columns, wall_time)

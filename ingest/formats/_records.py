@@ -8,6 +8,7 @@ and "nan"/"inf" strings are metrics; booleans and text are ignored.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,33 +20,66 @@ FLOAT_TEXT = {"nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.i
               "-inf": -math.inf, "infinity": math.inf, "-infinity": -math.inf}
 
 
+#: Nesting deeper than this is not a metrics record (its deeper keys are left out).
+MAX_DEPTH = 32
+
+
 def flatten(obj: dict[str, Any], prefix: str = "", out: dict | None = None) -> dict[str, Any]:
-    """A nested object as one flat dict, nested keys joined with "/"."""
+    """A nested object as one flat dict, nested keys joined with "/".
+
+    Iterative, so no nesting depth can exhaust the stack; objects nested deeper than
+    ``MAX_DEPTH`` are left out (no real metrics record nests that deep).
+    """
     out = {} if out is None else out
-    for key, value in obj.items():
-        if type(value) is dict:
-            flatten(value, f"{prefix}{key}/", out)
-        else:
-            out[f"{prefix}{key}"] = value
+    stack: list[tuple[str, dict, int]] = [(prefix, obj, 0)]
+    while stack:
+        base, node, depth = stack.pop()
+        nested = []
+        for key, value in node.items():
+            if type(value) is dict:
+                if depth < MAX_DEPTH:
+                    nested.append((f"{base}{key}/", value, depth + 1))
+            else:
+                out[f"{base}{key}"] = value
+        stack.extend(reversed(nested))
     return out
 
 
 def as_number(value: Any) -> float | None:
-    """A metric value as float (numbers and nan/inf strings), else None."""
+    """A metric value as float (numbers and nan/inf strings), else None.
+
+    An integer too large for a float (a 400-digit number) is not a usable metric: None.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
     if isinstance(value, str):
         return FLOAT_TEXT.get(value.strip().lower())
     return None
 
 
-def step_of(fields: dict[str, Any]) -> float | None:
+def step_value(value: Any) -> int | float | None:
+    """A step as written: an exact int, a finite float, or None (bool, text, nan, inf)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def step_of(fields: dict[str, Any]) -> int | float | None:
     """The step of a flattened record: the first step-like key with a finite number."""
     for key in tab.STEP_KEYS:
-        number = as_number(fields.get(key))
-        if number is not None and math.isfinite(number):
+        number = step_value(fields.get(key))
+        if number is not None:
             return number
     return None
 
@@ -72,34 +106,47 @@ def numeric_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return values, present, is_nan
 
 
-def records_to_frame(
-    records: list[dict], numbers: np.ndarray, nan_logged: bool
-) -> tuple[pd.DataFrame, list[int], bool]:
-    """Flattened records -> (long frame, line numbers without a step, fractional steps?).
+@dataclass
+class RecordsFrame:
+    """What :func:`records_to_frame` made of some records, and what it had to leave out."""
 
-    Without a logged NaN in the text a NaN cell can only mean "key absent"; otherwise
-    which keys each record has is checked explicitly, so logged NaNs are kept.
+    frame: pd.DataFrame
+    stepless: list[int]  # line numbers of records without a step
+    huge_step: list[int]  # line numbers of records whose step is beyond int64
+    fractional: bool  # some steps were cut to whole numbers
+    unusable: dict[str, list[int]]  # key -> line numbers of numbers no float can hold
+
+
+def records_to_frame(records: list[dict], numbers: np.ndarray, nan_logged: bool) -> RecordsFrame:
+    """Flattened records -> the long frame, with the line numbers of what was left out.
+
+    The step is read exactly (an int stays an int, never through a float); one beyond
+    int64 is left out and named. Without a logged NaN in the text a NaN cell can only mean
+    "key absent"; otherwise which keys each record has is checked explicitly, so logged
+    NaNs are kept. Every decision is made record by record, so reading records in pieces
+    gives what reading them at once gives.
     """
+    numbers = np.asarray(numbers)
     if not records:
-        return tab.empty(), [], False
-    wide = pd.DataFrame.from_records(records)
+        return RecordsFrame(tab.empty(), [], [], False, {})
+    steps = tab.parse_steps(step_of(r) for r in records)
+    has_step = steps.ok
+    stepless = numbers[~steps.ok & ~steps.out_of_range].tolist()
+    huge = numbers[steps.out_of_range].tolist()
+    if not has_step.any():
+        return RecordsFrame(tab.empty(), stepless, huge, steps.fractional, {})
+    kept = [r for r, ok in zip(records, has_step.tolist(), strict=True) if ok]
+    kept_numbers = numbers[has_step]
+    safe = _safe(kept)
+    wide = pd.DataFrame.from_records(safe)
     presence = (
         pd.DataFrame.from_records(
-            [{k: v is not None for k, v in r.items()} for r in records], columns=wide.columns
+            [{k: v is not None for k, v in r.items()} for r in safe], columns=wide.columns
         ).fillna(False).to_numpy(dtype=bool)
         if nan_logged
         else None
     )
-    step = np.full(len(wide), np.nan)
-    for key in tab.STEP_KEYS:
-        if key in wide.columns:
-            parsed = numeric_column(wide[key])
-            if parsed is not None:
-                values = np.where(parsed[1] & np.isfinite(parsed[0]), parsed[0], np.nan)
-                step = np.where(np.isnan(step), values, step)
-    has_step = ~np.isnan(step)
-    stepless = numbers[~has_step].tolist()
-    fractional = bool(np.any(step[has_step] != np.floor(step[has_step])))
+    unusable = {}
     wall = np.full(len(wide), np.nan)
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for j, key in enumerate(wide.columns):
@@ -118,6 +165,37 @@ def records_to_frame(
             present = present | (is_nan & presence[:, j])
         if not present.any():
             continue
-        columns[str(key)] = (values[has_step], present[has_step])
-    steps = np.floor(step[has_step]).astype(np.int64)
-    return tab.long_frame(steps, columns, wall[has_step]), stepless, fractional
+        columns[str(key)] = (values, present)
+    for key, rows in _too_big(kept).items():
+        unusable[key] = kept_numbers[rows].tolist()
+    frame = tab.long_frame(steps.values[has_step], columns, wall)
+    return RecordsFrame(frame, stepless, huge, steps.fractional, unusable)
+
+
+def _safe(records: list[dict]) -> list[dict]:
+    """Records whose int values all fit a float (a 400-digit int would stop pandas)."""
+    if not any(_has_huge_int(r) for r in records):
+        return records
+    return [{k: (None if _huge(v) else v) for k, v in r.items()} for r in records]
+
+
+def _huge(value: Any) -> bool:
+    return type(value) is int and not -_FLOAT_INT < value < _FLOAT_INT
+
+
+def _has_huge_int(record: dict) -> bool:
+    return any(_huge(v) for v in record.values())
+
+
+def _too_big(records: list[dict]) -> dict[str, list[int]]:
+    """key -> indexes of records where the key holds an int no float can hold."""
+    out: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        for key, value in record.items():
+            if key not in tab.STEP_KEYS and _huge(value):
+                out.setdefault(key, []).append(i)
+    return out
+
+
+#: Ints at or beyond this have no float64 (float() raises OverflowError).
+_FLOAT_INT = 1 << 1024

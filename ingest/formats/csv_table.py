@@ -17,8 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from curvedoc.ingest.formats import _delimited, _plain
+from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
+
+#: How many first rows of a ``.log``/``.txt`` sniffing looks at for one that fits the header.
+SNIFF_ROWS = 5
 
 
 class CSVTable:
@@ -28,10 +32,12 @@ class CSVTable:
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
-        """A text header with a step-like column, and a first row with as many fields.
+        """A text header with a step-like column (and, for a ``.log``/``.txt``, a row).
 
-        Only the header must be clean text: junk bytes in later rows are the reader's to
-        skip (with a warning), so the good rows of a damaged log are kept.
+        Only the header must be clean text: a ragged or damaged first row is the reader's
+        to skip (with a warning), so the good rows of a damaged log are kept. A ``.log`` or
+        ``.txt`` is a table only when one of its first rows has as many fields as the
+        header, or more, with a number for its step.
         """
         if b"\x00" in head.split(b"\n", 1)[0]:
             return False
@@ -39,11 +45,16 @@ class CSVTable:
         lines = [line.rstrip("\r") for line in text.split("\n")]
         if not lines or not _delimited.looks_like_log_header(lines[0], path):
             return False
-        if len(lines) > 2 and lines[1].strip():  # a complete first row must match the header
-            sep = _delimited.guess_separator(lines[0], path)
-            width = len(_delimited.split_header(lines[0], sep))
-            return len(_delimited.split_header(lines[1], sep)) == width
-        return True
+        if path.lower().endswith((".csv", ".tsv")):
+            return True
+        sep = _delimited.guess_separator(lines[0], path)
+        names = _delimited.split_header(lines[0], sep)
+        at = _delimited.step_column(names)
+        for line in lines[1:-1][:SNIFF_ROWS]:
+            cells = _delimited.split_line(line, sep)
+            if len(cells) >= len(names) and tab.cell_step(cells[at]) is not None:
+                return True
+        return len(lines) <= 2  # a header alone (or with a row still being written)
 
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str

@@ -6,8 +6,9 @@ end, one summary entry (``train_runtime``, ``train_loss`` averaged over the run,
 ``total_flos``...) that is not a point on any curve and is skipped. Tags keep
 HF's own keys (``loss``, ``eval_loss``, ``learning_rate``); the step is ``step``.
 
-The run is the output folder. It may hold a ``trainer_state.json`` of its own and
-several ``checkpoint-N/`` copies: the most complete history (the largest file,
+The run is the output folder; the event files the Trainer's TensorBoard callback writes
+under its default ``runs/<date>_<host>/`` join it. It may hold a ``trainer_state.json`` of
+its own and several ``checkpoint-N/`` copies: the most complete history (the largest file,
 then the latest checkpoint) is the one read. Other top-level numbers of the
 state (batch size, epochs, best metric...) become hparams.
 """
@@ -29,7 +30,10 @@ from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
 STATE_FILE = "trainer_state.json"
+#: No real trainer_state.json comes near this (100k log entries are ~20 MB); it is read whole.
+MAX_BYTES = 512 << 20
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+LOGGING_DIR = "runs"
 #: Keys of a log_history entry that mark the end-of-training summary.
 SUMMARY_KEYS = ("train_runtime", "total_flos")
 #: Top-level keys of the state that are not hyper-parameters.
@@ -96,8 +100,8 @@ def entries_frame(entries: list[Any], nan_logged: bool = True):
     ]
     with_step = [r for r in records if _is_step(r.get("step"))]
     numbers = np.arange(len(with_step))
-    frame, _, _ = records_to_frame(with_step, numbers, nan_logged)
-    return frame, len(records) - len(with_step)
+    result = records_to_frame(with_step, numbers, nan_logged)
+    return result.frame, len(records) - len(with_step) + len(result.huge_step)
 
 
 def _is_step(value: Any) -> bool:
@@ -105,7 +109,11 @@ def _is_step(value: Any) -> bool:
 
 
 def _fingerprint(entry: Any) -> str:
-    return hashlib.sha1(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+    try:
+        text = json.dumps(entry, sort_keys=True)
+    except (ValueError, TypeError, RecursionError):
+        text = repr(type(entry))
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 class HFTrainerState:
@@ -133,21 +141,23 @@ class HFTrainerState:
             runs=[run],
             consumed_dirs=consumed,
             consumed_files={STATE_FILE} if STATE_FILE in files else set(),
+            # the Trainer's default logging_dir: <output_dir>/runs/<date>_<host>/ event files
+            attached_dirs={LOGGING_DIR} & set(subdirs),
         )
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+            return FileRead(scalars=tab.empty(), state=dict(state))
         try:
-            st = fs.stat(path)
-            raw = fs.read_bytes(path)
+            st = fs.regular_stat(path, MAX_BYTES)
+            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
         if not raw.strip():
             return tab.failed(path, "the file is empty; the Trainer has not saved its state yet")
         try:
             doc = json.loads(raw.decode("utf-8", errors="replace"))
-        except ValueError as exc:
+        except (ValueError, RecursionError, OverflowError) as exc:
             return tab.failed(
                 path,
                 f"is not valid JSON ({exc}); it may have been cut short while saving — "
@@ -165,7 +175,8 @@ class HFTrainerState:
         frame, stepless = entries_frame(history[start:], b"nan" in raw.lower())
         warnings = []
         if stepless:
-            warnings.append(f"{path}: skipped {stepless} log_history entries without a step")
+            warnings.append(f"{path}: skipped {stepless} log_history entries without a step "
+                            "(or with a step beyond the 64-bit range)")
         if not state and not history:
             warnings.append(f"{path}: log_history is empty; nothing was logged yet")
         return FileRead(
@@ -173,7 +184,8 @@ class HFTrainerState:
             hparams=hparams_of(doc),
             warnings=warnings,
             state={"size": st.size, "mtime": st.mtime, "entries": len(history),
-                   "first": first, "reset": reset},
+                   "first": first},
+            reset=reset,
         )
 
 

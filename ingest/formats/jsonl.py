@@ -12,11 +12,12 @@ A line that is not JSON is skipped with a warning giving its line number.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest.formats import _plain
+from curvedoc.ingest.formats import _openmmlab, _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import as_number, flatten, records_to_frame, step_of
 from curvedoc.ingest.formats.base import Found
@@ -27,12 +28,14 @@ ALWAYS_SUFFIXES = (".jsonl", ".ndjson")
 SNIFF_LINES = 3
 
 
+#: What a JSON text can raise besides ValueError: nesting deeper than the parser's stack
+#: (RecursionError), an integer too long to read (ValueError) or to use (OverflowError).
+JSON_ERRORS = (ValueError, RecursionError, OverflowError, MemoryError)
+
+
 def parse_line(line: str) -> dict[str, Any] | None:
     """The flattened object of one line, or None when the line is not a JSON object."""
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
+    obj = _loads(line)
     return flatten(obj) if isinstance(obj, dict) else None
 
 
@@ -48,13 +51,14 @@ def is_metrics_record(fields: dict[str, Any]) -> bool:
 def parse_lines(texts: list[tuple[int, str]]) -> tuple[list[dict], list[int], list[int]]:
     """Flattened objects of numbered lines, their line numbers, and the lines that are not.
 
-    All lines are first parsed in one call (as one JSON array); when that fails, one by one.
+    All lines are first parsed in one call (as one JSON array); when that fails, one by one,
+    so one bad line costs only itself.
     """
     records: list[Any] = []
     if texts:
         try:
             records = json.loads("[" + ",".join(line for _, line in texts) + "]")
-        except ValueError:
+        except JSON_ERRORS:
             records = []
     if len(records) != len(texts):
         records = [_loads(line) for _, line in texts]
@@ -71,14 +75,14 @@ def parse_lines(texts: list[tuple[int, str]]) -> tuple[list[dict], list[int], li
 def _loads(line: str) -> Any:
     try:
         return json.loads(line)
-    except ValueError:
+    except JSON_ERRORS:
         return None
 
 
 class JSONLines:
     name = "jsonl"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "JSON lines (*.jsonl, *.ndjson, one object per line with a step key)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -92,11 +96,13 @@ class JSONLines:
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
         lines = text.split("\n")
         complete = lines[:-1] if len(lines) > 1 else lines
+        if len(lines) == 1 and parse_line(lines[0]) is None:
+            # a line longer than the head: trust the suffix of a JSON-lines file
+            return lower.endswith(ALWAYS_SUFFIXES) and lines[0][:1] == "{"
         for line in complete[:SNIFF_LINES]:
             fields = parse_line(line)
             if fields is None:
-                # a line longer than the head: trust the suffix of a JSON-lines file
-                return len(lines) == 1 and lower.endswith(ALWAYS_SUFFIXES) and line[:1] == "{"
+                continue  # a damaged line (or one nested too deep) is the reader's to name
             if "log_history" in fields:
                 return False
             if is_metrics_record(fields):
@@ -110,53 +116,90 @@ class JSONLines:
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state={**state, "reset": False})
+            return FileRead(scalars=tab.empty(), state=dict(state))
         try:
             chunk = tab.read_appended(path, state)
+            parts, problems = tab.Parts(), _Problems()
+            # OpenMMLab evaluation rows go onto the train rows' axis (see _openmmlab)
+            problems.mm = None if chunk.reset else (state or {}).get("mm")
+            for block in chunk.blocks():
+                parts.add(_block_frame(block, problems))
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-        if chunk.offset == 0 and not chunk.lines and not chunk.tail.strip():
+        if chunk.offset == 0 and not chunk.last_line and not chunk.tail.strip():
             return tab.failed(path, "the file is empty; nothing was logged yet")
-        texts = [(n, line) for n, line in enumerate(chunk.lines, chunk.first_line) if line.strip()]
-        records, numbers, bad = parse_lines(texts)
-        tail_fields = parse_line(chunk.tail) if chunk.tail.strip() else None
-        if tail_fields is not None:
-            records.append(tail_fields)
-            numbers.append(chunk.first_line + len(chunk.lines))
-        nan_logged = "nan" in "\n".join([chunk.tail, *(line for _, line in texts)]).lower()
-        frame, stepless, fractional = records_to_frame(records, np.asarray(numbers), nan_logged)
-        tags = len(frame)
-
-        warnings = []
-        if bad:
-            warnings.append(
-                f"{path}: skipped line {tab.show_lines(bad)}: not a JSON object; the other "
-                "lines were read (fix or remove the broken lines)"
-            )
-        # a first line of metadata (config, environment) is normal; later ones are not
-        shown = stepless[1:] if stepless[:1] == [1] else stepless
-        if shown:
-            warnings.append(
-                f"{path}: skipped line {tab.show_lines(shown)}: no step key "
-                f"({', '.join(tab.STEP_KEYS)})"
-            )
-        if fractional:
-            warnings.append(f"{path}: fractional steps were cut to whole numbers")
-        state_out = tab.chunk_state(chunk, tail_fields is not None)
+        frame = parts.frame()
+        warnings = problems.messages(path)
+        tail = tab.tail_warning(chunk)
         errors: list[str] = []
-        if not tags and chunk.offset == 0 and (bad or stepless):
+        if not len(frame) and chunk.offset == 0 and (problems.bad or problems.stepless):
             errors = [
                 f"{path}: no line has a step key and a numeric metric; expected JSON lines "
                 'like {"step": 1, "loss": 0.5}',
                 *warnings,
             ]
-            warnings = []
+            warnings, tail = [], None
         return FileRead(
             scalars=frame,
-            warnings=warnings,
+            warnings=[*warnings, *([tail] if tail else [])],
             errors=errors,
-            state=state_out,
+            state={**tab.chunk_state(chunk), **({"mm": problems.mm} if problems.mm else {})},
+            reset=chunk.reset,
+            tail_warning=tail,
         )
+
+
+@dataclass
+class _Problems:
+    """Line numbers of each kind of problem, across blocks."""
+
+    bad: list[int] = field(default_factory=list)
+    stepless: list[int] = field(default_factory=list)
+    huge_step: list[int] = field(default_factory=list)
+    fractional: bool = False
+    unusable: dict[str, list[int]] = field(default_factory=dict)
+    #: what _openmmlab.align carries from block to block (None: not an OpenMMLab log)
+    mm: dict[str, Any] | None = None
+
+    def messages(self, path: str) -> list[str]:
+        warnings = []
+        if self.bad:
+            warnings.append(
+                f"{path}: skipped line {tab.show_lines(self.bad)}: not a JSON object (or nested "
+                "too deep to read); the other lines were read (fix or remove the broken lines)"
+            )
+        # a first line of metadata (config, environment) is normal; later ones are not
+        shown = self.stepless[1:] if self.stepless[:1] == [1] else self.stepless
+        if shown:
+            warnings.append(
+                f"{path}: skipped line {tab.show_lines(shown)}: no step key "
+                f"({', '.join(tab.STEP_KEYS)})"
+            )
+        if self.huge_step:
+            warnings.append(tab.out_of_range_warning(path, "step", self.huge_step))
+        for key, lines in self.unusable.items():
+            warnings.append(
+                f"{path}: {key!r} at line {tab.show_lines(lines)} is an integer too large for "
+                "a float; those values were skipped"
+            )
+        if self.fractional:
+            warnings.append(f"{path}: fractional steps were cut to whole numbers")
+        return warnings
+
+
+def _block_frame(block: tab.Block, problems: _Problems):
+    texts = [(n, line) for n, line in enumerate(block.lines, block.first_line) if line.strip()]
+    records, numbers, bad = parse_lines(texts)
+    records, problems.mm = _openmmlab.align(records, problems.mm)
+    nan_logged = any("nan" in line.lower() for _, line in texts)
+    result = records_to_frame(records, np.asarray(numbers, dtype=np.int64), nan_logged)
+    problems.bad.extend(bad)
+    problems.stepless.extend(result.stepless)
+    problems.huge_step.extend(result.huge_step)
+    problems.fractional = problems.fractional or result.fractional
+    for key, lines in result.unusable.items():
+        problems.unusable.setdefault(key, []).extend(lines)
+    return result.frame
 
 
 FORMAT = JSONLines()

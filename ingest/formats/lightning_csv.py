@@ -3,9 +3,12 @@
 The run is the ``version_N`` folder. Rows are sparse: per-step rows
 (``train_loss_step``) and per-epoch rows (``val_loss``, ``train_loss_epoch``)
 leave each other's cells empty; every row carries ``step`` (and ``epoch``).
-Tags are the column names as written. ``hparams.yaml`` beside the file is read
-by the ingest core for every format. Lightning rewrites the whole file when a new
+Tags are the column names as written. Lightning rewrites the whole file when a new
 metric appears (a new header): the reader notices and reads it from the start.
+
+``hparams.yaml`` (written by both the CSV and the TensorBoard logger) is read here too, as
+a file of its own: beside ``metrics.csv`` it is a file of this run; beside event files it
+joins the TensorBoard run of the folder (``Found.extends``), whose own hparams win.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from curvedoc.ingest.formats import _delimited
+from curvedoc.ingest import fs
+from curvedoc.ingest.formats import _delimited, _yaml
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
 METRICS_FILE = "metrics.csv"
+HPARAMS_FILE = "hparams.yaml"
 VERSION_FOLDER = re.compile(r"^version_.+$")
 
 
@@ -32,11 +37,13 @@ def is_lightning_folder(folder: str, files: list[str]) -> bool:
 class LightningCSV:
     name = "lightning_csv"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "PyTorch Lightning CSVLogger (version_N/metrics.csv + hparams.yaml)"
 
     def sniff(self, path: str, head: bytes) -> bool:
-        """``metrics.csv`` whose header has a ``step`` or ``epoch`` column."""
+        """``metrics.csv`` whose header has a ``step`` or ``epoch`` column, or ``hparams.yaml``."""
+        if tab.base_name(path) == HPARAMS_FILE:
+            return True
         if tab.base_name(path) != METRICS_FILE:
             return False
         first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -46,13 +53,48 @@ class LightningCSV:
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
     ) -> Found | None:
-        if not is_lightning_folder(folder, files):
-            return None
-        run = tab.folder_run(self.name, folder, root, (tab.join(folder, METRICS_FILE),))
-        return Found(runs=[run], consumed_files={METRICS_FILE, "hparams.yaml"})
+        side = (tab.join(folder, HPARAMS_FILE),) if HPARAMS_FILE in files else ()
+        if is_lightning_folder(folder, files):
+            run = tab.folder_run(self.name, folder, root,
+                                 (*side, tab.join(folder, METRICS_FILE)))
+            return Found(runs=[run], consumed_files={METRICS_FILE, HPARAMS_FILE})
+        if side:
+            return Found(runs=[tab.folder_run(self.name, folder, root, side)],
+                         consumed_files={HPARAMS_FILE}, extends=True)
+        return None
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        if tab.base_name(path) == HPARAMS_FILE:
+            return read_hparams(path, state)
         return _delimited.read_delimited(path, state)
+
+
+def read_hparams(path: str, state: dict[str, Any] | None) -> FileRead:
+    """``hparams.yaml`` as hparams (no scalars); a broken file is a warning, not an error.
+
+    Read on the budget of :mod:`curvedoc.ingest.formats._yaml` (no alias bombs, unknown
+    tags such as ``!!python/name:torch.optim.SGD`` as plain data).
+    """
+    if tab.unchanged(path, state):
+        return FileRead(scalars=tab.empty(), state=dict(state or {}))
+    try:  # a regular file of a real size only
+        st = fs.stat(path)
+        text = fs.read_bytes(path, max_bytes=_yaml.MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return FileRead(scalars=tab.empty(), warnings=[
+            f"{path}: cannot read the hyper-parameters ({exc}); fix or remove the file"])
+    data, problem = _yaml.load(text)
+    new_state = {"size": st.size, "mtime": st.mtime}
+    if problem:
+        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
+            f"{path}: cannot read the hyper-parameters ({problem}); fix or remove the file"])
+    if data is None:
+        return FileRead(scalars=tab.empty(), state=new_state)
+    if not isinstance(data, dict):
+        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
+            f"{path}: expected a mapping of hyper-parameters, found {type(data).__name__}"])
+    return FileRead(scalars=tab.empty(), hparams={str(k): v for k, v in data.items()},
+                    state=new_state)
 
 
 FORMAT = LightningCSV()

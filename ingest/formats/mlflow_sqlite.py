@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -32,17 +33,50 @@ SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DEFAULT_NAME = "mlflow.db"
 REQUIRED_TABLES = frozenset({"runs", "metrics", "params", "experiments"})
 TIMEOUT_S = 1.0
+#: No MLflow cell (a key, a param value, a tag) comes near this; a larger one is an error.
+MAX_VALUE_BYTES = 1 << 20
+#: A statement of ours over one store never takes this long unless the file is crafted.
+QUERY_BUDGET_S = 30.0
 MAX_FLOAT = sys.float_info.max
 
 
 def connect(path: str) -> sqlite3.Connection:
-    """A read-only connection (raises sqlite3.Error / OSError)."""
+    """A read-only connection that a crafted store cannot turn against the reader.
+
+    Opened ``mode=ro``; ``trusted_schema=OFF`` (functions with side effects in views,
+    triggers and generated columns of the file refuse to run); no string or blob larger
+    than ``MAX_VALUE_BYTES`` (a generated 400 MB zeroblob is an error, not 400 MB); and a
+    time budget per statement (``QUERY_BUDGET_S``). Raises sqlite3.Error / OSError.
+    """
     if not fs.is_local(path):
         raise OSError("SQLite stores are read from a local disk only")
     local = path[len("file://") :] if path.startswith("file://") else path
+    fs.regular_stat(path)  # never hand SQLite a FIFO or a device
     conn = sqlite3.connect(f"file:{quote(local)}?mode=ro", uri=True, timeout=TIMEOUT_S)
+    try:
+        conn.execute("PRAGMA trusted_schema=OFF")
+        if hasattr(conn, "setlimit"):  # Python 3.11+
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        _budget(conn, QUERY_BUDGET_S)
+    except BaseException:
+        conn.close()
+        raise
     conn.text_factory = _text  # odd bytes in a text cell must not stop the read
     return conn
+
+
+def _budget(conn: sqlite3.Connection, seconds: float) -> None:
+    """Interrupt any statement running longer than ``seconds`` (checked every 10k steps)."""
+    deadline = [0.0]
+
+    def over() -> int:
+        now = time.monotonic()
+        if not deadline[0]:
+            deadline[0] = now + seconds
+        return 1 if now > deadline[0] else 0
+
+    conn.set_progress_handler(over, 10_000)
+    conn.set_trace_callback(lambda _sql: deadline.__setitem__(0, 0.0))  # a new statement
 
 
 def _text(data: bytes) -> str:
@@ -92,22 +126,33 @@ def metrics_query(conn: sqlite3.Connection, run_filter: str) -> str:
     )
 
 
-def to_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Metric rows of one run -> the long frame (NaN and ±inf restored)."""
+def to_frame(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """Metric rows of one run -> (the long frame, rowids of steps beyond int64, rowids of
+    values that are not numbers). NaN and ±inf are restored as logged."""
     if rows.empty:
-        return tab.empty()
-    value = rows["value"].to_numpy(dtype=np.float64).copy()
-    value[rows["is_nan"].to_numpy(dtype=bool)] = np.nan
+        return tab.empty(), [], []
+    rowid = rows["rowid"].to_numpy()
+    steps = tab.parse_steps(0 if s is None else s for s in rows["step"].tolist())
+    numeric = np.array([isinstance(v, (int, float)) and not isinstance(v, bool)
+                        for v in rows["value"].tolist()], dtype=bool)
+    keep = steps.ok & numeric
+    huge = rowid[steps.out_of_range].tolist()
+    junk = rowid[~numeric].tolist()
+    kept = rows[keep]
+    value = np.array([float(v) for v in kept["value"].tolist()], dtype=np.float64)
+    value[kept["is_nan"].fillna(0).to_numpy(dtype=bool)] = np.nan
     value[value >= MAX_FLOAT] = np.inf
     value[value <= -MAX_FLOAT] = -np.inf
-    return pd.DataFrame(
+    wall = pd.to_numeric(kept["timestamp"], errors="coerce").to_numpy(dtype=np.float64)
+    frame = pd.DataFrame(
         {
-            "tag": pd.Categorical(rows["key"].astype(str)),
-            "step": rows["step"].fillna(0).to_numpy(dtype=np.int64),
+            "tag": pd.Categorical(kept["key"].astype(str)),
+            "step": steps.values[keep],
             "value": value,
-            "wall_time": rows["timestamp"].to_numpy(dtype=np.float64) / 1000.0,
+            "wall_time": wall / 1000.0,
         }
     )
+    return frame, huge, junk
 
 
 def run_metrics(conn: sqlite3.Connection, run_uuid: str, since_rowid: int) -> pd.DataFrame:
@@ -115,7 +160,8 @@ def run_metrics(conn: sqlite3.Connection, run_uuid: str, since_rowid: int) -> pd
     query = metrics_query(conn, "WHERE run_uuid = ? AND rowid > ? ORDER BY rowid")
     rows = conn.execute(query, (run_uuid, since_rowid)).fetchall()
     names = ["rowid", "run_uuid", "key", "value", "timestamp", "step", "is_nan"]
-    return pd.DataFrame.from_records(rows, columns=names)
+    # object columns: a float among the steps must not turn 2^53 + 1 into a float
+    return pd.DataFrame(rows, columns=names, dtype=object)
 
 
 def read_params(conn: sqlite3.Connection, run_uuid: str) -> dict[str, Any]:
@@ -191,7 +237,7 @@ class MLflowSQLite:
                 "remove the file",
             )
         try:
-            st = fs.stat(path)
+            st = fs.regular_stat(path)
             conn = connect(path)
             try:
                 missing = REQUIRED_TABLES - tables(conn)
@@ -204,7 +250,7 @@ class MLflowSQLite:
                 hparams = read_params(conn, source.key)
                 since = int((state or {}).get("rowid", 0))
                 rows = run_metrics(conn, source.key, since)
-                frame = to_frame(rows)
+                frame, huge, junk = to_frame(rows)
             finally:
                 conn.close()
         except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
@@ -215,8 +261,20 @@ class MLflowSQLite:
                 state,
             )
         last = since if rows.empty else int(rows["rowid"].max())
+        warnings = []
+        if huge:
+            warnings.append(
+                f"{path}: skipped metric rows (rowid {tab.show_lines(huge)}) of run "
+                f"{source.key}: their step is beyond the 64-bit range MLflow allows"
+            )
+        if junk:
+            warnings.append(
+                f"{path}: skipped metric rows (rowid {tab.show_lines(junk)}) of run "
+                f"{source.key}: their value is not a number"
+            )
         return FileRead(
-            scalars=frame, hparams=hparams, state={"rowid": last, "size": st.size, "reset": False}
+            scalars=frame, hparams=hparams, warnings=warnings,
+            state={"rowid": last, "size": st.size},
         )
 
 

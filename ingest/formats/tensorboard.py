@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from google.protobuf.message import DecodeError
-from pandas.api.types import union_categoricals
 
-from curvedoc.ingest import fs, tfrecord
+from curvedoc.ingest import fs, paths, sniff, tfrecord
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.frames import FILE_COLUMNS, categorical
+from curvedoc.ingest.frames import FILE_COLUMNS, categorical, concat
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
+from curvedoc.ingest.paths import join as _join
 
 #: "all": verify every record's checksum; "on_error": only records that fail to parse.
 VERIFY = os.environ.get("CURVEDOC_TB_VERIFY", "all")
@@ -59,10 +59,6 @@ def file_order(path: str) -> tuple[float, str]:
 # --------------------------------------------------------------------------- finding runs
 
 
-def _join(folder: str, name: str) -> str:
-    return posixpath.join(folder, name) if "://" in folder else os.path.join(folder, name)
-
-
 def _list_files(folder: str) -> list[str]:
     """Names of the files directly in ``folder`` (empty if it cannot be listed)."""
     try:
@@ -77,17 +73,12 @@ def _list_files(folder: str) -> list[str]:
 
 def run_id(folder: str, root: str) -> str:
     """Posix path of ``folder`` relative to ``root`` ("." for the root itself)."""
-    if "://" in folder or "://" in root:
-        rel = posixpath.relpath(folder.split("://", 1)[-1], root.split("://", 1)[-1])
-    else:
-        rel = os.path.relpath(os.path.abspath(folder), os.path.abspath(root))
-    return rel.replace(os.sep, "/")
+    return paths.rel_id(folder, root)
 
 
 def run_name(folder: str) -> str:
     """Last path component of the run folder (the root's own name for ".")."""
-    path = folder.split("://", 1)[-1] if "://" in folder else os.path.abspath(folder)
-    return posixpath.basename(path.replace(os.sep, "/").rstrip("/")) or path
+    return paths.base_name(folder)
 
 
 def find_runs(folder: str, files: list[str], subdirs: list[str], root: str) -> Found | None:
@@ -298,7 +289,7 @@ def read_event_file(
 
     Returns the scalars (tag, step, value, wall_time; tags prefixed with ``prefix``),
     hparams, problems, and the state for the next read. Never raises for bad content.
-    ``state["reset"]`` is True when the file shrank (was replaced) and was read
+    ``FileRead.reset`` is True when the file shrank (was replaced) and was read
     again from its start: the result replaces what was read from it before.
     """
     report = _Report(path)
@@ -307,7 +298,7 @@ def read_event_file(
     scan = bool(state.get("scan", False))
     restarted = False
     try:
-        size = fs.stat(path).size
+        size = fs.regular_stat(path).size  # a FIFO or device named like a log: an error
     except FileNotFoundError:
         report.errors.append(f"{path}: the file disappeared while reading; refresh to re-scan.")
         return _result(empty_scalars(False), report, {}, state)
@@ -338,7 +329,7 @@ def read_event_file(
         except OSError as exc:
             report.errors.append(f"{path}: cannot read ({exc}); check permissions.")
             break
-        if base == 0 and buf.startswith(b"version https://git-lfs"):
+        if base == 0 and sniff.is_lfs_pointer(buf):
             report.errors.append(f"{path}: a Git LFS pointer, not the event file itself; "
                                  "run `git lfs pull` to fetch it.")
             break
@@ -354,24 +345,10 @@ def read_event_file(
             chunk *= 2  # one record larger than the chunk: read more at once
             continue
         base, scan = new_state["offset"], new_state["scan"]
-    if restarted:  # the caller must replace, not extend, what it had from this file
-        new_state["reset"] = True
-    if report.tail:
-        new_state["tail_warning"] = report.tail
-    return _result(concat_frames(frames), report, hparams, new_state)
-
-
-def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate per-chunk frames, keeping ``tag`` categorical."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_scalars(False)
-    if len(frames) == 1:
-        return frames[0]
-    tags = union_categoricals([f["tag"] for f in frames])
-    out = pd.concat([f.drop(columns="tag") for f in frames], ignore_index=True)
-    out.insert(0, "tag", tags)
-    return out
+    read = _result(concat(frames), report, hparams, new_state)
+    read.reset = restarted  # the caller must replace, not extend, what it had from this file
+    read.tail_warning = report.tail or None
+    return read
 
 
 def decode_buffer(

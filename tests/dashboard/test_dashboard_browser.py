@@ -6,72 +6,15 @@ environment variable CI is set they fail instead, so CI cannot pass silently.
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from urllib.parse import quote
 
 import pytest
+from browser import Served, console_errors, css, wait_for
 from dash_fixtures import XSS, memory_run
 
 from curvedoc.dashboard.app import create_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-WAIT_S = 30
-
-
-def _need_browser() -> None:
-    if CHROMIUM and CHROMEDRIVER:
-        return
-    reason = "no system Chromium/chromedriver (apt-get install chromium chromium-driver)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {reason}")
-    pytest.skip(reason)
-
-
-class Served:
-    """A dashboard on 127.0.0.1 on a free port, served by waitress in a thread."""
-
-    def __init__(self, app):
-        from waitress.server import create_server
-
-        self.state = app.server.config["CURVEDOC_STATE"]
-        self.server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        from waitress import wasyncore
-
-        self.server.close()
-        wasyncore.close_all(self.server._map)  # keep-alive connections too: the loop ends
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "the test server did not stop"
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    _need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1440,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(WAIT_S)
-    yield drv
-    drv.quit()
 
 
 @pytest.fixture(scope="module")
@@ -81,32 +24,11 @@ def served(sample_root):
     site.close()
 
 
-def wait_for(driver, condition, what: str):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT_S).until(condition, message=f"timed out: {what}")
-
-
-def css(selector: str, count: int = 1):
-    """Wait condition: at least ``count`` elements match ``selector``; returns them."""
-    from selenium.webdriver.common.by import By
-
-    def check(drv):
-        found = drv.find_elements(By.CSS_SELECTOR, selector)
-        return found if len(found) >= count else False
-
-    return check
-
-
-def console_errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-
-
 def grid_names(driver) -> list[str]:
     """Run names shown in the grid (read in one script call: the grid re-renders freely)."""
     return driver.execute_script(
         "return Array.from(document.querySelectorAll("
-        "'.ag-center-cols-container .cd-run-name')).map(e => e.textContent)")
+        "'.ag-row .cd-run-name')).map(e => e.textContent)")
 
 
 def click_option(driver, text: str) -> bool:
@@ -189,8 +111,8 @@ def test_compare_two_runs_and_the_url_keeps_them(driver, served):
              "selection badge")
     driver.find_element(By.LINK_TEXT, "Runs").click()  # back to the list: still ticked
     wait_for(driver, lambda d: d.execute_script(
-        "return Array.from(document.querySelectorAll('.ag-row-selected'))"
-        ".map(r => r.getAttribute('row-id')).sort().join(',')")
+        "return Array.from(new Set(Array.from(document.querySelectorAll('.ag-row-selected'))"
+        ".map(r => r.getAttribute('row-id')))).sort().join(',')")  # pinned + centre rows
         == "sweep/lr_0.001,sweep/lr_0.01", "the same two runs selected in the grid")
     assert console_errors(driver) == []
 
@@ -238,7 +160,11 @@ def test_bundled_sample_runs_open_with_every_run_and_its_badges(driver):
         driver.set_window_size(1440, 3000)  # every row on screen (the grid is virtualised)
         driver.get(site.url + "/")
         wait_for(driver, lambda d: len(grid_names(d)) == len(state.runs), "every sample run")
-        assert sorted(grid_names(driver)) == sorted(r.name for r in state.runs.values())
+        from curvedoc.dashboard.runstyle import run_style
+
+        names = grid_names(driver)
+        assert sorted(names) == sorted(run_style(state).name(r) for r in state.runs)
+        assert len(set(names)) == len(names)  # every run told apart (seed_0 × 5 before)
         badges = driver.execute_script(
             "return Array.from(document.querySelectorAll('.ag-row .cd-badge'))"
             ".map(e => e.textContent)")
@@ -246,7 +172,6 @@ def test_bundled_sample_runs_open_with_every_run_and_its_badges(driver):
         assert sorted(badges) == sorted(expected)
         assert console_errors(driver) == []
     finally:
-        driver.set_window_size(1440, 900)
         site.close()
 
 
@@ -262,7 +187,7 @@ def test_a_run_written_while_the_page_is_open_appears_marked_live(driver, tmp_pa
         wait_for(driver, lambda d: sorted(grid_names(d)) == ["first", "second"],
                  "the new run, without a reload")
         live = driver.execute_script(
-            "return document.querySelectorAll('.ag-center-cols-container .cd-live').length")
+            "return document.querySelectorAll('.ag-row .cd-live').length")
         assert live >= 1
         assert console_errors(driver) == []
     finally:

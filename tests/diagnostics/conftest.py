@@ -55,3 +55,8 @@ def curves():
 @pytest.fixture
 def run_of():
     return build_run
+
+
+#: cases/ holds one fires()/quiet() module per code, read by test_rule_cases.py; its file
+#: names follow the rule names (CD905_lr_range_test.py), not pytest's.
+collect_ignore_glob = ["cases/*"]

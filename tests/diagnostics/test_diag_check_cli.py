@@ -117,16 +117,20 @@ def test_usage_errors_exit_2(args):
 
 
 def test_bad_rule_config_is_a_usage_error_naming_the_key(root):
-    (root / "curvedoc.toml").write_text("[rules.overfitting]\nmin_rize = 1\n")
+    (root / "curvedoc.toml").write_text("[rules.val-loss-rises]\nmin_rize = 1\n")
     result = run("check", root, "--no-cache", "--no-progress")
     assert result.exit_code == 2 and "min_rize" in result.output
 
 
 def test_config_thresholds_apply(root):
-    (root / "curvedoc.toml").write_text("[rules.overfitting]\nmin_rise = 5.0\n")
+    (root / "curvedoc.toml").write_text("[rules.val-loss-rises]\nmin_rise = 5.0\n")
     result = run("check", root, "--format", "json", "--no-cache", "--no-progress")
     by_id = {r["run"]: r for r in json.loads(result.stdout)["runs"]}
-    assert by_id["overfit"]["labels"] == []
+    assert "CD501" not in {f["code"] for f in by_id["overfit"]["findings"]}
+    (root / "curvedoc.toml").unlink()  # without the config, CD501 does fire
+    again = run("check", root, "--format", "json", "--no-cache", "--no-progress")
+    by_id = {r["run"]: r for r in json.loads(again.stdout)["runs"]}
+    assert "CD501" in {f["code"] for f in by_id["overfit"]["findings"]}
 
 
 def test_rules_lists_every_rule_and_rule_prints_its_doc():
@@ -137,15 +141,25 @@ def test_rules_lists_every_rule_and_rule_prints_its_doc():
     doc = run("rule", "CD501").stdout
     for section in ("What it detects", "Why it matters", "Evidence", "Advice", "min_rise"):
         assert section in doc
-    assert run("rule", "overfitting").stdout == doc
+    assert run("rule", "val-loss-rises").stdout == doc
+    by_label = run("rule", "overfitting")  # a label names its rules instead
+    assert by_label.exit_code == 2 and "CD501 (val-loss-rises)" in by_label.output
 
 
 def test_an_unknown_single_file_is_one_clear_warning_and_no_runs(tmp_path):
     path = tmp_path / "notes.bin"
     path.write_bytes(b"\x00\x01\x02")
     result = CliRunner().invoke(cli, ["check", str(path), "--no-cache"])
-    assert result.exit_code == 0
-    warnings = [line for line in result.stderr.splitlines() if "notes.bin" in line]
-    assert len(warnings) == 1 and warnings[0].startswith("warning: ")
+    assert result.exit_code == 2  # DESIGN: check on a PATH with no runs exits 2
+    warnings = [line for line in result.stderr.splitlines() if "notes.bin" in line
+                and line.startswith("warning: ")]
+    assert len(warnings) == 1
     assert "tensorboard" in warnings[0]
-    assert "no runs found" in result.stdout
+    assert "No runs found" in result.stderr and "TensorBoard event files" in result.stderr
+
+
+def test_a_label_as_rule_table_names_the_rules_of_that_label(root):
+    (root / "curvedoc.toml").write_text("[rules.overfitting]\nmin_rise = 5.0\n")
+    result = run("check", root, "--no-cache", "--no-progress")
+    assert result.exit_code == 2
+    assert "is a label" in result.output and "val-loss-rises (CD501)" in result.output

@@ -33,8 +33,8 @@ def test_findings_carry_the_contract_fields_and_are_json_safe(curves, run_of):
     d = diagnose(run_of({"train_loss": (s, train)}))
     for f in d.findings:
         out = f.to_dict()
-        assert set(out) == {"code", "label", "severity", "confidence", "message", "advice",
-                            "evidence"}
+        assert set(out) == {"code", "label", "severity", "confidence", "possible", "message",
+                            "advice", "evidence"}
         assert out["severity"] in ("error", "warning", "info")
         assert 0 <= out["confidence"] <= 1
         assert {"tags", "start_step", "end_step"} <= set(out["evidence"])
@@ -48,21 +48,22 @@ def test_thresholds_are_overridable_from_config_by_name_or_code(curves, run_of):
                       * (1 + 0.12 * (vs - 800) / 1200))
     run = run_of({"train_loss": (s, curves.decay(s, floor=0.01)), "val_loss": (vs, vclean)})
     assert "overfitting" in diagnose(run).labels
-    for key in ("overfitting", "CD501"):
+    for key in ("val-loss-rises", "CD501"):
         config = {"rules": {key: {"min_rise": 0.5}}}
         assert "CD501" not in {f.code for f in diagnose(run, config).findings}
 
 
 def test_unknown_threshold_in_config_is_a_clear_error(curves):
     with pytest.raises(RuleConfigError, match="min_rize"):
-        diagnose(curves.healthy(), {"rules": {"overfitting": {"min_rize": 0.5}}})
+        diagnose(curves.healthy(), {"rules": {"val-loss-rises": {"min_rize": 0.5}}})
 
 
 def test_num_classes_from_config(curves, run_of):
     s = curves.steps
     train = curves.decay(s) + 20 * np.exp(-s / 30)
     d = diagnose(run_of({"train_loss": (s, train)}), {"num_classes": 10}, select=["CD101"])
-    assert d.findings and d.findings[0].evidence["num_classes_source"] == "config num_classes"
+    assert d.findings
+    assert d.findings[0].evidence.numbers["num_classes_source"] == "config num_classes"
 
 
 def test_select_and_ignore_take_codes_prefixes_names_and_labels(curves, run_of):
@@ -115,3 +116,34 @@ def test_long_runs_are_diagnosed_quickly():
     d = diagnose(run)
     assert time.process_time() - t0 < 2.0  # generous: ~0.03 s on a laptop core
     assert d.labels == ["keep_training"]
+
+
+def test_a_possible_finding_is_listed_but_adds_no_label():
+    from curvedoc.diagnostics.findings import POSSIBLE_BELOW, Diagnosis, Evidence, Finding
+
+    unsure = Finding("CD401", "keep_training", "warning", POSSIBLE_BELOW - 0.1, "m", [],
+                     Evidence(tags=["val_loss"], start_step=1, end_step=9))
+    sure = Finding("CD501", "overfitting", "warning", POSSIBLE_BELOW + 0.1, "m", [], Evidence())
+    d = Diagnosis("r", [unsure])
+    assert d.labels == [] and d.possible_labels == ["keep_training"]
+    assert d.to_dict()["findings"][0]["possible"] is True
+    d = Diagnosis("r", [unsure, sure])
+    assert d.labels == ["overfitting"] and d.top is sure
+    again = Diagnosis.from_dict(json.loads(json.dumps(d.to_dict())))
+    assert again.labels == d.labels and again.findings[0].evidence.tags == ["val_loss"]
+
+
+def test_the_engine_applies_each_codes_calibration(curves, run_of, monkeypatch):
+    from curvedoc.diagnostics import engine
+
+    s = curves.steps
+    train = curves.decay(s)
+    train[150:] = np.nan
+    run = run_of({"train_loss": (s, train)})
+    assert diagnose(run).labels == ["lr_too_high"]
+    # a rule found right only 30% of the time: its findings become "possible"
+    monkeypatch.setitem(engine.CALIBRATION, "CD201", ((0.0, 1.0), (0.3, 0.3)))
+    d = diagnose(run)
+    f = next(f for f in d.findings if f.code == "CD201")
+    assert f.confidence == pytest.approx(0.3) and f.possible
+    assert d.labels == [] and d.possible_labels == ["lr_too_high"]

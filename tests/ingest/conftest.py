@@ -34,6 +34,7 @@ def _rel(folder: str, root: str) -> str:
 
 class FakeFormat:
     name = "fake"
+    version = "1"
     summary = "test lines tag,step,value,wall_time (*.fake)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -116,10 +117,10 @@ class FakeKit:
 
 
 @pytest.fixture
-def fake(monkeypatch, no_user_cache):
+def fake(no_user_cache):
     """Register only the fake format for the duration of a test."""
-    monkeypatch.setattr(base, "_loaded", {"fake": FakeKit.format})
-    return FakeKit
+    with base.only_formats(fake=FakeKit.format):
+        yield FakeKit
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import format_calls
 import numpy as np
 
+from curvedoc.ingest import discover
 from curvedoc.ingest.formats.csv_table import FORMAT
 
 find = partial(format_calls.find, FORMAT)
@@ -39,8 +40,8 @@ def write(path: Path, text: str | bytes) -> Path:
 def test_keras_training_log_is_recognised_by_content_and_na_is_not_a_point(tmp_path):
     path = write(tmp_path / "run" / "training.log", KERAS)
     assert FORMAT.sniff(str(path), path.read_bytes())
-    found = find(path.parent, tmp_path)
-    assert [(s.id, s.name) for s in found.runs] == [("run", "run")]
+    found = discover(str(tmp_path))  # the folder's only loose log is the folder's run
+    assert [(s.id, s.name, s.format) for s in found] == [("run", "run", "csv_table")]
     frame = read(path).scalars
     assert series(frame, "loss") == {0: 1.3, 1: 0.9}
     assert series(frame, "val_loss") == {0: 1.2}

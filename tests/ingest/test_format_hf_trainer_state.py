@@ -88,4 +88,4 @@ def test_a_rewritten_state_returns_only_the_new_entries(tmp_path):
     second = read(path, first.state)
     assert series(second.scalars, "loss") == {20: 1.5}
     assert series(second.scalars, "eval_loss") == {20: 1.6}
-    assert second.state["reset"] is False
+    assert second.reset is False

@@ -8,6 +8,7 @@ from functools import partial
 import format_calls
 import numpy as np
 
+from curvedoc.ingest import discover
 from curvedoc.ingest.formats.jsonl import FORMAT
 
 read = partial(format_calls.read, FORMAT)
@@ -71,7 +72,8 @@ def test_appended_lines_and_a_half_written_line(tmp_path):
     path.write_text(lines({"step": 0, "loss": 1.0}) + '{"step": 1, "lo')
     first = read(path)
     assert series(first.scalars, "loss") == {0: 1.0}
-    assert not first.warnings
+    # the unfinished line is named only as the file's tail (it holds until the next read)
+    assert first.warnings == [first.tail_warning] and "line 2" in first.tail_warning
     assert len(read(path, first.state).scalars) == 0
     with path.open("a") as fh:
         fh.write('ss": 0.8}\n' + lines({"step": 2, "loss": 0.6}))
@@ -99,8 +101,8 @@ def test_one_log_in_a_folder_is_the_folder_run(tmp_path):
     run.mkdir()
     (run / "metrics.jsonl").write_text(lines({"step": 1, "loss": 1.0}))
     found = FORMAT.find_runs(str(run), ["metrics.jsonl"], [], str(tmp_path))
-    assert [(s.id, s.name) for s in found.runs] == [("exp", "exp")]
-    assert found.consumed_files == {"metrics.jsonl"}
+    assert found.loose and found.consumed_files == {"metrics.jsonl"}
+    assert [(s.id, s.name) for s in discover(str(tmp_path))] == [("exp", "exp")]
 
 
 def test_a_logged_nan_is_kept_and_an_absent_key_is_not_a_point(tmp_path):

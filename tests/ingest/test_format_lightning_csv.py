@@ -31,8 +31,8 @@ def test_the_version_folder_is_the_run(tmp_path):
     found = find(run, tmp_path)
     assert [s.id for s in found.runs] == ["logs/version_3"]
     assert found.runs[0].name == "version_3"
-    assert found.runs[0].files == (str(run / "metrics.csv"),)
-    assert "metrics.csv" in found.consumed_files
+    assert found.runs[0].files == (str(run / "hparams.yaml"), str(run / "metrics.csv"))
+    assert {"metrics.csv", "hparams.yaml"} <= found.consumed_files
     assert find(tmp_path / "logs", tmp_path) is None
 
 
@@ -73,7 +73,7 @@ def test_a_second_read_returns_only_appended_rows(tmp_path):
         fh.write("1,,2,,1.2,\n")
     second = read(path, first.state)
     assert series(second.scalars, "train_loss_step") == {2: 1.2}
-    assert len(second.scalars) == 1 and not second.state["reset"]
+    assert len(second.scalars) == 1 and not second.reset
 
 
 def test_a_rewrite_with_a_new_header_is_read_from_the_start(tmp_path):
@@ -83,16 +83,19 @@ def test_a_rewrite_with_a_new_header_is_read_from_the_start(tmp_path):
     path.write_text(HEADER.replace("\n", ",val_acc\n") + ROWS.replace("\n", ",\n")
                     + "1,,3,,1.1,,0.7\n")
     second = read(path, first.state)
-    assert second.state["reset"] is True
+    assert second.reset is True
     assert series(second.scalars, "train_loss_step") == {0: 2.0, 1: 1.5, 3: 1.1}
     assert series(second.scalars, "val_acc") == {3: 0.7}
 
 
-def test_ragged_rows_are_skipped_with_their_line_numbers(tmp_path):
-    run = version_folder(tmp_path, HEADER + "0,0.1,0,,2.0,\n0,0.1,1,,1.5,,9,9\n0,,2,,1.2,\n")
+def test_short_rows_are_skipped_and_wide_rows_widen_the_header_with_line_numbers(tmp_path):
+    rows = "0,0.1,0,,2.0,\n0,0.1,1,,1.5,,9,9\n0,,2,,1.2,\n0,0.1\n"
+    run = version_folder(tmp_path, HEADER + rows)
     result = read(run / "metrics.csv")
-    assert series(result.scalars, "train_loss_step") == {0: 2.0, 2: 1.2}
-    assert any("line 3" in w and "metrics.csv" in w for w in result.warnings)
+    assert series(result.scalars, "train_loss_step") == {0: 2.0, 1: 1.5, 2: 1.2}
+    assert series(result.scalars, "column_7") == {1: 9.0}
+    assert any("line 3" in w and "widened" in w and "metrics.csv" in w for w in result.warnings)
+    assert any("line 5" in w and "ragged" in w and "metrics.csv" in w for w in result.warnings)
 
 
 def test_header_only_and_empty_files_are_errors_naming_the_file(tmp_path):

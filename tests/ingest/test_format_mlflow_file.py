@@ -42,7 +42,8 @@ def test_a_run_folder_with_nested_keys_params_and_name(tmp_path):
     found = find(run, tmp_path)
     [source] = found.runs
     assert (source.id, source.name) == ("mlruns/1/abc123", "silent-bee-7")
-    assert {"metrics", "params", "tags", "artifacts"} <= found.consumed_dirs
+    assert {"metrics", "params", "tags"} <= found.consumed_dirs
+    assert found.attached_dirs == {"artifacts"}  # walked, its logs join the run
     reads = read_all(source)
     by_tag = {r.scalars["tag"].iloc[0]: r.scalars for r in reads}
     assert series(by_tag["train/loss"], "train/loss") == {0: 1.0, 1: 0.5}

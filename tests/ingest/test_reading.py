@@ -63,24 +63,6 @@ def test_keras_like_run_pairs_train_and_validation(fake, tmp_path):
     assert run.roles["val_loss"] == "validation/epoch_loss"
 
 
-def test_hparams_yaml_beside_the_logs_is_read(fake, tmp_path):
-    fake.write(tmp_path / "r" / "x.fake", fake.curve("loss", range(3)))
-    (tmp_path / "r" / "hparams.yaml").write_text(
-        "lr: 0.01\nbatch_size: 32\noptimizer: !!python/name:torch.optim.SGD ''\n"
-    )
-    run = read_run(_one(tmp_path))
-    assert run.hparams["lr"] == 0.01 and run.hparams["batch_size"] == 32
-    assert "optimizer" in run.hparams
-
-
-def test_a_broken_hparams_yaml_is_a_warning_naming_it(fake, tmp_path):
-    fake.write(tmp_path / "r" / "x.fake", fake.curve("loss", range(3)))
-    (tmp_path / "r" / "hparams.yaml").write_text("lr: [0.01\n")
-    run = read_run(_one(tmp_path))
-    assert len(run.scalars) == 3
-    assert any("hparams.yaml" in w for w in run.warnings)
-
-
 def test_config_roles_override_inference(fake, tmp_path):
     rows = fake.curve("metrics/nll", range(3)) + fake.curve("loss", range(3))
     fake.write(tmp_path / "x.fake", rows)

@@ -130,3 +130,77 @@ def test_missing_loss_warning_lists_the_tags():
     assert note is not None and "lr" in note and "throughput" in note
     assert "[tool.curvedoc.roles]" in note
     assert missing_loss_warning({"val_loss": "v"}, ["v"]) is None
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        # free text, prefixes and suffixes, camelCase
+        (["Training loss", "Validation loss (avg over batches)"],
+         {"train_loss": "Training loss", "val_loss": "Validation loss (avg over batches)"}),
+        (["loss/train", "loss/val"], {"train_loss": "loss/train", "val_loss": "loss/val"}),
+        (["Loss/Train", "Loss/Validation"], {"train_loss": "Loss/Train",
+                                             "val_loss": "Loss/Validation"}),
+        (["trainLoss", "valLoss", "valAccuracy"], {"train_loss": "trainLoss",
+                                                   "val_loss": "valLoss",
+                                                   "val_acc": "valAccuracy"}),
+        (["train_loss_epoch", "val_loss_epoch", "val_acc_epoch"],
+         {"train_loss": "train_loss_epoch", "val_loss": "val_loss_epoch",
+          "val_acc": "val_acc_epoch"}),
+        (["dev/loss", "dev/acc", "train/loss"], {"train_loss": "train/loss",
+                                                 "val_loss": "dev/loss", "val_acc": "dev/acc"}),
+        # test stands in for validation only where no validation exists
+        (["train_loss", "test_loss", "test_acc"], {"train_loss": "train_loss",
+                                                   "val_loss": "test_loss",
+                                                   "val_acc": "test_acc"}),
+        (["train_loss", "val_loss", "test_loss"], {"train_loss": "train_loss",
+                                                   "val_loss": "val_loss"}),
+        # per-class metrics, running bests, timers and top-5 are no learning curves
+        (["loss", "val_loss", "class_0_acc", "class_1_acc", "val_acc_best", "epoch_time",
+          "val_top5", "val_top1"],
+         {"train_loss": "loss", "val_loss": "val_loss", "val_acc": "val_top1"}),
+        # Ignite, detectron2, mmengine, Ultralytics
+        (["training/loss", "validation/accuracy"], {"train_loss": "training/loss",
+                                                    "val_acc": "validation/accuracy"}),
+        (["total_loss", "loss_cls", "loss_box_reg", "lr", "bbox/AP"],
+         {"train_loss": "total_loss", "lr": "lr", "val_acc": "bbox/AP"}),
+        (["loss", "accuracy/top1", "lr"], {"train_loss": "loss", "val_acc": "accuracy/top1",
+                                           "lr": "lr"}),
+        # several evaluation sets: the one without a set name is the main one
+        (["loss", "eval_loss", "eval_g0_loss", "eval_g1_loss"],
+         {"train_loss": "loss", "val_loss": "eval_loss"}),
+        # scores other than accuracy, of any range
+        (["train/reward", "eval/reward"], {"train_acc": "train/reward",
+                                           "val_acc": "eval/reward"}),
+        (["train_loss", "val_bleu"], {"train_loss": "train_loss", "val_acc": "val_bleu"}),
+    ],
+)
+def test_spellings_of_every_convention(tags, expected):
+    assert infer_roles(tags) == expected
+
+
+@pytest.mark.parametrize(("tag", "way"), [
+    ("val_loss", "lower"), ("eval/perplexity", "lower"), ("val_wer", "lower"),
+    ("train/mse", "lower"), ("val_error", "lower"), ("val_acc", "higher"),
+    ("eval_f1", "higher"), ("metrics/mAP50-95(B)", "higher"), ("val/dice", "higher"),
+    ("episode_reward", "higher"), ("val_bleu", "higher"), ("eval/auroc", "higher"),
+    ("val/log_likelihood", "higher"), ("epoch", None), ("throughput", None),
+])
+def test_every_metric_has_one_direction(tag, way):
+    from curvedoc.ingest.roles import direction
+
+    assert direction(tag) == way
+
+
+def test_other_evaluation_sets_are_listed_beside_the_main_one():
+    from curvedoc.ingest.roles import eval_sets
+
+    tags = ["loss", "eval_loss", "eval_accuracy", "eval_g0_loss", "eval_g0_accuracy",
+            "eval_g1_loss", "val/cls_loss"]
+    roles = infer_roles(tags)
+    sets = eval_sets(tags, roles)
+    assert [(s.name, s.loss, s.score) for s in sets] == [
+        ("g0", "eval_g0_loss", "eval_g0_accuracy"), ("g1", "eval_g1_loss", None)]
+    # a loss component is no evaluation set of its own
+    ultra = ["train/box_loss", "val/box_loss", "val/cls_loss", "val/dfl_loss"]
+    assert eval_sets(ultra, infer_roles(ultra)) == []

@@ -250,10 +250,10 @@ def test_a_replaced_file_is_read_again_from_the_start(tmp_path):
     after = read_event_file(str(path), before.state)
     later = read_event_file(str(path), after.state)
 
-    assert after.state["reset"] is True
+    assert after.reset is True
     assert "read again from the start" in after.warnings[0] and str(path) in after.warnings[0]
     assert as_rows(after.scalars) == [("loss", 7, 2.0)]
-    assert "reset" not in later.state and len(later.scalars) == 0
+    assert not later.reset and len(later.scalars) == 0
 
 
 FAST_TENSORS = {

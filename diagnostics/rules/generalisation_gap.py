@@ -1,0 +1,166 @@
+"""Training loss keeps falling far below a validation loss that stopped improving.
+
+What it detects
+    The generalisation gap opening up: after its best step the validation loss no
+    longer improves (flat or noisy, no significant downward trend), while the
+    training loss keeps falling by a real fraction, so that the gap between them,
+    relative to the validation loss, is large at the end and has grown well beyond
+    what it was at the best step. A validation loss still creeping down counts as
+    stopped when over the last 30% of the run it gains less than a fifth of what the
+    training loss gains. Both curves must have learned first, and the gap
+    must matter at the scale of the problem (a share of the first validation loss):
+    a converged run at 0.03 against 0.01 is no overfit worth a label. Noisy
+    validation is judged on a wide rolling median; 7 to 10 validation points
+    are enough. This is overfitting before the
+    validation loss rises (the rise is the val-loss-rises rule).
+
+Why it matters
+    Every step after the best one fits the training set better and new data no
+    better: the model memorises. More training only widens the gap, and the
+    checkpoint at the best step is as good as the last one, at less cost.
+
+Evidence
+    The best validation step and value, the gap there and at the end, how far the
+    training loss fell after the best step, the trend of the validation loss after it.
+
+Advice
+    Stop at (or restore) the best step; get more data or augment it; add weight
+    decay or dropout; use a smaller model or start from a pre-trained one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curve, Curves
+from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..stats import rolling_median, strong_trend
+
+LABEL = "overfitting"
+#: Judged again on every further evaluation set the run logged.
+PER_EVAL_SET = True
+NAME = "generalisation-gap"
+SUMMARY = "training loss keeps falling far below a validation loss that stopped improving"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: The gap (validation - training) / validation at the end must be at least this...
+    min_gap: float = 0.2
+    #: ...and have grown by at least this much (same units) since the best step.
+    min_growth: float = 0.1
+    #: After the best step the training loss fell at least this fraction of its level there.
+    min_train_fall: float = 0.1
+    #: The best step lies before this fraction of the run, with this many validation
+    #: points after it.
+    max_best_frac: float = 0.85
+    min_after: int = 2
+    #: A downward validation trend after the best step this significant means it still
+    #: improves (then this is no gap but keep-training's business).
+    alpha: float = 0.05
+    #: Need this many validation points.
+    min_points: int = 6
+    #: Validation that still creeps down has "all but stalled" when over the last
+    #: ``tail_frac`` of the run it gains less than this share of what training gains,
+    #: while training gains at least ``min_tail_fall`` of its level there.
+    tail_frac: float = 0.3
+    stall_ratio: float = 0.2
+    min_tail_fall: float = 0.25
+    #: The gap must matter at the scale of the problem: at least this fraction of the
+    #: first validation loss (a converged run at 0.03 against 0.01 has nothing to gain).
+    min_gap_of_start: float = 0.05
+    #: Both curves must have learned first: validation improved this fraction from its
+    #: first point to its best, and training fell this fraction overall (a run that never
+    #: learned is no overfit, whatever its gap).
+    min_learned: float = 0.05
+    min_train_learned: float = 0.2
+
+
+def wide_median(c: Curve) -> np.ndarray:
+    """The binned curve under a rolling median over about a tenth of its points (at
+    least 3): noisy validation losses keep their level, not their spikes."""
+    n = len(c.y)
+    size = max(3, (n // 10) | 1)
+    return rolling_median(c.y, size) if n >= size else c.y
+
+
+def _stalled_tail_start(v: Curve, vm: np.ndarray, t: Curve, th: Thresholds) -> int | None:
+    """The index where the last ``tail_frac`` of the validation curve starts, when over
+    that tail validation gained less than ``stall_ratio`` of what training gained (both
+    relative to their level) and training gained at least ``min_tail_fall``; else None."""
+    start = float(v.x[-1] - th.tail_frac * v.own_span)
+    i = int(np.searchsorted(v.x, start))
+    if i >= len(vm) - th.min_after or i <= 0:
+        return None
+    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
+    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
+    t_gain = (t0 - t1) / max(abs(t0), 1e-12)
+    if t_gain < th.min_tail_fall or v_gain > th.stall_ratio * t_gain:
+        return None
+    return i
+
+
+def check(c: Curves, th: Thresholds):
+    v, t = c.get("val_loss"), c.get("train_loss")
+    if v is None or t is None:
+        raise Skip("needs a training and a validation loss")
+    if len(v.y) < th.min_points:
+        raise Skip(f"only {len(v.y)} validation points; the gap needs {th.min_points}")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
+    vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
+    best = int(np.argmin(vm))
+    span = max(c.span, 1)
+    late = ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
+            or best + th.min_after >= len(vm))
+    if late:
+        # still creeping down at the end: a gap only when validation all but stalled
+        # beside a training loss that keeps falling fast (it gains a small share of what
+        # training gains); judged from the start of the tail
+        best = _stalled_tail_start(v, vm, t, th)
+        if best is None:
+            return []
+    else:
+        after_x, after_y = v.x[best:], v.y[best:]
+        if len(after_x) >= 4:
+            tr = strong_trend(after_x, after_y)
+            if tr.slope < 0 and tr.p_value < th.alpha:
+                return []  # validation still improves
+    x_end = float(min(v.x[-1], t.x[-1]))
+    v_best = float(vm[best])
+    v_end = float(np.median(v.y[-max(2, len(v.y) // 5):]))
+    t_best = t.at(float(v.x[best]))
+    t_end = float(np.median(t.y[t.x >= x_end - 0.1 * span])) if np.any(
+        t.x >= x_end - 0.1 * span) else t.at(x_end)
+    if min(v_best, v_end, t_best) <= 0 or (v_end < v_best and not late):
+        return []
+    v_first, t_first = float(np.median(v.y[:2])), float(np.median(t.y[:2]))
+    if (v_first - v_best) / v_first < th.min_learned or (
+            t_first - t_end) / t_first < th.min_train_learned:
+        return []
+    fell = (t_best - t_end) / t_best
+    gap_best = (v_best - t_best) / v_best
+    gap_end = (v_end - t_end) / v_end
+    if (fell < th.min_train_fall or gap_end < th.min_gap or gap_end - gap_best < th.min_growth
+            or (v_end - t_end) < th.min_gap_of_start * v_first):
+        return []
+    margin = min(gap_end / th.min_gap, (gap_end - gap_best) / th.min_growth,
+                 fell / th.min_train_fall) - 1
+    b = int(v.x[best])
+    return [finding(
+        "warning", confidence(margin),
+        f"{what(t)} kept falling ({pct(fell)} after step {step(b)}) while {what(v)} stopped "
+        f"improving at {num(v.value_of(v_best))} (step {step(b)}): the gap grew from "
+        f"{pct(max(gap_best, 0))} to {pct(gap_end)} of the validation loss",
+        [
+            f"stop at step {step(b)} (restore that checkpoint; use early stopping)",
+            "get more data or augment it",
+            "add weight decay or dropout",
+            "use a smaller model, or start from a pre-trained one",
+        ],
+        {"tags": [v.tag, t.tag], "start_step": b, "end_step": int(x_end), "best_step": b,
+         "best_value": v.value_of(v_best), "final_value": v.value_of(v_end),
+         "gap_at_best": gap_best, "gap_end": gap_end, "train_fell_after_best": fell},
+    )]

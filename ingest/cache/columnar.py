@@ -1,0 +1,230 @@
+"""One cache file per source file: a checksummed header and raw little-endian columns.
+
+Layout (all integers little-endian)::
+
+    0   8 bytes   magic b"CDCOLS\\r\\n"
+    8   u32       schema version (SCHEMA)
+    12  u32       byte width of a tag code (1, 2 or 4)
+    16  u64       rows n
+    24  u64       length of the JSON metadata m (at most MAX_META)
+    32  u64       0 (reserved)
+    40  m bytes   JSON metadata, padded with spaces to a multiple of 8
+        8n        step   int64
+        8n        value  float64
+        8n        wall_time float64
+        w*n       tag codes (int8/16/32), padded with zeros to a multiple of 8
+        u32       CRC32C of every byte before it
+
+The metadata holds the entry's key, the source file's ident, the tag names and every other
+field of the FileRead (hparams, warnings, errors, the reader's state), with at most
+MAX_DEPTH levels of nesting. No pickle: reading a cache file never runs code.
+
+:func:`decode` checks the length first, then the checksum, then the metadata, then the tag
+codes; anything unexpected raises :class:`Corrupt`, which the caller treats as a miss.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import struct
+from typing import Any
+
+import crc32c
+import numpy as np
+import pandas as pd
+
+from curvedoc.ingest.frames import FILE_COLUMNS, categorical
+from curvedoc.ingest.model import FileRead
+
+MAGIC = b"CDCOLS\r\n"
+#: Bump when the layout or the meaning of a field changes; older files are then misses.
+SCHEMA = 2
+MAX_META = 64 << 20
+MAX_DEPTH = 48
+_FIXED = struct.Struct("<8sIIQQQ")
+_CRC = struct.Struct("<I")
+_CODE_DTYPES = {1: np.dtype("<i1"), 2: np.dtype("<i2"), 4: np.dtype("<i4")}
+_FIELDS = tuple(f.name for f in dataclasses.fields(FileRead) if f.name != "scalars")
+
+
+class Corrupt(ValueError):
+    """A cache file that is not exactly what :func:`encode` wrote."""
+
+
+class Unstorable(TypeError):
+    """A read whose metadata JSON cannot hold exactly (it is then not cached)."""
+
+
+def _pad(n: int) -> int:
+    return -n % 8
+
+
+def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:
+    """The parts of the cache file of one read (raw column buffers, not copies)."""
+    frame = read.scalars
+    tags = frame["tag"]
+    cat = tags.array if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
+    names = [str(c) for c in cat.categories]
+    codes = np.asarray(cat.codes)
+    width = codes.dtype.itemsize
+    if width not in _CODE_DTYPES:
+        codes = codes.astype(np.int32)
+        width = 4
+    cols = [
+        _le(frame["step"].to_numpy(dtype=np.int64), "<i8"),
+        _le(frame["value"].to_numpy(dtype=np.float64), "<f8"),
+        _le(frame["wall_time"].to_numpy(dtype=np.float64), "<f8"),
+        _le(codes, _CODE_DTYPES[width].str),
+    ]
+    fields = {}
+    for name in _FIELDS:
+        fields[name] = jsonable(getattr(read, name), exact=name != "hparams", depth=0)
+    meta = {"key": key, "ident": ident, "tags": names, "fields": fields}
+    try:
+        raw = json.dumps(meta, separators=(",", ":"), allow_nan=True).encode()
+    except (ValueError, RecursionError) as exc:
+        raise Unstorable(str(exc)) from exc
+    if len(raw) > MAX_META:
+        raise Unstorable("metadata too large to cache")
+    n = len(frame)
+    parts: list[bytes | memoryview] = [
+        _FIXED.pack(MAGIC, SCHEMA, width, n, len(raw), 0),
+        raw + b" " * _pad(len(raw)),
+        *(memoryview(c).cast("B") for c in cols),
+        b"\0" * _pad(n * width),
+    ]
+    crc = 0
+    for part in parts:
+        crc = crc32c.crc32c(part, value=crc)
+    parts.append(_CRC.pack(crc))
+    return parts
+
+
+def _le(arr: np.ndarray, dtype: str) -> np.ndarray:
+    return np.ascontiguousarray(arr, dtype=np.dtype(dtype))
+
+
+def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
+    """(the stored ident, the FileRead) of a cache file written for ``key``.
+
+    The columns are views of ``buf`` (no copy); raises :class:`Corrupt` for anything
+    but a file :func:`encode` wrote for this key.
+    """
+    if len(buf) < _FIXED.size + _CRC.size:
+        raise Corrupt("short file")
+    magic, schema, width, n, mlen, reserved = _FIXED.unpack_from(buf, 0)
+    if magic != MAGIC or schema != SCHEMA or width not in _CODE_DTYPES or reserved:
+        raise Corrupt("not a cache file of this version")
+    if mlen > MAX_META or n > len(buf):
+        raise Corrupt("absurd lengths")
+    meta_end = _FIXED.size + mlen + _pad(mlen)
+    cols_end = meta_end + 24 * n + n * width + _pad(n * width)
+    if cols_end + _CRC.size != len(buf):
+        raise Corrupt("wrong length")
+    view = memoryview(buf)
+    (crc,) = _CRC.unpack_from(buf, cols_end)
+    if crc32c.crc32c(view[:cols_end]) != crc:
+        raise Corrupt("checksum mismatch")
+    meta = _load_meta(bytes(view[_FIXED.size:_FIXED.size + mlen]))
+    if meta.get("key") != key:
+        raise Corrupt("written for another file")
+    names = meta.get("tags")
+    fields = meta.get("fields")
+    if (not isinstance(names, list) or not all(isinstance(t, str) for t in names)
+            or len(set(names)) != len(names) or not isinstance(fields, dict)
+            or not set(fields) <= set(_FIELDS)):
+        raise Corrupt("bad metadata")
+    steps = _native(np.frombuffer(buf, "<i8", n, meta_end))
+    values = _native(np.frombuffer(buf, "<f8", n, meta_end + 8 * n))
+    walls = _native(np.frombuffer(buf, "<f8", n, meta_end + 16 * n))
+    codes = _native(np.frombuffer(buf, _CODE_DTYPES[width], n, meta_end + 24 * n))
+    if n and (int(codes.min()) < -1 or int(codes.max()) >= len(names)):
+        raise Corrupt("tag code out of range")
+    frame = pd.DataFrame(
+        {"tag": categorical(codes, names), "step": steps, "value": values, "wall_time": walls},
+        columns=FILE_COLUMNS,
+        copy=False,
+    )
+    restored = {k: _restore(v) for k, v in fields.items()}
+    try:
+        read = FileRead(scalars=frame, **restored)
+    except TypeError as exc:
+        raise Corrupt("bad fields") from exc
+    if not _well_typed(read):
+        raise Corrupt("bad field types")
+    return meta.get("ident"), read
+
+
+def _load_meta(raw: bytes) -> dict[str, Any]:
+    try:
+        meta = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise Corrupt("bad metadata") from exc
+    if not isinstance(meta, dict) or _depth(meta) > MAX_DEPTH + 4:
+        raise Corrupt("bad metadata")
+    return meta
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth, without recursion."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        item, d = todo.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, d)
+            todo.extend((v, d + 1) for v in item)
+    return deepest
+
+
+def _well_typed(read: FileRead) -> bool:
+    return (isinstance(read.hparams, dict) and isinstance(read.state, dict)
+            and isinstance(read.warnings, list) and isinstance(read.errors, list)
+            and all(isinstance(w, str) for w in read.warnings)
+            and all(isinstance(e, str) for e in read.errors))
+
+
+def _native(arr: np.ndarray) -> np.ndarray:
+    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
+
+
+def jsonable(obj: Any, *, exact: bool, depth: int) -> Any:
+    """A JSON-safe copy; bytes are tagged. ``exact`` refuses anything it cannot restore."""
+    if depth > MAX_DEPTH:
+        raise Unstorable("nested too deeply to cache")
+    if obj is None or isinstance(obj, (bool, str, int, float)):
+        if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) >= 1 << 4000:
+            raise Unstorable("integer too large to cache")
+        return obj
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item(), exact=exact, depth=depth)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return {"__bytes__": base64.b64encode(bytes(obj)).decode()}
+    if isinstance(obj, dict):
+        if exact and not all(isinstance(k, str) for k in obj):
+            raise Unstorable("keys must be strings to be cached")
+        if set(obj) == {"__bytes__"}:
+            raise Unstorable("a dict that looks like stored bytes")
+        return {str(k): jsonable(v, exact=exact, depth=depth + 1) for k, v in obj.items()}
+    if isinstance(obj, list) or (not exact and isinstance(obj, (tuple, set, frozenset))):
+        return [jsonable(v, exact=exact, depth=depth + 1) for v in obj]
+    if exact:
+        raise Unstorable(f"cannot cache a value of type {type(obj).__name__}")
+    return str(obj)
+
+
+def _restore(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        if set(obj) == {"__bytes__"} and isinstance(obj["__bytes__"], str):
+            try:
+                return base64.b64decode(obj["__bytes__"], validate=True)
+            except ValueError as exc:
+                raise Corrupt("bad bytes") from exc
+        return {k: _restore(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_restore(v) for v in obj]
+    return obj
+

@@ -1,0 +1,268 @@
+"""The shapes real training logs have and our own curves lacked: one test per kind of
+mistake the rules made on other people's logs. Every curve is built here, with the tags
+and logging habits of real trainers; roles are inferred from the tags as for a real run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from curvedoc.diagnostics import diagnose
+from curvedoc.diagnostics.curves import Curves
+from curvedoc.ingest.model import Run
+from curvedoc.ingest.roles import infer_roles
+
+
+def tagged_run(series: dict, hparams: dict | None = None) -> Run:
+    """A Run from {tag: (steps, values)} whose roles are inferred from the tag names."""
+    frames = [pd.DataFrame({"run": "r", "tag": tag, "step": np.asarray(s, np.int64),
+                            "value": np.asarray(v, np.float64),
+                            "wall_time": 1.7e9 + np.asarray(s, np.float64)})
+              for tag, (s, v) in series.items()]
+    df = pd.concat(frames, ignore_index=True)
+    df["run"], df["tag"] = df["run"].astype("category"), df["tag"].astype("category")
+    counts = df.groupby("tag", observed=True).size().to_dict()
+    return Run("r", "r", "test", [], dict(hparams or {}),
+               infer_roles(list(series), counts=counts), [], [], df)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def epochs(n, start=1):
+    return np.arange(start, start + n)
+
+
+def falling(x, start, floor, tau):
+    return floor + (start - floor) * np.exp(-(np.asarray(x, float) - x[0]) / tau)
+
+
+# 1. validation spelled every way is found; several evaluation sets are each judged -----
+
+@pytest.mark.parametrize("val_tag", ["Validation loss (avg over batches)", "loss/val",
+                                     "Loss/Validation", "val_loss_epoch", "valLoss",
+                                     "dev/loss"])
+def test_overfitting_is_found_under_any_spelling_of_validation(val_tag, rng):
+    e = epochs(40)
+    train = falling(e, 2.0, 0.05, 8) * (1 + 0.02 * rng.standard_normal(40))
+    val = np.where(e < 12, falling(e, 2.1, 0.6, 4), 0.6 + 0.04 * (e - 12))
+    d = diagnose(tagged_run({"train_loss": (e, train), val_tag: (e, val)}))
+    assert "overfitting" in d.labels
+
+
+def test_every_evaluation_set_is_judged_and_named(rng):
+    s = np.arange(0, 4001, 50)
+    vs = np.arange(200, 4001, 200)
+    train = falling(s, 2.0, 0.05, 600)
+    fine = falling(vs, 2.1, 0.5, 500) * (1 + 0.01 * rng.standard_normal(len(vs)))
+    rising = np.where(vs < 1200, falling(vs, 2.1, 0.5, 300), 0.5 + 0.0004 * (vs - 1200))
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, fine),
+                             "eval_g1_loss": (vs, rising)}))
+    assert "overfitting" in d.labels
+    over = [f for f in d.findings if f.label == "overfitting"]
+    assert over and all("g1" in f.message and f.evidence.metric == "eval_g1_loss"
+                        for f in over)
+
+
+# 2. per-step noise beside a per-epoch series is judged on the epoch series --------------
+
+def test_lightning_step_noise_beside_an_epoch_series_is_not_lr_too_high(rng):
+    steps = np.arange(49, 12000, 50)
+    step_loss = np.abs(falling(steps, 0.69, 0.25, 3000) * (1 + 0.4 * rng.standard_normal(
+        len(steps))))
+    e_steps = np.arange(999, 12000, 1000)
+    epoch_loss = falling(e_steps, 0.6, 0.25, 3000)
+    val = falling(e_steps, 0.55, 0.28, 3000) * (1 + 0.01 * rng.standard_normal(len(e_steps)))
+    run = tagged_run({"train_loss_step": (steps, step_loss),
+                      "train_loss_epoch": (e_steps, epoch_loss), "val_loss": (e_steps, val)})
+    c = Curves.of(run)
+    assert c.get("train_loss").tag == "train_loss_epoch"  # trends on the epoch series
+    assert c.get("train_loss").fine.tag == "train_loss_step"
+    assert "lr_too_high" not in diagnose(run).labels
+
+
+def test_a_nan_in_the_step_series_alone_is_still_divergence(rng):
+    steps = np.arange(0, 5000, 10)
+    step_loss = falling(steps, 2.3, 0.3, 800)
+    step_loss[300:] = np.nan
+    e_steps = np.arange(499, 5000, 500)
+    epoch_loss = falling(e_steps, 1.5, 0.3, 800)
+    d = diagnose(tagged_run({"train_loss_step": (steps, step_loss),
+                             "train_loss_epoch": (e_steps, epoch_loss)}))
+    assert "lr_too_high" in d.labels
+
+
+def test_spikes_above_a_floor_near_zero_are_not_divergence(rng):
+    s = np.arange(0, 6000, 1)
+    train = falling(s, 1.8, 1e-4, 60)
+    train[rng.choice(np.arange(1000, 6000), 40, replace=False)] = 0.02
+    assert "lr_too_high" not in diagnose(tagged_run({"train_loss": (s, train)})).labels
+
+
+# 3. the chance loss is known only when C is ------------------------------------------------
+
+def keras_table(n, loss0, acc0):
+    """A Keras CSVLogger run: one row per epoch from epoch 0, each an epoch average."""
+    e = epochs(n, 0)
+    return {"loss": (e, falling(e, loss0, 0.3 * loss0, 5)),
+            "val_loss": (e, falling(e, loss0 * 0.9, 0.35 * loss0, 5)),
+            "accuracy": (e, 1 - falling(e, 1 - acc0, 0.1, 5)),
+            "val_accuracy": (e, 1 - falling(e, 1 - acc0, 0.15, 5))}
+
+
+def test_an_accuracy_after_the_first_epoch_gives_no_class_count():
+    # a 100-class problem: after one epoch the accuracy is already 0.45, not 1/C
+    run = tagged_run(keras_table(30, 3.9, 0.45))
+    c = Curves.of(run)
+    assert c.num_classes[0] is None
+    d = diagnose(run)
+    assert "bad_init" not in d.labels and "CD101" in d.skipped
+
+
+def test_the_class_count_comes_from_nested_hparams_or_per_class_tags():
+    e = epochs(20, 0)
+    run = tagged_run(keras_table(20, 3.0, 0.2), hparams={"model": {"num_classes": 100}})
+    assert Curves.of(run).num_classes[0] == 100
+    per_class = {f"class_{i}_acc": (e, np.full(20, 0.5)) for i in range(4)}
+    run = tagged_run({**keras_table(20, 3.0, 0.2), **per_class})
+    assert Curves.of(run).num_classes[0] == 4
+
+
+def test_an_epoch_average_is_no_loss_at_init_unless_far_above_chance():
+    # the first epoch's mean loss is 1.9x ln(10): no evidence about the init
+    run = tagged_run(keras_table(20, 1.9 * np.log(10), 0.3), hparams={"num_classes": 10})
+    assert "bad_init" not in diagnose(run).labels
+    # 8x ln(4) averaged over the first epoch: the loss at init was higher still
+    run = tagged_run(keras_table(20, 8 * np.log(4), 0.3), hparams={"num_classes": 4})
+    d = diagnose(run)
+    assert "bad_init" in d.labels
+    assert "average" in next(f for f in d.findings if f.code == "CD101").message
+
+
+def test_a_loss_before_any_update_far_above_chance_is_bad_init():
+    s = np.arange(0, 2000, 10)
+    run = tagged_run({"train/loss": (s, falling(s, 5 * np.log(10), 0.2, 100))},
+                     hparams={"num_classes": 10})
+    assert "bad_init" in diagnose(run).labels
+
+
+# 4. overfitting as a widening gap, on few and on noisy validation points ----------------
+
+def test_a_widening_gap_on_seven_validation_points_is_overfitting():
+    e = np.arange(1, 8) * 690
+    train = np.array([1.57, 0.87, 0.71, 0.63, 0.57, 0.53, 0.50])
+    val = np.array([1.07, 0.91, 0.87, 0.72, 0.78, 0.75, 0.79])
+    d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val)}))
+    assert d.labels == ["overfitting"]
+    assert any(f.evidence.best_step == e[3] for f in d.findings if f.label == "overfitting")
+
+
+def test_a_widening_gap_under_noisy_validation_is_overfitting(rng):
+    e = epochs(300)
+    train = falling(e, 1.4, 0.1, 60) * (1 + 0.03 * rng.standard_normal(300))
+    val = np.where(e < 60, falling(e, 1.4, 0.65, 20), 0.65)
+    val = val * np.exp(0.35 * rng.standard_normal(300))  # heavy, skewed noise
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "overfitting" in d.labels and "keep_training" not in d.labels
+
+
+def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
+    s = np.arange(0, 600, 5)
+    train = falling(s, 2.3, 0.01, 40) * (1 + 0.05 * rng.standard_normal(len(s)))
+    val = falling(s, 2.3, 0.026, 40) * (1 + 0.01 * rng.standard_normal(len(s)))
+    d = diagnose(tagged_run({"train/loss": (s, train), "val/loss": (s, val)},
+                            hparams={"num_classes": 10}))
+    assert d.labels == []
+
+
+# 5. look-alikes ------------------------------------------------------------------------
+
+def test_stuck_at_chance_from_the_first_step_is_bad_init_not_lr_too_high(rng):
+    s = np.arange(0, 3000, 10)
+    train = np.log(4) * (1 + 0.003 * rng.standard_normal(len(s)))
+    d = diagnose(tagged_run({"train_loss": (s, train)}, hparams={"num_classes": 4}))
+    assert "bad_init" in d.labels and "lr_too_high" not in d.labels
+
+
+def test_an_early_explosion_then_a_high_plateau_is_lr_too_high_only(rng):
+    s = np.arange(0, 3000, 10)
+    train = np.where(s < 60, np.log(10) * (1 + s / 6), 12.0)
+    train = train * (1 + 0.02 * rng.standard_normal(len(s)))
+    vs = np.arange(100, 3000, 100)
+    val = np.full(len(vs), 12.5) * (1 + 0.02 * rng.standard_normal(len(vs)))
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, val)},
+                            hparams={"num_classes": 10}))
+    assert d.labels == ["lr_too_high"]
+
+
+def test_an_lr_cut_to_near_zero_early_is_decayed_too_early_even_if_the_loss_barely_fell():
+    s = np.arange(0, 3000, 10)
+    lr = np.where(s < 300, 1e-3, 1e-9)
+    train = np.where(s < 300, 2.3 - 0.2 * s / 300, 2.1)
+    d = diagnose(tagged_run({"train_loss": (s, train), "lr": (s, lr)}))
+    assert "decayed_too_early" in d.labels
+
+
+def test_a_plateau_that_fits_its_training_set_is_not_underfitting(rng):
+    e = epochs(60)
+    train = falling(e, 1.2, 0.6, 5) * (1 + 0.01 * rng.standard_normal(60))
+    val = train * 1.05
+    acc = 1 - falling(e, 0.6, 0.05, 5)  # 95% training accuracy: a hard task, well fit
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val),
+                             "train_acc": (e, acc), "val_acc": (e, acc - 0.01)}))
+    assert "underfitting" not in d.labels
+
+
+# 6. keep training when both still fall, not when validation is noise-flat ---------------
+
+def test_both_still_falling_at_the_last_epoch_is_keep_training(rng):
+    e = epochs(10)
+    train = falling(e, 0.9, 0.0, 6)
+    val = falling(e, 0.8, 0.05, 6)
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+    assert d.labels == ["keep_training"]
+
+
+def test_noise_flat_validation_is_not_keep_training(rng):
+    e = epochs(80)
+    train = falling(e, 1.0, 0.4, 10)
+    val = 0.45 * (1 + 0.05 * rng.standard_normal(80))
+    val[:10] = falling(e[:10], 1.0, 0.45, 3)
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" not in d.labels
+
+
+# 7. a score is never called a loss -------------------------------------------------------
+
+def test_a_score_outside_zero_one_is_named_as_logged_and_never_a_loss():
+    e = epochs(40)
+    bleu = 30 * (1 - np.exp(-e / 30))  # BLEU x 100, still rising at the end
+    train = falling(e, 4.0, 1.0, 25)
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_bleu": (e, bleu)}))
+    assert "keep_training" in d.labels
+    for f in d.findings:
+        assert "validation loss" not in f.message
+    kt = next(f for f in d.findings if f.label == "keep_training")
+    assert "bleu" in kt.message
+
+
+def test_a_falling_reward_is_reported_as_falling_not_rising():
+    e = epochs(60)
+    reward = np.where(e < 20, 100 + 10 * e, 300 - 4 * (e - 20))  # best at 20, then worse
+    train = falling(e, 3.0, 0.1, 10)
+    d = diagnose(tagged_run({"train_loss": (e, train), "eval/reward": (e, reward)}))
+    over = [f for f in d.findings if f.code == "CD501"]
+    assert over and "fell" in over[0].message and "reward" in over[0].message
+
+
+def test_validation_against_epochs_beside_training_against_steps_is_named_not_misread():
+    s = np.arange(0, 30000, 100)
+    e = np.arange(0, 30)
+    train = falling(s, 2.3, 0.05, 5000)
+    val = falling(e, 2.3, 0.4, 5)  # a sound run: validation levels off as it converges
+    d = diagnose(tagged_run({"Loss/train": (s, train), "Loss/val": (e, val)}))
+    assert "CD906" in {f.code for f in d.findings}
+    assert "overfitting" not in d.labels  # no gap judged from mismatched steps

@@ -1,0 +1,307 @@
+"""The cache of parsed files: a re-opened folder re-parses nothing, a changed file is read
+again, and a cache file that is not exactly what curvedoc wrote is a miss, never a crash
+and never a changed value."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from concurrent.futures import ProcessPoolExecutor
+
+import crc32c
+import numpy as np
+import pandas as pd
+import pytest
+
+from curvedoc.ingest import discover, open_root, read_run
+from curvedoc.ingest.cache import Cache, FileIdent, columnar, file_key
+from curvedoc.ingest.cache.files import FileCache
+from curvedoc.ingest.cache.folder import Folder
+from curvedoc.ingest.frames import canonical
+from curvedoc.ingest.model import FileRead
+
+
+@pytest.fixture
+def counted(fake, monkeypatch):
+    """The fake format, recording (path, state) of every file it parses."""
+    calls: list[tuple[str, dict | None]] = []
+    real = type(fake.format).read
+
+    def read(source, path, state):
+        calls.append((path, state))
+        return real(fake.format, source, path, state)
+
+    monkeypatch.setattr(fake.format, "read", read)
+    return calls
+
+
+def _runs(root, fake, n=3):
+    for i in range(n):
+        fake.write(root / f"run{i}" / "x.fake", fake.curve("loss", range(10 + i)))
+
+
+def _frames(catalog):
+    return {rid: r.scalars for rid, r in catalog.runs.items()}
+
+
+def _cache_files(base):
+    return sorted(base.rglob("*.cdc"))
+
+
+def _same(a, b):
+    assert a.keys() == b.keys()
+    for rid in a:
+        pd.testing.assert_frame_equal(a[rid], b[rid])
+
+
+def test_a_warm_open_parses_no_file(fake, counted, tmp_path, _private_cache_dir):
+    logs = tmp_path / "logs"
+    _runs(logs, fake)
+    with open_root(str(logs)) as cold:
+        cold_frames = _frames(cold)
+    assert len(counted) == 3
+    assert len(_cache_files(_private_cache_dir)) == 3
+    counted.clear()
+    with open_root(str(logs)) as warm:
+        assert counted == []
+        _same(_frames(warm), cold_frames)
+
+
+def test_a_grown_file_is_read_on_from_where_the_cache_stopped(fake, counted, tmp_path):
+    logs = tmp_path / "logs"
+    _runs(logs, fake, 1)
+    path = logs / "run0" / "x.fake"
+    open_root(str(logs)).close()
+    counted.clear()
+    fake.write(path, fake.curve("loss", range(100, 102)), mode="a")
+    with open_root(str(logs)) as warm:
+        assert [p for p, _ in counted] == [str(path)]
+        assert counted[0][1]["offset"] > 0  # only the appended bytes were parsed
+        warm_frames = _frames(warm)
+    with open_root(str(logs), cache=False) as cold:
+        _same(warm_frames, _frames(cold))
+
+
+def test_a_rewrite_with_the_same_size_and_mtime_is_a_miss(fake, counted, tmp_path):
+    logs = tmp_path / "logs"
+    path = logs / "run0" / "x.fake"
+    fake.write(path, [("loss", s, 0.5, 1000.0 + s) for s in range(10)])
+    before = os.stat(path)
+    open_root(str(logs)).close()
+    fake.write(path, [("loss", s, 0.7, 1000.0 + s) for s in range(10)])  # same length
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    counted.clear()
+    with open_root(str(logs)) as warm:
+        assert len(counted) == 1
+        assert warm.runs["run0"].scalars["value"].tolist() == [0.7] * 10
+
+
+def test_a_longer_rewrite_of_the_same_file_is_read_from_its_start(fake, counted, tmp_path):
+    logs = tmp_path / "logs"
+    path = logs / "run0" / "x.fake"
+    fake.write(path, fake.curve("loss", range(10)))
+    open_root(str(logs)).close()
+    with open(path, "r+") as fh:  # the same inode, other first bytes, longer
+        fh.write("".join(f"acc,{s},0.25,{2000 + s}\n" for s in range(20)))
+    counted.clear()
+    with open_root(str(logs)) as warm:
+        assert counted[0][1] is None  # no stale state handed to the reader
+        assert warm.runs["run0"].scalars["tag"].unique().tolist() == ["acc"]
+        assert len(warm.runs["run0"].scalars) == 20
+
+
+def test_without_cache_nothing_is_written(fake, tmp_path, _private_cache_dir):
+    logs = tmp_path / "logs"
+    _runs(logs, fake, 1)
+    open_root(str(logs), cache=False).close()
+    assert not _private_cache_dir.exists()
+    assert sorted(p.name for p in logs.rglob("*")) == ["run0", "x.fake"]
+
+
+def test_a_process_pool_writes_the_cache_in_its_workers(fake, counted, tmp_path):
+    logs = tmp_path / "logs"
+    _runs(logs, fake, 4)
+    base = tmp_path / "cache"
+    with ProcessPoolExecutor(2) as pool, open_root(str(logs), cache=base, executor=pool) as c:
+        cold_frames = _frames(c)
+        with open_root(str(logs), cache=False) as serial:
+            _same(cold_frames, _frames(serial))  # read and assembled by the workers alike
+        c.executor = None
+        fake.write(logs / "run1" / "x.fake", fake.curve("loss", range(50, 53)), mode="a")
+        assert c.refresh() == {"run1"}  # the workers' file frames carry on
+        assert len(c.runs["run1"].scalars) == 14
+    assert len(_cache_files(base)) == 4
+    counted.clear()
+    with open_root(str(logs), cache=base) as warm:
+        assert counted == []  # the refresh stored the grown file's read too
+        assert len(warm.runs["run1"].scalars) == 14
+        assert all(_frames(warm)[r].equals(cold_frames[r]) for r in ("run0", "run2", "run3"))
+
+
+def test_read_run_takes_a_cache_folder(fake, counted, tmp_path):
+    _runs(tmp_path / "logs", fake, 1)
+    (source,) = discover(str(tmp_path / "logs"))
+    first = read_run(source, cache=str(tmp_path / "c"))
+    counted.clear()
+    again = read_run(source, cache=str(tmp_path / "c"))
+    assert counted == []
+    pd.testing.assert_frame_equal(again.scalars, first.scalars)
+
+
+# -- the file layout ----------------------------------------------------------------------
+
+
+def _read(n=5) -> FileRead:
+    frame = canonical(pd.DataFrame({
+        "tag": pd.Categorical(["a/loss", "b"] * (n // 2) + ["a/loss"] * (n % 2)),
+        "step": np.arange(n, dtype=np.int64) * 2**40,
+        "value": np.linspace(-1, 1, n),
+        "wall_time": np.linspace(1.5, 9.5, n),
+    }))
+    return FileRead(scalars=frame, hparams={"lr": 0.1}, warnings=["w"],
+                    state={"offset": 12, "tail": b"\x00\xff"})
+
+
+IDENT = FileIdent(10, 1, 2, 3, 4, "h", "t")
+
+
+def _blob(read: FileRead, key: str = "k") -> bytearray:
+    return bytearray(b"".join(bytes(p) for p in columnar.encode(read, key, IDENT.to_json())))
+
+
+def test_a_cache_file_keeps_values_dtypes_and_state_exactly():
+    frame = canonical(pd.DataFrame({
+        "tag": pd.Categorical(["a/loss", "b", "a/loss"]),
+        "step": np.array([0, 2**53 + 1, -(2**62)], dtype=np.int64),
+        "value": np.array([np.nan, np.inf, -0.0]),
+        "wall_time": np.array([1.5, 2.5, 3.5]),
+    }))
+    read = FileRead(scalars=frame, hparams={"lr": 0.1, "layers": (1, 2)}, warnings=["w"],
+                    state={"offset": 12, "tail": b"\x00\xff", "nested": {"n": [1, 2]}})
+    ident, back = columnar.decode(_blob(read), "k")
+    pd.testing.assert_frame_equal(back.scalars, frame)
+    assert np.signbit(back.scalars["value"].iloc[2])
+    assert back.state == read.state and back.warnings == ["w"]
+    assert back.hparams == {"lr": 0.1, "layers": [1, 2]}
+    assert FileIdent.from_json(ident) == IDENT
+    back.scalars.loc[0, "value"] = 1.0  # frames from the cache are ordinary, writable frames
+
+
+def test_every_flipped_bit_is_a_miss():
+    """CRC32C catches every single-bit error: no flip anywhere gives back a value."""
+    blob = _blob(_read(7))
+    for pos in range(len(blob)):
+        for bit in (0, 3, 7):
+            bad = bytearray(blob)
+            bad[pos] ^= 1 << bit
+            with pytest.raises(columnar.Corrupt):
+                columnar.decode(bad, "k")
+
+
+def test_every_truncation_and_extension_is_a_miss():
+    blob = _blob(_read(7))
+    for n in range(len(blob)):
+        with pytest.raises(columnar.Corrupt):
+            columnar.decode(bytearray(blob[:n]), "k")
+    with pytest.raises(columnar.Corrupt):
+        columnar.decode(blob + b"\0", "k")
+
+
+def test_a_file_written_for_another_key_is_a_miss():
+    with pytest.raises(columnar.Corrupt):
+        columnar.decode(_blob(_read(), "one file"), "another file")
+
+
+def _crafted(meta: bytes, n=0, width=1, mlen=None, columns=b"") -> bytearray:
+    """A cache file with a valid checksum around whatever header and columns we like."""
+    mlen = len(meta) if mlen is None else mlen
+    body = (struct.pack("<8sIIQQQ", columnar.MAGIC, columnar.SCHEMA, width, n, mlen, 0)
+            + meta + b" " * (-len(meta) % 8) + columns)
+    return bytearray(body + struct.pack("<I", crc32c.crc32c(body)))
+
+
+def _meta(**over) -> bytes:
+    meta = {"key": "k", "ident": IDENT.to_json(), "tags": ["a"], "fields": {}}
+    meta.update(over)
+    return json.dumps(meta).encode()
+
+
+@pytest.mark.parametrize("blob", [
+    _crafted(b"[" * 100_000 + b"]" * 100_000),  # deep JSON: RecursionError inside json
+    _crafted(_meta(fields={"state": json.loads("[" * 60 + "]" * 60)})),  # deep, parseable
+    _crafted(b"\xff\xfe not json"),
+    _crafted(b"[1, 2]"),
+    _crafted(_meta(), n=2**62),  # absurd row count
+    _crafted(_meta(), mlen=2**40),  # absurd header length
+    _crafted(_meta(tags=["a", "a"]), n=1, columns=b"\0" * 24 + b"\0" * 8),  # duplicate tags
+    _crafted(_meta(tags=[1]), n=1, columns=b"\0" * 24 + b"\0" * 8),
+    _crafted(_meta(), n=1, columns=b"\0" * 24 + b"\x05" + b"\0" * 7),  # code out of range
+    _crafted(_meta(fields={"nope": 1})),
+    _crafted(_meta(fields={"warnings": "not a list"})),
+    _crafted(_meta(fields={"state": {"__bytes__": "!!"}})),
+    _crafted(_meta(), width=3),
+])
+def test_a_crafted_cache_file_is_a_miss_not_a_crash(blob, tmp_path):
+    with pytest.raises(columnar.Corrupt):
+        columnar.decode(blob, "k")
+    files = FileCache(Folder.base(tmp_path / "c"))
+    assert files.folder.write(files.name("k"), [bytes(blob)])
+    assert files.lookup("k") is None
+
+
+def test_a_corrupt_cache_file_on_disk_is_read_again(fake, counted, tmp_path, _private_cache_dir):
+    logs = tmp_path / "logs"
+    _runs(logs, fake, 1)
+    with open_root(str(logs)) as cold:
+        cold_frames = _frames(cold)
+    (path,) = _cache_files(_private_cache_dir)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10  # one bit in the columns
+    path.write_bytes(bytes(data))
+    counted.clear()
+    with open_root(str(logs)) as warm:
+        assert len(counted) == 1
+        _same(_frames(warm), cold_frames)
+    counted.clear()
+    with open_root(str(logs)) as again:  # the re-read was stored again
+        assert counted == []
+        _same(_frames(again), cold_frames)
+
+
+def test_a_state_json_cannot_hold_is_not_cached(tmp_path):
+    read = FileRead(scalars=canonical(None), state={"obj": object()})
+    files = FileCache(Folder.base(tmp_path / "c"))
+    assert files.put("x", IDENT, read) is False
+    assert files.get("x", IDENT) is None
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    assert files.put("x", IDENT, FileRead(scalars=canonical(None), state={"d": deep})) is False
+
+
+def test_a_stored_read_needs_the_same_ident(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    assert files.put("x", IDENT, _read())
+    assert files.get("x", IDENT) is not None
+    for change in ({"size": 11}, {"ctime_ns": 5}, {"ino": 9}, {"head": "other"}):
+        assert files.get("x", FileIdent(**{**IDENT.to_json(), **change})) is None
+
+
+def test_the_key_holds_what_a_read_depends_on(fake, tmp_path):
+    _runs(tmp_path / "logs", fake, 1)
+    (source,) = discover(str(tmp_path / "logs"))
+    path = source.files[0]
+    assert file_key(source, path, "1") != file_key(source, path, "2")
+    other = type(source)(**{**source.__dict__, "options": (("x", "y"),)})
+    assert file_key(source, path, "1") != file_key(other, path, "1")
+
+
+def test_a_cache_pickles_to_the_same_folder(tmp_path):
+    import pickle
+
+    cache = Cache(str(tmp_path / "logs"), tmp_path / "c")
+    again = pickle.loads(pickle.dumps(cache))
+    assert again.folder == cache.folder and again.enabled
