@@ -117,7 +117,10 @@ class DashboardState:
         self.pending: set[str] = set()
         #: run id -> when a refresh last found its files grown (or the run new)
         self.grown_at: dict[str, float] = {}
-        if background and self.catalog.runs:
+        preset = getattr(catalog, "diagnoses", None)  # a summary-backed catalog's (lazy_catalog)
+        if isinstance(preset, dict):
+            self.diagnoses.update(preset)
+        elif background and self.catalog.runs:
             self.pending = set(self.catalog.runs)
             self._worker = threading.Thread(target=self._diagnose_pending, daemon=True,
                                             name="curvedoc-diagnose")
@@ -178,7 +181,9 @@ class DashboardState:
         from curvedoc.dashboard.tables import run_row
 
         with self._lock:  # a diagnosis arriving meanwhile must not leave a stale row cached
-            row = run_row(self.run(run_id), self.diagnoses.get(run_id))
+            run, row_of = self.run(run_id), getattr(self.catalog, "row_of", None)
+            row = (row_of(run_id, self.diagnoses.get(run_id)) if row_of  # from a summary
+                   else run_row(run, self.diagnoses.get(run_id)))
             if run_id in self.pending:
                 row.update(labels=["pending"], label_text="diagnosing…")
                 return row  # not cached: it changes when the diagnosis arrives

@@ -14,7 +14,6 @@ returned as ``Discovery.warnings`` instead of being printed.
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -70,7 +69,7 @@ def walk(root: str) -> Discovery:
         raise FileNotFoundError(
             f"{root}: no such file or folder; give the folder that holds your training logs"
         )
-    found = _discover_file(root) if kind == "file" else _discover_tree(root)
+    found = _discover_file(root) if kind == "file" else _discover_tree(root)[0]
     found.sources.sort(key=lambda s: s.id)
     return found
 
@@ -100,54 +99,58 @@ def _kind(path: str) -> str | None:
     return "dir" if info.get("type") == "directory" else "file"
 
 
-def _list_dir(folder: str) -> tuple[list[str], list[str], dict[str, int], object]:
-    """(file names, sub-folder names, sizes where the listing gave them, identity)."""
-    files: list[str] = []
-    subdirs: list[str] = []
-    sizes: dict[str, int] = {}
-    if fs.is_local(folder):
-        st = os.stat(folder)
-        ident: object = (st.st_dev, st.st_ino)
-        with os.scandir(folder) as it:
-            for entry in it:
-                try:
-                    if entry.is_dir():
-                        subdirs.append(entry.name)
-                    elif entry.is_file():
-                        files.append(entry.name)  # sizes: stat-ed later, only if needed
-                except OSError:
-                    continue  # a dangling symlink or a vanished entry
-    else:
-        filesystem, inner = fs.filesystem(folder)
-        ident = inner.rstrip("/")
-        for info in filesystem.ls(inner, detail=True):
-            name = posixpath.basename(info["name"].rstrip("/"))
-            if info.get("type") == "directory":
-                subdirs.append(name)
-            else:
-                files.append(name)
-                sizes[name] = int(info.get("size") or 0)
-    files.sort()
-    subdirs.sort()
-    return files, subdirs, sizes, ident
 
 
 def _skip_dir(name: str) -> bool:
     return name.startswith(".") or name in SKIP_DIRS
 
 
-def _discover_tree(root: str) -> Discovery:
+def walk_top(
+    root: str, folder: str | None = None, rel: str = ".", above: tuple = ()
+) -> tuple[Discovery, list[tuple[str, str]], tuple]:
+    """The runs of the root folder alone (or of its sub-folder ``folder``, id ``rel``), the
+    (folder, id) sub-folders left to walk, and ``above`` plus this folder's identity.
+
+    With :func:`walk_below` for each of those, the walk of a huge root can be spread over
+    many machines (``curvedoc.diagnostics.distributed``); together they find what
+    :func:`walk` finds. ``above`` (the identities of the folders above) cuts a symlink
+    back to one of them; a symlink between two sub-folders is walked twice.
+    """
+    root = normalize_root(root)
+    if folder is None and _kind(root) != "dir":
+        return walk(root), [], above
+    start = None if folder is None else (folder, rel)
+    found, left, seen = _discover_tree(root, start, descend=False, above=above)
+    found.sources.sort(key=lambda s: s.id)
+    return found, left, (*above, *(i for i in seen if i not in above))
+
+
+def walk_below(root: str, folder: str, rel: str, above: tuple = ()) -> Discovery:
+    """The runs under one sub-folder ``folder`` of ``root`` (its id ``rel``), sorted by id."""
+    found, _, _ = _discover_tree(normalize_root(root), (folder, rel), above=above)
+    found.sources.sort(key=lambda s: s.id)
+    return found
+
+
+def _discover_tree(
+    root: str, start: tuple[str, str] | None = None, descend: bool = True, above: tuple = ()
+) -> tuple[Discovery, list[tuple[str, str]], set[object]]:
+    """Walk from ``start`` (the root); the runs, the folders left when not ``descend``, and
+    the identities seen (with ``above``, those of the folders above ``start``)."""
     out = Discovery()
     registry = formats()
-    _note_unavailable(out)
-    seen: set[object] = set()
+    if start is None:
+        _note_unavailable(out)  # once per walk, not once per sub-tree of a spread walk
+    seen: set[object] = set(above)
     # (folder, its id, the id of the run it is attached to, if any)
-    stack: list[tuple[str, str, str | None]] = [(root, ".", None)]
+    stack: list[tuple[str, str, str | None]] = [(*(start or (root, ".")), None)]
+    left: list[tuple[str, str]] = []  # sub-folders not walked here (not ``descend``)
     attached: dict[str, list[RunSource]] = {}
+    listing = fs.Listing(stack[0][0], whole_tree=descend)
     while stack:
         folder, rel, owner = stack.pop()
         try:
-            files, subdirs, sizes, ident = _list_dir(folder)
+            files, subdirs, sizes, ident = listing.list_dir(folder)
         except PermissionError:
             out.warnings.append(f"{folder}: cannot read this folder (permission denied); skipped")
             continue
@@ -170,12 +173,16 @@ def _discover_tree(root: str) -> Discovery:
         for name in reversed(left_dirs):
             child = name if rel == "." else f"{rel}/{name}"
             child_owner = owner if owner is not None else (rel if name in attach_dirs else None)
-            stack.append((_join(folder, name), child, child_owner))
+            if descend or child_owner is not None:
+                # a run's attached folders are walked with it, so the run is whole here
+                stack.append((_join(folder, name), child, child_owner))
+            else:
+                left.append((_join(folder, name), child))
     out.sources = [
         identity.attach(s, attached.pop(s.id)) if s.id in attached else s for s in out.sources
     ]
     out.sources = identity.unique_ids(out.sources)
-    return out
+    return out, left[::-1], seen
 
 
 def _note_unavailable(out: Discovery) -> None:

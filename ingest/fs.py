@@ -34,6 +34,9 @@ class FileStat(NamedTuple):
     ctime_ns: int = 0
     ino: int = 0
     dev: int = 0
+    #: What tells two versions of a remote object apart (S3's ETag: an object replaced by
+    #: one of the same size in the same second is still a change); "" for local files.
+    etag: str = ""
 
 
 class NotRegularFile(OSError):
@@ -130,7 +133,8 @@ def stat(path: str) -> FileStat:
     mtime = info.get("mtime", info.get("LastModified", 0.0))
     if hasattr(mtime, "timestamp"):
         mtime = mtime.timestamp()
-    return FileStat(int(info.get("size") or 0), float(mtime or 0.0))
+    etag = str(info.get("ETag") or info.get("etag") or "")
+    return FileStat(int(info.get("size") or 0), float(mtime or 0.0), etag=etag)
 
 
 def regular_stat(path: str, max_bytes: int | None = None) -> FileStat:
@@ -154,3 +158,106 @@ def regular_stat(path: str, max_bytes: int | None = None) -> FileStat:
 
 def is_local(path: str) -> bool:
     return "://" not in path or path.startswith("file://")
+
+
+# -- listing a tree -------------------------------------------------------------------------
+
+
+class Folder(NamedTuple):
+    """One folder as a listing saw it: names sorted, sizes where the listing gave them."""
+
+    files: list[str]
+    subdirs: list[str]
+    sizes: dict[str, int]
+    identity: object  # what tells a folder seen twice (through a symlink) from a new one
+
+
+class Listing:
+    """The folders of a tree, for a walk: each local folder listed when asked (``scandir``);
+    a remote tree listed ONCE, as one recursive ``find`` (on S3 one ListObjectsV2 request per
+    1,000 objects, instead of one request per folder and one per file).
+
+    A remote listing is a snapshot: the file system's listing cache under ``top`` is dropped
+    first, so a walk after an object was replaced (grown) sees its new size, and the stat
+    calls made while reading are then answered from the snapshot without a request.
+    """
+
+    def __init__(self, top: str, whole_tree: bool = True):
+        """``whole_tree=False``: list remote folders one by one too (to look at one level)."""
+        self.top = top
+        self._tree: dict[str, list[dict]] | None = None
+        if not is_local(top):
+            self._fs, inner = filesystem(top)
+            _forget(self._fs, inner)
+            if whole_tree:
+                self._tree = self._snapshot(inner)
+
+    def _snapshot(self, inner: str) -> dict[str, list[dict]] | None:
+        try:
+            found = self._fs.find(inner, withdirs=True, detail=True)
+        except (OSError, ValueError):
+            return None  # folder by folder instead; list_dir reports what fails
+        tree: dict[str, list[dict]] = {inner.rstrip("/"): []}
+        for name, info in found.items():
+            name = name.rstrip("/")
+            parent = name.rpartition("/")[0]
+            tree.setdefault(parent, []).append(info)
+            if info.get("type") == "directory":
+                tree.setdefault(name, [])
+        return tree
+
+    def list_dir(self, folder: str) -> Folder:
+        """The files and sub-folders directly in ``folder``; OSError when it can't be read."""
+        if is_local(folder):
+            return _list_local(folder)
+        inner = filesystem(folder)[1].rstrip("/")
+        if self._tree is not None and inner in self._tree:
+            entries = self._tree[inner]
+        else:
+            entries = self._fs.ls(inner, detail=True)
+        return _folder_of(entries, inner)
+
+
+def _forget(filesystem: fsspec.AbstractFileSystem, inner: str) -> None:
+    """Drop what the file system's listing cache holds about ``inner`` and everything under
+    it (``invalidate_cache`` alone keeps the sub-folders, and their stale sizes)."""
+    filesystem.invalidate_cache(inner)
+    cache = getattr(filesystem, "dircache", None)
+    if cache:
+        inner = inner.rstrip("/")
+        for key in [k for k in list(cache) if k.startswith(inner + "/")]:
+            cache.pop(key, None)
+
+
+def _list_local(folder: str) -> Folder:
+    files: list[str] = []
+    subdirs: list[str] = []
+    st = os.stat(folder)
+    with os.scandir(folder) as it:
+        for entry in it:
+            try:
+                if entry.is_dir():
+                    subdirs.append(entry.name)
+                elif entry.is_file():
+                    files.append(entry.name)  # sizes: stat-ed later, only if needed
+            except OSError:
+                continue  # a dangling symlink or a vanished entry
+    files.sort()
+    subdirs.sort()
+    return Folder(files, subdirs, {}, (st.st_dev, st.st_ino))
+
+
+def _folder_of(entries: list[dict], inner: str) -> Folder:
+    files: list[str] = []
+    subdirs: list[str] = []
+    sizes: dict[str, int] = {}
+    for info in entries:
+        name = str(info["name"]).rstrip("/").rpartition("/")[2]
+        if info.get("type") == "directory":
+            subdirs.append(name)
+        elif name:
+            files.append(name)
+            sizes[name] = int(info.get("size") or 0)
+    files.sort()
+    subdirs.sort()
+    return Folder(files, sorted(set(subdirs)), sizes, inner)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
+from curvedoc.dashboard.commands.check_cluster import check_on_cluster, root_argument
 
 if TYPE_CHECKING:
     from curvedoc.diagnostics.findings import Diagnosis
@@ -55,7 +56,7 @@ def _labels(ctx, param, value):
 
 
 @click.command()
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", callback=root_argument)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--select", callback=_patterns, default="", metavar="CODES",
@@ -70,7 +71,16 @@ def _labels(ctx, param, value):
               help="Processes for diagnosing (default: one per CPU).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progress):
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Find, read and diagnose the runs on a Dask cluster: a scheduler address "
+                   "(tcp://host:8786), or local[:N] for N worker processes here. Only "
+                   "findings come back. Needs curvedoc[cluster].")
+@click.option("--timeout", "idle_timeout", type=click.FloatRange(min=1), default=600,
+              show_default=True, metavar="SECONDS",
+              help="With --cluster: list the runs still out with an error when the cluster "
+                   "finishes nothing for this long.")
+def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progress, cluster,
+          idle_timeout):
     """Diagnose every run under PATH and print the findings.
 
     \b
@@ -78,6 +88,7 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     curvedoc check runs/ --format json > diagnoses.json
     curvedoc check runs/ --format markdown --fail-on lr_too_high,overfitting
     curvedoc check runs/ --ignore CD9 --select CD2,overfitting
+    curvedoc check s3://bucket/runs --cluster tcp://scheduler:8786
 
     Thresholds come from [tool.curvedoc.rules.<rule>] in PATH's pyproject.toml or
     curvedoc.toml. Exit status: 0 no run has a diagnosis, 1 some run has one (or one
@@ -88,6 +99,9 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     from curvedoc.diagnostics.thresholds import check_tables
 
     show = sys.stderr.isatty() if progress is None else progress
+    if cluster:
+        sys.exit(check_on_cluster(path, cluster, fmt=fmt, select=select, ignore=ignore,
+                                  fail_on=fail_on, idle_timeout=idle_timeout, show=show))
     stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
     catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:

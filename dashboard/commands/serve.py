@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
+from curvedoc.dashboard.commands.check_cluster import root_argument
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
@@ -67,7 +68,7 @@ def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(exists=True, file_okay=True))
+@click.argument("path", required=False, callback=root_argument)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on. Anything but loopback lets others on the "
                    "network read your logs.")
@@ -78,9 +79,14 @@ def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
               help="Seconds between checks for new data while training writes (0: off).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the waitress server.")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Diagnose on a Dask cluster (scheduler address, or local[:N]) and list the "
+                   "runs from its summaries; a run's curves are read when a page shows them. "
+                   "Needs curvedoc[cluster].")
 @cache_options
 def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: float,
-          threads: int, cache_dir: str | None, no_cache: bool) -> None:
+          threads: int, cache_dir: str | None, no_cache: bool,
+          cluster: str | None = None) -> None:
     """Serve the dashboard for the training logs under PATH (default: bundled sample runs).
 
     \b
@@ -92,12 +98,12 @@ def serve(path: str | None, host: str, port: int, no_browser: bool, poll_s: floa
     """
     cache = cache_value(cache_dir, no_cache)
     with contextlib.suppress(KeyboardInterrupt):  # also Ctrl+C while reading or starting
-        _serve(path or default_root(), host, port, no_browser, poll_s, threads, cache)
+        _serve(path or default_root(), host, port, no_browser, poll_s, threads, cache, cluster)
     click.echo("Stopped.")
 
 
 def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
-           threads: int, cache: Any) -> None:
+           threads: int, cache: Any, cluster: str | None = None) -> None:
     """Read the runs, listen, print where to open the dashboard, serve until Ctrl+C."""
     from curvedoc.dashboard.app import create_app, no_runs_message
 
@@ -108,7 +114,13 @@ def _serve(root: str, host: str, port: int, no_browser: bool, poll_s: float,
                     f"can read the logs under {root}.", fg="yellow", err=True)
     click.echo(f"Reading the runs under {root} …", err=True)
     try:
-        app = create_app(open_catalog(root, cache), poll_s=poll_s, background=True)
+        if cluster:
+            from curvedoc.dashboard.lazy_catalog import open_on_cluster
+            from curvedoc.dashboard.state import DashboardState
+
+            app = create_app(DashboardState(open_on_cluster(root, cluster)), poll_s=0)
+        else:
+            app = create_app(open_catalog(root, cache), poll_s=poll_s, background=True)
     except Exception as exc:  # unreadable root or config: say what and where
         raise click.ClickException(f"cannot open {root}: {exc}") from exc
     try:

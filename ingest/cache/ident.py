@@ -63,11 +63,19 @@ def ident_of(path: str, st: fs.FileStat) -> FileIdent | None:
     try:
         if fs.is_local(path):
             return _local_ident(_local(path), st)
-        head = fs.read_bytes(path, 0, min(st.size, BLOCK))
-        tail = fs.read_bytes(path, max(0, st.size - BLOCK), min(st.size, BLOCK))
+        head, tail = _ends(path, st.size)
         return FileIdent(st.size, int(st.mtime * 1e9), 0, 0, 0, _digest(head), _digest(tail))
     except (OSError, ValueError):
         return None
+
+
+def _ends(path: str, size: int) -> tuple[bytes, bytes]:
+    """The first and last BLOCK bytes of the file's first ``size`` bytes; one read when
+    they overlap or touch (each read of a remote object is a request)."""
+    if size <= 2 * BLOCK:
+        data = fs.read_bytes(path, 0, size)
+        return data[:BLOCK], data[max(0, size - BLOCK):]
+    return fs.read_bytes(path, 0, BLOCK), fs.read_bytes(path, size - BLOCK, BLOCK)
 
 
 def _local_ident(path: str, st: fs.FileStat) -> FileIdent | None:
@@ -98,8 +106,7 @@ def grew_from(old: FileIdent, path: str, st: fs.FileStat) -> bool:
     if st.size <= old.size or (old.ino and (st.ino, st.dev) != (old.ino, old.dev)):
         return False
     try:
-        head = fs.read_bytes(path, 0, min(old.size, BLOCK))
-        tail = fs.read_bytes(path, max(0, old.size - BLOCK), min(old.size, BLOCK))
+        head, tail = _ends(path, old.size)
     except (OSError, ValueError):
         return False
     return _digest(head) == old.head and _digest(tail) == old.tail
