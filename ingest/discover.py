@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from curvedoc.ingest import fs, identity
+from curvedoc.ingest import fs, identity, paths
 from curvedoc.ingest.formats.base import Found, formats, unavailable
 from curvedoc.ingest.model import RunSource
 from curvedoc.ingest.paths import join as _join
@@ -150,7 +150,7 @@ def _discover_tree(
     while stack:
         folder, rel, owner = stack.pop()
         try:
-            files, subdirs, sizes, ident = listing.list_dir(folder)
+            files, subdirs, sizes, ident, specials = listing.list_dir(folder)
         except PermissionError:
             out.warnings.append(f"{folder}: cannot read this folder (permission denied); skipped")
             continue
@@ -160,6 +160,10 @@ def _discover_tree(
         if ident in seen:
             continue  # a symlink back to a folder already walked (or a loop)
         seen.add(ident)
+        for name in specials:
+            out.warnings.append(
+                f"{paths.join(folder, name)}: not a regular file (a FIFO, device or socket), "
+                "so it is never read; if it should be a log, copy the log there instead")
         subdirs = [d for d in subdirs if not _skip_dir(d)]
         finds, left_files, left_dirs, attach_dirs = _ask_formats(
             registry, folder, files, subdirs, root, out

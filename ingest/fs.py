@@ -170,6 +170,9 @@ class Folder(NamedTuple):
     subdirs: list[str]
     sizes: dict[str, int]
     identity: object  # what tells a folder seen twice (through a symlink) from a new one
+    #: entries that are neither folders nor regular files (FIFOs, devices, sockets): never
+    #: read, but named, so that a log that is one does not vanish without a word
+    specials: tuple[str, ...] = ()
 
 
 class Listing:
@@ -232,6 +235,7 @@ def _forget(filesystem: fsspec.AbstractFileSystem, inner: str) -> None:
 def _list_local(folder: str) -> Folder:
     files: list[str] = []
     subdirs: list[str] = []
+    specials: list[str] = []
     st = os.stat(folder)
     with os.scandir(folder) as it:
         for entry in it:
@@ -240,11 +244,13 @@ def _list_local(folder: str) -> Folder:
                     subdirs.append(entry.name)
                 elif entry.is_file():
                     files.append(entry.name)  # sizes: stat-ed later, only if needed
+                elif os.path.exists(entry.path):  # not a dangling symlink: a FIFO, a device
+                    specials.append(entry.name)
             except OSError:
-                continue  # a dangling symlink or a vanished entry
+                continue  # a vanished entry
     files.sort()
     subdirs.sort()
-    return Folder(files, subdirs, {}, (st.st_dev, st.st_ino))
+    return Folder(files, subdirs, {}, (st.st_dev, st.st_ino), tuple(sorted(specials)))
 
 
 def _folder_of(entries: list[dict], inner: str) -> Folder:

@@ -403,3 +403,14 @@ def test_stores_are_opened_read_only_with_untrusted_schema_and_a_length_limit(tm
             conn.execute("CREATE TABLE x (a)")
     finally:
         conn.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_a_fifo_named_like_a_log_inside_a_tree_is_named_not_read(tmp_path):
+    run = tmp_path / "runs" / "a"
+    run.mkdir(parents=True)
+    (run / "metrics.csv").write_text("step,loss\n0,1.0\n1,0.5\n")
+    os.mkfifo(tmp_path / "runs" / "b.csv")
+    with open_root(str(tmp_path / "runs"), cache=False) as catalog:
+        assert list(catalog.runs) == ["a"]
+        assert any("b.csv" in w and "not a regular file" in w for w in catalog.warnings)
