@@ -32,7 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from _tfrecord import record
+from _tfrecord import write_scalars
 
 HERE = Path(__file__).resolve().parent
 WALL0 = 1_700_000_000.0
@@ -40,8 +40,6 @@ WALL0 = 1_700_000_000.0
 
 def write_run(args) -> str:
     """One labelled run as one event file; returns its true label."""
-    from tensorboard.compat.proto import event_pb2, summary_pb2
-
     from curvedoc.diagnostics.synthetic import KINDS, make_run
 
     folder, index, n_points = args
@@ -52,18 +50,7 @@ def write_run(args) -> str:
     folder = Path(folder) / kind / f"run_{index:04d}"
     folder.mkdir(parents=True, exist_ok=True)
     frame = run.scalars.sort_values(["step", "tag"], kind="stable")
-    ev = event_pb2.Event(wall_time=WALL0, file_version="brain.Event:2")
-    parts = [record(ev.SerializeToString())]
-    ev = event_pb2.Event(summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value()]))
-    value = ev.summary.value[0]
-    for tag, step, val in zip(frame["tag"].astype(str).tolist(), frame["step"].tolist(),
-                              frame["value"].tolist(), strict=True):
-        ev.step = step
-        ev.wall_time = WALL0 + step * 0.1
-        value.tag = tag
-        value.simple_value = val
-        parts.append(record(ev.SerializeToString()))
-    (folder / f"events.out.tfevents.{int(WALL0)}.bench.{index}.0").write_bytes(b"".join(parts))
+    write_scalars(folder / f"events.out.tfevents.{int(WALL0)}.bench.{index}.0", frame, WALL0)
     return kind
 
 

@@ -198,6 +198,21 @@ def empty() -> pd.DataFrame:
     return empty_scalars(with_run=False)
 
 
+def sparse_columns(cells: Mapping[str, Mapping[int, float]], n: int
+                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-row cells (tag -> {row index: value}) -> the (values, present mask) columns of
+    :func:`long_frame`, for logs whose rows each carry only some tags."""
+    wide = {}
+    for tag, by_row in cells.items():
+        values = np.full(n, np.nan)
+        present = np.zeros(n, dtype=bool)
+        idx = np.fromiter(by_row, dtype=np.int64, count=len(by_row))
+        values[idx] = np.fromiter(by_row.values(), dtype=np.float64, count=len(by_row))
+        present[idx] = True
+        wide[tag] = (values, present)
+    return wide
+
+
 def long_frame(
     steps: np.ndarray,
     columns: Mapping[str, tuple[np.ndarray, np.ndarray]],

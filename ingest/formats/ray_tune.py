@@ -69,15 +69,7 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             number = as_number(value)
             if number is not None:
                 columns.setdefault(key, {})[index] = number
-    n = len(steps)
-    wide = {}
-    for tag, cells in columns.items():
-        values = np.full(n, np.nan)
-        present = np.zeros(n, dtype=bool)
-        idx = np.fromiter(cells, dtype=np.int64, count=len(cells))
-        values[idx] = np.fromiter(cells.values(), dtype=np.float64, count=len(cells))
-        present[idx] = True
-        wide[tag] = (values, present)
+    wide = tab.sparse_columns(columns, len(steps))
     return tab.long_frame(np.asarray(steps, dtype=np.int64), wide, np.asarray(walls))
 
 

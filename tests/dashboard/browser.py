@@ -42,14 +42,16 @@ def start_chromium(profile_dir: str):
 
 
 class Served:
-    """A dashboard on 127.0.0.1 on a free port, served by waitress in a thread."""
+    """A dashboard on 127.0.0.1 on a free port, served by waitress in a thread (or the
+    waitress ``server`` given, listening already); ``close()`` stops it."""
 
-    def __init__(self, app):
+    def __init__(self, app, server=None):
         from waitress.server import create_server
 
         self.state = app.server.config["CURVEDOC_STATE"]
-        self.server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.server = server or create_server(app.server, host="127.0.0.1", port=0, threads=4)
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 

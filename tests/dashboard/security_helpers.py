@@ -3,31 +3,20 @@ Dash callback requests built from the app's own list of callbacks."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
+
+from browser import Served
 
 from curvedoc.dashboard.commands.serve import make_server
 
 CALLBACK_URL = "/_dash-update-component"
 
 
-class ServedAsServe:
+class ServedAsServe(Served):
     """The app behind serve's guard, on a free port of ``host``, in a thread; ``close()``."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
-        self.state = app.server.config["CURVEDOC_STATE"]
-        self.server = make_server(app, host, 0, threads=4)
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        from waitress import wasyncore
-
-        self.server.close()
-        wasyncore.close_all(self.server._map)  # keep-alive connections too: the loop ends
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "the test server did not stop"
+        super().__init__(app, make_server(app, host, 0, threads=4))
 
 
 def _prop(text: str) -> dict[str, str]:
