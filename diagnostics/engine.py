@@ -35,7 +35,7 @@ OVERRIDES_CODES = {
 #: training"; a network stuck at chance is no ordinary underfit.
 OVERRIDES_LABELS = {
     "lr_too_high": ("underfitting", "keep_training"),
-    "decayed_too_early": ("underfitting", "keep_training"),
+    "decayed_too_early": ("underfitting",),
     "overfitting": ("keep_training", "underfitting"),
     "bad_init": ("underfitting",),
     "keep_training": ("underfitting",),

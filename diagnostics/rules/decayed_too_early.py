@@ -58,8 +58,8 @@ class Thresholds:
     #: The slope windows span this fraction of the run.
     window_frac: float = 0.12
     #: "Went flat": after the cut (and its settling) the loss gains at most this fraction
-    #: of its level until the end. A step schedule whose loss keeps falling after each
-    #: cut was not cut too early, however fast it fell before.
+    #: of its level until the next cut (or the end). A step schedule whose loss keeps
+    #: falling after each cut was not cut too early, however fast it fell before.
     max_further: float = 0.3
     #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
     #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
@@ -95,16 +95,27 @@ def check(c: Curves, th: Thresholds):
     if len(bx) < 3:  # a short log: the last three points before the cut
         bx, by = t.x[t.x < cut][-3:], t.y[t.x < cut][-3:]
     ax, ay = window(t, cut + gap, float(t.x[-1]))
-    if len(bx) < 3 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
+    if len(bx) < 2 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
         return []
     tenth = 0.1 * span
     level = max(abs(float(np.median(by))), 1e-12)  # both rates relative to the pre-cut level
-    before = -trend(bx, by).slope * tenth / level
+    # a cut in the first epochs leaves two points before it: their slope is the evidence
+    slope = trend(bx, by).slope if len(bx) >= 3 else float(
+        (by[-1] - by[0]) / max(bx[-1] - bx[0], 1e-12))
+    before = -slope * tenth / level
     after_t = trend(ax, ay)
     after_rate = -after_t.slope * tenth / level
-    k = max(2, len(ay) // 10)
-    settled = float(np.median(ay[:k]))
-    further = (settled - float(np.median(ay[-k:]))) / max(abs(settled), 1e-12)
+    # "went flat" is judged within the cut's own regime: up to the next cut (a staircase's
+    # later drops are the later cuts' doing), over at least twice the slope window
+    lr_after_cut = float(np.median(lv[lx >= cut][:3]))
+    nxt = np.flatnonzero((lx > cut) & (lv <= th.cut_ratio * lr_after_cut))
+    until = max(float(lx[nxt[0]]) if len(nxt) else float(t.x[-1]), cut + gap + 2 * w)
+    _, ry = window(t, cut + gap, until)
+    if len(ry) < 3:
+        ry = ay
+    k = max(2, len(ry) // 10)
+    settled = float(np.median(ry[:k]))
+    further = (settled - float(np.median(ry[-k:]))) / max(abs(settled), 1e-12)
     dead = _dead_from(lx, lv, peak, th)
     dead_early = dead is not None and (dead - x0) / span <= th.max_dead_frac
     if further > th.max_further:

@@ -275,3 +275,14 @@ def test_a_rising_validation_loss_is_told_once_not_again_as_a_gap(rng):
     d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
     codes = [f.code for f in d.findings if f.label == "overfitting"]
     assert codes == ["CD501"]
+
+
+def test_an_lr_cut_in_the_first_epochs_with_a_slow_tail_is_decayed_too_early():
+    # a per-epoch log: the LR is cut 100x after epoch 2, while the loss fell fast; after it
+    # the loss creeps down (still improving, but far slower than before)
+    e = epochs(40)
+    lr = np.where(e <= 2, 0.02, 0.0002)
+    train = np.where(e <= 2, 2.3 - 0.5 * (e - 1), 1.8 - 0.004 * (e - 3))
+    val = train + 0.05
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
+    assert "decayed_too_early" in d.labels
