@@ -41,7 +41,6 @@ PANELS = (
     ("Gradient norm", ("grad_norm",)),
 )
 
-X_MODES = {"step": "step", "epoch": "epoch", "time": "relative time"}
 
 
 def esc(text: Any) -> str:

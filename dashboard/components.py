@@ -10,7 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.colors import label_color
@@ -26,6 +26,31 @@ LABEL_WORDS = {
 }
 
 SEVERITY_COLORS = {"error": "danger", "warning": "warning", "info": "info"}
+
+
+#: The x axes a chart can use, by query value.
+X_MODES = {"step": "step", "epoch": "epoch", "time": "relative time"}
+
+
+def query_float(value: Any, default: float, lo: float, hi: float) -> float:
+    """A number from a URL query or a control, clipped to [lo, hi]; ``default`` for junk."""
+    try:
+        return min(max(float(value), lo), hi)
+    except (TypeError, ValueError):
+        return default
+
+
+def smoothing_slider(component_id: str, value: Any, default: float) -> dcc.Slider:
+    """The EMA smoothing slider (0 to 0.99) the run and compare pages share."""
+    return dcc.Slider(id=component_id, min=0, max=0.99, step=0.01,
+                      value=query_float(value, default, 0.0, 0.99),
+                      marks={0: "0", 0.6: "0.6", 0.9: "0.9"}, tooltip={"placement": "bottom"})
+
+
+def x_axis_choice(component_id: str, x: Any) -> dbc.RadioItems:
+    """The step / epoch / relative time choice of the x axis."""
+    return dbc.RadioItems(id=component_id, inline=True, value=x if x in X_MODES else "step",
+                          options=[{"label": v, "value": k} for k, v in X_MODES.items()])
 
 
 def words(label: str | None, fallback: str = "") -> str:

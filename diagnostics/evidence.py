@@ -61,6 +61,16 @@ def what(c: Curve) -> str:
     return f"{who} {metric or 'score'} ({c.tag})"
 
 
+def overfitting_advice(best_step: float) -> list[str]:
+    """What to do about a model that memorises, stopping at ``best_step``."""
+    return [
+        f"stop at step {step(best_step)} (restore that checkpoint; use early stopping)",
+        "get more data or augment it",
+        "add weight decay or dropout",
+        "use a smaller model, or start from a pre-trained one",
+    ]
+
+
 def confidence(margin: float, lo: float = 0.55, hi: float = 0.95) -> float:
     """Map how far past its threshold a measure is (0 = at it, 1 = double) to lo..hi."""
     return float(np.clip(lo + (hi - lo) * margin, lo, hi))

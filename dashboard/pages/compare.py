@@ -21,7 +21,6 @@ from dash import Input, Output, State, dcc, html
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
 from curvedoc.dashboard.charts import (
-    X_MODES,
     Look,
     by_prefix,
     compare_curves,
@@ -34,6 +33,8 @@ from curvedoc.dashboard.components import (
     empty_figure,
     run_chip,
     selection_download,
+    smoothing_slider,
+    x_axis_choice,
 )
 from curvedoc.dashboard.names import natural_key, plural
 from curvedoc.dashboard.runstyle import run_style
@@ -48,13 +49,6 @@ def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
-
-
-def _float(value: Any, default: float, lo: float, hi: float) -> float:
-    try:
-        return min(max(float(value), lo), hi)
-    except (TypeError, ValueError):
-        return default
 
 
 def run_options(state: Any) -> list[dict[str, str]]:
@@ -79,15 +73,9 @@ def layout(runs: Any = None, metric: str | None = None, x: str = "step", smooth:
             dbc.Col([dbc.Label("Metric", html_for=ids.CMP_METRIC),
                      dcc.Dropdown(id=ids.CMP_METRIC, value=metric, clearable=False)], lg=2),
             dbc.Col([dbc.Label("x axis"),
-                     dbc.RadioItems(id=ids.CMP_X, value=x if x in X_MODES else "step",
-                                    inline=True,
-                                    options=[{"label": v, "value": k}
-                                             for k, v in X_MODES.items()])], lg=2),
+                     x_axis_choice(ids.CMP_X, x)], lg=2),
             dbc.Col([dbc.Label("Smoothing", html_for=ids.CMP_SMOOTH),
-                     dcc.Slider(id=ids.CMP_SMOOTH, min=0, max=0.99, step=0.01,
-                                value=_float(smooth, 0.6, 0.0, 0.99),
-                                marks={0: "0", 0.6: "0.6", 0.9: "0.9"},
-                                tooltip={"placement": "bottom"})], lg=2),
+                     smoothing_slider(ids.CMP_SMOOTH, smooth, 0.6)], lg=2),
             dbc.Col([dbc.Label("y axis"),
                      dbc.Checklist(id=ids.CMP_LOGY, switch=True,
                                    options=[{"label": "log", "value": "log"}],

@@ -18,14 +18,18 @@ from dash import ALL, Input, Output, dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
-from curvedoc.dashboard.charts import X_MODES, run_figure, run_sections
+from curvedoc.dashboard.charts import run_figure, run_sections
 from curvedoc.dashboard.colors import label_color
 from curvedoc.dashboard.components import (
     SEVERITY_COLORS,
+    X_MODES,
     badge,
     diagnosis_badges,
     possible_badge,
+    query_float,
+    smoothing_slider,
     swatch,
+    x_axis_choice,
 )
 from curvedoc.dashboard.names import one_line
 from curvedoc.dashboard.runstyle import run_style
@@ -34,13 +38,6 @@ from curvedoc.dashboard.tables import run_row
 
 #: At most this many charts on one run page (a run can log thousands of tags).
 MAX_CHARTS = 60
-
-
-def _float(value: Any, default: float, lo: float, hi: float) -> float:
-    try:
-        return min(max(float(value), lo), hi)
-    except (TypeError, ValueError):
-        return default
 
 
 def layout(id: str | None = None, smooth: Any = 0.0, x: str = "step",
@@ -52,15 +49,8 @@ def layout(id: str | None = None, smooth: Any = 0.0, x: str = "step",
         html.Div(id=ids.RUN_BODY, children=[
             dbc.Row([
                 dbc.Col([dbc.Label("Smoothing", html_for=ids.RUN_SMOOTH),
-                         dcc.Slider(id=ids.RUN_SMOOTH, min=0, max=0.99, step=0.01,
-                                    value=_float(smooth, 0.0, 0.0, 0.99),
-                                    marks={0: "0", 0.6: "0.6", 0.9: "0.9"},
-                                    tooltip={"placement": "bottom"})], md=4),
-                dbc.Col([dbc.Label("x axis"),
-                         dbc.RadioItems(id=ids.RUN_X, inline=True,
-                                        value=x if x in X_MODES else "step",
-                                        options=[{"label": v, "value": k}
-                                                 for k, v in X_MODES.items()])], md=5),
+                         smoothing_slider(ids.RUN_SMOOTH, smooth, 0.0)], md=4),
+                dbc.Col([dbc.Label("x axis"), x_axis_choice(ids.RUN_X, x)], md=5),
             ], className="g-2 mb-1"),
             dbc.Row([
                 dbc.Col(dcc.Loading(html.Div(id=ids.RUN_CHARTS), type="dot"), lg=8),
@@ -264,7 +254,7 @@ def register(app: dash.Dash) -> None:
                   Input(ids.RUN_ID, "data"), Input(ids.VERSION, "data"),
                   Input(ids.RUN_SMOOTH, "value"), Input(ids.RUN_X, "value"))
     def _view(run_id, _version, smoothing, x_mode):
-        view = run_view(current_state(), run_id, _float(smoothing, 0.0, 0.0, 0.99),
+        view = run_view(current_state(), run_id, query_float(smoothing, 0.0, 0.0, 0.99),
                         x_mode if x_mode in X_MODES else "step")
         return (*view, {"display": "none"} if view[1] is None else {})
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curve, Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
 from ..stats import rolling_median, strong_trend
 
 LABEL = "overfitting"
@@ -156,12 +156,7 @@ def check(c: Curves, th: Thresholds):
         f"{what(t)} kept falling ({pct(fell)} after step {step(b)}) while {what(v)} stopped "
         f"improving at {num(v.value_of(v_best))} (step {step(b)}): the gap grew from "
         f"{pct(max(gap_best, 0))} to {pct(gap_end)} of the validation loss",
-        [
-            f"stop at step {step(b)} (restore that checkpoint; use early stopping)",
-            "get more data or augment it",
-            "add weight decay or dropout",
-            "use a smaller model, or start from a pre-trained one",
-        ],
+        overfitting_advice(b),
         {"tags": [v.tag, t.tag], "start_step": b, "end_step": int(x_end), "best_step": b,
          "best_value": v.value_of(v_best), "final_value": v.value_of(v_end),
          "gap_at_best": gap_best, "gap_end": gap_end, "train_fell_after_best": fell},

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
 from ..stats import trend
 
 LABEL = "overfitting"
@@ -113,11 +113,6 @@ def check(c: Curves, th: Thresholds):
         "warning", conf,
         f"{noun} {moved} {by} from its best {num(v.value_of(lo))} at step "
         f"{step(v.x[best])} to {num(v.value_of(end))} at step {step(v.x[-1])}{tail}",
-        [
-            f"stop at step {step(v.x[best])} (restore that checkpoint; use early stopping)",
-            "get more data or augment it",
-            "add weight decay or dropout",
-            "use a smaller model, or start from a pre-trained one",
-        ],
+        overfitting_advice(v.x[best]),
         ev,
     )]
