@@ -41,16 +41,14 @@ OVERRIDES_LABELS = {
     "keep_training": ("underfitting",),
 }
 
-#: A finding that explains another's symptom drops it: a smooth loss stuck at ln(C) from
-#: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit.
-#: A training loss that never improved (CD202) fitted nothing, so a validation loss that
-#: rises beside it is the same instability, not memorisation.
-#: A validation loss that rises from its best (CD501) says all the gap rule would.
-EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503"),
-            "CD501": ("CD503",)}
-
-#: Unlabelled findings another finding makes redundant.
-REDUNDANT = {"CD203": ("CD902",), "CD202": ("CD902",)}
+#: A finding that explains (or repeats) another drops it: a smooth loss stuck at ln(C) from
+#: the first step is a dead network, not a too-high rate's plateau nor an ordinary underfit;
+#: a training loss that never improved (CD202) fitted nothing, so a validation loss that
+#: rises beside it is the same instability, not memorisation; a validation loss that rises
+#: from its best (CD501) says all the gap rule would; a too-high rate's bouncing or
+#: oscillation already says the curve is noisy (CD902).
+EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503", "CD902"),
+            "CD501": ("CD503",), "CD203": ("CD902",)}
 
 
 def diagnose(
@@ -124,7 +122,7 @@ def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> li
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Apply OVERRIDES_CODES, OVERRIDES_LABELS, EXPLAINS and REDUNDANT (documented above)."""
+    """Apply OVERRIDES_CODES, OVERRIDES_LABELS and EXPLAINS (documented above)."""
     codes = {f.code for f in findings}
     labels = {f.label for f in findings if f.label}
     keep = []
@@ -135,8 +133,6 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
         if f.label and any(f.label in OVERRIDES_LABELS.get(lab, ()) for lab in labels):
             continue
         if any(f.code in EXPLAINS.get(c, ()) for c in codes):
-            continue
-        if any(f.code in REDUNDANT.get(c, ()) for c in codes):
             continue
         keep.append(f)
     return keep
