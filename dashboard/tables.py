@@ -13,15 +13,12 @@ from curvedoc.dashboard.names import natural_key, one_line
 from curvedoc.dashboard.safe_regex import BadPattern, searcher
 from curvedoc.diagnostics import LABELS  # noqa: F401 (the labels, in badge order)
 from curvedoc.ingest.model import Run
+from curvedoc.ingest.model import best_and_last as best_of
 
 
 def val_metric(run: Run) -> tuple[str | None, bool]:
     """The role that judges a run and whether higher is better: val loss, else val acc."""
-    for role, higher in (("val_loss", False), ("val_acc", True), ("train_loss", False),
-                         ("train_acc", True)):
-        if role in run.roles:
-            return role, higher
-    return None, False
+    return run.judged_role
 
 
 def validation_metric(run: Run) -> tuple[str | None, bool]:
@@ -55,12 +52,7 @@ def best_and_last(run: Run, role: str | None, higher: bool) -> tuple[float | Non
     """Best finite value of ``role`` and its last logged value (NaN/inf kept as logged)."""
     if role is None:
         return None, None
-    values = run.series(role)["value"].to_numpy(dtype=np.float64)
-    if values.size == 0:
-        return None, None
-    finite = values[np.isfinite(values)]
-    best = float(finite.max() if higher else finite.min()) if finite.size else float("nan")
-    return best, float(values[-1])
+    return best_of(run.series(role)["value"].to_numpy(dtype=np.float64), higher)
 
 
 def top_sentence(diagnosis: Any) -> str:

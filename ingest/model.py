@@ -18,6 +18,22 @@ SCALAR_COLUMNS = ("run", "tag", "step", "value", "wall_time")
 ROLES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "grad_norm")
 
 
+#: The roles that judge a run, best first, with whether higher is better: the metric a
+#: runs list shows and a summary keeps.
+JUDGED_ROLES = (("val_loss", False), ("val_acc", True), ("train_loss", False),
+                ("train_acc", True))
+
+
+def best_and_last(values: np.ndarray, higher: bool) -> tuple[float | None, float | None]:
+    """The best finite value of a series in step order (NaN when none is finite) and its
+    last value as logged; (None, None) for an empty series."""
+    if values.size == 0:
+        return None, None
+    finite = values[np.isfinite(values)]
+    best = float(finite.max() if higher else finite.min()) if finite.size else float("nan")
+    return best, float(values[-1])
+
+
 def empty_scalars(with_run: bool = True) -> pd.DataFrame:
     """An empty frame with the canonical columns and dtypes."""
     cols = SCALAR_COLUMNS if with_run else SCALAR_COLUMNS[1:]
@@ -111,6 +127,11 @@ class Run:
         """The folder that holds the run ("." for a run at the root)."""
         base = self.id.split("#", 1)[0]
         return base.rsplit("/", 1)[0] if "/" in base else "."
+
+    @property
+    def judged_role(self) -> tuple[str | None, bool]:
+        """The role that judges the run (``JUDGED_ROLES``) and whether higher is better."""
+        return next(((r, h) for r, h in JUDGED_ROLES if r in self.roles), (None, False))
 
     def series(self, role_or_tag: str) -> pd.DataFrame:
         """Rows of one role (or tag), sorted by step: columns step, value, wall_time."""

@@ -36,7 +36,7 @@ import numpy as np
 from curvedoc.ingest.cache.columnar import jsonable
 from curvedoc.ingest.cache.folder import Folder
 from curvedoc.ingest.cache.ident import FileIdent, ident_of
-from curvedoc.ingest.model import Run, RunSource
+from curvedoc.ingest.model import Run, RunSource, best_and_last
 
 MAGIC = b"CDSUM\r\n\x01"
 _HEAD = struct.Struct("<8sIQ")
@@ -89,16 +89,12 @@ _SUMMARY_FIELDS = set(_SUMMARY_ORDER)
 def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
     """The summary of a run and its diagnosis (``Diagnosis.to_dict()``)."""
     scalars = run.scalars
-    role = next((r for r in ("val_loss", "val_acc", "train_loss", "train_acc")
-                 if r in run.roles), None)
+    role, higher = run.judged_role
     best = last = None
     if role is not None:
-        values = _values_by_step(scalars, run.roles[role])
-        if values.size:
-            finite = values[np.isfinite(values)]
-            if finite.size:
-                best = float(finite.max() if role.endswith("acc") else finite.min())
-            last = float(values[-1]) if math.isfinite(values[-1]) else None
+        best, last = best_and_last(_values_by_step(scalars, run.roles[role]), higher)
+        best = best if best is not None and math.isfinite(best) else None
+        last = last if last is not None and math.isfinite(last) else None
     return RunSummary(
         run_id=run.id, name=run.name, format=run.format, group=run.group,
         roles=dict(run.roles), hparams=jsonable(run.hparams, exact=False, depth=0),
