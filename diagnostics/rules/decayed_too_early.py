@@ -3,8 +3,9 @@
 What it detects
     The logged learning rate drops to a fraction of its peak early in the run,
     at a moment when the training loss was still falling steeply; after the
-    cut the loss flattens out and stays flat to the end (a staircase whose loss
-    keeps falling after each cut is a sound schedule). An LR that is cut to
+    cut the loss flattens out, or crawls on at a small fraction of its earlier
+    rate (a staircase whose later cuts still drop the loss at once is a sound
+    schedule: the step size was still holding the loss up). An LR that is cut to
     near zero in the first half of the run and never raised is decayed too
     early even when the loss had not fallen much before. The rate of descent
     after the cut is compared with the rate just before it (Theil-Sen slopes
@@ -61,9 +62,16 @@ class Thresholds:
     #: of its level until the next cut (or the end). A step schedule whose loss keeps
     #: falling after each cut was not cut too early, however fast it fell before.
     max_further: float = 0.3
+    #: ...unless it crawls: falling at under this fraction of the rate before the cut, a
+    #: loss that still gains a lot over a long tail was slowed, not left to fall.
+    crawl_ratio: float = 0.1
     #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
     #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
     #: with: decayed too early, however little the loss had fallen before.
+    #: A later cut after which the loss at once falls this fraction of its level below
+    #: where its trend was heading shows the step size still held the loss up after the
+    #: first cut: a staircase that keeps annealing, not a premature decay.
+    timely_drop: float = 0.1
     dead_ratio: float = 0.01
     dead_lr: float = 1e-7
     max_dead_frac: float = 0.5
@@ -118,7 +126,11 @@ def check(c: Curves, th: Thresholds):
     further = (settled - float(np.median(ry[-k:]))) / max(abs(settled), 1e-12)
     dead = _dead_from(lx, lv, peak, th)
     dead_early = dead is not None and (dead - x0) / span <= th.max_dead_frac
-    if further > th.max_further:
+    # a staircase whose next cut still buys an immediate drop was held up by too large a
+    # step even after this cut: the cut was not premature, the schedule keeps annealing
+    if len(nxt) and _drop_at(t, float(lx[nxt[0]]), w, gap) >= th.timely_drop:
+        return []
+    if further > th.max_further and after_rate > th.crawl_ratio * before:
         return []  # the loss kept falling after the cut
     if not dead_early and (before < th.min_rate_before
                            or after_rate > th.max_rate_ratio * before):
@@ -144,6 +156,18 @@ def check(c: Curves, th: Thresholds):
          "rate_before": before, "rate_after": after_rate, "further_after_cut": further,
          "lr_near_zero_step": dead},
     )]
+
+
+def _drop_at(t, cut: float, w: float, gap: float) -> float:
+    """How far below the trend before ``cut`` the loss lands just after it, as a fraction
+    of its level (0 when either side has too few points to say)."""
+    bx, by = window(t, cut - w - gap / 2, cut - gap / 2)
+    _, ay = window(t, cut + gap, cut + gap + w)
+    if len(bx) < 3 or len(ay) < 2:
+        return 0.0
+    level = max(abs(float(np.median(by))), 1e-12)
+    heading = float(np.median(by)) + trend(bx, by).slope * (cut + gap - float(np.median(bx)))
+    return (heading - float(np.median(ay[: max(2, len(ay) // 5)]))) / level
 
 
 def _dead_from(lx: np.ndarray, lv: np.ndarray, peak: float, th: Thresholds) -> int | None:

@@ -286,3 +286,33 @@ def test_an_lr_cut_in_the_first_epochs_with_a_slow_tail_is_decayed_too_early():
     val = train + 0.05
     d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
     assert "decayed_too_early" in d.labels
+
+
+def test_an_early_cut_after_which_the_loss_crawls_down_a_long_way_is_decayed_too_early():
+    # cut 20x at 8% of the run while the loss fell fast; it then keeps falling, 47% over
+    # the long tail, but at ~1/100 of the rate before: slowed to a crawl, not left to fall
+    s = np.arange(0, 2000, 5)
+    lr = np.where(s < 150, 0.02, 0.001)
+    train = np.where(s < 150, 2.3 * np.exp(-s / 120),
+                     2.3 * np.exp(-150 / 120) * np.exp(-(s - 150) / 2500))
+    vs = s[s % 100 == 0]
+    d = diagnose(tagged_run({"train_loss": (s, train),
+                             "val_loss": (vs, np.interp(vs, s, train) + 0.05),
+                             "lr": (s, lr)}))
+    assert "decayed_too_early" in d.labels
+
+
+def test_a_staircase_whose_later_cuts_still_drop_the_loss_is_not_decayed_too_early():
+    # a 30/60/95/125-epoch step schedule: the loss carries an excess the step size holds
+    # up, so each cut (the later ones too) drops it at once; the first cut was not premature
+    e = epochs(160)
+    lr = 0.05 * 0.1 ** np.searchsorted([30, 60, 95, 125], e, side="right")
+    excess = np.zeros(len(e))
+    x = 30 * lr[0]
+    for i in range(len(e)):
+        x += 0.6 * (30 * lr[i] - x)
+        excess[i] = x
+    train = 0.4 + 3.6 * np.exp(-e / 12) + excess
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, train + 0.1),
+                             "lr": (e, lr)}))
+    assert "decayed_too_early" not in d.labels
