@@ -331,6 +331,11 @@ def decide(facts: RunFacts) -> Truth:
                 elif stalled and t_fall > 0.3 and ratio >= 3:
                     truth.ambiguous.append(f"overfitting: train fell {t_fall:.0%} below a flat "
                                            f"validation ({ratio:.1f} x train at the end)")
+                elif stalled and t_fall > 0.2 and ratio >= 1.5:
+                    # a moderate gap opening under a flat validation: people who label real
+                    # logs call it overfitting as often as not, so both readings are accepted
+                    truth.alternatives.append(truth.labels | {"overfitting"})
+                    why["overfitting_form"] = "moderate gap under a flat validation (accepted)"
 
     # (c) accuracy: training accuracy pulling far ahead of a validation accuracy that stalled
     tas, tav = _arr(facts.history.get("train_acc", []))
