@@ -5,7 +5,9 @@ What it detects
     longer improves (flat or noisy, no significant downward trend), while the
     training loss keeps falling by a real fraction, so that the gap between them,
     relative to the validation loss, is large at the end and has grown well beyond
-    what it was at the best step. A validation loss still creeping down counts as
+    what it was at the best step (once training is under a tenth of validation the
+    gap, as a share, can hardly grow: there validation over training must keep
+    rising instead). A validation loss still creeping down counts as
     stopped when over the last 30% of the run it gains less than a fifth of what the
     training loss gains. Both curves must have learned first, and the gap
     must matter at the scale of the problem (a share of the first validation loss):
@@ -51,6 +53,11 @@ class Thresholds:
     min_gap: float = 0.2
     #: ...and have grown by at least this much (same units) since the best step.
     min_growth: float = 0.1
+    #: A gap of this size is all but the whole validation loss (training ten times
+    #: lower): as a share it can hardly grow, so there it grows when validation over
+    #: training rose by ``min_ratio_growth`` since the best step.
+    saturated_gap: float = 0.9
+    min_ratio_growth: float = 0.25
     #: After the best step the training loss fell at least this fraction of its level there.
     min_train_fall: float = 0.1
     #: The best step lies before this fraction of the run, with this many validation
@@ -145,11 +152,14 @@ def check(c: Curves, th: Thresholds):
     fell = (t_best - t_end) / t_best
     gap_best = (v_best - t_best) / v_best
     gap_end = (v_end - t_end) / v_end
-    if (fell < th.min_train_fall or gap_end < th.min_gap or gap_end - gap_best < th.min_growth
+    growth = (gap_end - gap_best) / th.min_growth
+    if gap_end >= th.saturated_gap:
+        ratio_growth = (1 - gap_best) / max(1 - gap_end, 1e-12) - 1  # (v/t) end over best
+        growth = max(growth, ratio_growth / th.min_ratio_growth)
+    if (fell < th.min_train_fall or gap_end < th.min_gap or growth < 1
             or (v_end - t_end) < th.min_gap_of_start * v_first):
         return []
-    margin = min(gap_end / th.min_gap, (gap_end - gap_best) / th.min_growth,
-                 fell / th.min_train_fall) - 1
+    margin = min(gap_end / th.min_gap, growth, fell / th.min_train_fall) - 1
     b = int(v.x[best])
     return [finding(
         "warning", confidence(margin),

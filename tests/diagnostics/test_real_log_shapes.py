@@ -158,6 +158,17 @@ def test_a_widening_gap_under_noisy_validation_is_overfitting(rng):
     assert "overfitting" in d.labels and "keep_training" not in d.labels
 
 
+def test_training_loss_heading_to_zero_under_a_flat_validation_is_overfitting():
+    # validation flat at 0.1 from epoch 10; training falls from 2e-3 to 2e-5: the gap is
+    # 98% of the validation loss at the best step and can hardly grow as a share, but
+    # validation over training grew 100x
+    e = epochs(60)
+    val = np.where(e < 10, falling(e, 1.5, 0.1, 2), 0.1)
+    train = np.where(e < 10, falling(e, 1.4, 0.002, 2), 0.002 * np.exp(-(e - 10) / 11))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert d.labels == ["overfitting"]
+
+
 def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
     s = np.arange(0, 600, 5)
     train = falling(s, 2.3, 0.01, 40) * (1 + 0.05 * rng.standard_normal(len(s)))
