@@ -186,7 +186,9 @@ def decide(facts: RunFacts) -> Truth:
         elif verdict == "ambiguous":
             truth.ambiguous.append(f"bad_init: initial loss {first_loss:.3g}")
     if facts.num_classes and len(finite_t) >= 5 and "lr_too_high" not in truth.labels:
-        near = np.abs(finite_t / chance - 1) < 0.03
+        # judged on the smoothed curve: epoch means of a dead network wobble by a few
+        # percent around ln(C), and one wobble is no departure from it
+        near = np.abs(smooth(finite_t) / chance - 1) < 0.03
         flat_epochs = int(np.argmin(near)) if not near.all() else len(near)
         frac = flat_epochs / len(finite_t) if flat_epochs >= 3 else 0.0
         why["flat_at_chance_frac"] = round(frac, 3)
@@ -307,7 +309,18 @@ def decide(facts: RunFacts) -> Truth:
                                    f"({share:.0%} of the run's progress)")
         if not keep:
             # (a) validation rises from a minimum reached before 70% of the run
-            if best_frac <= 0.7:
+            # ...while training did not rise with it (rising at half validation's pace or
+            # more is a collapse or an unstable rate, not a model that fits its training
+            # set too well)
+            t_at_best = _at(ts, tv, vs[best_i]) if len(ts) else math.nan
+            t_rise = (float(np.median(finite_t[-3:])) / t_at_best - 1
+                      if len(finite_t) >= 2 and t_at_best > 0 else 0.0)
+            t_rose = t_rise > 0.05 and t_rise >= 0.5 * (rise - 1)
+            if best_frac <= 0.7 and t_rose and _band(rise, 1.06, 1.12 + 2 * noise) != "no":
+                why["train_rose_with_val"] = round(t_rise, 3)
+                truth.ambiguous.append("validation rose, but training rose with it: a "
+                                       "collapse or an unstable rate, not overfitting")
+            elif best_frac <= 0.7:
                 verdict = _band(rise, 1.06, 1.12 + 2 * noise)
                 if verdict == "yes":
                     truth.labels.add("overfitting")
