@@ -4,7 +4,9 @@ What it detects
     The smoothed validation loss (or validation error from accuracy) reaches
     its best value and then rises by a real fraction of that value, with a
     significant upward trend after the best step, while the training loss
-    keeps falling. The best step is named for early stopping.
+    keeps falling. The best step is named for early stopping. A validation
+    loss never better than its first evaluation, beside a training loss that
+    jumped back up, got worse from the start: an unstable rate, not this.
 
 Why it matters
     After the best step the model memorises the training set instead of
@@ -49,6 +51,12 @@ class Thresholds:
     #: ``min_after`` validation points after it (one late bump is noise).
     max_best_frac: float = 0.85
     min_after: int = 3
+    #: Validation that never improved this fraction on its first evaluation, beside a
+    #: training loss that jumped back up by ``unstable_setback`` of its best so far, got
+    #: worse from the start because the rate is unstable (a fine-tuned model whose best
+    #: epoch is the first has a training loss that falls smoothly).
+    min_learned: float = 0.05
+    unstable_setback: float = 0.3
     #: Significance of the upward trend after the best step (when >= 5 points follow).
     alpha: float = 0.05
     #: The training loss may not rise by more than this fraction meanwhile
@@ -97,6 +105,10 @@ def check(c: Curves, th: Thresholds):
         tsize = max(abs(t_best), 1e-12)
         if (t_end - t_best) / tsize > th.max_train_rise:
             return []
+        if (float(v.y[0]) - lo) < th.min_learned * abs(float(v.y[0])) and (
+                _max_setback(t.ym) >= th.unstable_setback):
+            return []  # worse from its first evaluation on, beside a training loss that
+            #            jumped back up: an unstable rate, not a model fitting too well
         fell = (t_start - t_end) / max(abs(t_start), 1e-12)
         further = (t_best - t_end) / tsize
         ev["tags"].append(t.tag)
@@ -116,3 +128,13 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
+
+
+def _max_setback(y: np.ndarray) -> float:
+    """The largest rise of a lower-is-better curve above its best so far, as a fraction
+    of that best (0 for a curve that never rises)."""
+    if len(y) < 2:
+        return 0.0
+    best = np.minimum.accumulate(y)[:-1]
+    ok = best > 0
+    return float(np.max((y[1:][ok] - best[ok]) / best[ok], initial=0.0))

@@ -327,3 +327,24 @@ def test_a_staircase_whose_later_cuts_still_drop_the_loss_is_not_decayed_too_ear
     d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, train + 0.1),
                              "lr": (e, lr)}))
     assert "decayed_too_early" not in d.labels
+
+
+def test_worse_from_the_first_evaluation_beside_a_jumping_training_loss_is_no_overfit(rng):
+    # SGD far too fast: the training loss jumps up 40% in the first tenth, then wanders
+    # back down; validation is never better than its first evaluation
+    s = np.arange(0, 1100, 4)
+    train = np.where(s < 100, 4.0 + 0.016 * s, 5.6 - 2.6 * (1 - np.exp(-(s - 100) / 300)))
+    train = train * (1 + 0.15 * rng.standard_normal(len(s)))
+    vs = np.arange(44, 1100, 44)
+    val = 2.6 + 2.5 * (1 - np.exp(-(vs - 44) / 150)) + 0.1 * rng.standard_normal(len(vs))
+    d = diagnose(tagged_run({"train/loss": (s, train), "val/loss": (vs, val)},
+                            hparams={"num_classes": 50}))
+    assert "overfitting" not in d.labels
+
+
+def test_a_fine_tune_whose_best_epoch_is_its_first_still_overfits():
+    e = epochs(12)
+    train = falling(e, 0.5, 0.01, 2.5)
+    val = 0.30 + 0.02 * (e - 1) ** 1.2
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert d.labels == ["overfitting"]
