@@ -103,6 +103,12 @@ class Curve:
         return stats.rolling_median(self.y, 5) if len(self.y) >= 5 else self.y
 
     @property
+    def setback(self) -> float:
+        """``stats.max_setback`` of the curve under its 5-point rolling median: a loss that
+        climbs back for a while, not one spike."""
+        return stats.max_setback(self.ym)
+
+    @property
     def n(self) -> int:
         return len(self.y_all)
 

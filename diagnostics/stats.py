@@ -171,3 +171,16 @@ def scale_of(values: np.ndarray) -> float:
     if finite.min() > 0:
         return float(np.median(np.abs(finite[-max(1, len(finite) // 5):])))
     return float(max(np.ptp(finite), 1e-12))
+
+
+def max_setback(y: np.ndarray) -> float:
+    """The largest rise of a lower-is-better curve above its best so far, as a fraction
+    of that best or of all the curve learned (first value - lowest), whichever is
+    larger: a spike on a floor near zero after a long descent is no setback. 0 for a
+    curve that never rises."""
+    if len(y) < 2:
+        return 0.0
+    best = np.minimum.accumulate(y)[:-1]
+    scale = np.maximum(best, float(y[0] - np.min(y)))
+    ok = scale > 0
+    return float(np.max((y[1:][ok] - best[ok]) / scale[ok], initial=0.0))

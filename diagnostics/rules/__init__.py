@@ -14,6 +14,7 @@ CODES = {
     "CD201": "divergence",
     "CD202": "high_plateau",
     "CD203": "oscillation",
+    "CD204": "val_zigzag",
     "CD301": "decayed_too_early",
     "CD401": "keep_training",
     "CD501": "overfitting",

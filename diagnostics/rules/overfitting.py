@@ -106,7 +106,7 @@ def check(c: Curves, th: Thresholds):
         if (t_end - t_best) / tsize > th.max_train_rise:
             return []
         if (float(v.y[0]) - lo) < th.min_learned * abs(float(v.y[0])) and (
-                _max_setback(t.ym) >= th.unstable_setback):
+                t.setback >= th.unstable_setback):
             return []  # worse from its first evaluation on, beside a training loss that
             #            jumped back up: an unstable rate, not a model fitting too well
         fell = (t_start - t_end) / max(abs(t_start), 1e-12)
@@ -129,12 +129,3 @@ def check(c: Curves, th: Thresholds):
         ev,
     )]
 
-
-def _max_setback(y: np.ndarray) -> float:
-    """The largest rise of a lower-is-better curve above its best so far, as a fraction
-    of that best (0 for a curve that never rises)."""
-    if len(y) < 2:
-        return 0.0
-    best = np.minimum.accumulate(y)[:-1]
-    ok = best > 0
-    return float(np.max((y[1:][ok] - best[ok]) / best[ok], initial=0.0))

@@ -348,3 +348,26 @@ def test_a_fine_tune_whose_best_epoch_is_its_first_still_overfits():
     val = 0.30 + 0.02 * (e - 1) ** 1.2
     d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
     assert d.labels == ["overfitting"]
+
+
+def test_validation_zigzagging_beside_a_training_loss_that_climbs_back_is_lr_too_high(rng):
+    # SGD at a rate far too high on a per-step log: validation (every 40 steps) jumps
+    # between 0.2 and 0.45; training climbs back from 0.15 to 0.8 for 400 steps (no
+    # explosion) and falls again; not overfitting
+    s = np.arange(0, 2000, 5)
+    train = np.where((s >= 800) & (s < 1200), 0.8, falling(s, 1.8, 0.15, 150))
+    vs = np.arange(40, 2000, 40)
+    val = falling(vs, 0.6, 0.2, 150) * np.where((vs // 80) % 2 == 1, 2.2, 1.0)
+    d = diagnose(tagged_run({"train/loss": (s, train * (1 + 0.05 * rng.standard_normal(len(s)))),
+                             "val/loss": (vs, val)}, hparams={"num_classes": 10}))
+    assert d.labels == ["lr_too_high"]
+
+
+def test_validation_zigzagging_beside_training_spikes_on_a_floor_near_zero_is_not(rng):
+    # a long fine-tune: training falls to ~0.01 with spikes to 0.1 near its floor;
+    # validation of a small set zigzags and rises: overfitting, not a rate too high
+    e = epochs(300)
+    train = falling(e, 1.7, 0.01, 15) + np.where(e % 37 == 0, 0.1, 0.0)
+    val = (0.6 + 0.004 * e) * np.where(e % 2 == 0, 1.0, 1.5)
+    d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val)}))
+    assert "lr_too_high" not in d.labels
