@@ -145,7 +145,7 @@ def test_diverged_and_nan_runs_are_left_out_and_said_so():
     blown = group("lr", [0.01], lr=0.03)[0]
     blown.id = "exp/lr/seed_8"
     finding = Finding("CD201", "lr_too_high", "error", 0.9, "loss exploded", [], Evidence())
-    rep = report({"exp/base": group("base", BASE, lr=0.01), "exp/lr": runs + [nan, blown]},
+    rep = report({"exp/base": group("base", BASE, lr=0.01), "exp/lr": [*runs, nan, blown]},
                  diagnoses={blown.id: Diagnosis(blown.id, [finding])})
     (c,) = rep.comparisons
     assert c.group.spread.n == 3  # only the three sound runs
