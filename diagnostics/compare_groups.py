@@ -258,7 +258,7 @@ def compare_with_baseline(groups: Mapping[str, Sequence[Run]], baseline: str,
         _compare(base, stats[name], base_runs, runs, metric, higher, noise)
         for name, runs in groups.items() if name != baseline)
     return BaselineReport(metric, higher, statistic, base, comparisons,
-                          seed_noise_sentence(base, metric, higher),
+                          seed_noise_sentence(base, metric, statistic),
                           excluded_sentence(list(stats.values())))
 
 
@@ -396,11 +396,12 @@ def sentence_of(c: Comparison, base: GroupStats, metric: str | None) -> str:
             f"{direction} ({ci}{counts}, {_p(t.welch_p)}), within seed noise{need}.")
 
 
-def seed_noise_sentence(g: GroupStats, metric: str | None, higher: bool) -> str:
+def seed_noise_sentence(g: GroupStats, metric: str | None,
+                        statistic: Statistic = "best") -> str:
     """The seed-to-seed spread of a group: the yardstick of every comparison with it."""
     s = g.spread
     words = metric_words(metric)
-    which = "highest" if higher else "lowest"
+    which = "best" if statistic == "best" else "last"
     if s.n < 2 or s.sd is None:
         return (f"{g.name} has {_seeds(s.n)} with a usable {words}: its seed noise is "
                 "unknown (run 3 or more seeds of it to measure it).")
@@ -408,7 +409,7 @@ def seed_noise_sentence(g: GroupStats, metric: str | None, higher: bool) -> str:
     assert s.mean is not None and s.low is not None and s.high is not None
     mixed = (f" (but its runs differ in {', '.join(g.mixed)}, so the spread is not only "
              "seed noise)" if g.mixed else "")
-    return (f"Seed noise: the {s.n} runs of {g.name} reach a {which} {words} of "
+    return (f"Seed noise: the {s.n} runs of {g.name} have a {which} {words} of "
             f"{_num(s.mean, d)} ± {_num(s.sd, d)} (sd; 95% CI of the mean {_num(s.low, d)}–"
             f"{_num(s.high, d)}, range {_num(s.min or 0, d)}–{_num(s.max or 0, d)}){mixed}.")
 

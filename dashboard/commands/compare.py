@@ -1,0 +1,120 @@
+"""``curvedoc check ROOT --compare BASELINE_GROUP``: every group beside a baseline against it.
+
+Groups are made the way the groups page makes them (:func:`curvedoc.dashboard.grouping.
+group_runs`): by the folder that holds each run (``--group-by folder``, the default), a
+folder level (``folder:N``) or a hyper-parameter's value (``hparam:NAME``). Grouped by
+folder, the baseline is compared with the groups in the same parent folder (all groups
+when none is beside it); otherwise with every group under ROOT. The statistics are
+:mod:`curvedoc.diagnostics.compare_groups`'; this module only picks the groups and writes
+the text, markdown and JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from curvedoc.diagnostics.compare_groups import BaselineReport, Statistic
+    from curvedoc.diagnostics.findings import Diagnosis
+    from curvedoc.ingest.model import Run
+
+VERDICT_WORDS = {"better": "better", "worse": "worse", "no_difference": "no difference",
+                 "cannot_tell": "can't tell"}
+
+
+def group_by_option(ctx, param, value: str) -> str:
+    """``folder``, ``folder:N`` (N >= 1) or ``hparam:NAME``."""
+    kind, _, arg = value.partition(":")
+    ok = (value == "folder" or (kind == "folder" and arg.isdigit() and int(arg) >= 1)
+          or (kind == "hparam" and arg))
+    if not ok:
+        raise click.BadParameter(f"{value!r}: use folder, folder:N or hparam:NAME",
+                                 ctx=ctx, param=param)
+    return value
+
+
+def compared_groups(runs: Mapping[str, Run], baseline: str, by: str = "folder"
+                    ) -> dict[str, list[Run]]:
+    """The baseline's group first, then the groups it is compared with (name -> runs).
+
+    Raises ``click.UsageError`` naming the groups that exist when ``baseline`` is none.
+    """
+    from curvedoc.dashboard.grouping import group_runs
+    from curvedoc.diagnostics.compare_groups import sibling_groups
+
+    groups = group_runs(list(runs.values()), by)
+    name = baseline.strip().removeprefix("./").rstrip("/") or "."
+    if name not in groups:
+        listed = ", ".join(groups)
+        raise click.UsageError(
+            f"--compare: no group {baseline!r} (grouped by {by}); the groups are: {listed}")
+    names = sibling_groups(list(groups), name) if by == "folder" else (
+        [name] + [g for g in groups if g != name])
+    return {g: [runs[rid] for rid in groups[g]] for g in names}
+
+
+def build(runs: Mapping[str, Run], diagnoses: Mapping[str, Diagnosis], baseline: str,
+          by: str = "folder", statistic: Statistic = "best") -> BaselineReport:
+    from curvedoc.diagnostics.compare_groups import compare_with_baseline
+
+    groups = compared_groups(runs, baseline, by)
+    return compare_with_baseline(groups, next(iter(groups)), diagnoses, statistic=statistic)
+
+
+def to_json(report: BaselineReport, by: str) -> dict[str, Any]:
+    """The ``compare`` key of ``check --format json``."""
+    return {"group_by": by, **report.to_dict()}
+
+
+def _heading(report: BaselineReport) -> str:
+    n = len(report.comparisons)
+    return (f"compared with the baseline {report.baseline.name} ({report.statistic} "
+            f"{report.metric or 'metric'} per run, {n} group{'s' * (n != 1)})")
+
+
+def render_text(report: BaselineReport) -> str:
+    lines = [_heading(report) + ":", f"  {report.seed_noise}"]
+    for c in report.comparisons:
+        lines.append(f"  [{VERDICT_WORDS[c.verdict]}] {c.group.name}: {c.sentence}")
+        lines += [f"      warning: {w}" for w in c.warnings]
+    if report.excluded_sentence:
+        lines.append(f"  {report.excluded_sentence}")
+    if not report.comparisons:
+        lines.append("  no other group to compare with")
+    return "\n".join(lines)
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def _cell(x: float | None) -> str:
+    return "" if x is None else f"{x:.4g}"
+
+
+def render_markdown(report: BaselineReport) -> str:
+    b = report.baseline.spread
+    heading = _heading(report)
+    out = [f"#### {_md(heading[0].upper() + heading[1:])}", "",
+           _md(report.seed_noise), "",
+           "| group | seeds | mean | sd | vs baseline | 95% CI | p (Welch) | p (Mann-Whitney) "
+           "| verdict |", "|---|---|---|---|---|---|---|---|---|",
+           f"| `{_md(report.baseline.name)}` (baseline) | {b.n} | {_cell(b.mean)} | "
+           f"{_cell(b.sd)} | | | | | |"]
+    for c in report.comparisons:
+        s, t = c.group.spread, c.test
+        ci = ("" if c.improvement_low is None
+              else f"{_cell(c.improvement_low)} – {_cell(c.improvement_high)}")
+        out.append(f"| `{_md(c.group.name)}` | {s.n} | {_cell(s.mean)} | {_cell(s.sd)} | "
+                   f"{_cell(c.improvement)} | {ci} | {_cell(t.welch_p if t else None)} | "
+                   f"{_cell(t.mw_p if t else None)} | {VERDICT_WORDS[c.verdict]} |")
+    out += ["", "“vs baseline” is the improvement (positive: better than the baseline).", ""]
+    for c in report.comparisons:
+        out.append(f"- **{_md(c.group.name)}**: {_md(c.sentence)}")
+        out += [f"  - ⚠ {_md(w)}" for w in c.warnings]
+    if report.excluded_sentence:
+        out += ["", _md(report.excluded_sentence)]
+    return "\n".join(out)
