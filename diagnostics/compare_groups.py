@@ -104,6 +104,13 @@ class Comparison:
     def confounded(self) -> bool:
         return len(self.differ) > 1
 
+    @property
+    def effect_size(self) -> float | None:
+        """Cohen's d in the metric's better direction (positive: the group is better)."""
+        if self.test is None or self.test.cohens_d is None or not self.test.diff:
+            return None
+        return abs(self.test.cohens_d) * (1.0 if (self.improvement or 0) > 0 else -1.0)
+
 
 @dataclass(frozen=True)
 class BaselineReport:
@@ -134,6 +141,7 @@ class BaselineReport:
                 "confounded": c.confounded, "verdict": c.verdict,
                 "improvement": c.improvement, "improvement_low": c.improvement_low,
                 "improvement_high": c.improvement_high,
+                "effect_size": c.effect_size,
                 "test": asdict(c.test) if c.test else None, "noise_sd": c.noise_sd,
                 "seeds_needed": c.seeds_needed, "warnings": list(c.warnings),
                 "sentence": c.sentence,
@@ -169,8 +177,9 @@ def run_score(run: Run, diagnosis: Diagnosis | None, metric: str | None, higher:
         return RunScore(run.id, None, f"no {metric or 'metric'} logged")
     values = run.series(metric)["value"].to_numpy(np.float64)
     best, last = best_and_last(values, higher)
-    diverged = next((f for f in (diagnosis.findings if diagnosis else [])
-                     if f.code == DIVERGED_CODE and not f.possible), None)
+    diverged = next((f for f in (getattr(diagnosis, "findings", None) or [])
+                     if getattr(f, "code", None) == DIVERGED_CODE
+                     and not getattr(f, "possible", False)), None)
     if best is None or not math.isfinite(best):
         return RunScore(run.id, None, f"no finite {metric}")
     if not np.isfinite(values).all():
@@ -259,7 +268,7 @@ def compare_with_baseline(groups: Mapping[str, Sequence[Run]], baseline: str,
         for name, runs in groups.items() if name != baseline)
     return BaselineReport(metric, higher, statistic, base, comparisons,
                           seed_noise_sentence(base, metric, statistic),
-                          excluded_sentence(list(stats.values())))
+                          excluded_sentence([s for g in stats.values() for s in g.scores]))
 
 
 def _higher(metric: str) -> bool:
@@ -318,7 +327,7 @@ def metric_words(metric: str | None) -> str:
     return (metric or "metric").replace("_", " ")
 
 
-def _decimals(noise: float | None, amount: float | None) -> int:
+def decimals(noise: float | None, amount: float | None) -> int:
     """Decimals for two significant digits of the seed noise (or of a tenth of the
     amount, when that is larger): 0.012 -> 3, so 0.090 and 0.064–0.115."""
     scales = [abs(s) for s in (noise, (amount or 0) / 10) if s and math.isfinite(s)]
@@ -327,16 +336,16 @@ def _decimals(noise: float | None, amount: float | None) -> int:
     return int(min(6, max(0, 1 - math.floor(math.log10(max(scales))))))
 
 
-def _num(x: float, d: int) -> str:
+def num(x: float, d: int) -> str:
     return f"{x:.{d}f}"
 
 
-def _range(lo: float, hi: float, d: int) -> str:
+def num_range(lo: float, hi: float, d: int) -> str:
     """'0.064–0.115', or '-0.031 to 0.021' when a bound is negative."""
-    return f"{_num(lo, d)}{' to ' if lo < 0 or hi < 0 else '–'}{_num(hi, d)}"
+    return f"{num(lo, d)}{' to ' if lo < 0 or hi < 0 else '–'}{num(hi, d)}"
 
 
-def _p(p: float) -> str:
+def p_text(p: float) -> str:
     return "p<0.001" if p < 0.001 else f"p={p:.2g}"
 
 
@@ -359,8 +368,8 @@ def sentence_of(c: Comparison, base: GroupStats, metric: str | None) -> str:
     words = metric_words(metric)
     t = c.test
     assert t is not None and c.improvement is not None
-    d = _decimals(c.noise_sd, c.improvement)
-    amount = _num(abs(c.improvement), d)
+    d = decimals(c.noise_sd, c.improvement)
+    amount = num(abs(c.improvement), d)
     counts = f"{c.group.spread.n} vs {_seeds(base.spread.n)}"
     if c.verdict in ("better", "worse"):
         assert t.welch_p is not None and c.improvement_low is not None
@@ -369,13 +378,13 @@ def sentence_of(c: Comparison, base: GroupStats, metric: str | None) -> str:
             lo, hi = -hi, -lo  # the interval of how much worse
         how = "beats" if c.verdict == "better" else "is worse than"
         return (f"{other} {how} the baseline {baseline} by {amount} {words} (95% CI "
-                f"{_range(lo, hi, d)}, {counts}, {_p(t.welch_p)}).")
+                f"{num_range(lo, hi, d)}, {counts}, {p_text(t.welch_p)}).")
     direction = "better" if c.improvement > 0 else "worse" if c.improvement < 0 else "no"
     need = ""
     if c.seeds_needed is not None:
         more = "more than " if c.seeds_needed > seed_stats.MAX_SEEDS else ""
         need = (f"; telling {amount} apart from seed noise (sd "
-                f"{_num(c.noise_sd or 0, _decimals(c.noise_sd, None))}) "
+                f"{num(c.noise_sd or 0, decimals(c.noise_sd, None))}) "
                 f"needs about {more}{_seeds(min(c.seeds_needed, seed_stats.MAX_SEEDS))} "
                 "per group")
     if c.verdict == "cannot_tell":
@@ -391,9 +400,9 @@ def sentence_of(c: Comparison, base: GroupStats, metric: str | None) -> str:
         lo, hi = c.improvement_low, c.improvement_high
         if c.improvement < 0:
             lo, hi = -hi, -lo  # the interval of how much worse
-        ci = f"95% CI {_range(lo, hi, d)}, "
+        ci = f"95% CI {num_range(lo, hi, d)}, "
     return (f"{other} is not distinguishable from the baseline {baseline}: {amount} {words} "
-            f"{direction} ({ci}{counts}, {_p(t.welch_p)}), within seed noise{need}.")
+            f"{direction} ({ci}{counts}, {p_text(t.welch_p)}), within seed noise{need}.")
 
 
 def seed_noise_sentence(g: GroupStats, metric: str | None,
@@ -405,24 +414,27 @@ def seed_noise_sentence(g: GroupStats, metric: str | None,
     if s.n < 2 or s.sd is None:
         return (f"{g.name} has {_seeds(s.n)} with a usable {words}: its seed noise is "
                 "unknown (run 3 or more seeds of it to measure it).")
-    d = _decimals(s.sd, None)
+    d = decimals(s.sd, None)
     assert s.mean is not None and s.low is not None and s.high is not None
     mixed = (f" (but its runs differ in {', '.join(g.mixed)}, so the spread is not only "
              "seed noise)" if g.mixed else "")
     return (f"Seed noise: the {s.n} runs of {g.name} have a {which} {words} of "
-            f"{_num(s.mean, d)} ± {_num(s.sd, d)} (sd; 95% CI of the mean {_num(s.low, d)}–"
-            f"{_num(s.high, d)}, range {_num(s.min or 0, d)}–{_num(s.max or 0, d)}){mixed}.")
+            f"{num(s.mean, d)} ± {num(s.sd, d)} (sd; 95% CI of the mean "
+            f"{num_range(s.low, s.high, d)}, range {num_range(s.min or 0, s.max or 0, d)})"
+            f"{mixed}.")
 
 
-def excluded_sentence(groups: Sequence[GroupStats]) -> str:
-    """'2 runs left out, their metric unusable: a/seed_0 (diverged ...), ...' ('' if none)."""
-    out = [s for g in groups for s in g.excluded]
+def excluded_sentence(scores: Sequence[RunScore], of: str = "") -> str:
+    """'2 runs left out, their metric unusable: a/seed_0: diverged (CD201); ...' for the
+    scores that are excluded ('' if none); ``of`` says from what ("of the suggestion")."""
+    out = [s for s in scores if s.excluded is not None]
     if not out:
         return ""
     listed = "; ".join(f"{s.run_id}: {s.excluded}" for s in out[:5])
     more = f" and {len(out) - 5} more" if len(out) > 5 else ""
     n = len(out)
-    return (f"{n} run{'s' * (n != 1)} left out, {'their' if n != 1 else 'its'} metric "
+    return (f"{n} run{'s' * (n != 1)} left out{' ' + of if of else ''}, "
+            f"{'their' if n != 1 else 'its'} metric "
             f"unusable: {listed}{more}.")
 
 

@@ -1,7 +1,7 @@
 """``curvedoc check ROOT --compare BASELINE_GROUP``: every group beside a baseline against it.
 
 Groups are made the way the groups page makes them (:func:`curvedoc.dashboard.grouping.
-group_runs`): by the folder that holds each run (``--group-by folder``, the default), a
+comparison_groups`): by the folder that holds each run (``--group-by folder``, the default), a
 folder level (``folder:N``) or a hyper-parameter's value (``hparam:NAME``). Grouped by
 folder, the baseline is compared with the groups in the same parent folder (all groups
 when none is beside it); otherwise with every group under ROOT. The statistics are
@@ -42,18 +42,16 @@ def compared_groups(runs: Mapping[str, Run], baseline: str, by: str = "folder"
 
     Raises ``click.UsageError`` naming the groups that exist when ``baseline`` is none.
     """
-    from curvedoc.dashboard.grouping import group_runs
-    from curvedoc.diagnostics.compare_groups import sibling_groups
+    from curvedoc.dashboard.grouping import comparison_groups, group_runs
 
-    groups = group_runs(list(runs.values()), by)
     name = baseline.strip().removeprefix("./").rstrip("/") or "."
-    if name not in groups:
-        listed = ", ".join(groups)
+    try:
+        return comparison_groups(list(runs.values()), name, by)
+    except KeyError:
+        listed = ", ".join(group_runs(list(runs.values()), by))
         raise click.UsageError(
-            f"--compare: no group {baseline!r} (grouped by {by}); the groups are: {listed}")
-    names = sibling_groups(list(groups), name) if by == "folder" else (
-        [name] + [g for g in groups if g != name])
-    return {g: [runs[rid] for rid in groups[g]] for g in names}
+            f"--compare: no group {baseline!r} (grouped by {by}); the groups are: "
+            f"{listed}") from None
 
 
 def build(runs: Mapping[str, Run], diagnoses: Mapping[str, Diagnosis], baseline: str,

@@ -55,6 +55,7 @@ def test_a_real_improvement_in_words_with_scipys_numbers():
     ci = ref.confidence_interval(0.95)
     assert (c.improvement_low, c.improvement_high) == pytest.approx((-ci.high, -ci.low))
     assert c.improvement == pytest.approx(np.mean(BASE) - np.mean(BETTER))
+    assert c.effect_size == pytest.approx(-c.test.cohens_d) and c.effect_size > 0
     assert c.sentence.startswith("lr=0.003 beats the baseline lr=0.01 by 0.090 val loss "
                                  f"(95% CI {-ci.high:.3f}–{-ci.low:.3f}, 3 vs 3 seeds, p<0.001)")
     assert [s.value for s in c.group.scores] == pytest.approx(BETTER)
