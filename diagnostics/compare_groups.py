@@ -170,19 +170,38 @@ def choose_metric(runs: Sequence[Run]) -> tuple[str | None, bool]:
     return (role, higher) if n else (None, False)
 
 
+@dataclass(frozen=True)
+class KnownScore:
+    """A run's judged metric as a stored summary kept it, for a run read without its
+    scalars: the tag, its best finite value and its last value (None when not finite)."""
+
+    tag: str
+    best: float | None
+    last: float | None
+
+
 def run_score(run: Run, diagnosis: Diagnosis | None, metric: str | None, higher: bool,
-              statistic: Statistic = "best") -> RunScore:
-    """The run's best (or last) value of ``metric``, or why it cannot be used."""
-    if metric is None or (metric not in run.roles and not _has_tag(run, metric)):
+              statistic: Statistic = "best", known: KnownScore | None = None) -> RunScore:
+    """The run's best (or last) value of ``metric``, or why it cannot be used. ``known``
+    stands in for a run without scalars when it is of the same tag."""
+    tag = run.roles.get(metric or "", metric)
+    if known is not None and known.tag == tag and tag and not _has_tag(run, tag):
+        best, last, finite = known.best, known.last, known.last is not None
+        best = float("nan") if best is None else best
+    elif metric is None or (metric not in run.roles and not _has_tag(run, metric)):
         return RunScore(run.id, None, f"no {metric or 'metric'} logged")
-    values = run.series(metric)["value"].to_numpy(np.float64)
-    best, last = best_and_last(values, higher)
+    else:
+        values = run.series(metric)["value"].to_numpy(np.float64)
+        if values.size == 0:
+            return RunScore(run.id, None, f"no {metric} logged")
+        best, last = best_and_last(values, higher)
+        finite = bool(np.isfinite(values).all())
     diverged = next((f for f in (getattr(diagnosis, "findings", None) or [])
                      if getattr(f, "code", None) == DIVERGED_CODE
                      and not getattr(f, "possible", False)), None)
     if best is None or not math.isfinite(best):
         return RunScore(run.id, None, f"no finite {metric}")
-    if not np.isfinite(values).all():
+    if not finite:
         return RunScore(run.id, None, f"diverged: {metric} has NaN/inf values")
     if diverged is not None:
         return RunScore(run.id, None, f"diverged ({DIVERGED_CODE})")
@@ -194,8 +213,11 @@ def _has_tag(run: Run, tag: str) -> bool:
 
 
 def group_stats(name: str, runs: Sequence[Run], diagnoses: Mapping[str, Diagnosis],
-                metric: str | None, higher: bool, statistic: Statistic = "best") -> GroupStats:
-    scores = tuple(run_score(r, diagnoses.get(r.id), metric, higher, statistic) for r in runs)
+                metric: str | None, higher: bool, statistic: Statistic = "best",
+                known: Mapping[str, KnownScore] | None = None) -> GroupStats:
+    known = known or {}
+    scores = tuple(run_score(r, diagnoses.get(r.id), metric, higher, statistic,
+                             known.get(r.id)) for r in runs)
     values = [s.value for s in scores if s.excluded is None]
     mixed = tuple(k for k, vs in _values(runs).items() if len(vs) > 1 and not is_seed_key(k))
     return GroupStats(name, scores, seed_stats.spread(np.array(values, np.float64)), mixed)
@@ -246,20 +268,21 @@ def confounded_warning(differ: Sequence[HparamDiff]) -> str | None:
 
 def compare_with_baseline(groups: Mapping[str, Sequence[Run]], baseline: str,
                           diagnoses: Mapping[str, Diagnosis], *, metric: str | None = None,
-                          statistic: Statistic = "best") -> BaselineReport:
+                          statistic: Statistic = "best",
+                          known: Mapping[str, KnownScore] | None = None) -> BaselineReport:
     """Compare every group in ``groups`` but ``baseline`` with it (KeyError if absent).
 
     The metric is the judged role most of the baseline's runs have unless given (a role
     or a tag, its direction from the role table). The seed spread of the baseline is the
     yardstick of every comparison; without two usable baseline seeds, the pooled spread
-    of the groups that have them.
+    of the groups that have them. ``known``: stored scores of runs read without scalars.
     """
     base_runs = groups[baseline]
     if metric is None:
         metric, higher = choose_metric(base_runs)
     else:
         higher = _higher(metric)
-    stats = {name: group_stats(name, runs, diagnoses, metric, higher, statistic)
+    stats = {name: group_stats(name, runs, diagnoses, metric, higher, statistic, known)
              for name, runs in groups.items()}
     base = stats[baseline]
     noise = base.spread.sd or seed_stats.pooled_sd(*(g.values for g in stats.values()))

@@ -145,8 +145,8 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
     groups = _group_lines(catalog.runs, diagnoses)
-    report = (compare.build(catalog.runs, diagnoses, baseline, group_by, statistic)
-              if baseline is not None else None)
+    report = (compare.build(catalog.runs, diagnoses, baseline, group_by, statistic,
+                            stored.summaries) if baseline is not None else None)
     if fmt == "json":
         out = {"runs": rows}
         if report is not None:

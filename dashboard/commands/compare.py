@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from curvedoc.diagnostics.compare_groups import BaselineReport, Statistic
+    from curvedoc.diagnostics.compare_groups import BaselineReport, Comparison, Statistic
     from curvedoc.diagnostics.findings import Diagnosis
     from curvedoc.ingest.model import Run
 
@@ -55,11 +55,16 @@ def compared_groups(runs: Mapping[str, Run], baseline: str, by: str = "folder"
 
 
 def build(runs: Mapping[str, Run], diagnoses: Mapping[str, Diagnosis], baseline: str,
-          by: str = "folder", statistic: Statistic = "best") -> BaselineReport:
-    from curvedoc.diagnostics.compare_groups import compare_with_baseline
+          by: str = "folder", statistic: Statistic = "best",
+          summaries: Mapping[str, Any] | None = None) -> BaselineReport:
+    """The report; ``summaries`` (run id -> the cache's ``RunSummary``) give the scores of
+    the runs an unchanged cache let ``check`` skip reading."""
+    from curvedoc.diagnostics.compare_groups import KnownScore, compare_with_baseline
 
+    known = {rid: KnownScore(s.metric, s.best, s.last) for rid, s in (summaries or {}).items()}
     groups = compared_groups(runs, baseline, by)
-    return compare_with_baseline(groups, next(iter(groups)), diagnoses, statistic=statistic)
+    return compare_with_baseline(groups, next(iter(groups)), diagnoses, statistic=statistic,
+                                 known=known)
 
 
 def to_json(report: BaselineReport, by: str) -> dict[str, Any]:
@@ -69,7 +74,8 @@ def to_json(report: BaselineReport, by: str) -> dict[str, Any]:
 
 def _heading(report: BaselineReport) -> str:
     n = len(report.comparisons)
-    return (f"compared with the baseline {report.baseline.name} ({report.statistic} "
+    name = report.baseline.name
+    return (f'compared with the baseline group "{name}" ({report.statistic} '
             f"{report.metric or 'metric'} per run, {n} group{'s' * (n != 1)})")
 
 
@@ -77,12 +83,21 @@ def render_text(report: BaselineReport) -> str:
     lines = [_heading(report) + ":", f"  {report.seed_noise}"]
     for c in report.comparisons:
         lines.append(f"  [{VERDICT_WORDS[c.verdict]}] {c.group.name}: {c.sentence}")
+        lines.append(f"      {hparam_line(c)}")
         lines += [f"      warning: {w}" for w in c.warnings]
     if report.excluded_sentence:
         lines.append(f"  {report.excluded_sentence}")
     if not report.comparisons:
         lines.append("  no other group to compare with")
     return "\n".join(lines)
+
+
+def hparam_line(c: Comparison, most: int = 8) -> str:
+    """'differs: lr 0.01 -> 0.03; equal: activation=relu, ... (+12 more)'."""
+    differ = "; ".join(f"{d.key} {d.baseline} -> {d.other}" for d in c.differ) or "nothing"
+    equal = ", ".join(c.equal[:most]) + (f" (+{len(c.equal) - most} more)"
+                                         if len(c.equal) > most else "")
+    return f"differs: {differ}; equal: {equal or 'nothing'}"
 
 
 def _md(s: str) -> str:
@@ -112,6 +127,7 @@ def render_markdown(report: BaselineReport) -> str:
     out += ["", "“vs baseline” is the improvement (positive: better than the baseline).", ""]
     for c in report.comparisons:
         out.append(f"- **{_md(c.group.name)}**: {_md(c.sentence)}")
+        out.append(f"  - {_md(hparam_line(c, most=len(c.equal)))}")
         out += [f"  - ⚠ {_md(w)}" for w in c.warnings]
     if report.excluded_sentence:
         out += ["", _md(report.excluded_sentence)]

@@ -275,7 +275,9 @@ def _compare_row(c: Comparison | None, report: BaselineReport, d: int) -> html.T
               else f" ({num_range(c.improvement_low, c.improvement_high or 0, d)})")
         cells = [_cell(c.improvement, d) + ci, _p_cell(c.test), _cell(c.effect_size, 2)]
         verdict = verdict_badge(c.verdict)
-    return html.Tr([html.Td(g.name, className="cd-group-name"), html.Td(differ, className="small"),
+    same = "equal: " + ", ".join(c.equal) if c is not None and c.equal else None
+    return html.Tr([html.Td(g.name, className="cd-group-name"),
+                    html.Td(differ, className="small", title=same),
                     html.Td(s.n), html.Td(mean, className="cd-num"),
                     *(html.Td(x, className="cd-num") for x in cells), html.Td(verdict)])
 
@@ -305,7 +307,12 @@ def compare_view(state: Any, by: str, scope: str | None, baseline: str | None,
         said.append(html.Li([verdict_badge(c.verdict), html.Span(c.sentence),
                              *(html.Div(f"⚠ {w}", className="small text-warning-emphasis")
                                for w in c.warnings)], className="mb-1 cd-compare-sentence"))
+    common = set.intersection(*(set(c.equal) for c in report.comparisons))
+    equal = html.P("Equal in every group (seeds aside): " + (", ".join(sorted(common))
+                                                           or "nothing"),
+                   className="small text-muted mb-1 cd-compare-equal")
     out: list[Any] = [html.P(report.seed_noise, className="small mb-1 cd-seed-noise"), table,
+                      equal,
                       html.Ul(said, className="list-unstyled mb-2")]
     if report.excluded_sentence:
         out.append(dbc.Alert(report.excluded_sentence, color="warning",

@@ -85,7 +85,9 @@ def test_text_says_each_verdict_in_words(root):
     result = check(root, "--compare", "experiments/baseline")
     assert result.exit_code in (0, 1), result.output
     out = result.stdout
-    assert "compared with the baseline experiments/baseline (best val_loss per run" in out
+    assert ('compared with the baseline group "experiments/baseline" (best val_loss per run'
+            in out)
+    assert "differs: lr 0.01 -> 0.03; equal: activation=relu" in out
     assert "Seed noise: the 3 runs of experiments/baseline" in out
     assert "[better] experiments/lr_0.03: lr=0.03 beats the baseline lr=0.01 by" in out
     assert "3 vs 3 seeds, p<0.001" in out
@@ -136,3 +138,12 @@ def test_bad_compare_options_are_usage_errors(root, args):
 def test_help_documents_compare():
     result = CliRunner().invoke(cli, ["check", "--help"])
     assert "--compare BASELINE_GROUP" in result.output and "--group-by" in result.output
+
+
+def test_a_warm_cache_compares_the_same_as_a_cold_read(root, tmp_path):
+    # with an unchanged cache, check reads no run again: the stored summaries' scores count
+    args = ["--compare", "experiments/baseline", "--format", "json", "--cache-dir", tmp_path]
+    cold = json.loads(check(root, *args).stdout)["compare"]
+    warm = json.loads(check(root, *args).stdout)["compare"]
+    assert warm == cold
+    assert [r["value"] is not None for r in warm["baseline"]["runs"]] == [True] * 3

@@ -185,3 +185,18 @@ def test_sibling_groups_are_those_beside_the_baseline():
     names = ["a/base", "a/x", "b/y", "c"]
     assert sibling_groups(names, "a/base") == ["a/base", "a/x"]
     assert sibling_groups(names, "c") == ["c", "a/base", "a/x", "b/y"]  # none beside: all
+
+
+def test_a_run_without_scalars_is_scored_from_its_stored_summary():
+    from curvedoc.diagnostics.compare_groups import KnownScore, run_score
+    from curvedoc.ingest.model import Run
+
+    bare = Run("exp/a/seed_0", "seed_0", "test", [], {"lr": 0.1}, {"val_loss": "val/loss"})
+    assert run_score(bare, None, "val_loss", False).excluded == "no val_loss logged"
+    known = KnownScore("val/loss", 0.2, 0.25)
+    assert run_score(bare, None, "val_loss", False, "best", known).value == 0.2
+    assert run_score(bare, None, "val_loss", False, "last", known).value == 0.25
+    nan_end = KnownScore("val/loss", 0.2, None)  # the summary's last value was not finite
+    assert "diverged" in run_score(bare, None, "val_loss", False, "best", nan_end).excluded
+    other_tag = KnownScore("val/acc", 0.9, 0.9)  # the summary judged another metric
+    assert run_score(bare, None, "val_loss", False, "best", other_tag).value is None
