@@ -18,6 +18,7 @@ Pure functions of 1-D float arrays (the per-run scores of a group), built on sci
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,7 +99,8 @@ def compare(a: np.ndarray, b: np.ndarray) -> TwoGroupTest:
     """Welch's t-test and Mann-Whitney U of ``b`` against ``a``, with the effect size.
 
     Below two values in a group nothing is tested (only ``diff`` is set). When neither
-    group varies at all, the difference is exact: p is 0 for a difference, 1 for none.
+    group varies (beyond float rounding), the difference is exact: p is 0 for a
+    difference, 1 for none.
     """
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)
@@ -109,12 +111,15 @@ def compare(a: np.ndarray, b: np.ndarray) -> TwoGroupTest:
 
     mw = stats.mannwhitneyu(b, a, alternative="two-sided")
     sd = pooled_sd(a, b)
-    if not sd:
+    scale = max(abs(float(a.mean())), abs(float(b.mean())), 1e-300)
+    if not sd or sd <= 1e-12 * scale:  # no spread beyond float rounding: nothing to test
         p = 1.0 if diff == 0 else 0.0
         return TwoGroupTest(diff, diff, diff, None, None, p, float(mw.statistic),
                             float(mw.pvalue), None)
-    welch = stats.ttest_ind(b, a, equal_var=False)
-    ci = welch.confidence_interval(CONFIDENCE)
+    with warnings.catch_warnings():  # a group of equal values is fine when the other varies
+        warnings.simplefilter("ignore", RuntimeWarning)
+        welch = stats.ttest_ind(b, a, equal_var=False)
+        ci = welch.confidence_interval(CONFIDENCE)
     return TwoGroupTest(diff, float(ci.low), float(ci.high), float(welch.statistic),
                         float(welch.df), float(welch.pvalue), float(mw.statistic),
                         float(mw.pvalue), diff / sd)

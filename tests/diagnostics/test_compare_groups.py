@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from curvedoc.diagnostics.compare_groups import (
@@ -200,3 +202,21 @@ def test_a_run_without_scalars_is_scored_from_its_stored_summary():
     assert "diverged" in run_score(bare, None, "val_loss", False, "best", nan_end).excluded
     other_tag = KnownScore("val/acc", 0.9, 0.9)  # the summary judged another metric
     assert run_score(bare, None, "val_loss", False, "best", other_tag).value is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.05, 5.0), min_size=2, max_size=6),
+       st.lists(st.floats(0.05, 5.0), min_size=2, max_size=6),
+       st.sampled_from(["val_loss", "val_acc"]))
+def test_swapping_baseline_and_group_flips_the_verdict_not_the_evidence(a, b, metric):
+    ga, gb = group("a", a, metric, lr=0.1), group("b", b, metric, lr=0.2)
+    ab = report({"exp/a": ga, "exp/b": gb}, baseline="exp/a").comparisons[0]
+    ba = report({"exp/a": ga, "exp/b": gb}, baseline="exp/b").comparisons[0]
+    flip = {"better": "worse", "worse": "better", "no_difference": "no_difference",
+            "cannot_tell": "cannot_tell"}
+    assert ba.verdict == flip[ab.verdict]
+    assert ab.improvement == pytest.approx(-ba.improvement, abs=1e-9)
+    if ab.test.welch_p is not None:
+        assert ab.test.welch_p == pytest.approx(ba.test.welch_p)
+        assert ab.improvement_low <= ab.improvement <= ab.improvement_high
+    assert ab.verdict in ("better", "worse") or "beats" not in ab.sentence
