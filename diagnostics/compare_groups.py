@@ -414,8 +414,9 @@ def sentence_of(c: Comparison, base: GroupStats, metric: str | None) -> str:
         few = c.group.name if c.group.spread.n < 2 else base.name
         if not c.noise_sd:
             need = "; no group has two seeds, so the seed spread is unknown: run 3 or more"
+        n = min(c.group.spread.n, base.spread.n)
         return (f"{other} is {amount} {words} {direction} than the baseline {baseline}, but "
-                f"with {_seeds(min(c.group.spread.n, base.spread.n))} in {few} the "
+                f"with only {n} usable seed{'s' * (n != 1)} in {few} the "
                 f"difference cannot be told from seed noise{need}.")
     assert t.welch_p is not None
     ci = ""

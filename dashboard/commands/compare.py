@@ -67,9 +67,52 @@ def build(runs: Mapping[str, Run], diagnoses: Mapping[str, Diagnosis], baseline:
                                  known=known)
 
 
+def swept_param(report: BaselineReport) -> str | None:
+    """The one hyper-parameter every compared group changes (and nothing else), when all
+    its values are numbers: the groups are then a sweep of it."""
+    keys = {tuple(d.key for d in c.differ) for c in report.comparisons}
+    if len(keys) != 1 or len(next(iter(keys))) != 1:
+        return None
+    (param,) = next(iter(keys))
+    values = [_number(d.baseline) for c in report.comparisons for d in c.differ]
+    values += [_number(d.other) for c in report.comparisons for d in c.differ]
+    return param if all(v is not None for v in values) else None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def sweep(report: BaselineReport) -> dict[str, Any] | None:
+    """The groups page's coarse-to-fine suggestion for a sweep, on the usable runs only
+    (diverged ones left out and counted), or None when the groups are not a sweep."""
+    from curvedoc.dashboard.grouping import suggest_next_range
+
+    param = swept_param(report)
+    if param is None:
+        return None
+    first = report.comparisons[0].differ[0]
+    points = [(float(first.baseline), v) for v in report.baseline.values]
+    for c in report.comparisons:
+        points += [(float(c.differ[0].other), v) for v in c.group.values]
+    suggestion = suggest_next_range([p for p, _ in points], [v for _, v in points],
+                                    report.higher_is_better)
+    if suggestion is None:
+        return None
+    left = sum(len(g.excluded) for g in [report.baseline] + [c.group
+                                                             for c in report.comparisons])
+    note = (f" {left} run{'s' * (left != 1)} with an unusable metric left out of it."
+            if left else "")
+    return {"param": param, **suggestion, "left_out": left,
+            "sentence": f"Sweep of {param}: {suggestion['sentence']}{note}"}
+
+
 def to_json(report: BaselineReport, by: str) -> dict[str, Any]:
     """The ``compare`` key of ``check --format json``."""
-    return {"group_by": by, **report.to_dict()}
+    return {"group_by": by, **report.to_dict(), "sweep": sweep(report)}
 
 
 def _heading(report: BaselineReport) -> str:
@@ -87,6 +130,9 @@ def render_text(report: BaselineReport) -> str:
         lines += [f"      warning: {w}" for w in c.warnings]
     if report.excluded_sentence:
         lines.append(f"  {report.excluded_sentence}")
+    swept = sweep(report) if report.comparisons else None
+    if swept:
+        lines.append(f"  {swept['sentence']}")
     if not report.comparisons:
         lines.append("  no other group to compare with")
     return "\n".join(lines)
@@ -131,4 +177,7 @@ def render_markdown(report: BaselineReport) -> str:
         out += [f"  - ⚠ {_md(w)}" for w in c.warnings]
     if report.excluded_sentence:
         out += ["", _md(report.excluded_sentence)]
+    swept = sweep(report) if report.comparisons else None
+    if swept:
+        out += ["", _md(swept["sentence"])]
     return "\n".join(out)

@@ -111,3 +111,26 @@ def test_the_sweep_leaves_diverged_runs_out_of_the_suggestion_and_says_so():
     assert "best value 0.1" in text  # not 10, the diverged run's early dip
     # the diverged run is still drawn: only the suggestion leaves it out
     assert 10.0 in [x for t in fig.data for x in (t.x if t.x is not None else [])]
+
+
+def test_check_compare_on_a_sweep_suggests_the_next_range_without_diverged_runs(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+    from dash_fixtures import write_sample_root
+
+    from curvedoc.dashboard.cli import cli
+
+    root = write_sample_root(tmp_path / "runs")  # lr 1e-4 ... 1e-1; 0.1 ends in NaN
+    args = ["check", str(root / "sweep"), "--compare", "lr=0.001", "--group-by", "hparam:lr",
+            "--no-progress"]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    cmp = json.loads(result.stdout)["compare"]
+    assert cmp["excluded"].startswith("1 run left out") and "lr_0.1" in cmp["excluded"]
+    sweep = cmp["sweep"]
+    assert sweep["param"] == "lr" and sweep["left_out"] == 1
+    assert sweep["best"] != 0.1  # the diverged run's early values do not count
+    assert "1 run with an unusable metric left out of it" in sweep["sentence"]
+    text = CliRunner().invoke(cli, args).stdout
+    assert "Sweep of lr: " in text and "only 1 usable seed" in text
