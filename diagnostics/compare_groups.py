@@ -183,9 +183,10 @@ class KnownScore:
 def run_score(run: Run, diagnosis: Diagnosis | None, metric: str | None, higher: bool,
               statistic: Statistic = "best", known: KnownScore | None = None) -> RunScore:
     """The run's best (or last) value of ``metric``, or why it cannot be used. ``known``
-    stands in for a run without scalars when it is of the same tag."""
+    (a stored summary's figures) stands in for the run's scalars when it is of the same
+    tag; a NaN/inf it shows only in its last value, or through a divergence finding."""
     tag = run.roles.get(metric or "", metric)
-    if known is not None and known.tag == tag and tag and not _has_tag(run, tag):
+    if known is not None and tag and known.tag == tag:  # never reads a lazy run's curves
         best, last, finite = known.best, known.last, known.last is not None
         best = float("nan") if best is None else best
     elif metric is None or (metric not in run.roles and not _has_tag(run, metric)):

@@ -113,12 +113,10 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     from curvedoc.diagnostics.thresholds import check_tables
 
     show = sys.stderr.isatty() if progress is None else progress
-    if cluster and baseline:
-        raise click.UsageError("--compare reads the runs' curves: it does not work with "
-                               "--cluster yet")
     if cluster:
         sys.exit(check_on_cluster(path, cluster, fmt=fmt, select=select, ignore=ignore,
-                                  fail_on=fail_on, idle_timeout=idle_timeout, show=show))
+                                  fail_on=fail_on, idle_timeout=idle_timeout, show=show,
+                                  compare_with=(baseline, group_by, statistic)))
     stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
     catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:
@@ -154,14 +152,12 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
         click.echo(json.dumps(out, indent=2, allow_nan=False))
     elif fmt == "markdown":
         click.echo(render_markdown(rows, catalog.root, groups))
-        if report is not None:
-            click.echo("\n" + compare.render_markdown(report))
     else:
         color = _color(sys.stdout)
         click.echo(render_text(rows, groups, width=_width(sys.stdout), color=color),
                    color=color)
-        if report is not None:
-            click.echo("\n" + compare.render_text(report))
+    if report is not None:
+        compare.echo(report, fmt, group_by)
     catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)

@@ -110,6 +110,26 @@ def sweep(report: BaselineReport) -> dict[str, Any] | None:
             "sentence": f"Sweep of {param}: {suggestion['sentence']}{note}"}
 
 
+def from_summaries(summaries: Mapping[str, Any], baseline: str, by: str = "folder",
+                   statistic: Statistic = "best") -> BaselineReport:
+    """The report from a cluster check's summaries (``diagnostics.summary.RunSummary``):
+    their hparams, roles, diagnoses and judged-metric figures; no curve is read."""
+    from curvedoc.ingest.model import Run
+
+    runs = {rid: Run(s.id, s.name, s.format, list(s.sources), dict(s.hparams),
+                     dict(s.roles), list(s.errors), list(s.warnings))
+            for rid, s in summaries.items()}
+    return build(runs, {rid: s.diagnosis() for rid, s in summaries.items()}, baseline, by,
+                 statistic, summaries)
+
+
+def echo(report: BaselineReport | None, fmt: str, by: str) -> None:
+    """Print the report after the runs (text or markdown; JSON goes in ``to_json``)."""
+    if report is None or fmt == "json":
+        return
+    click.echo("\n" + (render_markdown(report) if fmt == "markdown" else render_text(report)))
+
+
 def to_json(report: BaselineReport, by: str) -> dict[str, Any]:
     """The ``compare`` key of ``check --format json``."""
     return {"group_by": by, **report.to_dict(), "sweep": sweep(report)}

@@ -128,8 +128,7 @@ def test_group_by_a_hyperparameter(root):
     assert set(cmp["baseline"]["mixed"]) == {"dropout", "momentum"}
 
 
-@pytest.mark.parametrize("args", [["--group-by", "colour"], ["--group-by", "folder:0"],
-                                  ["--cluster", "local:1"]])
+@pytest.mark.parametrize("args", [["--group-by", "colour"], ["--group-by", "folder:0"]])
 def test_bad_compare_options_are_usage_errors(root, args):
     result = check(root, "--compare", "experiments/baseline", *args)
     assert result.exit_code == 2, result.output
