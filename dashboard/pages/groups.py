@@ -52,6 +52,7 @@ from curvedoc.diagnostics import GroupSummary, summarize_groups
 from curvedoc.diagnostics.compare_groups import (
     BaselineReport,
     Comparison,
+    KnownScore,
     RunScore,
     compare_with_baseline,
     decimals,
@@ -245,8 +246,12 @@ def comparison_report(state: Any, by: str, scope: str | None, baseline: str | No
         groups = comparison_groups(members, baseline or "", by or "folder")
     except KeyError:
         return None
+    # a run known from its summary (serve --cluster) is scored by it, never read for it
+    known = {r.id: KnownScore(r.summary.metric, r.summary.best, r.summary.last)
+             for rs in groups.values() for r in rs if getattr(r, "summary", None) is not None}
     return compare_with_baseline(groups, baseline or "", state.diagnoses,
-                                 statistic="last" if statistic == "last" else "best")
+                                 statistic="last" if statistic == "last" else "best",
+                                 known=known)
 
 
 def _cell(x: float | None, d: int) -> str:
