@@ -8,7 +8,7 @@ confounded), scores every run by the best (or last) value of the metric that jud
 unusable (diverged: NaN/inf, or a divergence finding), and tests the difference
 (:mod:`.seed_stats`) into one sentence:
 
-    lr=0.03 beats the baseline lr=0.01 by 0.090 val loss (95% CI 0.072–0.107,
+    lr=0.03 beats the baseline lr=0.01 by 0.090 val loss (95% CI 0.064–0.115,
     3 vs 3 seeds, p<0.001)
 
 Pure: runs and diagnoses in, frozen dataclasses out; nothing prints.
