@@ -785,3 +785,55 @@ def sweep_figure(points: Any, param: str, metric: str, suggestion: dict[str, Any
                       legend={"title": {"text": "diagnosis"}, "orientation": "v",
                               "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"})
     return fig
+
+
+#: The colour of a comparison's verdict (the baseline's own in blue).
+VERDICT_COLORS = {"baseline": "#0d6efd", "better": "#198754", "worse": "#dc3545",
+                  "no_difference": "#6c757d", "cannot_tell": "#d39e00"}
+
+
+def comparison_figure(report: Any) -> go.Figure:
+    """Each run's score by group (dots) with the group mean and its 95% interval, the
+    baseline's mean and interval as a band across: a group outside the band by more than
+    its own interval moved the metric. ``report`` is a ``compare_groups.BaselineReport``."""
+    fig = new_figure()
+    groups = [(report.baseline, "baseline")] + [(c.group, c.verdict)
+                                                for c in report.comparisons]
+    labels = [esc(g.name) for g, _ in groups]
+    for (g, verdict), label in zip(groups, labels, strict=True):
+        colour = VERDICT_COLORS[verdict]
+        vals = [s.value for s in g.scores if s.excluded is None]
+        ids = [esc(s.run_id) for s in g.scores if s.excluded is None]
+        # the runs as dots beside (left of) their group's mean: an invisible box's points
+        fig.add_trace(go.Box(
+            x=[label] * len(vals), y=vals, name=label, showlegend=False, boxpoints="all",
+            jitter=0.25, pointpos=-1.6, fillcolor="rgba(0,0,0,0)", line={"width": 0},
+            hoveron="points", text=ids, hovertemplate="%{text}<br>%{y:.4g}<extra></extra>",
+            marker={"size": 8, "color": colour, "opacity": 0.7,
+                    "line": {"width": 1, "color": "white"}}))
+        sp = g.spread
+        if sp.mean is None:
+            continue
+        err = ({"type": "data", "symmetric": False, "array": [sp.high - sp.mean],
+                "arrayminus": [sp.mean - sp.low], "color": colour, "thickness": 2,
+                "width": 10} if sp.low is not None else None)
+        fig.add_trace(go.Scatter(
+            x=[label], y=[sp.mean], mode="markers", showlegend=False, name=label,
+            error_y=err, hovertemplate=f"{label}<br>mean %{{y:.4g}} of "
+            f"{plural(sp.n, 'run')}<extra></extra>",
+            marker={"size": 14, "symbol": "diamond", "color": colour}))
+    b = report.baseline.spread
+    if b.mean is not None:
+        if b.low is not None:
+            fig.add_hrect(y0=b.low, y1=b.high, fillcolor=VERDICT_COLORS["baseline"],
+                          opacity=0.08, line_width=0, layer="below")
+        fig.add_hline(y=b.mean, line_dash="dash", line_color=VERDICT_COLORS["baseline"],
+                      line_width=1)
+    metric = esc(report.metric or "metric")
+    better = "higher" if report.higher_is_better else "lower"
+    fig.update_yaxes(title_text=f"{report.statistic} {metric}")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
+    _layout(fig, f"{report.statistic.capitalize()} {metric} per run, mean and 95% CI by "
+                 f"group ({better} is better)", height=360)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -64,6 +64,18 @@ def badge(text: str, label: str | None = None) -> dbc.Badge:
                      className=f"me-1 cd-badge cd-{label}")
 
 
+#: A comparison's verdict in words and its Bootstrap colour.
+VERDICTS = {"baseline": ("baseline", "primary"), "better": ("better", "success"),
+            "worse": ("worse", "danger"), "no_difference": ("no clear difference", "secondary"),
+            "cannot_tell": ("can't tell yet", "warning")}
+
+
+def verdict_badge(verdict: str) -> dbc.Badge:
+    """A pill saying how a group compares with the baseline."""
+    text, colour = VERDICTS.get(verdict, (verdict, "light"))
+    return dbc.Badge(text, pill=True, color=colour, className=f"me-1 cd-verdict cd-{verdict}")
+
+
 def possible_badge(label: str) -> html.Span:
     """An outlined pill: a label too unsure to count ("possible overfitting")."""
     colour = label_color(label)

@@ -112,6 +112,30 @@ def group_runs(runs: Sequence[Run], by: str = "folder") -> dict[str, list[str]]:
     return {k: groups[k] for k in sorted(groups, key=order)}
 
 
+def comparison_groups(runs: Sequence[Run], baseline: str, by: str = "folder"
+                      ) -> dict[str, list[Run]]:
+    """The baseline's group first, then the groups it is compared with (name -> runs).
+
+    Grouped by folder, those beside the baseline (the same parent folder; every group
+    when none is); grouped otherwise, every other group. KeyError when ``baseline`` is
+    not a group of ``runs``. ``check --compare`` and the groups page both use this.
+    """
+    from curvedoc.diagnostics.compare_groups import sibling_groups
+
+    by_id = {r.id: r for r in runs}
+    groups = group_runs(runs, by)
+    if baseline not in groups:
+        raise KeyError(baseline)
+    names = (sibling_groups(list(groups), baseline) if by == "folder"
+             else [baseline, *(g for g in groups if g != baseline)])
+    return {g: [by_id[rid] for rid in groups[g]] for g in names}
+
+
+def default_baseline(names: Sequence[str]) -> str | None:
+    """The group to compare with first: one named like a baseline, else the first."""
+    return next((n for n in names if "baseline" in n.lower()), names[0] if names else None)
+
+
 def label_counts(run_ids: Sequence[str], diagnoses: dict[str, Any]) -> dict[str, int]:
     """How many runs of a group carry each label ("healthy" for none)."""
     count: Counter[str] = Counter()
@@ -201,17 +225,23 @@ def best_score(run: Run, metric: str | None = None) -> tuple[float | None, bool]
 
 def sweep_points(runs: Sequence[Run], diagnoses: dict[str, Any], param: str,
                  metric: str) -> pd.DataFrame:
-    """One row per run with a numeric ``param``: value, best score, name, labels."""
+    """One row per run with a numeric ``param``: value, best score, name, labels, and
+    ``excluded``: why the run's metric is unusable for the suggestion (diverged: NaN/inf
+    or a divergence finding; "" when it is usable)."""
+    from curvedoc.diagnostics.compare_groups import unusable_reason
+
     rows = []
     for run in runs:
         v = _as_float(run.hparams.get(param))
-        score, _ = best_score(run, metric)
+        score, higher = best_score(run, metric)
         if v is None or score is None:
             continue
-        labels = list(getattr(diagnoses.get(run.id), "labels", []) or [])
+        d = diagnoses.get(run.id)
+        labels = list(getattr(d, "labels", []) or [])
         rows.append({"id": run.id, "name": run.name, "value": v, "score": score,
-                     "labels": " ".join(labels)})
-    return pd.DataFrame(rows, columns=["id", "name", "value", "score", "labels"])
+                     "labels": " ".join(labels),
+                     "excluded": unusable_reason(run, d, metric, higher) or ""})
+    return pd.DataFrame(rows, columns=["id", "name", "value", "score", "labels", "excluded"])
 
 
 def suggest_next_range(values: Sequence[float], scores: Sequence[float],

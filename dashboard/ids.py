@@ -67,3 +67,7 @@ GRP_SWEEP_NOTE = "groups-sweep-note"
 GRP_SCOPE = "groups-scope"  # the folder whose runs are grouped
 GRP_NOTE = "groups-note"  # what is grouped, and how
 GRP_URL_SINK = "groups-url-sink"
+GRP_BASELINE = "groups-baseline"  # the group every other group is compared with
+GRP_COMPARE_ON = "groups-compare-on"  # best or last value of each run
+GRP_COMPARE = "groups-compare"  # the comparisons: seed noise, table, chart
+GRP_SWEEP_LEFT = "groups-sweep-left-out"  # runs left out of the sweep's suggestion

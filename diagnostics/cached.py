@@ -30,6 +30,9 @@ class StoredRuns:
     def __init__(self, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None):
         self.select, self.ignore = list(select or []), list(ignore or [])
         self.diagnoses: dict[str, Diagnosis] = {}
+        #: the summaries used, by run id (their runs have no scalars: the summary's judged
+        #: metric, best and last value stand in for them, e.g. in ``check --compare``)
+        self.summaries: dict[str, RunSummary] = {}
 
     def _rules(self, catalog: Any) -> str:
         return rules_key(catalog.config, self.select, self.ignore)
@@ -49,6 +52,7 @@ class StoredRuns:
             if summary is None or diagnosis is None or diagnosis.run_id != source.id:
                 return None
             self.diagnoses[source.id] = diagnosis
+            self.summaries[source.id] = summary
             return run_of(summary, source)
 
         return known

@@ -30,7 +30,8 @@ WIDTH = 1440
 
 
 def pick_pages(state) -> dict[str, str]:
-    """Page name -> path: the runs list, the most instructive run, a comparison, groups."""
+    """Page name -> path: the runs list, the most instructive run, a comparison, groups,
+    and groups compared with a baseline."""
     ranked = sorted(state.runs, key=lambda r: (-len(state.diagnoses[r].findings), r))
     shown = next((r for r in ranked if "overfitting" in state.diagnoses[r].labels), None)
     shown = shown or (ranked[0] if ranked else "")
@@ -44,8 +45,14 @@ def pick_pages(state) -> dict[str, str]:
 
     params = hparam_names(list(state.runs.values()), numeric_only=True)
     groups = "/groups" + ("?" + urlencode({"by": "hparam:lr"}) if "lr" in params else "")
-    return {"runs": "/", "run": f"/run?id={quote(shown, safe='')}",
-            "compare": f"/compare?{query}", "groups": groups}
+    pages = {"runs": "/", "run": f"/run?id={quote(shown, safe='')}",
+             "compare": f"/compare?{query}", "groups": groups}
+    # a baseline and its variants (sample_runs/experiments/): the comparison section
+    base = next((r.group for r in state.runs.values() if r.group.endswith("/baseline")), None)
+    if base:
+        pages["groups-compare"] = "/groups?" + urlencode(
+            {"by": "folder", "scope": base.rsplit("/", 1)[0], "baseline": base})
+    return pages
 
 
 def shoot(root: str, out: Path) -> list[Path]:

@@ -103,6 +103,19 @@ def test_a_cluster_check_prints_what_a_local_check_prints(client, root):
     assert runs["broken"]["errors"] or runs["broken"]["warnings"]
 
 
+def test_compare_on_a_cluster_says_what_a_local_compare_says(client, root):
+    # from the summaries alone: hparams, roles, diagnoses and the judged metric's figures
+    args = ["check", str(root), "--format", "json", "--compare", "sweep"]
+    runner = CliRunner()
+    here = json.loads(runner.invoke(cli, [*args, "--no-cache"]).output)["compare"]
+    there = runner.invoke(cli, [*args, "--cluster", client.scheduler.address])
+    assert there.exit_code == 1, there.output
+    assert json.loads(there.output)["compare"] == here
+    assert here["baseline"]["n"] == 6 and here["comparisons"][0]["group"]["name"] == "."
+    unknown = runner.invoke(cli, [*args[:-1], "nope", "--cluster", client.scheduler.address])
+    assert unknown.exit_code == 2 and "the groups are: " in unknown.output
+
+
 def test_only_small_summaries_come_back_however_long_the_run(client, tmp_path):
     write_run(tmp_path / "runs" / "short", n=100)
     write_run(tmp_path / "runs" / "long", n=50_000)

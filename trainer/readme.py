@@ -41,6 +41,8 @@ GROUP_TITLES = {
     "lr_sweep": "A coarse LR sweep: `sweeps/lr/` (5 log-spaced rates x 2 seeds)",
     "seed_group": "A seed group: `seeds/` (one config x 3 seeds)",
     "lr_range_test": "An LR range test: `lr_range_test/`",
+    "experiment": "A baseline and its variants: `experiments/` (compare them with "
+                  "`curvedoc check sample_runs --compare experiments/baseline`)",
 }
 
 
@@ -50,7 +52,7 @@ def render() -> str:
     for group in GROUPS:
         members = [s for s in SCENARIOS.values() if s.group == group]
         lines.append(f"## {GROUP_TITLES.get(group, f'`{group}`')}\n")
-        if group in ("lr_sweep", "seed_group"):
+        if group in ("lr_sweep", "seed_group", "experiment"):
             first = members[0]
             lines.append(f"Made with `curvedoc train --scenario {group} --out sample_runs`.\n")
             lines.append(f"- How: {GROUP_SUMMARIES[group]}")

@@ -19,6 +19,7 @@ import click
 
 from curvedoc.dashboard.commands._cache import cache_options, cache_value, open_catalog
 from curvedoc.dashboard.commands.check_cluster import check_on_cluster, root_argument
+from curvedoc.dashboard.commands.compare import group_by_option
 
 if TYPE_CHECKING:
     from curvedoc.diagnostics.findings import Diagnosis
@@ -75,12 +76,24 @@ def _labels(ctx, param, value):
               help="Find, read and diagnose the runs on a Dask cluster: a scheduler address "
                    "(tcp://host:8786), or local[:N] for N worker processes here. Only "
                    "findings come back. Needs curvedoc[cluster].")
+@click.option("--compare", "baseline", metavar="BASELINE_GROUP", default=None,
+              help="Compare every group beside BASELINE_GROUP (a folder of runs, e.g. "
+                   "experiments/baseline) with it: the hyper-parameters that differ, each "
+                   "group's best validation metric (mean, sd, 95% CI), Welch's t and "
+                   "Mann-Whitney tests, and whether the change beat the seed noise.")
+@click.option("--group-by", "group_by", default="folder", show_default=True,
+              callback=group_by_option, metavar="folder|folder:N|hparam:NAME",
+              help="With --compare: how runs form groups, as on the groups page.")
+@click.option("--compare-on", "statistic", type=click.Choice(["best", "last"]),
+              default="best", show_default=True,
+              help="With --compare: score each run by the best or the last value of its "
+                   "metric.")
 @click.option("--timeout", "idle_timeout", type=click.FloatRange(min=1), default=600,
               show_default=True, metavar="SECONDS",
               help="With --cluster: list the runs still out with an error when the cluster "
                    "finishes nothing for this long.")
 def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progress, cluster,
-          idle_timeout):
+          baseline, group_by, statistic, idle_timeout):
     """Diagnose every run under PATH and print the findings.
 
     \b
@@ -89,6 +102,7 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     curvedoc check runs/ --format markdown --fail-on lr_too_high,overfitting
     curvedoc check runs/ --ignore CD9 --select CD2,overfitting
     curvedoc check s3://bucket/runs --cluster tcp://scheduler:8786
+    curvedoc check runs/ --compare experiments/baseline --format markdown
 
     Thresholds come from [tool.curvedoc.rules.<rule>] in PATH's pyproject.toml or
     curvedoc.toml. Exit status: 0 no run has a diagnosis, 1 some run has one (or one
@@ -101,7 +115,8 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     show = sys.stderr.isatty() if progress is None else progress
     if cluster:
         sys.exit(check_on_cluster(path, cluster, fmt=fmt, select=select, ignore=ignore,
-                                  fail_on=fail_on, idle_timeout=idle_timeout, show=show))
+                                  fail_on=fail_on, idle_timeout=idle_timeout, show=show,
+                                  compare_with=(baseline, group_by, statistic)))
     stored = StoredRuns(select, ignore)  # runs whose diagnosis the cache still holds
     catalog = open_catalog(path, cache_value(cache_dir, no_cache), show, jobs, stored.known)
     for w in catalog.warnings:
@@ -118,20 +133,31 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
         check_tables(catalog.config, RULES)
     except RuleConfigError as exc:
         raise click.UsageError(f"{catalog.root}: {exc}") from exc
+    if baseline is not None:
+        from curvedoc.dashboard.commands import compare
+
+        compare.compared_groups(catalog.runs, baseline, group_by)  # an unknown group: exit 2
     bar = _bar(len(catalog.runs), show)
     diagnoses = stored.diagnose(catalog, jobs=jobs, on_done=bar.update if bar else None)
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
     groups = _group_lines(catalog.runs, diagnoses)
+    report = (compare.build(catalog.runs, diagnoses, baseline, group_by, statistic,
+                            stored.summaries) if baseline is not None else None)
     if fmt == "json":
-        click.echo(json.dumps({"runs": rows}, indent=2, allow_nan=False))
+        out = {"runs": rows}
+        if report is not None:
+            out["compare"] = compare.to_json(report, group_by)
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
     elif fmt == "markdown":
         click.echo(render_markdown(rows, catalog.root, groups))
     else:
         color = _color(sys.stdout)
         click.echo(render_text(rows, groups, width=_width(sys.stdout), color=color),
                    color=color)
+    if report is not None:
+        compare.echo(report, fmt, group_by)
     catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
     sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)

@@ -24,8 +24,11 @@ def check_on_cluster(
     fail_on: list[str],
     idle_timeout: float,
     show: bool,
+    compare_with: tuple[str | None, str, str] = (None, "folder", "best"),
 ) -> int:
-    """Run the check on the cluster at ``address`` (or ``local[:N]``); the exit status."""
+    """Run the check on the cluster at ``address`` (or ``local[:N]``); the exit status.
+    ``compare_with``: ``--compare``'s baseline (None: no comparison), grouping and score,
+    computed from the summaries that came back."""
     from curvedoc.dashboard.commands.check import (
         _bar,
         _color,
@@ -77,13 +80,24 @@ def check_on_cluster(
     groups = summarize_groups(list(summaries.values()), summaries)
     lines = ([g.sentence for g in groups if g.label_counts and len(g.run_ids) > 1]
              if len(groups) > 1 else [])
+    baseline, group_by, statistic = compare_with
+    report = None
+    if baseline is not None:
+        from curvedoc.dashboard.commands import compare
+
+        report = compare.from_summaries(summaries, baseline, group_by, statistic)
     if fmt == "json":
-        click.echo(json.dumps({"runs": rows}, indent=2, allow_nan=False))
+        out = {"runs": rows}
+        if report is not None:
+            out["compare"] = compare.to_json(report, group_by)
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
     elif fmt == "markdown":
         click.echo(render_markdown(rows, root, lines))
     else:
         color = _color(sys.stdout)
         click.echo(render_text(rows, lines, width=_width(sys.stdout), color=color), color=color)
+    if report is not None:
+        compare.echo(report, fmt, group_by)
     failing = set(fail_on) if fail_on else set(LABELS)
     return 1 if any(failing & set(r["labels"]) for r in rows) else 0
 

@@ -5,8 +5,11 @@ unrelated runs (other data sets, models) together; grouping by a hyper-parameter
 in the folder whose runs share every other one. Each group's mean curve (cut where its
 shortest run ends) with a ±std (log-space on a log axis) or min–max band; runs logged
 per step and per epoch get separate charts. Then the label counts per group ("4 of 6
-lr_too_high"), and a sweep chart of the best validation metric against a
-hyper-parameter with the next, finer search range. The URL carries the choices.
+lr_too_high"); each group compared with a baseline group the user picks (what differs,
+whether the change beat the seed noise: :mod:`curvedoc.diagnostics.compare_groups`); and
+a sweep chart of the best validation metric against a hyper-parameter with the next,
+finer search range (runs whose metric diverged left out, and said so). The URL carries
+the choices.
 """
 
 from __future__ import annotations
@@ -16,17 +19,24 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from curvedoc.dashboard import ids
 from curvedoc.dashboard.app import current_state
-from curvedoc.dashboard.charts import group_figure, positive_span, sweep_figure
-from curvedoc.dashboard.components import badge
+from curvedoc.dashboard.charts import (
+    comparison_figure,
+    group_figure,
+    positive_span,
+    sweep_figure,
+)
+from curvedoc.dashboard.components import badge, verdict_badge
 from curvedoc.dashboard.grouping import (
     aggregate_curves,
     ancestor_folders,
     axis_kind,
     best_score,
+    comparison_groups,
+    default_baseline,
     group_options,
     group_runs,
     hparam_names,
@@ -39,10 +49,23 @@ from curvedoc.dashboard.grouping import (
 from curvedoc.dashboard.names import plural
 from curvedoc.dashboard.tables import val_metric
 from curvedoc.diagnostics import GroupSummary, summarize_groups
+from curvedoc.diagnostics.compare_groups import (
+    BaselineReport,
+    Comparison,
+    KnownScore,
+    RunScore,
+    compare_with_baseline,
+    decimals,
+    excluded_sentence,
+    num,
+    num_range,
+    p_text,
+)
 from curvedoc.ingest.model import ROLES
 
 
-def layout(by: str | None = None, scope: str | None = None, **_query: Any) -> html.Div:
+def layout(by: str | None = None, scope: str | None = None, baseline: str | None = None,
+           **_query: Any) -> html.Div:
     state = current_state()
     runs = list(state.runs.values())
     options = group_options(runs)
@@ -56,6 +79,8 @@ def layout(by: str | None = None, scope: str | None = None, **_query: Any) -> ht
         {"label": f, "value": f} for f in ancestor_folders(runs)]
     folder_values = [f["value"] for f in folders]
     scope = scope if scope in folder_values else default_scope(runs, by)
+    names = list(group_runs(runs_under(runs, scope), by))
+    baseline = baseline if baseline in names else default_baseline(names)
     return html.Div([
         dcc.Store(id=ids.GRP_URL_SINK),
         html.H1("Groups", className="h4"),
@@ -81,6 +106,22 @@ def layout(by: str | None = None, scope: str | None = None, **_query: Any) -> ht
         html.Div(id=ids.GRP_NOTE, className="small text-muted mb-1"),
         dcc.Loading(html.Div(id=ids.GRP_CURVES), type="dot"),
         html.Div(id=ids.GRP_TABLE, className="mt-2"),
+        html.H2("Compare with a baseline", className="h5 mt-3"),
+        html.P("Each group against the baseline: the hyper-parameters that differ, each "
+               "run's validation metric, and whether the change beat the seed-to-seed "
+               "spread (Welch's t-test; Mann-Whitney beside it).",
+               className="small text-muted mb-1"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Baseline group", html_for=ids.GRP_BASELINE),
+                     dcc.Dropdown(id=ids.GRP_BASELINE, clearable=False, value=baseline,
+                                  options=[{"label": n, "value": n} for n in names])], md=4),
+            dbc.Col([dbc.Label("Score each run by"),
+                     dbc.RadioItems(id=ids.GRP_COMPARE_ON, inline=True, value="best",
+                                    options=[{"label": "best value", "value": "best"},
+                                             {"label": "last value", "value": "last"}])],
+                    md=3),
+        ], className="g-2 mb-2"),
+        dcc.Loading(html.Div(id=ids.GRP_COMPARE), type="dot"),
         html.H2("Hyper-parameter sweep", className="h5 mt-3"),
         dbc.Row([
             dbc.Col([dbc.Label("Hyper-parameter", html_for=ids.GRP_SWEEP_PARAM),
@@ -188,6 +229,104 @@ def groups_view(state: Any, by: str, metric: str | None, band: str,
     return figures, table, note
 
 
+def baseline_choice(state: Any, by: str, scope: str | None,
+                    current: str | None) -> tuple[list[dict[str, str]], str | None]:
+    """The groups a baseline can be picked from, and the one picked (kept while it
+    exists)."""
+    names = list(group_runs(runs_under(list(state.runs.values()), scope), by or "folder"))
+    value = current if current in names else default_baseline(names)
+    return [{"label": n, "value": n} for n in names], value
+
+
+def comparison_report(state: Any, by: str, scope: str | None, baseline: str | None,
+                      statistic: str = "best") -> BaselineReport | None:
+    """Every group beside ``baseline`` (in ``scope``, grouped ``by``) against it."""
+    members = runs_under(list(state.runs.values()), scope)
+    try:
+        groups = comparison_groups(members, baseline or "", by or "folder")
+    except KeyError:
+        return None
+    # a run known from its summary (serve --cluster) is scored by it, never read for it
+    known = {r.id: KnownScore(r.summary.metric, r.summary.best, r.summary.last)
+             for rs in groups.values() for r in rs if getattr(r, "summary", None) is not None}
+    return compare_with_baseline(groups, baseline or "", state.diagnoses,
+                                 statistic="last" if statistic == "last" else "best",
+                                 known=known)
+
+
+def _cell(x: float | None, d: int) -> str:
+    return "–" if x is None else num(x, d)
+
+
+def _p_cell(t: Any) -> str:
+    if t is None or t.welch_p is None:
+        return "–"
+    return f"{p_text(t.welch_p)} / {p_text(t.mw_p)}".replace("p=", "").replace("p<", "<")
+
+
+def _compare_row(c: Comparison | None, report: BaselineReport, d: int) -> html.Tr:
+    g = report.baseline if c is None else c.group
+    s = g.spread
+    mean = "–" if s.mean is None else num(s.mean, d) + (
+        f" ± {s.sd:.2g}" if s.sd is not None else "")  # the sd to 2 digits, however small
+    if c is None:
+        differ: Any = html.Span("the yardstick", className="text-muted")
+        cells = ["", "", ""]
+        verdict = verdict_badge("baseline")
+    else:
+        differ = ("; ".join(f"{x.key} {x.baseline} → {x.other}" for x in c.differ)
+                  or "nothing (seeds aside)")
+        ci = ("" if c.improvement_low is None
+              else f" ({num_range(c.improvement_low, c.improvement_high or 0, d)})")
+        cells = [_cell(c.improvement, d) + ci, _p_cell(c.test), _cell(c.effect_size, 2)]
+        verdict = verdict_badge(c.verdict)
+    same = "equal: " + ", ".join(c.equal) if c is not None and c.equal else None
+    return html.Tr([html.Td(g.name, className="cd-group-name"),
+                    html.Td(differ, className="small", title=same),
+                    html.Td(s.n), html.Td(mean, className="cd-num"),
+                    *(html.Td(x, className="cd-num") for x in cells), html.Td(verdict)])
+
+
+def compare_view(state: Any, by: str, scope: str | None, baseline: str | None,
+                 statistic: str = "best") -> list[Any]:
+    """The comparison section: the baseline's seed noise, a table of every group against
+    it, each comparison in words (with its warnings), and the chart of the runs' scores."""
+    report = comparison_report(state, by, scope, baseline, statistic)
+    if report is None:
+        return [html.Span("Pick a baseline group to compare the others with.",
+                          className="text-muted")]
+    if not report.comparisons:
+        return [html.Span(f"No other group beside {report.baseline.name} to compare with.",
+                          className="text-muted")]
+    metric = report.metric or "metric"
+    head = html.Thead(html.Tr([html.Th(h) for h in (
+        "Group", "What differs", "Seeds", f"{report.statistic} {metric} (mean ± sd)",
+        "Better by (95% CI)", "p: Welch / Mann-Whitney", "Cohen's d", "Verdict")]))
+    d = decimals(report.baseline.spread.sd, None)
+    rows = [_compare_row(None, report, d)] + [_compare_row(c, report, d)
+                                              for c in report.comparisons]
+    table = dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True,
+                      className="cd-compare mb-2")
+    said = []
+    for c in report.comparisons:
+        said.append(html.Li([verdict_badge(c.verdict), html.Span(c.sentence),
+                             *(html.Div(f"⚠ {w}", className="small text-warning-emphasis")
+                               for w in c.warnings)], className="mb-1 cd-compare-sentence"))
+    common = set.intersection(*(set(c.equal) for c in report.comparisons))
+    equal = html.P("Equal in every group (seeds aside): " + (", ".join(sorted(common))
+                                                           or "nothing"),
+                   className="small text-muted mb-1 cd-compare-equal")
+    out: list[Any] = [html.P(report.seed_noise, className="small mb-1 cd-seed-noise"), table,
+                      equal,
+                      html.Ul(said, className="list-unstyled mb-2")]
+    if report.excluded_sentence:
+        out.append(dbc.Alert(report.excluded_sentence, color="warning",
+                             className="py-1 small cd-compare-excluded"))
+    out.append(dcc.Graph(figure=comparison_figure(report), config={"displaylogo": False},
+                         className="cd-compare-chart"))
+    return out
+
+
 def sweep_view(state: Any, param: str | None, metric: str | None,
                folder: str | None = "") -> tuple[Any, Any]:
     """Sweep figure over the runs in ``folder`` and the next, finer search range."""
@@ -201,14 +340,20 @@ def sweep_view(state: Any, param: str | None, metric: str | None,
         metric = next((val_metric(r)[0] for r in runs if val_metric(r)[0]), metric)
     points = sweep_points(runs, state.diagnoses, param, metric)
     higher = best_score(runs[0], metric)[1] if runs else False
-    suggestion = suggest_next_range(points["value"], points["score"], higher)
+    usable = points[points["excluded"] == ""]
+    suggestion = suggest_next_range(usable["value"], usable["score"], higher)
     log_x = bool(len(points)) and bool((points["value"] > 0).all())
     fig = sweep_figure(points, param, metric, suggestion, log_x=log_x)
+    left_out = excluded_sentence([RunScore(r.id, None, r.excluded)
+                                  for r in points.itertuples() if r.excluded],
+                                 "of the suggestion")
     if suggestion is None:
-        note = html.Span(f"Need two or more distinct values of {param} with a {metric}.",
-                         className="text-muted")
+        note = html.Span(f"Need two or more distinct values of {param} with a usable "
+                         f"{metric}. {left_out}".strip(), className="text-muted")
     else:
-        note = dbc.Alert([html.Strong("Next search: "), suggestion["sentence"]],
+        note = dbc.Alert([html.Strong("Next search: "), suggestion["sentence"],
+                          *([html.Div(left_out, className="small mt-1", id=ids.GRP_SWEEP_LEFT)]
+                            if left_out else [])],
                          color="success", className="py-2 mb-0")
     return fig, note
 
@@ -235,14 +380,30 @@ def register(app: dash.Dash) -> None:
                   for f in figures]
         return graphs, table, note
 
+    @app.callback(Output(ids.GRP_BASELINE, "options"), Output(ids.GRP_BASELINE, "value"),
+                  Input(ids.GRP_BY, "value"), Input(ids.GRP_SCOPE, "value"),
+                  Input(ids.VERSION, "data"), State(ids.GRP_BASELINE, "value"),
+                  prevent_initial_call=True)
+    def _baselines(by, scope, _version, current):
+        return baseline_choice(current_state(), by or "folder", scope or "", current)
+
+    @app.callback(Output(ids.GRP_COMPARE, "children"),
+                  Input(ids.GRP_BASELINE, "value"), Input(ids.GRP_COMPARE_ON, "value"),
+                  Input(ids.GRP_BY, "value"), Input(ids.GRP_SCOPE, "value"),
+                  Input(ids.VERSION, "data"))
+    def _compare(baseline, statistic, by, scope, _version):
+        return compare_view(current_state(), by or "folder", scope or "", baseline,
+                            statistic or "best")
+
     # The URL carries the grouping: rewrite it in place (no navigation, no reload).
     app.clientside_callback(
-        """function(by, scope) {
+        """function(by, scope, baseline) {
             if (!window.location.pathname.endsWith('/groups')) {
                 return window.dash_clientside.no_update;
             }
             const q = new URLSearchParams({by: by || 'folder'});
             if (scope) { q.set('scope', scope); }
+            if (baseline) { q.set('baseline', baseline); }
             const want = '?' + q.toString();
             if (window.location.search !== want) {
                 window.history.replaceState(null, '', window.location.pathname + want);
@@ -250,7 +411,7 @@ def register(app: dash.Dash) -> None:
             return window.dash_clientside.no_update;
         }""",
         Output(ids.GRP_URL_SINK, "data"), Input(ids.GRP_BY, "value"),
-        Input(ids.GRP_SCOPE, "value"),
+        Input(ids.GRP_SCOPE, "value"), Input(ids.GRP_BASELINE, "value"),
     )
 
     @app.callback(Output(ids.GRP_SWEEP_SCOPE, "value"), Input(ids.GRP_SWEEP_PARAM, "value"))

@@ -89,3 +89,18 @@ def test_an_unknown_id_is_still_refused(sample_root, summaries):
     lazy = lazy_state(sample_root, summaries, CountingLoader())
     with pytest.raises(UnknownRun):
         lazy.run("../../etc/passwd")
+
+
+def test_the_groups_comparison_reads_no_curve_and_agrees_with_a_read_root(sample_root,
+                                                                          summaries):
+    from curvedoc.dashboard.pages import groups
+
+    loader = CountingLoader()
+    lazy = lazy_state(sample_root, summaries, loader)
+    read = DashboardState(open_root(str(sample_root), cache=False))
+
+    got = groups.comparison_report(lazy, "hparam:lr", "", "lr=0.001")
+    want = groups.comparison_report(read, "hparam:lr", "", "lr=0.001")
+
+    assert loader.calls == []
+    assert got.to_dict() == want.to_dict()

@@ -65,3 +65,23 @@ def test_select_names_and_errors():
 def test_every_scenario_explains_itself():
     for scenario in SCENARIOS.values():
         assert scenario.summary.endswith(".") and scenario.expect.endswith("."), scenario.name
+
+
+def test_experiment_is_a_baseline_and_variants_that_each_name_their_change():
+    runs = select("experiment")
+    by_group: dict[str, list] = {}
+    for s in runs:
+        by_group.setdefault(s.path.rsplit("/", 1)[0], []).append(s)
+    base = by_group.pop("experiments/baseline")
+    assert sorted(s.spec.seed for s in base) == [0, 1, 2]
+    assert len({s.spec.with_(seed=0) for s in base}) == 1  # one config, three seeds
+    base_hp = base[0].spec.with_(seed=0).hparams()
+    changed = {}
+    for folder, members in by_group.items():
+        hp = members[0].spec.with_(seed=0).hparams()
+        changed[folder] = sorted(k for k in hp if hp[k] != base_hp[k])
+        if folder != "experiments/momentum_0.95":  # the one single-seed variant
+            assert sorted(s.spec.seed for s in members) == [0, 1, 2], folder
+    assert changed == {"experiments/lr_0.03": ["lr"], "experiments/dropout_0.1": ["dropout"],
+                       "experiments/lr_0.03_batch_32": ["batch_size", "lr"],
+                       "experiments/momentum_0.95": ["momentum"]}
