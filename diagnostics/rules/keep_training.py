@@ -6,7 +6,9 @@ What it detects
     a Mann-Kendall trend test (Kendall's tau against step) is significant and
     the Theil-Sen slope gains a real fraction of the level, or a real share of
     all the progress the curve made (a loss falling in a straight line near the
-    chance level gains little of its level, and is far from done). Very short logs
+    chance level gains little of its level, and is far from done); a gain just past
+    the bar needs some share too (a few percent of a level near the floor, after a
+    descent by decades, read on a log scale as it is plotted, is converged). Very short logs
     (epoch-only, 3-7 points) count when every recent epoch improved by a real
     margin. A saturating curve (power law or exponential) is fitted with
     scipy's curve_fit and, when it fits well, forecasts the metric at twice
@@ -58,6 +60,11 @@ class Thresholds:
     min_gain: float = 0.08
     #: ...or the tail made at least this share of all the progress the curve made.
     min_share: float = 0.15
+    #: A gain below ``sure_gain`` counts only beside this share of all the progress.
+    sure_gain: float = 0.12
+    min_share_with_gain: float = 0.05
+    #: A loss that fell more than this many-fold has its share read on a log scale.
+    log_span: float = 10.0
     #: ...counted only when the curve has learned at least this multiple of its level.
     min_progress: float = 0.05
     #: For short logs (< ``short_points``): the last epoch alone improved this much.
@@ -98,8 +105,16 @@ def check(c: Curves, th: Thresholds):
         progress = float(np.max(v.ys) - v.ys[-1])
         # (counted only on a curve that learned: a flat line's wiggles are no progress)
         share = gained / progress if progress >= th.min_progress * level else 0.0
+        top, end = float(np.max(v.ys)), float(v.ys[-1])
+        if v.is_loss and end > 0 and top / end > th.log_span and gained > 0:
+            # a loss that fell by decades is read on a log scale, as it is plotted
+            share = float(np.log((end + gained) / end) / np.log(top / end))
+        # a gain just past the bar must come with a real share of the progress: a few
+        # percent of a level near the floor, after a long descent, is a converged curve
+        enough = gain >= th.sure_gain or (gain >= th.min_gain
+                                         and share >= th.min_share_with_gain)
         if not (tr.slope < 0 and tr.p_value < th.alpha
-                and (gain >= th.min_gain or share >= th.min_share)):
+                and (enough or share >= th.min_share)):
             return []
         tail, p, slope = (float(tx[0]), float(tx[-1])), tr.p_value, tr.slope
         margin = max(gain / th.min_gain, share / th.min_share) - 1

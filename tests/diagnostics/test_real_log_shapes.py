@@ -226,6 +226,16 @@ def test_both_still_falling_at_the_last_epoch_is_keep_training(rng):
     assert d.labels == ["keep_training"]
 
 
+def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_keep_training():
+    # validation fell 25-fold to 0.07 and still creeps down 9% over the last 30% of the
+    # run: on the log scale it is plotted on, a converged curve's last crumbs
+    e = epochs(50)
+    val = 0.064 + 1.7 * np.exp(-e / 4) + 0.0004 * (50 - e)
+    train = val * 0.9
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" not in d.labels
+
+
 def test_noise_flat_validation_is_not_keep_training(rng):
     e = epochs(80)
     train = falling(e, 1.0, 0.4, 10)
