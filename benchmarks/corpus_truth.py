@@ -168,6 +168,13 @@ def decide(facts: RunFacts) -> Truth:
                 truth.ambiguous.append("stuck at chance: dead network or too high a rate?")
             else:
                 why["stuck_at_chance"] = "quiet"
+                learned = float(finite_t[0] - np.min(finite_t)) / chance
+                if learned >= 0.1:
+                    # it learned a little, then went quiet short of chance: a poor
+                    # plateau (or a rate too high to get further), not a healthy run
+                    why["stuck_after_learning"] = round(learned, 3)
+                    truth.labels.add("underfitting")
+                    truth.alternatives.append({"lr_too_high"})
 
     # 2. bad_init: an initial loss far above chance, or a flat start at chance
     first_loss = math.nan
