@@ -5,7 +5,8 @@ What it detects
     or a negligible gain) at a level that is still a large fraction of where
     it started (or of the chance loss ln(C) when C is known), its accuracy,
     where logged, is far from 1, and the validation curve, where logged, sits
-    close to it. A curve still creeping down is not plateaued.
+    close to it. A curve still creeping down is not plateaued (on a short log:
+    every one of its last four points lower than the one before).
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -57,6 +58,9 @@ class Thresholds:
     #: Without ln(C) or an accuracy the only yardstick is the curve's start: then it is
     #: poor only at this fraction of it (it learned next to nothing).
     min_ratio_no_yardstick: float = 0.7
+    #: A short log (too few tail points for a trend) whose last this many points each
+    #: improved on the one before is still creeping down, not plateaued.
+    short_declining: int = 4
     #: Not plateaued either while the tail still makes this share of all the progress.
     max_share: float = 0.1
     #: ...counted only when the curve learned at least this multiple of its level.
@@ -99,6 +103,8 @@ def check(c: Curves, th: Thresholds):
             return []  # still improving: the keep_training rule's definition, mirrored
     elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
         return []
+    elif len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0):
+        return []  # a short log that improved at every one of its last points creeps down
     if has_acc:
         acc_end = 1.0 - float(np.median(ta.y[-max(1, len(ta.y) // 10):]))
         if acc_end >= th.max_train_acc:

@@ -206,6 +206,17 @@ def test_an_lr_cut_to_near_zero_early_is_decayed_too_early_even_if_the_loss_bare
     assert "decayed_too_early" in d.labels
 
 
+def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
+    # a cautious rate: both losses fall 1-2% every epoch, still near ln(8); too few points
+    # for a trend test, but each epoch improved on the last: creeping down, not plateaued
+    e = epochs(7)
+    train = np.array([2.11, 2.061, 2.03, 2.004, 1.974, 1.947, 1.919])
+    val = np.array([2.085, 2.046, 2.016, 1.991, 1.965, 1.939, 1.911])
+    d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val)},
+                            hparams={"num_classes": 8}))
+    assert "underfitting" not in d.labels
+
+
 def test_a_plateau_that_fits_its_training_set_is_not_underfitting(rng):
     e = epochs(60)
     train = falling(e, 1.2, 0.6, 5) * (1 + 0.01 * rng.standard_normal(60))
