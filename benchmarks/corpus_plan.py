@@ -242,11 +242,12 @@ def _with_style(spec: RunSpec, cause: str, rng: random.Random) -> RunSpec:
     return spec
 
 
-def plan(healthy_per_combo: int = 9) -> list[PlannedRun]:
-    """Every run of the corpus, in a stable order."""
+def plan(healthy_per_combo: int = 9, draw: int = 0) -> list[PlannedRun]:
+    """Every run of the corpus, in a stable order. Another ``draw`` (1, 2, ...) makes the
+    same matrix with every random choice (variant, style, seed) drawn afresh."""
     runs: list[PlannedRun] = []
     for (dataset, family), base in BASES.items():
-        rng = random.Random(f"{dataset}/{family}")
+        rng = random.Random(f"{dataset}/{family}" if not draw else f"{draw}:{dataset}/{family}")
         made: list[tuple[str, str, str, RunSpec]] = [("healthy", "base", "", base)]
         for _ in range(healthy_per_combo - 1):
             spec, variant = _vary_healthy(base, rng)
@@ -257,7 +258,7 @@ def plan(healthy_per_combo: int = 9) -> list[PlannedRun]:
             keep = sorted(rng.sample(range(len(mine)), min(k, len(mine))))
             made += [mine[j] for j in keep]
         for i, (cause, variant, strength, spec) in enumerate(made):
-            spec = _with_style(spec.with_(seed=i), cause, rng)
+            spec = _with_style(spec.with_(seed=i + 1000 * draw), cause, rng)
             run_id = f"{dataset}_{family}/run{i:02d}"
             runs.append(PlannedRun(run_id, spec, dataset, family, cause, variant, strength,
                                    split_of(dataset, family)))

@@ -249,10 +249,14 @@ def main(argv=None) -> int:
     ap.add_argument("--truth-only", action="store_true",
                     help="re-judge the runs of DIR/histories.json and redraw the sheets")
     ap.add_argument("--no-sheets", action="store_true")
+    ap.add_argument("--draw", type=int, default=0,
+                    help="another draw of the same matrix: every run's variant, style and "
+                         "seed drawn afresh (e.g. --draw 2 --out benchmarks/_data/corpus_2), "
+                         "data no rule was tuned on")
     ap.add_argument("--fresh", action="store_true",
                     help="retrain every run (default: reuse runs whose spec is unchanged)")
     args = ap.parse_args(argv)
-    runs = _subset(corpus_plan.plan(), args.limit)
+    runs = _subset(corpus_plan.plan(draw=args.draw), args.limit)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     hist_path = out / "histories.json"
