@@ -3,7 +3,8 @@
 What it detects
     The training loss barely moves for the first part of the run, then drops
     steeply: the descent after the knee is many times faster than before it.
-    A learning-rate warm-up that explains the flat start is not flagged.
+    A learning-rate warm-up that explains the flat start is not flagged, nor
+    (with C known) a flat start well below the chance loss ln(C).
 
 Why it matters
     A network that needs many steps before it starts to learn is usually
@@ -50,6 +51,10 @@ class Thresholds:
     min_flat_points: int = 3
     #: A logged LR warm-up that lasts at least this share of the flat phase explains it.
     warmup_share: float = 0.5
+    #: With C known, the flat start sits at or above this fraction of ln(C): a poor
+    #: init holds the loss at chance (or above); a plateau well below it came after
+    #: learning had begun.
+    min_of_chance: float = 0.8
 
 
 def check(c: Curves, th: Thresholds):
@@ -73,6 +78,9 @@ def check(c: Curves, th: Thresholds):
     speedup = (0.5 / max(x[i60] - x[i10], 1e-12)) / (0.1 / max(x[i10] - x[0], 1e-12))
     if speedup < th.min_speedup:
         return []
+    chance = c.chance_loss if t.is_loss else None
+    if chance is not None and start < th.min_of_chance * chance:
+        return []  # flat well below ln(C): it had learned already; a stall, not the init
     lr = c.get("lr")
     if lr is not None and lr.n >= 3:
         early = lr.y_all[lr.x_all <= x[i10]]

@@ -180,6 +180,15 @@ def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
 
 # 5. look-alikes ------------------------------------------------------------------------
 
+def test_a_stall_well_below_chance_before_a_drop_is_no_bad_init():
+    # two classes (ln 2 = 0.69): the loss sits at 0.38 for the first tenth, then drops
+    # fast; it had learned before the stall, so the init was not what held it
+    s = np.arange(0, 2000, 5)
+    train = np.where(s < 200, 0.38, 0.02 + 0.36 * np.exp(-(s - 200) / 60))
+    d = diagnose(tagged_run({"train_loss": (s, train)}, hparams={"num_classes": 2}))
+    assert "bad_init" not in d.labels
+
+
 def test_stuck_at_chance_from_the_first_step_is_bad_init_not_lr_too_high(rng):
     s = np.arange(0, 3000, 10)
     train = np.log(4) * (1 + 0.003 * rng.standard_normal(len(s)))
