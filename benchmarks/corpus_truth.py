@@ -143,7 +143,7 @@ def decide(facts: RunFacts) -> Truth:
             truth.ambiguous.append(f"lr_too_high: loss rose {jump_abs:.2f} x chance")
     # a loss that never leaves chance: after an explosion or with a noisy plateau it is a
     # rate too high to learn at all; flat and quiet from the start it is a dead network
-    stuck = False
+    stuck = pinned = False
     if facts.num_classes and len(finite_t) >= 3:
         late = finite_t[len(finite_t) // 2:]
         fall = float(late[0] - late[-1]) / chance
@@ -215,6 +215,8 @@ def decide(facts: RunFacts) -> Truth:
                 truth.alternatives.append({"underfitting"})
         elif frac >= 0.08 and np.min(finite_t) < 0.7 * chance:
             truth.ambiguous.append(f"bad_init: flat at chance for {frac:.0%} of the epochs")
+        elif quiet:
+            pinned = True
 
     # a validation loss that keeps jumping up and down by a fifth or more: an unstable rate
     fin_v = vv[np.isfinite(vv)]
@@ -406,6 +408,11 @@ def decide(facts: RunFacts) -> Truth:
     if why.get("keep_training_reading") == "either" and not truth.labels & {
             "overfitting", "lr_too_high"}:
         truth.alternatives.append(truth.labels | {"keep_training"})
+    if pinned and not truth.labels:
+        # pinned at chance, quietly, without learning first, and nothing else to say: a
+        # dead network or weights held at zero by heavy weight decay; not a healthy run
+        truth.labels.add("underfitting")
+        truth.alternatives.append({"bad_init"})
     # a first point that is an epoch mean far above chance: the init was probably bad, but
     # the loss at initialisation is not on the curves; both readings hold
     if (not facts.init_logged and facts.num_classes and len(finite_t)

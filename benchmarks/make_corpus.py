@@ -263,6 +263,12 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     if args.truth_only:
         results = json.loads(hist_path.read_text())
+        stale = [r.run_id for r in runs
+                 if results.get(r.run_id, {}).get("spec") not in (None, repr(r.spec))]
+        if stale:
+            print(f"{hist_path}: {len(stale)} runs (e.g. {stale[0]}) were trained from "
+                  "another plan; pass the --draw this folder was made with", file=sys.stderr)
+            return 2
     else:
         print(f"training {len(runs)} runs into {out / 'logs'} with {args.jobs} worker(s)")
         earlier = {} if args.fresh or not hist_path.is_file() else json.loads(
