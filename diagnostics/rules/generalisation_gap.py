@@ -50,7 +50,7 @@ SUMMARY = "training loss keeps falling far below a validation loss that stopped 
 @dataclass(frozen=True)
 class Thresholds:
     #: The gap (validation - training) / validation at the end must be at least this...
-    min_gap: float = 0.2
+    min_gap: float = 0.3
     #: ...and have grown by at least this much (same units) since the best step.
     min_growth: float = 0.1
     #: A gap of this size is all but the whole validation loss (training ten times
