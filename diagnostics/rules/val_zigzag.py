@@ -79,19 +79,22 @@ def check(c: Curves, th: Thresholds):
     t = c.train if c.train is not None and c.train.role != v.role else None
     if t is not None and t.setback < th.min_train_setback:
         return []  # training descends steadily: the zigzag is a small validation set's noise
+    beside = (f", while {what(t)} climbed back {pct(t.setback)} above its best"
+              if t is not None else "")
     largest = float(np.max(np.abs(rel[big & late])))
     x = v.x_all
     start = int(x[int(th.skip_frac * len(diffs))])
     return [finding(
         "warning", confidence(zigzags / th.min_zigzags - 1 + (largest / th.min_jump - 1) / 4),
         f"{what(v)} jumped up {ups} times and down {downs} times by {pct(th.min_jump)} of "
-        f"its level or more from step {step(start)} on (the largest jump {pct(largest)}): "
-        f"the weights bounce instead of settling",
+        f"its level or more from step {step(start)} on (the largest jump {pct(largest)})"
+        f"{beside}: the weights bounce instead of settling",
         [
             "lower the learning rate 3-10x",
             "decay the learning rate over the run (cosine or step)",
             "clip the gradient norm; a larger batch averages out gradient noise",
         ],
-        {"tags": [v.tag], "start_step": start, "end_step": int(x[-1]),
-         "jumps_up": ups, "jumps_down": downs, "largest_jump": largest},
+        {"tags": [v.tag] + ([t.tag] if t is not None else []), "start_step": start,
+         "end_step": int(x[-1]), "jumps_up": ups, "jumps_down": downs,
+         "largest_jump": largest, "train_setback": t.setback if t is not None else None},
     )]
