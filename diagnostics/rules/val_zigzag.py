@@ -85,7 +85,9 @@ def check(c: Curves, th: Thresholds):
     x = v.x_all
     start = int(x[int(th.skip_frac * len(diffs))])
     return [finding(
-        "warning", confidence(zigzags / th.min_zigzags - 1 + (largest / th.min_jump - 1) / 4),
+        "warning",
+        confidence(zigzags / th.min_zigzags - 1 + (largest / th.min_jump - 1) / 4)
+        * (1.0 if t is not None else 0.85),  # without training, a small noisy set looks so too
         f"{what(v)} jumped up {ups} times and down {downs} times by {pct(th.min_jump)} of "
         f"its level or more from step {step(start)} on (the largest jump {pct(largest)})"
         f"{beside}: the weights bounce instead of settling",
