@@ -1,6 +1,8 @@
 """Fit each rule's confidence to how often its findings are right, and write the table.
 
     python benchmarks/fit_calibration.py            # writes diagnostics/calibration_table.py
+    python benchmarks/fit_calibration.py --corpus benchmarks/_data/corpus \
+        --corpus benchmarks/_data/corpus_2          # the tune splits of two draws
 
 The fit uses the real runs a rule may be tuned on: the trainer corpus's tune split
 (benchmarks/_data/corpus, made by make_corpus.py) and ``../shared/eval/real-dev`` when it
@@ -43,19 +45,24 @@ TABLE: dict[str, tuple[tuple[float, ...], tuple[float, ...], int]] = {{
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--min", type=int, default=10, help="findings a code needs for a map")
-    ap.add_argument("--corpus", type=Path, default=bench.CORPUS)
+    ap.add_argument("--corpus", type=Path, action="append",
+                    help="a corpus folder whose tune split is used (repeat for several "
+                         "draws; default benchmarks/_data/corpus)")
     ap.add_argument("--out", type=Path, default=TABLE)
     args = ap.parse_args(argv)
     args.n = 0  # bench.build's synthetic sets are not used here
     engine.CALIBRATION.clear()  # fit on the rules' raw confidences
     outcomes, used = [], []
-    for name in ("corpus-tune", "real-dev"):
+    sets = [("corpus-tune", c) for c in args.corpus or [bench.CORPUS]] + [("real-dev", None)]
+    for name, corpus in sets:
+        args.corpus = corpus
         report = bench.build(name, args)
         if report.absent:
             print(f"({name}: {report.absent})")
             continue
         outcomes += report.finding_outcomes()
-        used.append(f"{name} ({len(report.cases)} runs)")
+        where = f" of {corpus.name}" if corpus is not None else ""
+        used.append(f"{name}{where} ({len(report.cases)} runs)")
     maps = fit_per_rule(outcomes, min_findings=args.min)
     lines = [HEADER.format(sources=",\n".join(used))]
     for code, cal in maps.items():
