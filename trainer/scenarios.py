@@ -64,7 +64,7 @@ _SCENARIOS = [
     Scenario(
         "bad_init/hockey_stick_tanh", "scenarios/bad_init/hockey_stick_tanh", "bad_init",
         DIGITS_MLP.with_(hidden=(64,) * 6, activation="tanh", init="normal", init_std=0.04,
-                         epochs=80),
+                         epochs=50, weight_decay=5e-4),
         "A 6-layer tanh MLP with tiny N(0, 0.04) weights: the signal and the gradients "
         "vanish through the layers.",
         "Loss sits flat at ln 10 = 2.30 with a tiny gradient norm for about 200 steps, "
