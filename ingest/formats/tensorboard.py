@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from google.protobuf.message import DecodeError
 
-from curvedoc.ingest import fs, paths, sniff, tfrecord
+from curvedoc.ingest import fs, paths, sniff, tfrecord, tfscan
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.frames import FILE_COLUMNS, categorical, concat
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
@@ -360,16 +360,14 @@ def decode_buffer(
     ``final``: the buffer reaches the end of the file (a record cut off at its end is
     reported as truncated; otherwise it is simply read with the next chunk).
     """
-    from tensorboard.compat.proto.event_pb2 import Event
-
-    framing = tfrecord.frame(buf, resync_first=scan)
-    data = np.frombuffer(buf, dtype=np.uint8)
     verify_all = verify != "on_error"
+    if tfscan.AVAILABLE:  # the compiled pass: the same framing and values, ~20x faster
+        framing, block = tfscan.frame_and_decode(buf, resync_first=scan, verify=verify_all)
+    else:
+        framing = tfrecord.frame(buf, resync_first=scan)
+        block = tfrecord.decode_scalars(np.frombuffer(buf, dtype=np.uint8), framing.starts,
+                                        framing.lengths, verify=verify_all)
     _report_framing(framing, base, len(buf), report, final)
-
-    block = tfrecord.decode_scalars(
-        data, framing.starts, framing.lengths, verify=verify_all
-    )
     if len(block.bad_crc):
         _report_bad_crc(block.bad_crc, framing, base, report)
     rest = np.ones(len(framing.starts), dtype=bool)
@@ -396,8 +394,10 @@ def decode_buffer(
                         "checksum and was skipped (damaged file: copy it again if you can).")
             continue
         where = base + start - tfrecord.HEADER
+        if _no_summary(rec):  # the file version, a graph, a log message: no scalars
+            continue
         try:
-            rows, hp = _parse_event(rec, Event)
+            rows, hp = _parse_event(rec, _event_class())
         except (DecodeError, ValueError, UnicodeDecodeError) as exc:
             if not verify_all and not _crc_ok(buf, start, length):
                 report.warn("checksum", f"record at byte {where} failed its checksum and was "
@@ -422,6 +422,22 @@ def decode_buffer(
             "again if it was damaged."
         )
     return frame, hparams, state
+
+
+def _no_summary(rec: bytes) -> bool:
+    """Whether an event is well-formed at the wire level with no summary (field 5): it holds
+    no scalar nor hparams, so protobuf (and importing TensorBoard's protos) can be skipped.
+    False when in doubt: protobuf then decides."""
+    try:
+        return all(num != 5 for num, _ in _fields(rec))
+    except (ValueError, IndexError):
+        return False
+
+
+def _event_class():
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    return Event
 
 
 def _crc_ok(buf: bytes, start: int, length: int) -> bool:
