@@ -305,3 +305,59 @@ def test_a_cache_pickles_to_the_same_folder(tmp_path):
     cache = Cache(str(tmp_path / "logs"), tmp_path / "c")
     again = pickle.loads(pickle.dumps(cache))
     assert again.folder == cache.folder and again.enabled
+
+
+def _narrow_read(steps, values) -> FileRead:
+    n = len(steps)
+    frame = canonical(pd.DataFrame({
+        "tag": pd.Categorical(["a"] * n), "step": np.asarray(steps, dtype=np.int64),
+        "value": np.asarray(values, dtype=np.float64), "wall_time": np.linspace(0, 1, n)}))
+    return FileRead(scalars=frame)
+
+
+def _bits(frame, col):
+    return frame[col].to_numpy().view(np.uint64).tolist()
+
+
+NAN_PAYLOAD = np.array([0x7FF8_0000_0000_0001], dtype=np.uint64).view(np.float64)[0]
+
+
+@pytest.mark.parametrize(("steps", "values", "narrow"), [
+    ([0, 1, 2**31 - 1, -(2**31)], [0.5, -0.0, np.inf, np.float32(0.1)], 3),  # both fit
+    ([0, 2**31], [0.5, 1.0], 2),  # a step past int32: steps stay int64
+    ([1, 2, 3], [0.1, 0.5, 1.0], 1),  # 0.1 is no float32: values stay float64
+    ([1, 2], [np.nan, NAN_PAYLOAD], 1),  # a NaN payload float32 cannot hold: float64
+    ([1, 2], [np.float32(3e38), 1e39], 1),  # beyond float32: float64
+    ([], [], 0),
+])
+def test_narrow_columns_keep_every_bit_and_shrink_the_file(steps, values, narrow):
+    read = _narrow_read(steps, values)
+    blob = _blob(read)
+
+    _, back = columnar.decode(blob, "k")
+
+    assert struct.unpack_from("<Q", blob, 32)[0] == narrow
+    assert back.scalars["step"].tolist() == list(steps)
+    assert back.scalars["step"].dtype == np.int64 and back.scalars["value"].dtype == np.float64
+    assert _bits(back.scalars, "value") == _bits(read.scalars, "value")
+    assert _bits(back.scalars, "wall_time") == _bits(read.scalars, "wall_time")
+
+
+def test_narrow_columns_make_a_tensorboard_read_a_third_smaller():
+    n = 1000
+    read = _narrow_read(np.arange(n), np.float32(np.linspace(0, 1, n)))
+    blob = _blob(read)
+    meta = struct.unpack_from("<Q", blob, 24)[0]
+    meta += -meta % 8
+
+    assert len(blob) - 40 - meta - 4 == n * (4 + 4 + 8 + 1) + (-n % 8)  # not n * 25
+
+
+def test_an_unknown_column_flag_is_a_miss():
+    blob = _blob(_narrow_read([1, 2], [0.5, 1.5]))
+    struct.pack_into("<Q", blob, 32, 4)
+    body = bytes(blob[:-4])
+    struct.pack_into("<I", blob, len(blob) - 4, crc32c.crc32c(body))
+
+    with pytest.raises(columnar.Corrupt):
+        columnar.decode(blob, "k")
