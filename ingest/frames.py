@@ -162,6 +162,12 @@ def with_run(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
     return out
 
 
+def without_run(frame: pd.DataFrame) -> pd.DataFrame:
+    """A run's frame without its ``run`` column (the same arrays, not copies)."""
+    cols = pd.Index([c for c in frame.columns if c != "run"], dtype=object)
+    return pd.DataFrame({c: frame[c].array for c in cols}, columns=cols, copy=False)
+
+
 def tag_counts(frame: pd.DataFrame) -> dict[str, int]:
     """Points per tag (tags with none left out)."""
     if not len(frame):

@@ -26,6 +26,7 @@ from curvedoc.ingest.frames import (
     later_wins,
     tag_counts,
     with_run,
+    without_run,
 )
 from curvedoc.ingest.merge import merge_parts
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
@@ -240,20 +241,22 @@ class RunRead:
 
     def restore(self) -> list[FileResult]:
         if self.shared and self.run is not None:
-            self.results[0].read.scalars = self.run.scalars.iloc[:, 1:]
+            self.results[0].read.scalars = without_run(self.run.scalars)
             self.shared = False
         return self.results
 
 
-def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None) -> RunRead:
+def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None,
+                   share: bool = True) -> RunRead:
     """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
-    files are: the unit of work for an executor on a cold open (the caller only unpickles)."""
+    files are: the unit of work for an executor on a cold open (the caller only unpickles).
+    ``share``: send a one-file run's frame once (for a process pool; a thread needs not)."""
     results = read_and_store(source, None, None, cache)
     try:
         run = assemble(source, results, config)
     except Exception:
         return RunRead(results, None)
-    only = results[0].read if len(results) == 1 else None
+    only = results[0].read if len(results) == 1 and share else None
     if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
         only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
         return RunRead(results, run, shared=True)
