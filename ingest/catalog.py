@@ -232,10 +232,11 @@ class Catalog:
 
     def _submit(self, pool: Executor, job: _Job):
         """Hand a job to the executor: a run read from scratch is also assembled there."""
+        here = isinstance(pool, ThreadPoolExecutor)
         if not job.done and not job.previous and list(job.paths) == list(job.source.files):
-            share = not isinstance(pool, ThreadPoolExecutor)
-            return pool.submit(read_whole_run, job.source, self.cache, self.config, share)
-        return pool.submit(read_and_store, job.source, job.paths, _states(job), self.cache)
+            return pool.submit(read_whole_run, job.source, self.cache, self.config, here)
+        return pool.submit(read_and_store, job.source, job.paths, _states(job), self.cache,
+                           later=here)
 
 
 #: Reading this many runs or more without an executor uses a thread per CPU: the TensorBoard

@@ -218,12 +218,16 @@ def read_and_store(
     paths: Iterable[str] | None = None,
     states: Mapping[str, dict] | None = None,
     cache: Cache | None = None,
+    *,
+    later: bool = False,
 ) -> list[FileResult]:
     """:func:`read_files`, identified, and the files read from their start put in ``cache``:
-    the unit of work for an executor, so that workers write the cache while they read."""
+    the unit of work for an executor, so that workers write the cache while they read.
+    ``later``: the cache files are written by the cache's background thread (only in the
+    caller's process: a pool's worker process may end before it has written them)."""
     states = states or {}
     results = identify(read_files(source, paths, states))
-    store(source, cache, [r for r in results if r.path not in states])
+    store(source, cache, [r for r in results if r.path not in states], later=later)
     return results
 
 
@@ -247,16 +251,18 @@ class RunRead:
 
 
 def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None,
-                   share: bool = True) -> RunRead:
+                   here: bool = False) -> RunRead:
     """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
     files are: the unit of work for an executor on a cold open (the caller only unpickles).
-    ``share``: send a one-file run's frame once (for a process pool; a thread needs not)."""
-    results = read_and_store(source, None, None, cache)
+    ``here``: run by a thread of the caller's process, so a one-file run's frame needs no
+    sharing (nothing is pickled) and the cache is written after the answer, by the cache's
+    background thread; else the frame travels once and the worker writes the cache."""
+    results = read_and_store(source, None, None, cache, later=here)
     try:
         run = assemble(source, results, config)
     except Exception:
         return RunRead(results, None)
-    only = results[0].read if len(results) == 1 and share else None
+    only = results[0].read if len(results) == 1 and not here else None
     if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
         only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
         return RunRead(results, run, shared=True)

@@ -99,6 +99,9 @@ def _decoded(segments: list[tuple[int, int]], buf: bytes,
             tags = {t: i for i, t in enumerate(local)}
         at += count
     record = np.flatnonzero(kinds == 0)
-    block = ScalarBlock(record, codes[record], list(tags), steps[record], values[record],
-                        walls[record], np.flatnonzero(kinds == 2))
+    take: slice | np.ndarray = record
+    if len(record) and int(record[-1]) - int(record[0]) + 1 == len(record):
+        take = slice(int(record[0]), int(record[-1]) + 1)  # the usual case: views, no copies
+    block = ScalarBlock(record, codes[take], list(tags), steps[take], values[take],
+                        walls[take], np.flatnonzero(kinds == 2))
     return starts, lengths, block

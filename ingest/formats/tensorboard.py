@@ -29,7 +29,7 @@ from google.protobuf.message import DecodeError
 
 from curvedoc.ingest import fs, paths, sniff, tfrecord, tfscan
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.frames import FILE_COLUMNS, categorical, concat
+from curvedoc.ingest.frames import categorical, concat, file_frame
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 from curvedoc.ingest.paths import join as _join
 
@@ -512,8 +512,8 @@ def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple]
         tag = pd.Categorical([categories[c] for c in codes.tolist()])
     else:  # object categories, as the ingest keeps them (pandas' strings cost ~0.3 ms)
         tag = categorical(codes, categories)
-    return pd.DataFrame({"tag": tag, "step": step, "value": value, "wall_time": wall},
-                        columns=FILE_COLUMNS, copy=False)
+    return file_frame(tag, np.asarray(step, dtype=np.int64), np.asarray(value, dtype=np.float64),
+                      np.asarray(wall, dtype=np.float64))
 
 
 def _first_seen_order(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
