@@ -209,7 +209,11 @@ class Catalog:
         runs: dict[str, Run] = {}
         files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
-        with bar(len(work), self.progress) as progress, _threads(self.executor, work) as pool:
+        files_cache = self.cache.files if self.cache is not None else None
+        # the answer first: cache files queued meanwhile are written once the runs are read
+        hold = files_cache.hold() if files_cache is not None else contextlib.nullcontext()
+        with hold, bar(len(work), self.progress) as progress, \
+                _threads(self.executor, work) as pool:
             futures = {id(j): self._submit(pool, j) for j in work} if pool else {}
             for job in jobs:
                 whole = _whole(futures.get(id(job)))

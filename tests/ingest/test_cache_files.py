@@ -361,3 +361,22 @@ def test_an_unknown_column_flag_is_a_miss():
 
     with pytest.raises(columnar.Corrupt):
         columnar.decode(blob, "k")
+
+
+def test_writes_queued_during_a_hold_wait_for_its_end(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    read = _read(3)
+    with files.hold():
+        assert files.put("k1", IDENT, read, later=True)
+        # the writer thread may have taken the job, but it cannot run it while held
+        assert files.lookup("k1") is None and files._writer._queue.unfinished_tasks == 1
+    files.flush()
+    assert files.get("k1", IDENT) is not None
+
+
+def test_a_flush_during_a_hold_writes_everything(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    with files.hold():
+        files.put("k2", IDENT, _read(2), later=True)
+        files.flush()
+        assert files.get("k2", IDENT) is not None
