@@ -368,6 +368,8 @@ def decode_buffer(
         block = tfrecord.decode_scalars(np.frombuffer(buf, dtype=np.uint8), framing.starts,
                                         framing.lengths, verify=verify_all)
     _report_framing(framing, base, len(buf), report, final)
+    if not verify_all:
+        block = _check_odd_tags(block, framing, buf)
     if len(block.bad_crc):
         _report_bad_crc(block.bad_crc, framing, base, report)
     rest = np.ones(len(framing.starts), dtype=bool)
@@ -422,6 +424,40 @@ def decode_buffer(
             "again if it was damaged."
         )
     return frame, hparams, state
+
+
+def _check_odd_tags(block: tfrecord.ScalarBlock, framing: tfrecord.Framing,
+                    buf: bytes) -> tfrecord.ScalarBlock:
+    """With checksums checked only where decoding fails: a tag that is not UTF-8 is such a
+    failure (protobuf rejects it), so the records of such tags have their checksum checked
+    here, and those that fail it move to ``bad_crc`` (damage, not odd bytes in a tag)."""
+    odd = [code for code, tag in enumerate(block.tags) if not _is_utf8(tag)]
+    if not odd:
+        return block
+    rows = np.flatnonzero(np.isin(block.codes, odd))
+    recs = block.record[rows]
+    failed = [row for row, rec in zip(rows.tolist(), recs.tolist(), strict=True)
+              if not _crc_ok(buf, int(framing.starts[rec]), int(framing.lengths[rec]))]
+    if not failed:
+        return block
+    keep = np.ones(len(block.record), dtype=bool)
+    keep[failed] = False
+    bad = np.sort(np.concatenate([block.bad_crc, block.record[failed]]))
+    codes = block.codes[keep]
+    used = np.zeros(len(block.tags), dtype=bool)
+    used[codes] = True
+    remap = np.cumsum(used, dtype=np.int32) - 1  # tags no row has any more are dropped
+    tags = [t for t, u in zip(block.tags, used.tolist(), strict=True) if u]
+    return tfrecord.ScalarBlock(block.record[keep], remap[codes], tags, block.step[keep],
+                                block.value[keep], block.wall_time[keep], bad)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _no_summary(rec: bytes) -> bool:
