@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,7 +73,7 @@ class FileCache:
         means "queued": a read that cannot be stored is simply not written.
         """
         if later:
-            self._writer.submit(self._write, key, ident, read)
+            self._writer.submit(key, self._write, key, ident, read)
             return True
         return self._write(key, ident, read)
 
@@ -97,10 +98,11 @@ class FileCache:
 
 
 class _Writer:
-    """One background thread that runs writes in order (started again after a fork)."""
+    """Background threads that run writes, one per CPU (started again after a fork); the
+    writes of one key always go to the same thread, in the order they were handed over."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue()
+        self._queues: list[queue.Queue] = []
         self._pid = 0
         self._lock = threading.Lock()
         self._go = threading.Event()
@@ -120,19 +122,21 @@ class _Writer:
                 if not self._holds:
                     self._go.set()
 
-    def submit(self, fn: Callable[..., object], *args: object) -> None:
+    def submit(self, key: str, fn: Callable[..., object], *args: object) -> None:
         with self._lock:
             if self._pid != os.getpid():  # first use, or a forked child: no thread here yet
                 if self._pid:  # a child forked during a hold never leaves it: start free
                     self._holds = 0
                     self._go = threading.Event()
                     self._go.set()
-                self._queue = queue.Queue()
+                self._queues = [queue.Queue() for _ in range(min(4, os.cpu_count() or 1))]
                 self._pid = os.getpid()
-                threading.Thread(target=self._run, args=(self._queue, self._go), daemon=True,
-                                 name="curvedoc-cache-writer").start()
+                for i, jobs in enumerate(self._queues):
+                    threading.Thread(target=self._run, args=(jobs, self._go), daemon=True,
+                                     name=f"curvedoc-cache-writer-{i}").start()
                 atexit.register(self.flush)
-            self._queue.put((fn, args))
+            shard = zlib.crc32(key.encode("utf-8", "surrogatepass")) % len(self._queues)
+            self._queues[shard].put((fn, args))
 
     @staticmethod
     def _run(jobs: queue.Queue, go: threading.Event) -> None:
@@ -149,4 +153,5 @@ class _Writer:
     def flush(self) -> None:
         if self._pid == os.getpid():
             self._go.set()  # waiting for writes ends a hold: they must run
-            self._queue.join()
+            for jobs in self._queues:
+                jobs.join()
