@@ -178,9 +178,9 @@ def cached_reads(source: RunSource, cache: Cache | None) -> Lookup:
         except OSError:
             found.todo.append(path)  # read_file reports it
             continue
-        ident = ident_of(path, st)
-        entry = cache.files.lookup(key_of(source, path)) if ident else None
-        if entry is not None and entry.ident == ident:
+        entry = cache.files.lookup(key_of(source, path))
+        ident = ident_of(path, st) if entry is not None else None  # a miss needs none
+        if entry is not None and ident is not None and entry.ident == ident:
             found.hits[path] = FileResult(path, st, entry.read, ident)
             continue
         found.todo.append(path)
