@@ -8,20 +8,28 @@ Each round runs, in alternating order:
 - ``rust``: ``tensorboard_data_server``'s ``server --logdir DIR --reload once
   --samples-per-plugin scalars=all --checksum -v``, timed from its start until it logs
   "Finished load cycle" (every scalar loaded, every record's CRC checked);
-- ``curvedoc pool``: a new Python process runs ``open_root(DIR, executor=ProcessPool(CPUs))``
-  with an empty cache folder (the files are read and the cache written by the workers; every
-  CRC checked), timed from its start until ``open_root`` has returned (imports included);
-- ``curvedoc serial``: the same without the pool (the cache written by a background thread);
-- ``curvedoc no cache``: ``open_root(DIR, cache=False)``, serial.
+- ``default``: a new Python process runs ``open_root(DIR)`` with an empty cache folder, as a
+  user's call does and as ``check`` and ``serve`` do (a thread per CPU reads the files and
+  writes the cache; every CRC checked), timed from its start until ``open_root`` has
+  returned (imports included);
+- ``pool``: the same with ``executor=ProcessPoolExecutor(CPUs)`` (the files read, the cache
+  written and the runs assembled in worker processes);
+- ``nocache``: ``open_root(DIR, cache=False)``.
 
-``exit`` is when the process has ended (background cache writes finished). Then tbparse
-reads ``--tbparse-runs`` runs in a fresh process, curvedoc reads the same runs, and their
-tags, steps and values are compared (tbparse is too slow for the whole folder).
+``exit`` is when the process has ended (every cache write finished). Then (``--tbparse-runs``)
+tbparse reads a subset of runs in a fresh process, curvedoc reads the same runs, and their
+tags, steps and values are compared (tbparse is too slow for the whole folder); and
+(``--file``) one event file of 500k scalars (bench_tensorboard's) is read cold by tbparse,
+by ``read_scalars`` (cache written) and by the Rust server, alternating, each in a fresh
+process, values compared.
 
     python benchmarks/bench_cold_open.py [--runs 1000] [--points 10000] [--rounds 3]
 
 Wall times on a shared machine are noisy: compare the ratios of one round, and the CPU
 seconds (user + system of the process and its workers), which other work disturbs less.
+curvedoc's sources are byte-compiled first (as ``pip install`` does): with
+``PYTHONDONTWRITEBYTECODE`` set, an editable install would otherwise compile them in every
+process.
 """
 
 from __future__ import annotations
@@ -169,22 +177,130 @@ def _same_values(tb_path: Path, cd_path: Path) -> None:
     print(f"values identical to tbparse: {len(cd):,} scalars (run, tag, step, value)")
 
 
+FILE_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+if sys.argv[3] == "tbparse":
+    from tbparse import SummaryReader
+    t1 = time.perf_counter()
+    df = SummaryReader(sys.argv[1]).scalars
+else:
+    from curvedoc.ingest import read_scalars
+    t1 = time.perf_counter()
+    df = read_scalars(sys.argv[1])  # the cache written (closing the catalog waits for it)
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "read_s": t2 - t1, "rows": len(df)}), flush=True)
+df.to_pickle(sys.argv[2])
+"""
+
+
+def time_file_reader(path: Path, reader: str, out: Path, cache_dir: Path) -> dict:
+    """One reader on one event file in a fresh process: its read call, and the whole
+    process from its start until the answer (interpreter and imports included)."""
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    env = {**os.environ, "CURVEDOC_CACHE_DIR": str(cache_dir)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", FILE_CHILD, str(path), str(out), reader],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    whole = time.perf_counter() - t0
+    _, err = proc.communicate()
+    if proc.returncode or not line:
+        sys.exit(f"{reader} failed on {path} ({proc.returncode}): {err[-2000:]}")
+    return {**json.loads(line), "process_s": whole}
+
+
+def bench_file(rounds: int, cache_dir: Path) -> None:
+    """The 500k-scalar file of bench_tensorboard: tbparse, curvedoc and the Rust server."""
+    from bench_tensorboard import write_data
+
+    folder = HERE / "_data" / "tb_5x100000"
+    if not folder.exists():
+        print(f"writing 500,000 scalars with torch's SummaryWriter into {folder} ...")
+        write_data(folder, 5, 100_000)
+    (path,) = sorted(folder.glob("*tfevents*"))
+    print(f"one file: {path.name} ({path.stat().st_size / 1e6:.1f} MB, 500,000 scalars)")
+    work = Path(tempfile.mkdtemp(prefix="curvedoc-bench-file-"))
+    got: dict[str, list[dict]] = {"tbparse": [], "curvedoc": [], "rust": []}
+    try:
+        for rnd in range(rounds):
+            order = ["curvedoc", "tbparse", "rust"]
+            for reader in order if rnd % 2 == 0 else order[::-1]:
+                if reader == "rust":
+                    t, _ = time_rust(folder)
+                    got["rust"].append({"process_s": t, "read_s": t})
+                else:
+                    got[reader].append(time_file_reader(path, reader, work / f"{reader}.pkl",
+                                                        cache_dir))
+            cd, tb, rust = got["curvedoc"][-1], got["tbparse"][-1], got["rust"][-1]
+            print(f"  file round {rnd + 1}: curvedoc read_scalars {cd['read_s']:.3f} s "
+                  f"(process {cd['process_s']:.2f} s); tbparse {tb['read_s']:.2f} s (process "
+                  f"{tb['process_s']:.2f} s); rust {rust['process_s']:.2f} s | tbparse / "
+                  f"curvedoc: {tb['read_s'] / cd['read_s']:.1f}x the read call, "
+                  f"{tb['process_s'] / cd['process_s']:.1f}x whole processes; rust / "
+                  f"curvedoc process: {rust['process_s'] / cd['process_s']:.2f}x")
+        _same_file_values(work / "tbparse.pkl", work / "curvedoc.pkl")
+        med = {k: (float(np.median([r["read_s"] for r in v])),
+                   float(np.median([r["process_s"] for r in v]))) for k, v in got.items()}
+        print(f"  file medians: curvedoc {med['curvedoc'][0]:.3f} s read "
+              f"({med['curvedoc'][1]:.2f} s process), tbparse {med['tbparse'][0]:.2f} s "
+              f"({med['tbparse'][1]:.2f} s), rust {med['rust'][1]:.2f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _same_file_values(tb_path: Path, cd_path: Path) -> None:
+    import pandas as pd
+
+    frames = []
+    for p in (tb_path, cd_path):
+        df = pd.read_pickle(p)
+        frames.append(pd.DataFrame({"tag": df["tag"].astype(str),
+                                    "step": df["step"].astype(np.int64),
+                                    "value": df["value"].astype(np.float32)})
+                      .sort_values(["tag", "step"], kind="stable").reset_index(drop=True))
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+    print(f"  values identical to tbparse: {len(frames[1]):,} scalars (tag, step, value)")
+
+
+def compile_sources() -> None:
+    """Byte-compile curvedoc as ``pip install`` does (an editable install in an environment
+    with PYTHONDONTWRITEBYTECODE would compile its sources in every process)."""
+    import compileall
+
+    import curvedoc.ingest
+
+    top = Path(curvedoc.ingest.__file__).resolve().parent.parent
+    for sub in ("ingest", "diagnostics", "dashboard"):
+        if (top / sub).is_dir():
+            compileall.compile_dir(str(top / sub), quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--points", type=int, default=10_000, help="scalars per run")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tbparse-runs", type=int, default=20)
-    ap.add_argument("--modes", default="rust,pool,serial,nocache")
+    ap.add_argument("--modes", default="rust,default,pool,nocache")
+    ap.add_argument("--file", action=argparse.BooleanOptionalAction, default=True,
+                    help="also the one 500k-scalar file against tbparse and the Rust server")
+    ap.add_argument("--file-rounds", type=int, default=3)
     args = ap.parse_args()
     folder = HERE / "_data" / f"warm_open_{args.runs}x{args.points}"
+    compile_sources()
     print(f"folder: {folder}")
     build(folder, args.runs, args.points)
     cache_dir = Path(tempfile.mkdtemp(prefix="curvedoc-bench-cache-"))
     modes = args.modes.split(",")
+    from curvedoc.ingest import tfscan
+
+    print("TensorBoard reader: " + ("the compiled pass (curvedoc.ingest._tfscan)"
+                                    if tfscan.AVAILABLE else "the numpy path (no _tfscan)"))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
           "(a shared machine: other work makes wall times longer; compare within a round)")
     results: dict[str, list[float]] = {m: [] for m in modes}
+    exits: dict[str, list[float]] = {m: [] for m in modes}
     cpus: dict[str, list[float]] = {m: [] for m in modes}
     try:
         for rnd in range(args.rounds):
@@ -193,27 +309,35 @@ def main() -> None:
             for mode in order:
                 if mode == "rust":
                     t, cpu = time_rust(folder)
+                    exits[mode].append(t)
                     line.append(f"rust {t:.2f} s (CPU {cpu:.2f} s)")
                 else:
                     got = time_curvedoc(folder, mode, cache_dir)
                     t, cpu = got["wall_s"], got["cpu_s"]
+                    exits[mode].append(got["exit_s"])
                     line.append(f"{mode} {t:.2f} s (exit {got['exit_s']:.2f}, CPU {cpu:.2f} s "
                                 f"to exit, {got['scalars']:,} scalars)")
                 results[mode].append(t)
                 cpus[mode].append(cpu)
-            print(f"round {rnd + 1}: " + "; ".join(line))
+            print(f"round {rnd + 1} (load {os.getloadavg()[0]:.1f}): " + "; ".join(line))
             if "rust" in modes:
                 ratios = ", ".join(f"{m} {results['rust'][-1] / results[m][-1]:.2f}x"
                                    for m in modes if m != "rust")
                 print(f"  rust time / curvedoc time this round: {ratios}")
+                ratios = ", ".join(f"{m} {results['rust'][-1] / exits[m][-1]:.2f}x"
+                                   for m in modes if m != "rust")
+                print(f"  the same until curvedoc's process ended (cache written): {ratios}")
+        print("medians: " + ", ".join(
+            f"{m} {np.median(v):.2f} s (CPU {np.median(cpus[m]):.2f} s)"
+            for m, v in results.items()))
+        if args.tbparse_runs:
+            tb, cd = compare_with_tbparse(folder, args.tbparse_runs)
+            print(f"{args.tbparse_runs} runs, fresh processes: tbparse {tb:.2f} s, curvedoc "
+                  f"read_scalars (cache written) {cd:.2f} s: {tb / cd:.1f}x")
+        if args.file:
+            bench_file(args.file_rounds, cache_dir)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    print("medians: " + ", ".join(f"{m} {np.median(v):.2f} s (CPU {np.median(cpus[m]):.2f} s)"
-                                  for m, v in results.items()))
-    if args.tbparse_runs:
-        tb, cd = compare_with_tbparse(folder, args.tbparse_runs)
-        print(f"{args.tbparse_runs} runs, fresh processes: tbparse {tb:.2f} s, curvedoc "
-              f"read_scalars (cache written) {cd:.2f} s: {tb / cd:.1f}x")
 
 
 if __name__ == "__main__":

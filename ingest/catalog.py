@@ -8,16 +8,17 @@ format its state back), picks up new runs and drops vanished ones.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 
-from curvedoc.ingest import fs
+from curvedoc.ingest import fs, tfscan
 from curvedoc.ingest.cache import Cache, RunKey, grew_from, run_key
 from curvedoc.ingest.config import ConfigError, checked_config
 from curvedoc.ingest.discover import Discovery, normalize_root, walk
@@ -208,9 +209,12 @@ class Catalog:
         runs: dict[str, Run] = {}
         files: dict[str, dict[str, FileResult]] = {}
         work = [j for j in jobs if j.paths]
-        with bar(len(work), self.progress) as progress:
-            pooled = self.executor is not None
-            futures = {id(j): self._submit(j) for j in work} if pooled else {}
+        files_cache = self.cache.files if self.cache is not None else None
+        # the answer first: cache files queued meanwhile are written once the runs are read
+        hold = files_cache.hold() if files_cache is not None else contextlib.nullcontext()
+        with hold, bar(len(work), self.progress) as progress, \
+                _threads(self.executor, work) as pool:
+            futures = {id(j): self._submit(pool, j) for j in work} if pool else {}
             for job in jobs:
                 whole = _whole(futures.get(id(job)))
                 if whole is not None:  # read and assembled by a worker
@@ -230,12 +234,30 @@ class Catalog:
                 runs[job.source.id] = _assemble(job.source, results, self.config)
         return runs, files
 
-    def _submit(self, job: _Job):
+    def _submit(self, pool: Executor, job: _Job):
         """Hand a job to the executor: a run read from scratch is also assembled there."""
+        here = isinstance(pool, ThreadPoolExecutor)
         if not job.done and not job.previous and list(job.paths) == list(job.source.files):
-            return self.executor.submit(read_whole_run, job.source, self.cache, self.config)
-        return self.executor.submit(read_and_store, job.source, job.paths, _states(job),
-                                    self.cache)
+            return pool.submit(read_whole_run, job.source, self.cache, self.config, here)
+        return pool.submit(read_and_store, job.source, job.paths, _states(job), self.cache,
+                           later=here)
+
+
+#: Reading this many runs or more without an executor uses a thread per CPU: the TensorBoard
+#: reader's compiled pass, file reads and cache writes release the GIL (curvedoc.ingest.tfscan).
+THREADS_FROM = 8
+
+
+@contextlib.contextmanager
+def _threads(executor: Executor | None, work: list[_Job]):
+    """The executor to read ``work`` with: the caller's, else a thread per CPU when the
+    compiled TensorBoard pass is there and there is enough to read, else None (serial)."""
+    cpus = os.cpu_count() or 1
+    if executor is not None or not tfscan.AVAILABLE or cpus < 2 or len(work) < THREADS_FROM:
+        yield executor
+        return
+    with ThreadPoolExecutor(cpus, thread_name_prefix="curvedoc-read") as pool:
+        yield pool
 
 
 def open_root(

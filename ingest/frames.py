@@ -162,6 +162,33 @@ def with_run(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
     return out
 
 
+try:  # pandas >= 2.3: a frame of given blocks, without the constructor's checks
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+except ImportError:  # pragma: no cover - older pandas
+    _from_blocks = None
+_PLACES = tuple(np.array([i]) for i in range(len(FILE_COLUMNS)))
+
+
+def file_frame(tag: pd.Categorical, step: np.ndarray, value: np.ndarray,
+               wall_time: np.ndarray) -> pd.DataFrame:
+    """A reader's frame of new arrays that nothing else holds (they are used as they are:
+    int64 steps, float64 values and wall times, of one length), in ~0.02 ms instead of the
+    constructor's ~0.13 ms, which adds up over 1,000 runs."""
+    if _from_blocks is None:
+        return pd.DataFrame({"tag": tag, "step": step, "value": value, "wall_time": wall_time},
+                            columns=FILE_COLUMNS, copy=False)
+    blocks = [(tag, _PLACES[0])]
+    blocks += [(np.asarray(a).reshape(1, -1), _PLACES[i + 1])
+               for i, a in enumerate((step, value, wall_time))]
+    return _from_blocks(blocks, pd.RangeIndex(len(step)), FILE_COLUMNS)
+
+
+def without_run(frame: pd.DataFrame) -> pd.DataFrame:
+    """A run's frame without its ``run`` column (the same arrays, not copies)."""
+    cols = pd.Index([c for c in frame.columns if c != "run"], dtype=object)
+    return pd.DataFrame({c: frame[c].array for c in cols}, columns=cols, copy=False)
+
+
 def tag_counts(frame: pd.DataFrame) -> dict[str, int]:
     """Points per tag (tags with none left out)."""
     if not len(frame):

@@ -26,6 +26,7 @@ from curvedoc.ingest.frames import (
     later_wins,
     tag_counts,
     with_run,
+    without_run,
 )
 from curvedoc.ingest.merge import merge_parts
 from curvedoc.ingest.model import FileRead, Run, RunSource, empty_scalars
@@ -177,9 +178,9 @@ def cached_reads(source: RunSource, cache: Cache | None) -> Lookup:
         except OSError:
             found.todo.append(path)  # read_file reports it
             continue
-        ident = ident_of(path, st)
-        entry = cache.files.lookup(key_of(source, path)) if ident else None
-        if entry is not None and entry.ident == ident:
+        entry = cache.files.lookup(key_of(source, path))
+        ident = ident_of(path, st) if entry is not None else None  # a miss needs none
+        if entry is not None and ident is not None and entry.ident == ident:
             found.hits[path] = FileResult(path, st, entry.read, ident)
             continue
         found.todo.append(path)
@@ -217,12 +218,16 @@ def read_and_store(
     paths: Iterable[str] | None = None,
     states: Mapping[str, dict] | None = None,
     cache: Cache | None = None,
+    *,
+    later: bool = False,
 ) -> list[FileResult]:
     """:func:`read_files`, identified, and the files read from their start put in ``cache``:
-    the unit of work for an executor, so that workers write the cache while they read."""
+    the unit of work for an executor, so that workers write the cache while they read.
+    ``later``: the cache files are written by the cache's background thread (only in the
+    caller's process: a pool's worker process may end before it has written them)."""
     states = states or {}
     results = identify(read_files(source, paths, states))
-    store(source, cache, [r for r in results if r.path not in states])
+    store(source, cache, [r for r in results if r.path not in states], later=later)
     return results
 
 
@@ -240,20 +245,24 @@ class RunRead:
 
     def restore(self) -> list[FileResult]:
         if self.shared and self.run is not None:
-            self.results[0].read.scalars = self.run.scalars.iloc[:, 1:]
+            self.results[0].read.scalars = without_run(self.run.scalars)
             self.shared = False
         return self.results
 
 
-def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None) -> RunRead:
+def read_whole_run(source: RunSource, cache: Cache | None, config: dict | None,
+                   here: bool = False) -> RunRead:
     """Every file of a run read (and stored in ``cache``) and the Run assembled, where the
-    files are: the unit of work for an executor on a cold open (the caller only unpickles)."""
-    results = read_and_store(source, None, None, cache)
+    files are: the unit of work for an executor on a cold open (the caller only unpickles).
+    ``here``: run by a thread of the caller's process, so a one-file run's frame needs no
+    sharing (nothing is pickled) and the cache is written after the answer, by the cache's
+    background thread; else the frame travels once and the worker writes the cache."""
+    results = read_and_store(source, None, None, cache, later=here)
     try:
         run = assemble(source, results, config)
     except Exception:
         return RunRead(results, None)
-    only = results[0].read if len(results) == 1 else None
+    only = results[0].read if len(results) == 1 and not here else None
     if only is not None and len(only.scalars) and len(only.scalars) == len(run.scalars):
         only.scalars = None  # type: ignore[assignment]  # restored by RunRead.restore
         return RunRead(results, run, shared=True)

@@ -29,18 +29,19 @@ def cache_value(cache_dir: str | None, no_cache: bool) -> bool | str:
 
 def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | None = None,
                  known=None):
-    """open_root, reading files on a process pool when there are several CPUs (the
-    workers also write the cache). ``known(catalog)``: the ``Catalog.load(known=...)``
-    function of the catalog (runs not to read).
+    """open_root, reading files on every CPU: on threads when the TensorBoard reader's
+    compiled pass is built (it releases the GIL, and threads send no frame back), else on a
+    process pool (the workers also write the cache). ``known(catalog)``: the
+    ``Catalog.load(known=...)`` function of the catalog (runs not to read).
 
     The catalog's own warnings are printed by the caller, so Python's copy of the
     "unknown format" warning is not shown a second time.
     """
     import os
     import warnings
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-    from curvedoc.ingest import Catalog
+    from curvedoc.ingest import Catalog, tfscan
     from curvedoc.ingest.discover import UnknownFormatWarning
 
     workers = jobs or os.cpu_count() or 1
@@ -49,7 +50,8 @@ def open_catalog(path: str, cache: bool | str, show: bool = False, jobs: int | N
         if workers <= 1:
             catalog = Catalog(path, cache=cache, progress=show)
             return catalog.load(known(catalog) if known else None)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool_class = ThreadPoolExecutor if tfscan.AVAILABLE else ProcessPoolExecutor
+        with pool_class(max_workers=workers) as pool:
             catalog = Catalog(path, cache=cache, progress=show, executor=pool)
             catalog.load(known(catalog) if known else None)
         catalog.executor = None  # the pool is gone: a later refresh reads in this process

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
 import queue
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,18 +67,27 @@ class FileCache:
     def put(self, key: str, ident: FileIdent, read: FileRead, *, later: bool = False) -> bool:
         """Store a read; False when it cannot be stored (the cache stays usable).
 
-        ``later``: encode it now, write it from a background thread (creating a file costs
-        more than encoding it); :meth:`flush` waits for such writes, and so does the
-        interpreter's exit.
+        ``later``: encode and write it from a background thread, in order, after any
+        :meth:`hold` ends (the read must not change meanwhile: readers return new ones);
+        :meth:`flush` waits for such writes, and so does the interpreter's exit. True then
+        means "queued": a read that cannot be stored is simply not written.
         """
+        if later:
+            self._writer.submit(key, self._write, key, ident, read)
+            return True
+        return self._write(key, ident, read)
+
+    def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
         try:
             parts = columnar.encode(read, key, ident.to_json())
         except (columnar.Unstorable, TypeError, ValueError, KeyError):
             return False
-        if later:
-            self._writer.submit(self.folder.write, self.name(key), parts)
-            return True
         return self.folder.write(self.name(key), parts)
+
+    def hold(self):
+        """A context in which writes handed to the background thread wait (a cold open's
+        answer comes first, its cache files after; ``flush`` ends a hold)."""
+        return self._writer.hold()
 
     def flush(self) -> None:
         """Wait until every write handed to the background thread is done."""
@@ -87,27 +98,51 @@ class FileCache:
 
 
 class _Writer:
-    """One background thread that runs writes in order (started again after a fork)."""
+    """Background threads that run writes, one per CPU (started again after a fork); the
+    writes of one key always go to the same thread, in the order they were handed over."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue()
+        self._queues: list[queue.Queue] = []
         self._pid = 0
         self._lock = threading.Lock()
+        self._go = threading.Event()
+        self._go.set()
+        self._holds = 0
 
-    def submit(self, fn: Callable[..., object], *args: object) -> None:
+    @contextlib.contextmanager
+    def hold(self):
+        with self._lock:
+            self._holds += 1
+            self._go.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds = max(0, self._holds - 1)
+                if not self._holds:
+                    self._go.set()
+
+    def submit(self, key: str, fn: Callable[..., object], *args: object) -> None:
         with self._lock:
             if self._pid != os.getpid():  # first use, or a forked child: no thread here yet
-                self._queue = queue.Queue()
+                if self._pid:  # a child forked during a hold never leaves it: start free
+                    self._holds = 0
+                    self._go = threading.Event()
+                    self._go.set()
+                self._queues = [queue.Queue() for _ in range(min(4, os.cpu_count() or 1))]
                 self._pid = os.getpid()
-                threading.Thread(target=self._run, args=(self._queue,), daemon=True,
-                                 name="curvedoc-cache-writer").start()
+                for i, jobs in enumerate(self._queues):
+                    threading.Thread(target=self._run, args=(jobs, self._go), daemon=True,
+                                     name=f"curvedoc-cache-writer-{i}").start()
                 atexit.register(self.flush)
-            self._queue.put((fn, args))
+            shard = zlib.crc32(key.encode("utf-8", "surrogatepass")) % len(self._queues)
+            self._queues[shard].put((fn, args))
 
     @staticmethod
-    def _run(jobs: queue.Queue) -> None:
+    def _run(jobs: queue.Queue, go: threading.Event) -> None:
         while True:
             fn, args = jobs.get()
+            go.wait()
             try:
                 fn(*args)
             except Exception:  # a write that fails is a write not done: the next open reads
@@ -117,4 +152,6 @@ class _Writer:
 
     def flush(self) -> None:
         if self._pid == os.getpid():
-            self._queue.join()
+            self._go.set()  # waiting for writes ends a hold: they must run
+            for jobs in self._queues:
+                jobs.join()

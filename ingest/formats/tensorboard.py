@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from google.protobuf.message import DecodeError
 
-from curvedoc.ingest import fs, paths, sniff, tfrecord
+from curvedoc.ingest import fs, paths, sniff, tfrecord, tfscan
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.frames import FILE_COLUMNS, categorical, concat
+from curvedoc.ingest.frames import categorical, concat, file_frame
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 from curvedoc.ingest.paths import join as _join
 
@@ -360,16 +360,16 @@ def decode_buffer(
     ``final``: the buffer reaches the end of the file (a record cut off at its end is
     reported as truncated; otherwise it is simply read with the next chunk).
     """
-    from tensorboard.compat.proto.event_pb2 import Event
-
-    framing = tfrecord.frame(buf, resync_first=scan)
-    data = np.frombuffer(buf, dtype=np.uint8)
     verify_all = verify != "on_error"
+    if tfscan.AVAILABLE:  # the compiled pass: the same framing and values, ~20x faster
+        framing, block = tfscan.frame_and_decode(buf, resync_first=scan, verify=verify_all)
+    else:
+        framing = tfrecord.frame(buf, resync_first=scan)
+        block = tfrecord.decode_scalars(np.frombuffer(buf, dtype=np.uint8), framing.starts,
+                                        framing.lengths, verify=verify_all)
     _report_framing(framing, base, len(buf), report, final)
-
-    block = tfrecord.decode_scalars(
-        data, framing.starts, framing.lengths, verify=verify_all
-    )
+    if not verify_all:
+        block = _check_odd_tags(block, framing, buf)
     if len(block.bad_crc):
         _report_bad_crc(block.bad_crc, framing, base, report)
     rest = np.ones(len(framing.starts), dtype=bool)
@@ -396,8 +396,10 @@ def decode_buffer(
                         "checksum and was skipped (damaged file: copy it again if you can).")
             continue
         where = base + start - tfrecord.HEADER
+        if _no_summary(rec):  # the file version, a graph, a log message: no scalars
+            continue
         try:
-            rows, hp = _parse_event(rec, Event)
+            rows, hp = _parse_event(rec, _event_class())
         except (DecodeError, ValueError, UnicodeDecodeError) as exc:
             if not verify_all and not _crc_ok(buf, start, length):
                 report.warn("checksum", f"record at byte {where} failed its checksum and was "
@@ -422,6 +424,56 @@ def decode_buffer(
             "again if it was damaged."
         )
     return frame, hparams, state
+
+
+def _check_odd_tags(block: tfrecord.ScalarBlock, framing: tfrecord.Framing,
+                    buf: bytes) -> tfrecord.ScalarBlock:
+    """With checksums checked only where decoding fails: a tag that is not UTF-8 is such a
+    failure (protobuf rejects it), so the records of such tags have their checksum checked
+    here, and those that fail it move to ``bad_crc`` (damage, not odd bytes in a tag)."""
+    odd = [code for code, tag in enumerate(block.tags) if not _is_utf8(tag)]
+    if not odd:
+        return block
+    rows = np.flatnonzero(np.isin(block.codes, odd))
+    recs = block.record[rows]
+    failed = [row for row, rec in zip(rows.tolist(), recs.tolist(), strict=True)
+              if not _crc_ok(buf, int(framing.starts[rec]), int(framing.lengths[rec]))]
+    if not failed:
+        return block
+    keep = np.ones(len(block.record), dtype=bool)
+    keep[failed] = False
+    bad = np.sort(np.concatenate([block.bad_crc, block.record[failed]]))
+    codes = block.codes[keep]
+    used = np.zeros(len(block.tags), dtype=bool)
+    used[codes] = True
+    remap = np.cumsum(used, dtype=np.int32) - 1  # tags no row has any more are dropped
+    tags = [t for t, u in zip(block.tags, used.tolist(), strict=True) if u]
+    return tfrecord.ScalarBlock(block.record[keep], remap[codes], tags, block.step[keep],
+                                block.value[keep], block.wall_time[keep], bad)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _no_summary(rec: bytes) -> bool:
+    """Whether an event is well-formed at the wire level with no summary (field 5): it holds
+    no scalar nor hparams, so protobuf (and importing TensorBoard's protos) can be skipped.
+    False when in doubt: protobuf then decides."""
+    try:
+        return all(num != 5 for num, _ in _fields(rec))
+    except (ValueError, IndexError):
+        return False
+
+
+def _event_class():
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    return Event
 
 
 def _crc_ok(buf: bytes, start: int, length: int) -> bool:
@@ -496,8 +548,8 @@ def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple]
         tag = pd.Categorical([categories[c] for c in codes.tolist()])
     else:  # object categories, as the ingest keeps them (pandas' strings cost ~0.3 ms)
         tag = categorical(codes, categories)
-    return pd.DataFrame({"tag": tag, "step": step, "value": value, "wall_time": wall},
-                        columns=FILE_COLUMNS, copy=False)
+    return file_frame(tag, np.asarray(step, dtype=np.int64), np.asarray(value, dtype=np.float64),
+                      np.asarray(wall, dtype=np.float64))
 
 
 def _first_seen_order(codes: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:

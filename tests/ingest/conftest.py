@@ -128,3 +128,15 @@ def no_user_cache(monkeypatch, tmp_path):
     """Keep every cache of a test inside its tmp folder."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "_xdg"))
     monkeypatch.delenv("CURVEDOC_CACHE_DIR", raising=False)
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def tb_kernel(request, monkeypatch) -> str:
+    """Run a TensorBoard test with the compiled pass (``_tfscan``) and with the numpy path:
+    both must read the same values and report the same damage."""
+    from curvedoc.ingest import tfscan
+
+    if request.param == "compiled" and tfscan._tfscan is None:
+        pytest.skip("curvedoc.ingest._tfscan is not built (no C compiler at install time)")
+    monkeypatch.setattr(tfscan, "AVAILABLE", request.param == "compiled")
+    return request.param

@@ -305,3 +305,91 @@ def test_a_cache_pickles_to_the_same_folder(tmp_path):
     cache = Cache(str(tmp_path / "logs"), tmp_path / "c")
     again = pickle.loads(pickle.dumps(cache))
     assert again.folder == cache.folder and again.enabled
+
+
+def _narrow_read(steps, values) -> FileRead:
+    n = len(steps)
+    frame = canonical(pd.DataFrame({
+        "tag": pd.Categorical(["a"] * n), "step": np.asarray(steps, dtype=np.int64),
+        "value": np.asarray(values, dtype=np.float64), "wall_time": np.linspace(0, 1, n)}))
+    return FileRead(scalars=frame)
+
+
+def _bits(frame, col):
+    return frame[col].to_numpy().view(np.uint64).tolist()
+
+
+NAN_PAYLOAD = np.array([0x7FF8_0000_0000_0001], dtype=np.uint64).view(np.float64)[0]
+
+
+@pytest.mark.parametrize(("steps", "values", "narrow"), [
+    ([0, 1, 2**31 - 1, -(2**31)], [0.5, -0.0, np.inf, np.float32(0.1)], 3),  # both fit
+    ([0, 2**31], [0.5, 1.0], 2),  # a step past int32: steps stay int64
+    ([1, 2, 3], [0.1, 0.5, 1.0], 1),  # 0.1 is no float32: values stay float64
+    ([1, 2], [np.nan, NAN_PAYLOAD], 1),  # a NaN payload float32 cannot hold: float64
+    ([1, 2], [np.float32(3e38), 1e39], 1),  # beyond float32: float64
+    ([], [], 0),
+])
+def test_narrow_columns_keep_every_bit_and_shrink_the_file(steps, values, narrow):
+    read = _narrow_read(steps, values)
+    blob = _blob(read)
+
+    _, back = columnar.decode(blob, "k")
+
+    assert struct.unpack_from("<Q", blob, 32)[0] == narrow
+    assert back.scalars["step"].tolist() == list(steps)
+    assert back.scalars["step"].dtype == np.int64 and back.scalars["value"].dtype == np.float64
+    assert _bits(back.scalars, "value") == _bits(read.scalars, "value")
+    assert _bits(back.scalars, "wall_time") == _bits(read.scalars, "wall_time")
+
+
+def test_narrow_columns_make_a_tensorboard_read_a_third_smaller():
+    n = 1000
+    read = _narrow_read(np.arange(n), np.float32(np.linspace(0, 1, n)))
+    blob = _blob(read)
+    meta = struct.unpack_from("<Q", blob, 24)[0]
+    meta += -meta % 8
+
+    assert len(blob) - 40 - meta - 4 == n * (4 + 4 + 8 + 1) + (-n % 8)  # not n * 25
+
+
+def test_an_unknown_column_flag_is_a_miss():
+    blob = _blob(_narrow_read([1, 2], [0.5, 1.5]))
+    struct.pack_into("<Q", blob, 32, 4)
+    body = bytes(blob[:-4])
+    struct.pack_into("<I", blob, len(blob) - 4, crc32c.crc32c(body))
+
+    with pytest.raises(columnar.Corrupt):
+        columnar.decode(blob, "k")
+
+
+def test_writes_queued_during_a_hold_wait_for_its_end(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    read = _read(3)
+    with files.hold():
+        assert files.put("k1", IDENT, read, later=True)
+        # the writer thread may have taken the job, but it cannot run it while held
+        assert files.lookup("k1") is None
+        assert sum(q.unfinished_tasks for q in files._writer._queues) == 1
+    files.flush()
+    assert files.get("k1", IDENT) is not None
+
+
+def test_a_flush_during_a_hold_writes_everything(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    with files.hold():
+        files.put("k2", IDENT, _read(2), later=True)
+        files.flush()
+        assert files.get("k2", IDENT) is not None
+
+
+def test_background_writes_of_one_key_keep_their_order(tmp_path):
+    files = FileCache(Folder.base(tmp_path / "c"))
+    first, second = _read(3), _read(5)
+    for i in range(20):  # other keys spread over the writer threads meanwhile
+        files.put(f"other{i}", IDENT, first, later=True)
+        files.put("k", IDENT, first if i < 19 else second, later=True)
+    files.flush()
+
+    assert len(files.get("k", IDENT).scalars) == 5  # the last one handed over
+    assert all(files.get(f"other{i}", IDENT) is not None for i in range(20))

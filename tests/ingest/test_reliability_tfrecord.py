@@ -21,6 +21,9 @@ from tensorboard.compat.proto.summary_pb2 import Summary
 
 from curvedoc.ingest.formats.tensorboard import read_event_file
 
+# every test here reads with the compiled pass and with the numpy path
+pytestmark = pytest.mark.usefixtures("tb_kernel")
+
 TAGS = ("loss", "val/loss", "lr", "acc")
 
 

@@ -13,6 +13,9 @@ from curvedoc.ingest import tfrecord
 from curvedoc.ingest.formats import tensorboard as tb
 from curvedoc.ingest.formats.tensorboard import read_event_file
 
+# every test here reads with the compiled pass and with the numpy path
+pytestmark = pytest.mark.usefixtures("tb_kernel")
+
 _spec = importlib.util.spec_from_file_location(
     "tb_samples_bad", Path(__file__).parent / "samples" / "tensorboard.py"
 )
@@ -129,11 +132,12 @@ def _odd_tag_records(n: int) -> list[bytes]:
     return records
 
 
+@pytest.mark.parametrize("verify", ["all", "on_error"])
 @pytest.mark.parametrize("n", [3, 100])  # lenient wire-level path and vectorised path
-def test_odd_bytes_in_a_tag_name(tmp_path, n):
+def test_odd_bytes_in_a_tag_name(tmp_path, n, verify):
     path = S.write_records(tmp_path / "events.out.tfevents.1700000000.h.1.0", _odd_tag_records(n))
 
-    got = read_event_file(str(path))
+    got = read_event_file(str(path), verify=verify)
 
     assert got.errors == []
     assert got.scalars["tag"].astype(str).unique().tolist() == ["loss\ufffd"]
@@ -174,15 +178,41 @@ def test_undecodable_event_with_a_good_checksum(tmp_path):
     assert got.warnings[0].startswith(f"{path}: event at byte 0 could not be decoded")
 
 
-def test_many_problems_are_summarised(tmp_path):
+def test_many_problems_are_summarised(tmp_path, tb_kernel):
     path, data, framing = scalar_file(tmp_path, 12)
     buf = bytearray(data)
-    for k in range(1, 12):  # damage the data of 11 small records (protobuf path)
+    for k in range(1, 12):  # damage the data of 11 small records
         buf[int(framing.starts[k]) + 1] ^= 0xFF
     path.write_bytes(bytes(buf))
 
     got = read_event_file(str(path), verify="all")
 
     assert len(got.scalars) == 1
-    assert len(got.warnings) == tb.MAX_MESSAGES + 1
-    assert got.warnings[-1] == f"{path}: {11 - tb.MAX_MESSAGES} more checksum problems"
+    if tb_kernel == "numpy":  # too few records to vectorise: protobuf names each, then counts
+        assert len(got.warnings) == tb.MAX_MESSAGES + 1
+        assert got.warnings[-1] == f"{path}: {11 - tb.MAX_MESSAGES} more checksum problems"
+    else:  # the compiled pass checked them all at once: one message with count and place
+        first = int(framing.starts[1]) - tfrecord.HEADER
+        assert got.warnings == [f"{path}: 11 record(s) failed their checksum and were skipped "
+                                f"(first at byte {first}); the file is damaged: copy it again "
+                                "if you can."]
+
+
+@pytest.mark.parametrize("n", [3, 100])
+def test_a_flip_that_makes_a_tag_odd_is_damage_even_when_checking_only_on_error(tmp_path, n):
+    """With ``on_error`` a tag that is not UTF-8 is a decoding failure: its record's checksum
+    is checked, so a bit flipped inside a tag drops that record, never gives a new tag."""
+    records = [event_pb2.Event(wall_time=S.WALL, step=step, summary=summary_pb2.Summary(
+        value=[summary_pb2.Summary.Value(tag="loss", simple_value=float(step))]))
+        .SerializeToString() for step in range(n)]
+    path = S.write_records(tmp_path / "events.out.tfevents.1700000000.h.1.0", records)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"loss", 16 * 2 + sum(len(r) for r in records[:2]))  # record 2's tag
+    data[at + 1] ^= 0x80  # "l\xefss": not UTF-8
+    path.write_bytes(bytes(data))
+
+    got = read_event_file(str(path), verify="on_error")
+
+    assert got.scalars["tag"].astype(str).unique().tolist() == ["loss"]
+    assert got.scalars["step"].tolist() == [s for s in range(n) if s != 2]
+    assert len(got.warnings) == 1 and "checksum" in got.warnings[0]

@@ -16,6 +16,9 @@ from tensorboard.plugins.hparams import summary_v2
 from curvedoc.ingest import tfrecord
 from curvedoc.ingest.formats.tensorboard import read_event_file, tensor_scalar
 
+# every test here reads with the compiled pass and with the numpy path
+pytestmark = pytest.mark.usefixtures("tb_kernel")
+
 _spec = importlib.util.spec_from_file_location(
     "tb_samples_read", Path(__file__).parent / "samples" / "tensorboard.py"
 )

@@ -8,11 +8,15 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pytest
 from crc32c import crc32c
 from tensorboard.compat.proto import event_pb2
 
 from curvedoc.ingest import tfrecord
 from curvedoc.ingest.formats.tensorboard import read_event_file
+
+# every test here reads with the compiled pass and with the numpy path
+pytestmark = pytest.mark.usefixtures("tb_kernel")
 
 _spec = importlib.util.spec_from_file_location(
     "tb_samples", Path(__file__).parent / "samples" / "tensorboard.py")
