@@ -103,7 +103,7 @@ def main() -> None:
         cold, cold_cpu, cold_data, code = check_once(folder, extra, env)
         warm, warm_cpu, data, code = check_once(folder, extra, env)
         # the same files under other rules: a threshold nobody sets, at another value
-        (folder / "curvedoc.toml").write_text("[rules.overfitting]\nalpha = 0.0501\n")
+        (folder / "curvedoc.toml").write_text("[rules.val-loss-rises]\nalpha = 0.0501\n")
         other, other_cpu, _, _ = check_once(folder, extra, env)
     finally:
         (folder / "curvedoc.toml").unlink(missing_ok=True)
