@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..curves import Curves
+from ..curves import Curve, Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import trend
 
@@ -65,13 +65,13 @@ class Thresholds:
     #: ...unless it crawls: falling at under this fraction of the rate before the cut, a
     #: loss that still gains a lot over a long tail was slowed, not left to fall.
     crawl_ratio: float = 0.1
-    #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
-    #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
-    #: with: decayed too early, however little the loss had fallen before.
     #: A later cut after which the loss at once falls this fraction of its level below
     #: where its trend was heading shows the step size still held the loss up after the
     #: first cut: a staircase that keeps annealing, not a premature decay.
     timely_drop: float = 0.1
+    #: An LR cut to this fraction of its peak (or below ``dead_lr``) in the first
+    #: ``max_dead_frac`` of the run, and never raised again, leaves nothing to learn
+    #: with: decayed too early, however little the loss had fallen before.
     dead_ratio: float = 0.01
     dead_lr: float = 1e-7
     max_dead_frac: float = 0.5
@@ -158,7 +158,7 @@ def check(c: Curves, th: Thresholds):
     )]
 
 
-def _drop_at(t, cut: float, w: float, gap: float) -> float:
+def _drop_at(t: Curve, cut: float, w: float, gap: float) -> float:
     """How far below the trend before ``cut`` the loss lands just after it, as a fraction
     of its level (0 when either side has too few points to say)."""
     bx, by = window(t, cut - w - gap / 2, cut - gap / 2)
