@@ -52,7 +52,8 @@ class Thresholds:
     max_best_frac: float = 0.85
     min_after: int = 3
     #: Validation that never improved this fraction on its first evaluation, beside a
-    #: training loss that jumped back up by ``unstable_setback`` of its best so far, got
+    #: training loss that climbed back ``unstable_setback`` above its best so far (of
+    #: that best, or of all it learned when that is more: ``Curve.setback``), got
     #: worse from the start because the rate is unstable (a fine-tuned model whose best
     #: epoch is the first has a training loss that falls smoothly).
     min_learned: float = 0.05
@@ -128,4 +129,3 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
-
