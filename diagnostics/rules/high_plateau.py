@@ -114,6 +114,8 @@ def check(c: Curves, th: Thresholds):
     if not reasons:
         return []
     margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, back / th.rebound - 1,
+                 # a loss bouncing at ln(C) is as sure as its bounce is loud
+                 (noise / th.min_noise_at_chance - 1) if loud_at_chance else -1.0,
                  0.3 * len(reasons))
     return [finding(
         "error", confidence(margin),
