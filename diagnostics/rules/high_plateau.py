@@ -113,7 +113,7 @@ def check(c: Curves, th: Thresholds):
         reasons.append(f"it jumped {pct(jump)} above its start early on")
     if not reasons:
         return []
-    margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, back / th.rebound - 1,
+    margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, 2 * (back / th.rebound - 1),
                  # a loss bouncing at ln(C) is as sure as its bounce is loud
                  (noise / th.min_noise_at_chance - 1) if loud_at_chance else -1.0,
                  0.3 * len(reasons))

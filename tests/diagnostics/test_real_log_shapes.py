@@ -309,6 +309,16 @@ def test_a_loss_bouncing_at_chance_after_a_high_start_is_lr_too_high(rng):
     assert "lr_too_high" in d.labels and "underfitting" not in d.labels
 
 
+def test_a_training_loss_that_gives_back_40pc_of_what_it_learned_is_lr_too_high(rng):
+    # lr = 1 on ten classes: down from 2.3 to 0.8, then back up to 1.4 (40% of what it
+    # learned) and bouncing; a sure lr_too_high, not a "possible" one
+    s = np.arange(0, 300, 5)
+    train = np.where(s < 100, 2.3 - 1.5 * s / 100, 0.8 + 0.6 * np.minimum((s - 100) / 100, 1))
+    train = train * (1 + 0.05 * rng.standard_normal(len(s)))
+    d = diagnose(tagged_run({"train/loss": (s, train)}, hparams={"num_classes": 10}))
+    assert "lr_too_high" in d.labels
+
+
 def test_a_rising_validation_loss_is_told_once_not_again_as_a_gap(rng):
     e = epochs(60)
     train = falling(e, 2.0, 0.01, 6)
