@@ -43,3 +43,28 @@ def write_scalars(path, frame, wall0: float) -> None:
         value.simple_value = val
         parts.append(record(ev.SerializeToString()))
     path.write_bytes(b"".join(parts))
+
+
+def build_folder(folder, n_runs: int, n_points: int, write_run, *, workers: int | None = None,
+                 chunksize: int = 20, every: int = 100) -> None:
+    """Write a benchmark folder of ``n_runs`` runs, ``write_run((folder, index, n_points))``
+    each, on a process pool; skipped when a complete one exists (its ``.complete`` mark)."""
+    import shutil
+    import sys
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    folder = Path(folder)
+    if (folder / ".complete").exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        jobs = [(str(folder), i, n_points) for i in range(n_runs)]
+        for i, _ in enumerate(pool.map(write_run, jobs, chunksize=chunksize), 1):
+            if i % every == 0:
+                print(f"  wrote {i}/{n_runs} runs ({time.perf_counter() - t0:.0f} s)",
+                      file=sys.stderr)
+    (folder / ".complete").write_text("ok\n")

@@ -29,10 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from _tfrecord import write_scalars
+from _tfrecord import build_folder, write_scalars
 
 HERE = Path(__file__).resolve().parent
 WALL0 = 1_700_000_000.0
@@ -55,18 +54,7 @@ def write_run(args) -> str:
 
 
 def build(folder: Path, n_runs: int, n_points: int) -> None:
-    if (folder / ".complete").exists():
-        return
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor() as pool:
-        jobs = [(str(folder), i, n_points) for i in range(n_runs)]
-        for i, _ in enumerate(pool.map(write_run, jobs, chunksize=20), 1):
-            if i % 100 == 0:
-                print(f"  wrote {i}/{n_runs} runs ({time.perf_counter() - t0:.0f} s)",
-                      file=sys.stderr)
-    (folder / ".complete").write_text("ok\n")
+    build_folder(folder, n_runs, n_points, write_run, chunksize=20, every=100)
 
 
 def check_once(folder: Path, extra: list[str], env: dict | None = None

@@ -102,7 +102,7 @@ class Curve:
         (a fast first drop, a minimum) that a polynomial smooth would round off."""
         return stats.rolling_median(self.y, 5) if len(self.y) >= 5 else self.y
 
-    @property
+    @cached_property
     def setback(self) -> float:
         """``stats.max_setback`` of the curve under its 5-point rolling median: a loss that
         climbs back for a while, not one spike."""

@@ -108,7 +108,7 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     curvedoc.toml. Exit status: 0 no run has a diagnosis, 1 some run has one (or one
     of --fail-on), 2 usage error or PATH missing.
     """
-    from curvedoc.diagnostics import LABELS, RULES, RuleConfigError
+    from curvedoc.diagnostics import RULES, RuleConfigError
     from curvedoc.diagnostics.cached import StoredRuns
     from curvedoc.diagnostics.thresholds import check_tables
 
@@ -142,25 +142,36 @@ def check(path, fmt, select, ignore, fail_on, cache_dir, no_cache, jobs, progres
     if bar:
         bar.close()
     rows = [_row(run, diagnoses[rid]) for rid, run in catalog.runs.items()]
-    groups = _group_lines(catalog.runs, diagnoses)
     report = (compare.build(catalog.runs, diagnoses, baseline, group_by, statistic,
                             stored.summaries) if baseline is not None else None)
+    code = emit(rows, catalog.root, _group_lines(catalog.runs, diagnoses), fmt, report,
+                group_by, fail_on)
+    catalog.close()  # waits for cache writes still running
+    sys.exit(code)
+
+
+def emit(rows: list[dict], root: str, groups: list[str], fmt: str, report, group_by: str,
+         fail_on) -> int:
+    """Print the check's rows (and the comparison, when one was asked for) in ``fmt``;
+    the exit status: 1 when a run has a label ``fail_on`` names (all labels by default)."""
+    from curvedoc.dashboard.commands import compare
+    from curvedoc.diagnostics import LABELS
+
     if fmt == "json":
         out = {"runs": rows}
         if report is not None:
             out["compare"] = compare.to_json(report, group_by)
         click.echo(json.dumps(out, indent=2, allow_nan=False))
     elif fmt == "markdown":
-        click.echo(render_markdown(rows, catalog.root, groups))
+        click.echo(render_markdown(rows, root, groups))
     else:
         color = _color(sys.stdout)
         click.echo(render_text(rows, groups, width=_width(sys.stdout), color=color),
                    color=color)
     if report is not None:
         compare.echo(report, fmt, group_by)
-    catalog.close()  # waits for cache writes still running
     failing = set(fail_on) if fail_on else set(LABELS)
-    sys.exit(1 if any(failing & set(r["labels"]) for r in rows) else 0)
+    return 1 if any(failing & set(r["labels"]) for r in rows) else 0
 
 
 def _group_lines(runs, diagnoses) -> list[str]:

@@ -29,15 +29,9 @@ def check_on_cluster(
     """Run the check on the cluster at ``address`` (or ``local[:N]``); the exit status.
     ``compare_with``: ``--compare``'s baseline (None: no comparison), grouping and score,
     computed from the summaries that came back."""
-    from curvedoc.dashboard.commands.check import (
-        _bar,
-        _color,
-        _width,
-        render_markdown,
-        render_text,
-    )
+    from curvedoc.dashboard.commands.check import _bar, _color, _group_lines, emit
     from curvedoc.dashboard.messages import no_runs_message
-    from curvedoc.diagnostics import LABELS, RULES, RuleConfigError, summarize_groups
+    from curvedoc.diagnostics import RULES, RuleConfigError
     from curvedoc.diagnostics.distributed import ClusterError, check_root, connect
     from curvedoc.diagnostics.thresholds import check_tables
     from curvedoc.ingest import fs
@@ -77,29 +71,14 @@ def check_on_cluster(
         click.secho(no_runs_message(root), err=True, fg="red" if _color(sys.stderr) else None)
         return 2
     rows = [s.to_row() for s in summaries.values()]
-    groups = summarize_groups(list(summaries.values()), summaries)
-    lines = ([g.sentence for g in groups if g.label_counts and len(g.run_ids) > 1]
-             if len(groups) > 1 else [])
     baseline, group_by, statistic = compare_with
     report = None
     if baseline is not None:
         from curvedoc.dashboard.commands import compare
 
         report = compare.from_summaries(summaries, baseline, group_by, statistic)
-    if fmt == "json":
-        out = {"runs": rows}
-        if report is not None:
-            out["compare"] = compare.to_json(report, group_by)
-        click.echo(json.dumps(out, indent=2, allow_nan=False))
-    elif fmt == "markdown":
-        click.echo(render_markdown(rows, root, lines))
-    else:
-        color = _color(sys.stdout)
-        click.echo(render_text(rows, lines, width=_width(sys.stdout), color=color), color=color)
-    if report is not None:
-        compare.echo(report, fmt, group_by)
-    failing = set(fail_on) if fail_on else set(LABELS)
-    return 1 if any(failing & set(r["labels"]) for r in rows) else 0
+    return emit(rows, root, _group_lines(list(summaries.values()), summaries), fmt, report,
+                group_by, fail_on)
 
 
 def root_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
