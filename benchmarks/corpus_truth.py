@@ -419,4 +419,12 @@ def decide(facts: RunFacts) -> Truth:
             and "bad_init" not in truth.labels and finite_t[0] >= 3 * chance):
         why["first_epoch_mean_over_chance"] = round(float(finite_t[0]) / chance, 2)
         truth.alternatives.append(truth.labels | {"bad_init"})
+    # an LR left near zero (1/100 of its peak) from early on to the end: the curves show a
+    # schedule that decayed too early, however little the loss had fallen before the cut
+    if len(ls) >= 3 and "decayed_too_early" not in truth.labels and not nonfinite:
+        alive = np.nonzero(lv > 0.01 * float(np.max(lv)) * (1 + 1e-6))[0]
+        if len(alive) and alive[-1] + 1 < len(lv) and ls[alive[-1] + 1] <= 0.4 * run_len:
+            why["lr_near_zero_at"] = round(float(ls[alive[-1] + 1]) / run_len, 3)
+            truth.alternatives.extend([alt | {"decayed_too_early"} for alt in
+                                       [truth.labels, *truth.alternatives]])
     return truth

@@ -103,15 +103,24 @@ def check(c: Curves, th: Thresholds):
     if len(bx) < 3:  # a short log: the last three points before the cut
         bx, by = t.x[t.x < cut][-3:], t.y[t.x < cut][-3:]
     ax, ay = window(t, cut + gap, float(t.x[-1]))
-    if len(bx) < 2 or len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w:
+    dead = _dead_from(lx, lv, peak, th)
+    dead_early = dead is not None and (dead - x0) / span <= th.max_dead_frac
+    if len(ax) < 3 or (ax[-1] - ax[0]) < 2 * w or (len(bx) < 2 and not dead_early):
         return []
     tenth = 0.1 * span
-    level = max(abs(float(np.median(by))), 1e-12)  # both rates relative to the pre-cut level
-    # a cut in the first epochs leaves two points before it: their slope is the evidence
-    slope = trend(bx, by).slope if len(bx) >= 3 else float(
-        (by[-1] - by[0]) / max(bx[-1] - bx[0], 1e-12))
-    before = -slope * tenth / level
     after_t = trend(ax, ay)
+    if len(bx) < 2:
+        # cut before the second training point (the first is often an epoch's average):
+        # nothing shows how fast the loss fell before, but an LR left near zero for the
+        # rest of the run is the evidence on its own
+        before = float("nan")
+        level = max(abs(float(np.median(ay[:3]))), 1e-12)
+    else:
+        level = max(abs(float(np.median(by))), 1e-12)  # both rates relative to the pre-cut level
+        # a cut in the first epochs leaves two points before it: their slope is the evidence
+        slope = trend(bx, by).slope if len(bx) >= 3 else float(
+            (by[-1] - by[0]) / max(bx[-1] - bx[0], 1e-12))
+        before = -slope * tenth / level
     after_rate = -after_t.slope * tenth / level
     # "went flat" is judged within the cut's own regime: up to the next cut (a staircase's
     # later drops are the later cuts' doing), over at least twice the slope window
@@ -124,14 +133,12 @@ def check(c: Curves, th: Thresholds):
     k = max(2, len(ry) // 10)
     settled = float(np.median(ry[:k]))
     further = (settled - float(np.median(ry[-k:]))) / max(abs(settled), 1e-12)
-    dead = _dead_from(lx, lv, peak, th)
-    dead_early = dead is not None and (dead - x0) / span <= th.max_dead_frac
     # a staircase whose next cut still buys an immediate drop was held up by too large a
     # step even after this cut: the cut was not premature, the schedule keeps annealing
     if len(nxt) and _drop_at(t, float(lx[nxt[0]]), w, gap) >= th.timely_drop:
         return []
     if further > th.max_further and after_rate > th.crawl_ratio * before:
-        return []  # the loss kept falling after the cut
+        return []  # the loss kept falling after the cut (NaN compares False: unknown)
     if not dead_early and (before < th.min_rate_before
                            or after_rate > th.max_rate_ratio * before):
         return []
@@ -142,8 +149,10 @@ def check(c: Curves, th: Thresholds):
     return [finding(
         "warning", confidence(margin),
         f"the learning rate was cut from {num(peak)} to {num(lr_after)} at step {step(cut)} "
-        f"({pct((cut - x0) / span)} into the run) while {what(t)} was still falling "
-        f"{pct(before)} of its level per tenth of the run; after the cut it fell "
+        f"({pct((cut - x0) / span)} into the run)"
+        + ("" if np.isnan(before) else f" while {what(t)} was still falling "
+           f"{pct(before)} of its level per tenth of the run")
+        + "; after the cut it fell "
         f"{pct(max(after_rate, 0))} per tenth and ended at {num(t.value_of(float(ay[-1])))}",
         [
             "decay later (when the loss flattens at the current rate) or by less",
@@ -172,7 +181,8 @@ def _drop_at(t: Curve, cut: float, w: float, gap: float) -> float:
 
 def _dead_from(lx: np.ndarray, lv: np.ndarray, peak: float, th: Thresholds) -> int | None:
     """The step from which the LR stays near zero to the end (None if it never does)."""
-    near = (lv <= th.dead_ratio * peak) | (lv <= th.dead_lr)
+    # a schedule's exact 100x cut is "near zero" however its product rounds
+    near = (lv <= th.dead_ratio * peak * (1 + 1e-6)) | (lv <= th.dead_lr)
     if not near[-1]:
         return None
     alive = np.flatnonzero(~near)

@@ -339,6 +339,18 @@ def test_an_lr_cut_in_the_first_epochs_with_a_slow_tail_is_decayed_too_early():
     assert "decayed_too_early" in d.labels
 
 
+def test_an_lr_cut_to_near_zero_before_the_second_log_point_is_decayed_too_early():
+    # a step schedule copied with milestones (1, 2): the LR is 1% of its peak from the
+    # third epoch on; the first training point is already the first epoch's average, so
+    # nothing before the cut shows how fast the loss fell; after it the loss creeps
+    e = epochs(40)
+    lr = 0.01 * 0.1 ** np.minimum(e - 1, 2)
+    train = np.where(e == 1, 1.2, 0.68 - 0.2 * (1 - np.exp(-(e - 2) / 15)))
+    val = train * 0.98 + 0.01
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
+    assert "decayed_too_early" in d.labels
+
+
 def test_an_early_cut_after_which_the_loss_crawls_down_a_long_way_is_decayed_too_early():
     # cut 20x at 8% of the run while the loss fell fast; it then keeps falling, 47% over
     # the long tail, but at ~1/100 of the rate before: slowed to a crawl, not left to fall
