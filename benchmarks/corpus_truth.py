@@ -129,9 +129,18 @@ def decide(facts: RunFacts) -> Truth:
     if len(finite_t) >= 3:
         # the largest rise of the epoch-mean training loss above its best so far, both
         # against the chance loss (a visible size) and against that best (not noise
-        # around a floor near zero)
-        prev_min = np.minimum.accumulate(finite_t)[:-1]
-        rises = finite_t[1:] - prev_min
+        # around a floor near zero). An "epoch mean" of one or two logged minibatches is
+        # minibatch noise, not the epoch's loss: there a rise must hold for two points
+        # (a running median of three) to count
+        jumpy = finite_t
+        if not facts.history.get("train_epoch") and len(finite_t) >= 5:
+            s_, _ = _arr(facts.history.get("train_step", []))
+            per_epoch = len(s_) / max(len(np.unique(np.ceil(s_ / facts.steps_per_epoch))), 1)
+            if per_epoch < 3:
+                pad = np.concatenate([finite_t[:1], finite_t, finite_t[-1:]])
+                jumpy = np.median(np.lib.stride_tricks.sliding_window_view(pad, 3), axis=1)
+        prev_min = np.minimum.accumulate(jumpy)[:-1]
+        rises = jumpy[1:] - prev_min
         i = int(np.argmax(rises / chance + np.minimum(rises / np.maximum(prev_min, 1e-9), 1)))
         jump_abs = float(rises[i] / chance)
         jump_rel = float(rises[i] / max(prev_min[i], 1e-9))

@@ -123,9 +123,12 @@ def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> li
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Apply OVERRIDES_CODES, OVERRIDES_LABELS and EXPLAINS (documented above)."""
-    codes = {f.code for f in findings}
-    labels = {f.label for f in findings if f.label}
+    """Apply OVERRIDES_CODES, OVERRIDES_LABELS and EXPLAINS (documented above). Only a
+    finding sure enough to label the run overrides or explains another: a merely possible
+    one is too unsure to take a finding away."""
+    sure = [f for f in findings if not f.possible]
+    codes = {f.code for f in sure}
+    labels = {f.label for f in sure if f.label}
     keep = []
     for f in findings:
         if f.label and any(c in codes and f.code not in allowed

@@ -146,4 +146,21 @@ def test_the_engine_applies_each_codes_calibration(curves, run_of, monkeypatch):
     d = diagnose(run)
     f = next(f for f in d.findings if f.code == "CD201")
     assert f.confidence == pytest.approx(0.3) and f.possible
-    assert d.labels == [] and d.possible_labels == ["lr_too_high"]
+    assert "lr_too_high" not in d.labels and d.possible_labels == ["lr_too_high"]
+
+
+def test_only_a_sure_finding_takes_another_away():
+    from curvedoc.diagnostics.engine import resolve_overlaps
+    from curvedoc.diagnostics.findings import POSSIBLE_BELOW, Evidence, Finding
+
+    def f(code, label, conf):
+        return Finding(code, label, "warning", conf, "m", [], Evidence())
+
+    plateau = f("CD601", "underfitting", 0.7)
+    noisy = f("CD902", None, 0.8)
+    # a too-high rate explains a poor plateau, and a loss that never improved explains its
+    # noise, but only when that finding is sure enough to label the run
+    unsure = f("CD202", "lr_too_high", POSSIBLE_BELOW - 0.05)
+    assert resolve_overlaps([unsure, plateau, noisy]) == [unsure, plateau, noisy]
+    sure = f("CD202", "lr_too_high", POSSIBLE_BELOW + 0.05)
+    assert resolve_overlaps([sure, plateau, noisy]) == [sure]
