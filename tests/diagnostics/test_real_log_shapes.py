@@ -178,6 +178,17 @@ def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
     assert d.labels == []
 
 
+
+def test_a_moderate_gap_under_a_flat_validation_is_healthy(rng):
+    # two classes; validation flattens at 0.157 while training creeps on 12% lower: the gap
+    # grows from 19% to 30% of validation, what a well-regularised run ends with
+    e = epochs(80)
+    val = (0.155 + 0.6 * np.exp(-e / 4) + 0.00008 * e) * (1 + 0.01 * rng.standard_normal(80))
+    train = 0.109 + 0.6 * np.exp(-e / 4) + 0.06 * np.exp(-e / 25)
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)},
+                            hparams={"num_classes": 2}))
+    assert d.labels == []
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_stall_well_below_chance_before_a_drop_is_no_bad_init():
