@@ -4,7 +4,8 @@ What it detects
     The training loss barely moves for the first part of the run, then drops
     steeply: the descent after the knee is many times faster than before it.
     A learning-rate warm-up that explains the flat start is not flagged, nor
-    (with C known) a flat start well below the chance loss ln(C).
+    (with C known) a flat start well below the chance loss ln(C), nor a flat start
+    that a validation loss measured through it does not share.
 
 Why it matters
     A network that needs many steps before it starts to learn is usually
@@ -57,6 +58,17 @@ class Thresholds:
     min_of_chance: float = 0.8
 
 
+def _knee(ys: np.ndarray, x: np.ndarray, start: float) -> tuple[int, int, float]:
+    """Where a falling curve has made 10% and 60% of its drop from ``start``, and how many
+    times faster it fell between the two than before the first."""
+    drop = start - float(ys.min())
+    below = lambda frac: int(np.argmax(ys <= start - frac * drop))  # noqa: E731
+    i10, i60 = below(0.1), below(0.6)
+    if i60 <= i10:
+        return i10, i60, 0.0
+    return i10, i60, (0.5 / max(x[i60] - x[i10], 1e-12)) / (0.1 / max(x[i10] - x[0], 1e-12))
+
+
 def check(c: Curves, th: Thresholds):
     t = c.train
     if t is None:
@@ -65,19 +77,22 @@ def check(c: Curves, th: Thresholds):
         raise Skip(f"only {len(t.y)} points; a hockey stick needs {th.min_points}")
     ys, x = t.ys, t.x
     start = float(np.median(t.y[: max(1, len(t.y) // 50)]))
-    low = float(ys.min())
-    drop = start - low
+    drop = start - float(ys.min())
     if drop <= th.min_total_drop * max(abs(start), 1e-12):
         return []
-    below = lambda frac: int(np.argmax(ys <= start - frac * drop))  # noqa: E731
-    i10, i60 = below(0.1), below(0.6)
+    i10, i60, speedup = _knee(ys, x, start)
     span = max(x[-1] - x[0], 1.0)
     flat = (x[i10] - x[0]) / span
     if flat < th.min_flat_frac or i10 < th.min_flat_points or i60 <= i10:
         return []
-    speedup = (0.5 / max(x[i60] - x[i10], 1e-12)) / (0.1 / max(x[i10] - x[0], 1e-12))
     if speedup < th.min_speedup:
         return []
+    v = c.get("val_loss")
+    if v is not None and np.sum(v.x <= x[i10]) >= th.min_flat_points and v.n >= 6:
+        # validation measured through the flat start fell from its first point on: the
+        # flat start is the noise of the training loss, not a network that could not learn
+        if _knee(v.ys, v.x, float(v.y[0]))[2] < th.min_speedup:
+            return []
     chance = c.chance_loss if t.is_loss else None
     if chance is not None and start < th.min_of_chance * chance:
         return []  # flat well below ln(C): it had learned already; a stall, not the init

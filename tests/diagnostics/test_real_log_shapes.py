@@ -191,6 +191,19 @@ def test_a_moderate_gap_under_a_flat_validation_is_healthy(rng):
 
 # 5. look-alikes ------------------------------------------------------------------------
 
+def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
+    # a regression run: the training loss sits at 0.9 for the first sixth, then falls; the
+    # validation loss, measured 4 times through that start, fell steadily from its first
+    # point: the network was learning, so the flat start says nothing about the init
+    s = np.arange(2, 242, 2)
+    trend = np.where(s < 40, 0.9, 0.9 - 0.4 * (1 - np.exp(-(s - 40) / 30)))
+    train = trend * (1 + 0.03 * rng.standard_normal(len(s)))
+    vs = np.arange(10, 241, 10)
+    d = diagnose(tagged_run({"train/loss": (s, train),
+                             "val/loss": (vs, 0.52 + 0.33 * np.exp(-vs / 110))}))
+    assert "bad_init" not in d.labels
+
+
 def test_a_stall_well_below_chance_before_a_drop_is_no_bad_init():
     # two classes (ln 2 = 0.69): the loss sits at 0.38 for the first tenth, then drops
     # fast; it had learned before the stall, so the init was not what held it
