@@ -5,7 +5,8 @@ What it detects
     than a small fraction) while the curve is noisy, jumped up at the start, or
     the gradient norm stays large: the optimiser bounces instead of descending.
     With C known, a loss that ends at the chance level ln(C) and bounces there
-    counts however high it started.
+    counts however high it started, unless it is still working its way down
+    (validation, else training, still falling on a significant trend at the end).
 
 Why it matters
     With a step size far too large, every update jumps across the valley of the
@@ -30,7 +31,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what
-from ..stats import rolling_median
+from ..stats import rolling_median, trend
 
 LABEL = "lr_too_high"
 NAME = "high-plateau"
@@ -63,6 +64,12 @@ class Thresholds:
     #: smooth one there is a dead network: the stuck-at-chance rule).
     high_of_chance: float = 0.9
     min_noise_at_chance: float = 0.03
+    #: ...unless it is still descending: over the last ``tail_frac`` of the run the
+    #: validation loss (else the training loss) fell this fraction of its level, on a
+    #: significant trend (a bad init working its way down, not a plateau).
+    tail_frac: float = 0.3
+    still_falling: float = 0.05
+    alpha: float = 0.05
     #: Need this many points to judge a plateau.
     min_points: int = 5
 
@@ -91,7 +98,7 @@ def check(c: Curves, th: Thresholds):
     reasons, ev = [], {}
     chance = c.chance_loss if t.is_loss else None
     loud_at_chance = (chance is not None and end >= th.high_of_chance * chance
-                      and noise >= th.min_noise_at_chance)
+                      and noise >= th.min_noise_at_chance and not _descending(c, th))
     if back >= th.rebound:
         reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
                        f"{num(t.value_of(best))}")
@@ -133,3 +140,16 @@ def check(c: Curves, th: Thresholds):
          "improvement": improvement, "noise": noise, "early_jump": jump, "rebound": back,
          **ev},
     )]
+
+
+def _descending(c: Curves, th: Thresholds) -> bool:
+    """Whether the validation loss (else the training loss) still falls over the last
+    ``tail_frac`` of the run, by ``still_falling`` of its level on a significant trend."""
+    curve = c.val if c.val is not None and c.val.is_loss and c.val.n >= 5 else c.train
+    x, y = curve.x, curve.y
+    tail = x >= x[-1] - th.tail_frac * max(x[-1] - x[0], 1)
+    if tail.sum() < 4:
+        return False
+    tr = trend(x[tail], y[tail])
+    fall = -tr.slope * float(x[tail][-1] - x[tail][0]) / max(abs(float(np.median(y[tail]))), 1e-12)
+    return tr.slope < 0 and tr.p_value < th.alpha and fall >= th.still_falling

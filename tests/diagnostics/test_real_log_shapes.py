@@ -204,6 +204,19 @@ def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng
     assert "bad_init" not in d.labels
 
 
+def test_a_bad_init_still_working_its_way_down_is_not_a_too_high_rate(rng):
+    # 20 classes, weights drawn far too large: the loss starts at 140x ln(20) and is still
+    # falling steadily at the end, far above chance, with minibatch noise; a bad init
+    # (and training to go on), not a rate bouncing at a plateau
+    s = np.arange(1, 551)
+    train = (150 + 280 * np.exp(-s / 400)) * (1 + 0.1 * rng.standard_normal(len(s)))
+    vs = np.arange(1, 551, 19)
+    d = diagnose(tagged_run({"train_loss": (s, train),
+                             "eval_loss": (vs, 130 + 260 * np.exp(-vs / 400))},
+                            hparams={"num_classes": 20}))
+    assert "bad_init" in d.labels and "lr_too_high" not in d.labels
+
+
 def test_a_stall_well_below_chance_before_a_drop_is_no_bad_init():
     # two classes (ln 2 = 0.69): the loss sits at 0.38 for the first tenth, then drops
     # fast; it had learned before the stall, so the init was not what held it
