@@ -88,11 +88,11 @@ def check(c: Curves, th: Thresholds):
     if speedup < th.min_speedup:
         return []
     v = c.get("val_loss")
-    if v is not None and np.sum(v.x <= x[i10]) >= th.min_flat_points and v.n >= 6:
-        # validation measured through the flat start fell from its first point on: the
-        # flat start is the noise of the training loss, not a network that could not learn
-        if _knee(v.ys, v.x, float(v.y[0]))[2] < th.min_speedup:
-            return []
+    # validation measured through the flat start fell from its first point on: the flat
+    # start is the noise of the training loss, not a network that could not learn
+    if (v is not None and np.sum(v.x <= x[i10]) >= th.min_flat_points and v.n >= 6
+            and _knee(v.ys, v.x, float(v.y[0]))[2] < th.min_speedup):
+        return []
     chance = c.chance_loss if t.is_loss else None
     if chance is not None and start < th.min_of_chance * chance:
         return []  # flat well below ln(C): it had learned already; a stall, not the init
