@@ -189,6 +189,17 @@ def test_a_moderate_gap_under_a_flat_validation_is_healthy(rng):
                             hparams={"num_classes": 2}))
     assert d.labels == []
 
+
+def test_a_regression_that_levels_off_after_its_first_epochs_is_healthy(rng):
+    # a Keras-style log, one row per epoch, no classes: the MSE's first epoch mean (0.77)
+    # is the nearest there is to its value at init; it settles at 0.45, as a noisy task
+    # allows, with validation beside it: no sign of a poor plateau
+    e = epochs(40, start=0)
+    train = (0.45 + 0.55 * np.exp(-(e + 0.6) / 1.2)) * (1 + 0.015 * rng.standard_normal(40))
+    val = (0.44 + 0.4 * np.exp(-(e + 0.3) / 1.1)) * (1 + 0.005 * rng.standard_normal(40))
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+    assert "underfitting" not in d.labels
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
