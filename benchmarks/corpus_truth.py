@@ -155,7 +155,8 @@ def decide(facts: RunFacts) -> Truth:
     stuck = pinned = False
     if facts.num_classes and len(finite_t) >= 3:
         late = finite_t[len(finite_t) // 2:]
-        fall = float(late[0] - late[-1]) / chance
+        k = max(1, len(late) // 3)  # medians: one noisy epoch mean is no fall
+        fall = float(np.median(late[:k]) - np.median(late[-k:])) / chance
         # a steady decline, however slow, is a rate too low, not a dead network
         steady = bool(np.mean(np.diff(finite_t) < 0) >= 0.8
                       and finite_t[0] - finite_t[-1] >= 0.02 * chance)
