@@ -58,8 +58,11 @@ class Thresholds:
     #: not worth 40% more compute; with ~10 noisy validation points in the tail a
     #: gain below ~8% is within two standard errors of a flat curve).
     min_gain: float = 0.08
-    #: ...or the tail made at least this share of all the progress the curve made.
+    #: ...or the tail made at least this share of all the progress the curve made,
+    #: gaining at least ``min_share_gain`` of the level (a crawl of 1-2% after an early
+    #: LR cut is a large share of a small progress, and no reason to train on).
     min_share: float = 0.15
+    min_share_gain: float = 0.025
     #: A gain below ``sure_gain`` counts only beside this share of all the progress.
     sure_gain: float = 0.12
     min_share_with_gain: float = 0.05
@@ -114,7 +117,7 @@ def check(c: Curves, th: Thresholds):
         enough = gain >= th.sure_gain or (gain >= th.min_gain
                                          and share >= th.min_share_with_gain)
         if not (tr.slope < 0 and tr.p_value < th.alpha
-                and (enough or share >= th.min_share)):
+                and (enough or (share >= th.min_share and gain >= th.min_share_gain))):
             return []
         tail, p, slope = (float(tx[0]), float(tx[-1])), tr.p_value, tr.slope
         margin = max(gain / th.min_gain, share / th.min_share) - 1

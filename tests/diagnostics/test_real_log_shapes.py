@@ -399,6 +399,18 @@ def test_an_lr_cut_to_near_zero_before_the_second_log_point_is_decayed_too_early
     assert "decayed_too_early" in d.labels
 
 
+def test_a_crawl_after_an_early_lr_cut_is_not_a_reason_to_keep_training():
+    # cut 20x after epoch 3; afterwards validation creeps down 1.5% over the last 30% of
+    # the run: a large share of a small progress, no gain worth more epochs
+    e = epochs(40)
+    lr = np.where(e <= 3, 0.02, 0.001)
+    train = np.where(e <= 3, 0.6 - 0.1 * (e - 1), 0.29 + 0.03 * np.exp(-(e - 3) / 25))
+    val = 0.3 + 0.045 * np.exp(-(e - 1) / 25)
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val), "lr": (e, lr)},
+                            hparams={"num_classes": 2}))
+    assert "decayed_too_early" in d.labels and "keep_training" not in d.labels
+
+
 def test_an_early_cut_after_which_the_loss_crawls_down_a_long_way_is_decayed_too_early():
     # cut 20x at 8% of the run while the loss fell fast; it then keeps falling, 47% over
     # the long tail, but at ~1/100 of the rate before: slowed to a crawl, not left to fall
