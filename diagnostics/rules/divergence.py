@@ -3,7 +3,9 @@
 What it detects
     A loss (or the gradient norm) logged as NaN or infinity, a training loss
     that climbs back far above its lowest level, or one that spikes to ten
-    times its starting level: the optimiser diverged or overshot.
+    times its starting level: the optimiser diverged or overshot. Beside a
+    per-epoch series, a climb seen in the per-step losses must lift the epoch
+    means too (a burst of noisy minibatches is not divergence).
 
 Why it matters
     Divergence is the plainest sign that the step size is too large for the
@@ -51,6 +53,10 @@ class Thresholds:
     #: A single logged loss this many times the starting level is an overshoot too (a
     #: rolling median would hide it; a sound run never comes near it).
     spike_ratio: float = 10.0
+    #: Beside a per-epoch series, an explosion seen in the per-step losses must lift the
+    #: epoch means too, to this multiple of their lowest level so far: a burst of noisy
+    #: minibatches that leaves the epoch means flat is noise, not divergence.
+    confirm_ratio: float = 1.5
 
 
 def check(c: Curves, th: Thresholds):
@@ -71,10 +77,10 @@ def check(c: Curves, th: Thresholds):
                 {"tags": [cur.tag], "start_step": bad, "end_step": int(cur.steps[-1]),
                  "first_nonfinite_step": bad, "nonfinite_points": n_bad},
             )]
-    t = c.get("train_loss")
-    if t is None or len(t.y) < 5:
+    coarse = c.get("train_loss")
+    if coarse is None or len(coarse.y) < 5:
         return []
-    t = t.finest
+    t = coarse.finest
     raw = t.y_all
     start = float(np.median(raw[:3]))
     k = int(np.argmax(raw))
@@ -97,6 +103,11 @@ def check(c: Curves, th: Thresholds):
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
             and rise[i] >= th.min_rise_of_start * abs(start)):
         return []
+    if coarse is not t and len(coarse.y) >= 3:
+        means = coarse.y
+        lows = np.minimum.accumulate(means)
+        if not np.any((lows > 0) & (means >= th.confirm_ratio * lows)):
+            return []  # the epoch means never rose: minibatch noise
     i_min = int(np.argmax(ys[: i + 1] <= lo))
     ratio = float(ys[i] / lo)
     return [finding(

@@ -73,6 +73,32 @@ def test_lightning_step_noise_beside_an_epoch_series_is_not_lr_too_high(rng):
     assert "lr_too_high" not in diagnose(run).labels
 
 
+def test_a_burst_of_noisy_minibatches_the_epoch_means_do_not_share_is_no_divergence(rng):
+    # batch 16 on a small set: per-step losses swing from 0.03 to 0.7 around a floor of
+    # 0.05, and a few noisy logged minibatches in a row reach 0.35; the epoch means stay
+    # flat at 0.15
+    steps = np.arange(10, 850, 10)
+    step_loss = (0.05 + 0.55 * np.exp(-steps / 60)) * np.exp(0.6 * rng.standard_normal(
+        len(steps)))
+    step_loss[20:25] = [0.36, 0.33, 0.4, 0.35, 0.3]
+    e_steps = np.arange(65, 850, 65)
+    epoch_loss = 0.15 + 0.3 * np.exp(-e_steps / 100)
+    run = tagged_run({"train_loss_step": (steps, step_loss),
+                      "train_loss_epoch": (e_steps, epoch_loss),
+                      "val_loss": (e_steps, epoch_loss + 0.01)})
+    assert "lr_too_high" not in diagnose(run).labels
+
+
+def test_an_explosion_the_epoch_means_show_too_is_divergence():
+    steps = np.arange(10, 850, 10)
+    step_loss = np.where(steps < 400, 0.6 * np.exp(-steps / 100), 2.0)
+    e_steps = np.arange(65, 850, 65)
+    epoch_loss = np.where(e_steps < 400, 0.6 * np.exp(-e_steps / 100), 1.9)
+    run = tagged_run({"train_loss_step": (steps, step_loss),
+                      "train_loss_epoch": (e_steps, epoch_loss)})
+    assert "lr_too_high" in diagnose(run).labels
+
+
 def test_a_nan_in_the_step_series_alone_is_still_divergence(rng):
     steps = np.arange(0, 5000, 10)
     step_loss = falling(steps, 2.3, 0.3, 800)
