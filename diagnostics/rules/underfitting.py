@@ -80,7 +80,9 @@ def check(c: Curves, th: Thresholds):
     end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
     ref, ref_name = start, "its start"
     chance = c.chance_loss if t.is_loss else None
-    if chance is not None and chance > start:
+    if chance is not None:
+        # a start above ln(C) is the init's doing: how poor the end is, is read against
+        # chance, which a network that learned nothing sits at whatever its start
         ref, ref_name = chance, f"the chance loss ln({c.num_classes[0]})"
     if ref <= 0 or end <= 0:
         return []

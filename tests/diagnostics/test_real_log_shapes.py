@@ -226,6 +226,19 @@ def test_a_regression_that_levels_off_after_its_first_epochs_is_healthy(rng):
     d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
     assert "underfitting" not in d.labels
 
+
+def test_a_loss_that_falls_from_a_huge_start_only_to_chance_is_a_poor_plateau():
+    # 8 classes, the output bias set far too high: logged from step 5 on (not the init),
+    # the loss falls from 10x ln(8) to ln(8) and sits there for the rest of the run,
+    # validation beside it; a tenth of its start, but nothing learned: judged against
+    # chance, not against the init's start
+    s = np.arange(5, 400, 5)
+    chance = np.log(8)
+    train = chance + 18 * np.exp(-s / 40) + 0.002 * np.cos(s)
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (s, train - 0.02)},
+                            hparams={"num_classes": 8}))
+    assert "underfitting" in d.labels
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
