@@ -47,9 +47,11 @@ OVERRIDES_LABELS = {
 #: rises beside it is the same instability, not memorisation; a validation loss that rises
 #: from its best (CD501) says all the gap rule would; a too-high rate's bouncing or
 #: oscillation already says the curve is noisy (CD902); a validation loss that zigzags
-#: (CD204) rises between its jumps because the rate is unstable, not from memorisation.
+#: (CD204) rises between its jumps because the rate is unstable, not from memorisation; nor
+#: does one worse from its first evaluation beside a training loss that jumps back (CD205).
 EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503", "CD902"),
-            "CD204": ("CD501", "CD502", "CD503"), "CD501": ("CD503",), "CD203": ("CD902",)}
+            "CD204": ("CD501", "CD502", "CD503"), "CD205": ("CD501", "CD502", "CD503"),
+            "CD501": ("CD503",), "CD203": ("CD902",)}
 
 
 def diagnose(

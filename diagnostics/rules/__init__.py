@@ -15,6 +15,7 @@ CODES = {
     "CD202": "high_plateau",
     "CD203": "oscillation",
     "CD204": "val_zigzag",
+    "CD205": "val_worse_from_start",
     "CD301": "decayed_too_early",
     "CD401": "keep_training",
     "CD501": "overfitting",
