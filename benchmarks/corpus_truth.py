@@ -137,8 +137,10 @@ def decide(facts: RunFacts) -> Truth:
             s_, _ = _arr(facts.history.get("train_step", []))
             per_epoch = len(s_) / max(len(np.unique(np.ceil(s_ / facts.steps_per_epoch))), 1)
             if per_epoch < 3:
-                pad = np.concatenate([finite_t[:1], finite_t, finite_t[-1:]])
-                jumpy = np.median(np.lib.stride_tricks.sliding_window_view(pad, 3), axis=1)
+                jumpy = np.median(np.lib.stride_tricks.sliding_window_view(
+                    np.concatenate([finite_t[:1], finite_t, finite_t[-1:]]), 3), axis=1)
+                # the ends too: a first minibatch below its neighbours is no best to jump from
+                jumpy[0], jumpy[-1] = np.median(finite_t[:3]), np.median(finite_t[-3:])
         prev_min = np.minimum.accumulate(jumpy)[:-1]
         rises = jumpy[1:] - prev_min
         i = int(np.argmax(rises / chance + np.minimum(rises / np.maximum(prev_min, 1e-9), 1)))
