@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from curvedoc.diagnostics.calibration import (
+    fit_binned,
     fit_isotonic,
     fit_per_rule,
     fit_platt,
@@ -44,6 +45,14 @@ def test_per_rule_fits_only_rules_with_enough_findings():
     triples += [("CD999", 0.9, True)] * 3
     fitted = fit_per_rule(triples, min_findings=10)
     assert set(fitted) == {"CD101"}
+
+
+def test_a_rule_never_wrong_on_the_corpus_is_not_called_certain():
+    # 41 of 41 findings right: the best estimate of its hit rate is high, never 100%
+    cal = fit_binned(np.linspace(0.9, 0.97, 41), [True] * 41)
+    assert 0.9 < cal(0.95) < 1.0
+    small = fit_binned([0.8] * 5, [True] * 5)
+    assert small(0.8) < 0.9  # 5 of 5 says less than 41 of 41
 
 
 def test_reliability_bins_count_and_score_each_finding():
