@@ -58,8 +58,11 @@ class Thresholds:
     #: epoch is the first has a training loss that falls smoothly).
     min_learned: float = 0.05
     unstable_setback: float = 0.3
-    #: Significance of the upward trend after the best step (when >= 5 points follow).
+    #: Significance of the upward trend after the best step (when >= 5 points follow)...
     alpha: float = 0.05
+    #: ...or the later half of the points after the best (5 or more) stayed up: this
+    #: share of them ``min_rise`` or more above the best.
+    stayed_up: float = 0.8
     #: The training loss may not rise by more than this fraction meanwhile
     #: (a rising training loss is an optimisation problem, not overfitting).
     max_train_rise: float = 0.05
@@ -89,7 +92,11 @@ def check(c: Curves, th: Thresholds):
     if len(after_x) >= 5:
         tr = trend(after_x, after_y)
         p = tr.p_value
-        if not (tr.slope > 0 and tr.p_value < th.alpha):
+        # risen and still rising, or risen and stayed up: a fast rise after the best that
+        # then levels off (or eases back a little) has no upward trend over its plateau
+        late = after_y[len(after_y) // 2:]
+        stayed_up = len(late) >= 5 and np.mean(late >= lo * (1 + th.min_rise)) >= th.stayed_up
+        if not ((tr.slope > 0 and tr.p_value < th.alpha) or stayed_up):
             return []
     elif not (np.all(after_y[1:] > lo) and rise >= 2 * th.min_rise):
         return []

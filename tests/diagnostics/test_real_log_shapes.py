@@ -195,6 +195,19 @@ def test_training_loss_heading_to_zero_under_a_flat_validation_is_overfitting():
     assert d.labels == ["overfitting"]
 
 
+def test_validation_that_rose_fast_then_levelled_off_above_its_best_is_overfitting(rng):
+    # 77 training samples, a big network: validation is best at epoch 6 (0.54), climbs to
+    # 0.74 by epoch 50 and eases back to 0.69, far above its best, while training goes to
+    # zero; over its plateau the rise has no upward trend, but it stayed up
+    e = epochs(240)
+    train = 1.4 * np.exp(-e / 8) + 1e-6
+    val = np.where(e <= 6, 0.54 + 0.4 * np.exp(-(e - 1)), 0.54 + 0.2 * (1 - np.exp(-(e - 6) / 12))
+                   - 0.05 * np.clip((e - 60) / 180, 0, 1))
+    val = val * (1 + 0.01 * rng.standard_normal(240))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "overfitting" in d.labels
+
+
 def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
     s = np.arange(0, 600, 5)
     train = falling(s, 2.3, 0.01, 40) * (1 + 0.05 * rng.standard_normal(len(s)))
