@@ -108,6 +108,16 @@ class Curve:
         climbs back for a while, not one spike."""
         return stats.max_setback(self.ym)
 
+    @cached_property
+    def start(self) -> float:
+        """The level the binned curve started from: the median of its first three points
+        (a noisy first batch, or a rate that blew the loss up at once, is no start to
+        measure against), or its first point when that stands above them by more than
+        the curve's noise could put it (a loss that fell 90% in its first interval started
+        at its first point, not on the floor it reached)."""
+        first, med = float(self.y[0]), float(np.median(self.y[:3]))
+        return first if first - med > 4 * self.noise + 0.05 * abs(med) else med
+
     @property
     def n(self) -> int:
         return len(self.y_all)

@@ -80,15 +80,17 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if len(t.y) < th.min_points:
         raise Skip(f"only {len(t.y)} points; a plateau needs {th.min_points}")
-    # the loss at init (before a too-high LR blows it up): the first few points' median,
-    # so one noisy first batch does not decide whether the run ever improved
-    start = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
+    # the loss at init (before a too-high LR blows it up, and before a fast first drop)
+    start = t.start
     end = float(np.median(t.y[-max(2, len(t.y) // 5):]))
     size = max(abs(start), 1e-12)
     improvement = (start - end) / size
     noise = t.noise / max(abs(end), 1e-12)
     early = t.ys[: max(2, len(t.ys) // 5)]
-    jump = (float(early.max()) - start) / size
+    # an overshoot is measured from before it: the first points' median (the first point
+    # alone on a short log), so one noisy first batch does not make a jump
+    before = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
+    jump = (float(early.max()) - before) / max(abs(before), 1e-12)
     # the best level under a rolling median over 1/20 of the run (3 points on a short
     # epoch log, where a dip of two epochs is real)
     wide = rolling_median(t.y, max(3 if len(t.y) < 40 else 5, (len(t.y) // 20) | 1))

@@ -72,9 +72,8 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if t.n < th.min_points:
         raise Skip(f"only {t.n} points; oscillation needs {th.min_points}")
-    start = float(np.median(t.y[:3]))
     end = float(np.median(t.ys[-max(1, len(t.ys) // 10):]))
-    drop = max(start - end, 1e-12)
+    drop = max(t.start - end, 1e-12)
     sigma = swing(t.x_all, t.y_all, th.coarse_bins)
     of_level = sigma / max(abs(end), 1e-12)
     of_drop = sigma / drop
@@ -94,7 +93,9 @@ def check(c: Curves, th: Thresholds):
     if oscillates:
         margin = min(of_level / th.min_noise_of_level, of_drop / th.min_noise_of_drop) - 1
         msg = (f"{what(t)} swings by {pct(of_level)} of its level ({num(sigma)} around "
-               f"{num(t.value_of(end))}), {pct(of_drop)} of the {num(drop)} it fell")
+               f"{num(t.value_of(end))}), "
+               + (f"{pct(of_drop)} of the {num(drop)} it fell" if drop > 1e-9 * abs(end)
+                  else "and it never fell"))
     else:
         margin = spikes / th.min_spikes - 1
         msg = (f"{what(t)} spiked {spikes} times far above its trend "

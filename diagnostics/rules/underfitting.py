@@ -73,10 +73,9 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if len(t.y) < 3:
         raise Skip(f"only {len(t.y)} training points")
-    # an epoch mean has learned through the epoch: the first one is the closest there is to
-    # the loss at init (the median of three would start the yardstick lower still)
-    start = float(t.y[0]) if t.aggregated else float(
-        np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
+    # the level it started from, before any fast first drop (an epoch mean has learned
+    # through the epoch: the first one is the closest there is to the loss at init)
+    start = t.start
     end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
     ref, ref_name = start, "its start"
     chance = c.chance_loss if t.is_loss else None
