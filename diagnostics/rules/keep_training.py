@@ -89,12 +89,19 @@ def check(c: Curves, th: Thresholds):
         if len(y) < 3:
             raise Skip(f"only {len(y)} points")
         gains = -np.diff(y[-3:]) / level
-        if not (np.all(gains > 0) and gains[-1] >= th.min_last_gain):
+        gain = float((y[-3] - y[-1]) / level)
+        # ...or its last two epochs made a real share of all its progress: a slow rate
+        # falling in a straight line, not a curve levelling off
+        progress = float(np.max(y) - y[-1])
+        share = float(y[-3] - y[-1]) / progress if progress > 0 else 0.0
+        steady = share >= th.min_share and gain >= th.min_share_gain
+        if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
             return []
         tail = (float(v.x[-3]), x1)
-        gain, p, slope = float((y[-3] - y[-1]) / level), None, float(-gains[-1])
-        margin = gains[-1] / th.min_last_gain - 1
-        how = f"improved every recent epoch, by {pct(gains[-1])} in the last one"
+        p, slope = None, float(-gains[-1])
+        margin = max(gains[-1] / th.min_last_gain, share / th.min_share if steady else 0) - 1
+        how = (f"improved every recent epoch, by {pct(gains[-1])} in the last one"
+               + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))
     else:
         tx, ty = window(v, x1 - th.tail_frac * span, x1)
         if len(tx) < 4:

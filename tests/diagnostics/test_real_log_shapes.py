@@ -328,6 +328,21 @@ def test_an_lr_cut_to_near_zero_early_is_decayed_too_early_even_if_the_loss_bare
     assert "decayed_too_early" in d.labels
 
 
+def test_seven_epochs_falling_in_a_straight_line_call_for_more_training():
+    # a slow rate: validation falls ~1.5% every epoch, the last two epochs a third of all
+    # it gained; no single epoch gained 3%, but the curve is nowhere near levelling off
+    e = epochs(7)
+    val = 2.08 - 0.028 * (e - 1)
+    d = diagnose(tagged_run({"train_loss": (e, val + 0.02), "val_loss": (e, val)},
+                            hparams={"num_classes": 8}))
+    assert "keep_training" in d.labels
+    # the same seven epochs levelling off (each gain a third of the one before) are done
+    done = 0.17 + 0.33 * 0.33 ** (e - 1)
+    d = diagnose(tagged_run({"train_loss": (e, done - 0.01), "val_loss": (e, done)},
+                            hparams={"num_classes": 8}))
+    assert "keep_training" not in d.labels
+
+
 def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
     # a cautious rate: both losses fall 1-2% every epoch, still near ln(8); too few points
     # for a trend test, but each epoch improved on the last: creeping down, not plateaued
