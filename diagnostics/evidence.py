@@ -25,6 +25,20 @@ def train_loss_and_chance(c: Curves) -> tuple[Curve, float]:
     return t, chance
 
 
+def train_and_val_loss(c: Curves, min_points: int, needs: str) -> tuple[Curve, Curve]:
+    """The training and validation losses, on axes that agree, with ``min_points``
+    validation points; Skip saying what is missing (``needs``: what the rule needs them for,
+    "the gap needs")."""
+    v, t = c.get("val_loss"), c.get("train_loss")
+    if v is None or t is None:
+        raise Skip("needs a training and a validation loss")
+    if len(v.y) < min_points:
+        raise Skip(f"only {len(v.y)} validation points; {needs} {min_points}")
+    if c.axes_differ:
+        raise Skip(c.axes_differ)
+    return t, v
+
+
 def num(x: float) -> str:
     """A number with three significant digits (0.0123, 1.23, 1,234)."""
     if x is None or not np.isfinite(x):

@@ -37,7 +37,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curve, Curves
-from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
+from ..evidence import (
+    confidence,
+    finding,
+    num,
+    overfitting_advice,
+    pct,
+    step,
+    train_and_val_loss,
+    what,
+)
 from ..stats import rolling_median, strong_trend
 
 LABEL = "overfitting"
@@ -112,13 +121,7 @@ def _stalled_tail_start(v: Curve, vm: np.ndarray, t: Curve, th: Thresholds) -> i
 
 
 def check(c: Curves, th: Thresholds):
-    v, t = c.get("val_loss"), c.get("train_loss")
-    if v is None or t is None:
-        raise Skip("needs a training and a validation loss")
-    if len(v.y) < th.min_points:
-        raise Skip(f"only {len(v.y)} validation points; the gap needs {th.min_points}")
-    if c.axes_differ:
-        raise Skip(c.axes_differ)
+    t, v = train_and_val_loss(c, th.min_points, "the gap needs")
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
     span = max(c.span, 1)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..evidence import confidence, finding, num, pct, step, train_and_val_loss, what
 
 LABEL = "lr_too_high"
 NAME = "val-worse-from-start"
@@ -53,13 +53,7 @@ class Thresholds:
 
 
 def check(c: Curves, th: Thresholds):
-    v, t = c.get("val_loss"), c.get("train_loss")
-    if v is None or t is None:
-        raise Skip("needs a training and a validation loss")
-    if len(v.y) < th.min_points:
-        raise Skip(f"only {len(v.y)} validation points; needs {th.min_points}")
-    if c.axes_differ:
-        raise Skip(c.axes_differ)
+    t, v = train_and_val_loss(c, th.min_points, "needs")
     first = float(v.y[0])
     if first <= 0:
         return []
