@@ -263,6 +263,21 @@ def _same_file_values(tb_path: Path, cd_path: Path) -> None:
     print(f"  values identical to tbparse: {len(frames[1]):,} scalars (tag, step, value)")
 
 
+def print_ratios(results: dict[str, list[float]], exits: dict[str, list[float]],
+                 modes: list[str]) -> None:
+    """The Rust server's time over curvedoc's, per round, to the answer and to the end of
+    curvedoc's process (every cache file written), with their min / median / max."""
+    rust = np.asarray(results["rust"])
+    for m in modes:
+        if m == "rust":
+            continue
+        for what, times in (("answer", results[m]), ("exit", exits[m])):
+            r = rust / np.asarray(times)
+            rounds = " ".join(f"{x:.2f}" for x in r)
+            print(f"  {m:8s} rust / curvedoc to the {what:6s}: min {r.min():.2f}x, median "
+                  f"{np.median(r):.2f}x, max {r.max():.2f}x  (rounds: {rounds})")
+
+
 def compile_sources() -> None:
     """Byte-compile curvedoc as ``pip install`` does (an editable install in an environment
     with PYTHONDONTWRITEBYTECODE would compile its sources in every process)."""
@@ -330,6 +345,8 @@ def main() -> None:
         print("medians: " + ", ".join(
             f"{m} {np.median(v):.2f} s (CPU {np.median(cpus[m]):.2f} s)"
             for m, v in results.items()))
+        if "rust" in modes:
+            print_ratios(results, exits, modes)
         if args.tbparse_runs:
             tb, cd = compare_with_tbparse(folder, args.tbparse_runs)
             print(f"{args.tbparse_runs} runs, fresh processes: tbparse {tb:.2f} s, curvedoc "

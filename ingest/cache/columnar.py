@@ -33,14 +33,21 @@ import base64
 import dataclasses
 import json
 import struct
+import sys
 from typing import Any
 
-import crc32c
 import numpy as np
 import pandas as pd
 
+from curvedoc.ingest.cache.folder import Folder
+from curvedoc.ingest.crc import crc32c as _crc32c
 from curvedoc.ingest.frames import FILE_COLUMNS, categorical
 from curvedoc.ingest.model import FileRead
+
+try:
+    from curvedoc.ingest import _tfscan
+except ImportError:  # not built: the Python encoder writes
+    _tfscan = None
 
 MAGIC = b"CDCOLS\r\n"
 #: Bump when the layout or the meaning of a field changes; older files are then misses.
@@ -65,8 +72,21 @@ def _pad(n: int) -> int:
     return -n % 8
 
 
-def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:
-    """The parts of the cache file of one read (raw column buffers, not copies)."""
+@dataclasses.dataclass
+class Columns:
+    """What a cache file holds before its layout: the metadata JSON (unpadded) and the
+    full-width columns (int64 steps, float64 values and wall times, codes of ``width``)."""
+
+    meta: bytes
+    width: int
+    step: np.ndarray
+    value: np.ndarray
+    wall: np.ndarray
+    codes: np.ndarray
+
+
+def columns(read: FileRead, key: str, ident: dict[str, Any]) -> Columns:
+    """The metadata and columns of the cache file of one read (raises Unstorable)."""
     frame = read.scalars
     tags = frame["tag"]
     cat = tags.array if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
@@ -76,11 +96,6 @@ def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memo
     if width not in _CODE_DTYPES:
         codes = codes.astype(np.int32)
         width = 4
-    step, narrow = _narrow_steps(frame["step"].to_numpy(dtype=np.int64))
-    value, narrow_values = _narrow_values(frame["value"].to_numpy(dtype=np.float64))
-    narrow |= narrow_values
-    cols = [step, value, _le(frame["wall_time"].to_numpy(dtype=np.float64), "<f8"),
-            _le(codes, _CODE_DTYPES[width].str)]
     fields = {}
     for name in _FIELDS:
         fields[name] = jsonable(getattr(read, name), exact=name != "hparams", depth=0)
@@ -91,22 +106,64 @@ def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memo
         raise Unstorable(str(exc)) from exc
     if len(raw) > MAX_META:
         raise Unstorable("metadata too large to cache")
-    n = len(frame)
+    return Columns(raw, width, _le(frame["step"].to_numpy(dtype=np.int64), "<i8"),
+                   _le(frame["value"].to_numpy(dtype=np.float64), "<f8"),
+                   _le(frame["wall_time"].to_numpy(dtype=np.float64), "<f8"),
+                   _le(codes, _CODE_DTYPES[width].str))
+
+
+def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:
+    """The parts of the cache file of one read (raw column buffers, not copies)."""
+    return layout(columns(read, key, ident))
+
+
+def layout(cols: Columns) -> list[bytes | memoryview]:
+    """The parts of a cache file (see the module docstring), its checksum last."""
+    step, narrow = _narrow_steps(cols.step)
+    value, narrow_values = _narrow_values(cols.value)
+    narrow |= narrow_values
+    raw, width, n = cols.meta, cols.width, len(cols.step)
     parts: list[bytes | memoryview] = [
         _FIXED.pack(MAGIC, SCHEMA, width, n, len(raw), narrow),
         raw + b" " * _pad(len(raw)),
-        memoryview(cols[0]).cast("B"),
-        memoryview(cols[1]).cast("B"),
-        b"\0" * _pad(cols[0].nbytes + cols[1].nbytes),  # the wall times start 8-aligned
-        memoryview(cols[2]).cast("B"),
-        memoryview(cols[3]).cast("B"),
+        memoryview(step).cast("B"),
+        memoryview(value).cast("B"),
+        b"\0" * _pad(step.nbytes + value.nbytes),  # the wall times start 8-aligned
+        memoryview(cols.wall).cast("B"),
+        memoryview(cols.codes).cast("B"),
         b"\0" * _pad(n * width),
     ]
     crc = 0
     for part in parts:
-        crc = crc32c.crc32c(part, value=crc)
+        crc = _crc32c(part, crc)
     parts.append(_CRC.pack(crc))
     return parts
+
+
+def compiled_writer_for(folder: Folder) -> bool:
+    """Whether :func:`write_compiled` writes in ``folder`` (rather than returning None)."""
+    return (_tfscan is not None and hasattr(_tfscan, "write_columns") and _LITTLE
+            and folder.has_descriptor)
+
+
+_LITTLE = sys.byteorder == "little"
+
+
+def write_compiled(folder: Folder, name: str, cols: Columns) -> bool | None:
+    """Write the cache file ``name`` in ``folder`` with the compiled writer (the same bytes
+    as :func:`layout`; narrowing, checksum and the write without the GIL); None when it is
+    not there (no compiled extension, no folder descriptor, a big-endian machine)."""
+    if _tfscan is None or not hasattr(_tfscan, "write_columns"):
+        return None
+
+    def write(dir_fd: int, tmp: str, final: str) -> bool:
+        return _tfscan.write_columns(dir_fd, tmp, final, MAGIC, SCHEMA, cols.meta, cols.step,
+                                     cols.value, cols.wall, cols.codes, cols.width)
+
+    try:
+        return folder.write_via(name, write)
+    except NotImplementedError:
+        return None
 
 
 def _le(arr: np.ndarray, dtype: str) -> np.ndarray:
@@ -158,7 +215,7 @@ def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
         raise Corrupt("wrong length")
     view = memoryview(buf)
     (crc,) = _CRC.unpack_from(buf, cols_end)
-    if crc32c.crc32c(view[:cols_end]) != crc:
+    if _crc32c(view[:cols_end]) != crc:
         raise Corrupt("checksum mismatch")
     meta = _load_meta(bytes(view[_FIXED.size:_FIXED.size + mlen]))
     if meta.get("key") != key:

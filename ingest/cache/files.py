@@ -20,6 +20,9 @@ from curvedoc.ingest.model import FileRead, RunSource
 
 #: A cache file is never larger than this (a log of ~2.5 billion scalars).
 MAX_FILE = 1 << 36
+#: Whether cache files are written by the compiled writer when it is built (the same
+#: bytes; off: ``CURVEDOC_CACHE_WRITER=python``).
+COMPILED = os.environ.get("CURVEDOC_CACHE_WRITER", "c") != "python"
 
 
 def file_key(source: RunSource, path: str, version: str = "") -> str:
@@ -79,10 +82,21 @@ class FileCache:
 
     def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
         try:
-            parts = columnar.encode(read, key, ident.to_json())
+            cols = columnar.columns(read, key, ident.to_json())
         except (columnar.Unstorable, TypeError, ValueError, KeyError):
             return False
-        return self.folder.write(self.name(key), parts)
+        name = self.name(key)
+        written = columnar.write_compiled(self.folder, name, cols) if COMPILED else None
+        if written is not None:
+            return written
+        return self.folder.write(name, columnar.layout(cols))
+
+    @property
+    def writes_off_the_gil(self) -> bool:
+        """Whether this cache's files are written by the compiled writer, which holds the
+        GIL only to build a file's small JSON header: its background writes then cost a
+        cold open's reading threads next to nothing, and need not wait for the answer."""
+        return COMPILED and columnar.compiled_writer_for(self.folder)
 
     def hold(self):
         """A context in which writes handed to the background thread wait (a cold open's
