@@ -213,8 +213,9 @@ class Catalog:
         files_cache = self.cache.files if self.cache is not None else None
         # the answer first: cache files queued meanwhile are written once the runs are read,
         # unless the compiled writer writes them (it leaves the GIL to the reading threads)
-        hold = (files_cache.hold() if files_cache is not None
-                and not files_cache.writes_off_the_gil else contextlib.nullcontext())
+        concurrent = files_cache is not None and files_cache.writes_off_the_gil
+        hold = files_cache.hold() if files_cache is not None and not concurrent else \
+            contextlib.nullcontext()
         with hold, _collection_paused(), bar(len(work), self.progress) as progress, \
                 _threads(self.executor, work) as pool:
             futures = {id(j): self._submit(pool, j) for j in work} if pool else {}

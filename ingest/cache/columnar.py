@@ -41,7 +41,7 @@ import pandas as pd
 
 from curvedoc.ingest.cache.folder import Folder
 from curvedoc.ingest.crc import crc32c as _crc32c
-from curvedoc.ingest.frames import FILE_COLUMNS, categorical
+from curvedoc.ingest.frames import FILE_COLUMNS, categorical, column
 from curvedoc.ingest.model import FileRead
 
 try:
@@ -88,9 +88,11 @@ class Columns:
 def columns(read: FileRead, key: str, ident: dict[str, Any]) -> Columns:
     """The metadata and columns of the cache file of one read (raises Unstorable)."""
     frame = read.scalars
-    tags = frame["tag"]
-    cat = tags.array if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
-    names = [str(c) for c in cat.categories]
+    tags = column(frame, "tag")  # the writer's GIL time is a cold open's reading time
+    cat = tags if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
+    names = cat.categories.tolist()
+    if not all(type(c) is str for c in names):
+        names = [str(c) for c in names]
     codes = np.asarray(cat.codes)
     width = codes.dtype.itemsize
     if width not in _CODE_DTYPES:
@@ -106,10 +108,14 @@ def columns(read: FileRead, key: str, ident: dict[str, Any]) -> Columns:
         raise Unstorable(str(exc)) from exc
     if len(raw) > MAX_META:
         raise Unstorable("metadata too large to cache")
-    return Columns(raw, width, _le(frame["step"].to_numpy(dtype=np.int64), "<i8"),
-                   _le(frame["value"].to_numpy(dtype=np.float64), "<f8"),
-                   _le(frame["wall_time"].to_numpy(dtype=np.float64), "<f8"),
+    return Columns(raw, width, _le(_numbers(frame, "step"), "<i8"),
+                   _le(_numbers(frame, "value"), "<f8"), _le(_numbers(frame, "wall_time"), "<f8"),
                    _le(codes, _CODE_DTYPES[width].str))
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
+    values = column(frame, name)
+    return values if isinstance(values, np.ndarray) else np.asarray(values)
 
 
 def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:

@@ -44,7 +44,9 @@ class FileCache:
 
     def __init__(self, folder: Folder):
         self.folder = folder
-        self._writer = _Writer()
+        # the compiled writer spends its time in the kernel, not under the GIL: one thread
+        # keeps up with a cold open's reading, on a core of its own
+        self._writer = _Writer(1 if self.writes_off_the_gil else 4)
 
     @staticmethod
     def name(key: str) -> str:
@@ -112,10 +114,12 @@ class FileCache:
 
 
 class _Writer:
-    """Background threads that run writes, one per CPU (started again after a fork); the
-    writes of one key always go to the same thread, in the order they were handed over."""
+    """Background threads that run writes, one per CPU up to ``most`` (started again after a
+    fork); the writes of one key always go to the same thread, in the order they were
+    handed over."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 4) -> None:
+        self._most = most  # threads at most (one per CPU up to this)
         self._queues: list[queue.Queue] = []
         self._pid = 0
         self._lock = threading.Lock()
@@ -143,7 +147,8 @@ class _Writer:
                     self._holds = 0
                     self._go = threading.Event()
                     self._go.set()
-                self._queues = [queue.Queue() for _ in range(min(4, os.cpu_count() or 1))]
+                self._queues = [queue.Queue()
+                                for _ in range(min(self._most, os.cpu_count() or 1))]
                 self._pid = os.getpid()
                 for i, jobs in enumerate(self._queues):
                     threading.Thread(target=self._run, args=(jobs, self._go), daemon=True,
