@@ -442,9 +442,10 @@ static void put_u64(uint8_t *p, uint64_t v) {
 /* write_columns(dir_fd, tmp, name, magic, schema, meta, steps, values, walls, codes, width)
  *     -> True (written), False (not: the caller's cache stays usable)
  * One cache file of curvedoc.ingest.cache.columnar, byte for byte what its Python encoder
- * writes: the fixed header, `meta` (the JSON, unpadded), steps as int32 when all fit,
- * values as float32 when widening gives back every bit, wall times, the tag codes of
- * `width` bytes, the paddings and the CRC32C; into a new file `tmp` (O_EXCL|O_NOFOLLOW,
+ * writes: the fixed header, `meta` (the JSON, unpadded), the steps (int8 differences,
+ * int32 or int64), the values (float32 when widening gives back every bit), the wall
+ * times (int32 differences of consecutive bits, or float64), the tag codes of `width` bytes, the
+ * paddings and the CRC32C; into a new file `tmp` (O_EXCL|O_NOFOLLOW,
  * 0600) in the folder `dir_fd`, then renamed over `name` (removed when anything failed).
  * Everything after taking the buffers runs without the GIL: a cold open's reading
  * threads go on while its cache is written. Little-endian machines only (else an error,
@@ -480,9 +481,22 @@ static PyObject *write_columns(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         int32_t *steps32 = NULL;
         float *values32 = NULL;
+        uint32_t *xors = NULL; /* the wall times' differences (int32) */
+        int8_t *diffs = NULL;
+        const double *walls = bufs[2].buf;
         uint64_t narrow = 0;
-        if (n > 0) {
-            int fits = 1;
+        if (n > 0) { /* as columnar._narrow_steps / _narrow_values / _narrow_walls */
+            int small = 1;
+            for (Py_ssize_t i = 1; i < n && small; i++) {
+                int64_t d = (int64_t)((uint64_t)steps[i] - (uint64_t)steps[i - 1]);
+                small = d >= -128 && d <= 127;
+            }
+            if (small && (diffs = malloc((size_t)n)) != NULL) {
+                for (Py_ssize_t i = 1; i < n; i++)
+                    diffs[i - 1] = (int8_t)((uint64_t)steps[i] - (uint64_t)steps[i - 1]);
+                narrow |= 4;
+            }
+            int fits = !(narrow & 4);
             for (Py_ssize_t i = 0; i < n && fits; i++)
                 fits = steps[i] >= INT32_MIN && steps[i] <= INT32_MAX;
             if (fits && (steps32 = malloc(4 * (size_t)n)) != NULL) {
@@ -498,9 +512,24 @@ static PyObject *write_columns(PyObject *self, PyObject *args) {
                 values32[i] = f;
             }
             if (exact && values32) narrow |= 2;
+            int close_in_time = 1;
+            uint64_t prev;
+            memcpy(&prev, &walls[0], 8);
+            xors = malloc(4 * (size_t)n);
+            for (Py_ssize_t i = 1; i < n && close_in_time && xors; i++) {
+                uint64_t bits;
+                memcpy(&bits, &walls[i], 8);
+                int64_t d = (int64_t)(bits - prev); /* wrapping, as the cumulative sum */
+                close_in_time = d >= INT32_MIN && d <= INT32_MAX;
+                xors[i - 1] = (uint32_t)(int32_t)d;
+                prev = bits;
+            }
+            if (close_in_time && xors) narrow |= 8;
         }
-        size_t step_bytes = (narrow & 1 ? 4 : 8) * (size_t)n;
+        size_t step_bytes = narrow & 4 ? 7 + (size_t)n : (narrow & 1 ? 4 : 8) * (size_t)n;
         size_t value_bytes = (narrow & 2 ? 4 : 8) * (size_t)n;
+        size_t wall_bytes = narrow & 8 ? 4 + 4 * (size_t)n : 8 * (size_t)n;
+        size_t code_bytes = (size_t)width * (size_t)n;
         static const uint8_t zeros[8] = {0};
         static const uint8_t spaces[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
         uint8_t fixed[40], crc_bytes[4];
@@ -510,23 +539,34 @@ static PyObject *write_columns(PyObject *self, PyObject *args) {
         put_u64(fixed + 16, (uint64_t)n);
         put_u64(fixed + 24, (uint64_t)meta.len);
         put_u64(fixed + 32, narrow);
-        struct iovec iov[9];
-        iov[0] = (struct iovec){fixed, 40};
-        iov[1] = (struct iovec){meta.buf, (size_t)meta.len};
-        iov[2] = (struct iovec){(void *)spaces, (size_t)((8 - meta.len % 8) % 8)};
-        iov[3] = (struct iovec){narrow & 1 ? (void *)steps32 : bufs[0].buf, step_bytes};
-        iov[4] = (struct iovec){narrow & 2 ? (void *)values32 : bufs[1].buf, value_bytes};
-        iov[5] = (struct iovec){(void *)zeros, (8 - (step_bytes + value_bytes) % 8) % 8};
-        iov[6] = (struct iovec){bufs[2].buf, 8 * (size_t)n};
-        iov[7] = (struct iovec){bufs[3].buf, (size_t)width * (size_t)n};
-        iov[8] = (struct iovec){(void *)zeros, (8 - ((size_t)width * (size_t)n) % 8) % 8};
+        struct iovec iov[11];
+        int k = 0;
+        iov[k++] = (struct iovec){fixed, 40};
+        iov[k++] = (struct iovec){meta.buf, (size_t)meta.len};
+        iov[k++] = (struct iovec){(void *)spaces, (size_t)((8 - meta.len % 8) % 8)};
+        if (narrow & 4) {
+            iov[k++] = (struct iovec){(void *)steps, 8};
+            iov[k++] = (struct iovec){diffs, (size_t)n - 1};
+        } else {
+            iov[k++] = (struct iovec){narrow & 1 ? (void *)steps32 : bufs[0].buf, step_bytes};
+        }
+        iov[k++] = (struct iovec){narrow & 2 ? (void *)values32 : bufs[1].buf, value_bytes};
+        iov[k++] = (struct iovec){(void *)zeros, (8 - (step_bytes + value_bytes) % 8) % 8};
+        if (narrow & 8) {
+            iov[k++] = (struct iovec){(void *)walls, 8};
+            iov[k++] = (struct iovec){xors, 4 * ((size_t)n - 1)};
+        } else {
+            iov[k++] = (struct iovec){bufs[2].buf, wall_bytes};
+        }
+        iov[k++] = (struct iovec){bufs[3].buf, code_bytes};
+        iov[k++] = (struct iovec){(void *)zeros, (8 - (wall_bytes + code_bytes) % 8) % 8};
         uint32_t crc = 0;
-        for (int k = 0; k < 9; k++) crc = crc32c_from(iov[k].iov_base, iov[k].iov_len, crc);
+        for (int j = 0; j < k; j++) crc = crc32c_from(iov[j].iov_base, iov[j].iov_len, crc);
         put_u32(crc_bytes, crc);
-        struct iovec all[10];
+        struct iovec all[12];
         int cnt = 0;
-        for (int k = 0; k < 9; k++)
-            if (iov[k].iov_len) all[cnt++] = iov[k];
+        for (int j = 0; j < k; j++)
+            if (iov[j].iov_len) all[cnt++] = iov[j];
         all[cnt++] = (struct iovec){crc_bytes, 4};
         int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0) {
@@ -539,6 +579,8 @@ static PyObject *write_columns(PyObject *self, PyObject *args) {
         }
         free(steps32);
         free(values32);
+        free(xors);
+        free(diffs);
         Py_END_ALLOW_THREADS
         result = PyBool_FromLong(ok);
     }

@@ -26,14 +26,14 @@ pytestmark = pytest.mark.skipif(
 IDENT = FileIdent(10, 1, 2, 3, 4, "a" * 32, "b" * 32).to_json()
 
 
-def _read(steps, values, n_tags: int) -> FileRead:
+def _read(steps, values, n_tags: int, walls=None) -> FileRead:
     n = len(steps)
     rng = np.random.default_rng(n + n_tags)
     codes = rng.integers(0, n_tags, n) if n_tags else np.zeros(n, dtype=np.int64)
     width = np.int8 if n_tags < 127 else np.int16 if n_tags < 32_000 else np.int32
     names = [f"tag/{i}" for i in range(max(n_tags, 1))]
     tag = categorical(codes.astype(width), names)
-    walls = 1.7e9 + rng.random(n) * 1e4
+    walls = 1.7e9 + rng.random(n) * 1e4 if walls is None else np.asarray(walls, np.float64)
     frame = file_frame(tag, np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64),
                        walls)
     return FileRead(frame, {"lr": 0.1}, ["a warning"], [], {"offset": 123, "scan": False})
@@ -51,7 +51,14 @@ def _both(tmp_path, read: FileRead) -> tuple[bytes, bytes]:
 
 
 NAN_PAYLOAD = struct.unpack("<d", struct.pack("<Q", 0x7FF8_0000_0000_1234))[0]
+CLOCK = 1_764_600_000.0 + np.cumsum(np.random.default_rng(1).exponential(0.01, 5000))
 CASES = {
+    "a clock's wall times, steps a few apart": (np.repeat(np.arange(1250), 4), np.float32(
+        np.linspace(2, 0, 5000)), 4, CLOCK),
+    "wall times hours apart": (np.arange(3) * 1000, np.float32([1, 2, 3]), 1,
+                               [CLOCK[0], CLOCK[0] + 7200, CLOCK[0] + 9000]),
+    "steps going back and wrapping around int64": ([2**63 - 1, -(2**63), -(2**63) + 100, 5],
+                                                   np.float32([1, 2, 3, 4]), 1, None),
     "float32 values, 32-bit steps": (np.arange(1000), np.float32(np.linspace(0, 1, 1000)), 4),
     "steps beyond 32 bits": (np.arange(50) + 2**40, np.float32(np.ones(50)), 3),
     "float64 values": (np.arange(50), np.linspace(0, 1, 50) / 3, 2),
@@ -66,8 +73,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_compiled_writer_writes_the_python_bytes(tmp_path, case):
-    steps, values, n_tags = CASES[case]
-    read = _read(steps, values, n_tags)
+    steps, values, n_tags, *walls = CASES[case]
+    read = _read(steps, values, n_tags, *walls)
     python, compiled = _both(tmp_path, read)
     assert compiled == python
     ident, back = columnar.decode(bytearray(compiled), "key")
@@ -78,17 +85,27 @@ def test_the_compiled_writer_writes_the_python_bytes(tmp_path, case):
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1),
-                          st.floats(allow_nan=True, allow_infinity=True)), max_size=40),
-       st.booleans())
-def test_random_columns_write_the_same_bytes(tmp_path, rows, as_float32):
-    steps = [s for s, _ in rows]
-    values = np.asarray([v for _, v in rows], dtype=np.float64)
+@given(st.lists(st.tuples(st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-200, 200)),
+                          st.floats(allow_nan=True, allow_infinity=True),
+                          st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                    st.floats(0, 1e-3))), max_size=40),
+       st.booleans(), st.booleans())
+def test_random_columns_write_the_same_bytes(tmp_path, rows, as_float32, clock):
+    steps = np.cumsum([s for s, _, _ in rows], dtype=np.int64) if clock else [s for s, *_ in rows]
+    values = np.asarray([v for _, v, _ in rows], dtype=np.float64)
+    walls = [w for *_, w in rows]
+    if clock:  # a clock's times: small steps from a start
+        walls = CLOCK[0] + np.cumsum(np.abs(np.nan_to_num(walls)) % 1e-3)
     if as_float32:
         with np.errstate(over="ignore"):
             values = values.astype(np.float32).astype(np.float64)
-    python, compiled = _both(tmp_path, _read(steps, values, 3 if rows else 0))
+    read = _read(steps, values, 3 if rows else 0, walls)
+    python, compiled = _both(tmp_path, read)
     assert compiled == python
+    _, back = columnar.decode(bytearray(compiled), "key")
+    for col in ("step", "value", "wall_time"):
+        got, want = back.scalars[col].to_numpy(), read.scalars[col].to_numpy()
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
 def test_a_failed_write_leaves_no_file(tmp_path):
