@@ -279,10 +279,19 @@ static int scalar(const uint8_t *r, Py_ssize_t L, int64_t *step, double *value, 
     return 0;
 }
 
+/* A hash of a tag's bytes for the table of tags: its length and its first and last 8
+ * bytes, mixed (a byte-at-a-time hash costs a multiply per byte on every record). Tags
+ * that share those collide and are told apart by their bytes. */
 static uint64_t hash(const uint8_t *p, Py_ssize_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) a = (a << 8) | p[i];
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)n) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
 }
 
 typedef struct {
