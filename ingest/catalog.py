@@ -212,8 +212,10 @@ class Catalog:
         work = [j for j in jobs if j.paths]
         files_cache = self.cache.files if self.cache is not None else None
         # the answer first: cache files queued meanwhile are written once the runs are read,
-        # unless the compiled writer writes them (it leaves the GIL to the reading threads)
-        concurrent = files_cache is not None and files_cache.writes_off_the_gil
+        # unless the compiled writer writes them on a core of their own (it leaves the GIL
+        # to the reading threads; the process then ends soon after the answer)
+        concurrent = (files_cache is not None and files_cache.writes_off_the_gil
+                      and (os.cpu_count() or 1) >= 2)
         hold = files_cache.hold() if files_cache is not None and not concurrent else \
             contextlib.nullcontext()
         with hold, _collection_paused(), bar(len(work), self.progress) as progress, \
