@@ -214,12 +214,6 @@ except ImportError:  # pragma: no cover - another pandas: the public path
 _SLOTS = tuple(_Placement(slice(i, i + 1)) for i in range(8)) if _Placement else ()
 
 
-@lru_cache(maxsize=4096)
-def _range_index(n: int) -> pd.RangeIndex:
-    """The row index of a frame of n rows (immutable, so frames may share it)."""
-    return pd.RangeIndex(n)
-
-
 def _from_manager(blocks: tuple, columns: pd.Index, index: pd.Index) -> pd.DataFrame:
     mgr = _Manager(blocks, [columns, index], verify_integrity=False)
     return pd.DataFrame._from_mgr(mgr, mgr.axes)
@@ -263,7 +257,8 @@ def file_frame(tag: pd.Categorical, step: np.ndarray, value: np.ndarray,
         try:
             blocks = (_ExtensionBlock(tag, _SLOTS[0], 2),
                       *(_NumpyBlock(a, _SLOTS[i + 1], 2) for i, a in enumerate(arrays)))
-            return _from_manager(blocks, FILE_COLUMNS, _range_index(len(tag)))
+            # a row index of its own: an index's name can be set
+            return _from_manager(blocks, FILE_COLUMNS, pd.RangeIndex(len(tag)))
         except Exception:  # pragma: no cover - another pandas
             pass
     if _from_blocks is None:  # pragma: no cover - older pandas
