@@ -77,16 +77,32 @@ class FileCache:
         :meth:`flush` waits for such writes, and so does the interpreter's exit. True then
         means "queued": a read that cannot be stored is simply not written.
         """
+        if later and self.writes_off_the_gil:
+            # the small JSON header here, in the reading thread (its frame is at hand), so
+            # the writer thread takes the GIL only to call the compiled writer: readers then
+            # hand the GIL over far less often
+            cols = self._columns(key, ident, read)
+            if cols is None:
+                return False
+            self._writer.submit(key, self._write_columns, key, cols)
+            return True
         if later:
             self._writer.submit(key, self._write, key, ident, read)
             return True
         return self._write(key, ident, read)
 
-    def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
+    @staticmethod
+    def _columns(key: str, ident: FileIdent, read: FileRead) -> columnar.Columns | None:
         try:
-            cols = columnar.columns(read, key, ident.to_json())
+            return columnar.columns(read, key, ident.to_json())
         except (columnar.Unstorable, TypeError, ValueError, KeyError):
-            return False
+            return None
+
+    def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
+        cols = self._columns(key, ident, read)
+        return False if cols is None else self._write_columns(key, cols)
+
+    def _write_columns(self, key: str, cols: columnar.Columns) -> bool:
         name = self.name(key)
         written = columnar.write_compiled(self.folder, name, cols) if COMPILED else None
         if written is not None:
