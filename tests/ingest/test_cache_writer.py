@@ -116,3 +116,19 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     assert columnar.write_compiled(folder, "taken.cdc", cols) is False
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["taken.cdc"]
     folder.close()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_file_cache_stores_and_serves_with_either_writer(tmp_path, monkeypatch, compiled):
+    from curvedoc.ingest.cache import files
+
+    monkeypatch.setattr(files, "COMPILED", compiled)
+    cache = files.FileCache(Folder.base(tmp_path / "cache"))
+    assert cache.writes_off_the_gil is compiled
+    ident = FileIdent.from_json(IDENT)
+    read = _read(np.arange(500), np.float32(np.ones(500)), 3, CLOCK[:500])
+    assert cache.put("key", ident, read, later=True)
+    cache.flush()
+    got = cache.get("key", ident)
+    pd.testing.assert_frame_equal(got.scalars, read.scalars)
+    cache.folder.close()
