@@ -211,6 +211,15 @@ def test_the_kernel_checksum_continues_from_a_value():
         assert _tfscan.crc32c(data[cut:], _tfscan.crc32c(data[:cut])) == crc32c(data)
 
 
+def test_crc32c_without_the_extension_gives_the_same_values():
+    from curvedoc.ingest import crc
+
+    data = bytes(range(256)) * 3
+    for cut in (0, 5, 300):
+        start = crc.crc32c(data[:cut])
+        assert crc._package(data[cut:], start) == crc.crc32c(data[cut:], start) == crc32c(data)
+
+
 def test_tags_alike_at_both_ends_keep_their_own_codes():
     """The kernel's tag table hashes a tag's length and its first and last 8 bytes: tags
     that differ only in the middle share a hash and must still be told apart."""
