@@ -16,7 +16,11 @@ Each round runs, in alternating order:
   written and the runs assembled in worker processes);
 - ``nocache``: ``open_root(DIR, cache=False)``.
 
-``exit`` is when the process has ended (every cache write finished). Then (``--tbparse-runs``)
+``exit`` is when the process has ended (every cache write finished). Each curvedoc run gets a
+new, empty cache folder (see ``fresh_cache``; ``--delete-cache-first`` empties one folder
+right before each run instead, which ext4 makes slower). The ratios of the Rust server's time
+to curvedoc's are printed per round, to the answer and to the exit, with their min / median /
+max. Then (``--tbparse-runs``)
 tbparse reads a subset of runs in a fresh process, curvedoc reads the same runs, and their
 tags, steps and values are compared (tbparse is too slow for the whole folder); and
 (``--file``) one event file of 500k scalars (bench_tensorboard's) is read cold by tbparse,
@@ -35,6 +39,7 @@ process.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -112,9 +117,26 @@ def time_rust(folder: Path, timeout: float = 600) -> tuple[float, float]:
     return done, _children_cpu() - c0
 
 
+_runs = itertools.count()
+
+
+def fresh_cache(base: Path, delete_first: bool) -> Path:
+    """An empty cache folder for one run: a new one under ``base`` (all deleted at the end),
+    or with ``delete_first`` the same folder emptied right before the run.
+
+    Not emptied by default: ext4 is slow to hand out inodes of files deleted seconds ago
+    (``recently_deleted``/``find_inode_bit`` in the kernel), so creating a cold open's
+    1,000 cache files right after deleting the last run's 1,000 cost 0.5-1.3 s of kernel
+    time here, more than everything else the cache does; a user's first open follows no
+    such delete. ``--delete-cache-first`` measures that case."""
+    if delete_first:
+        shutil.rmtree(base / "cache", ignore_errors=True)
+        return base / "cache"
+    return base / f"run{next(_runs)}"
+
+
 def time_curvedoc(folder: Path, mode: str, cache_dir: Path) -> dict:
-    """Run CHILD in a fresh process with an empty cache; times from the start."""
-    shutil.rmtree(cache_dir, ignore_errors=True)
+    """Run CHILD in a fresh process with an empty cache folder; times from the start."""
     env = {**os.environ, "CURVEDOC_CACHE_DIR": str(cache_dir)}
     t0, c0 = time.perf_counter(), _children_cpu()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), mode], env=env,
@@ -263,6 +285,21 @@ def _same_file_values(tb_path: Path, cd_path: Path) -> None:
     print(f"  values identical to tbparse: {len(frames[1]):,} scalars (tag, step, value)")
 
 
+def print_ratios(results: dict[str, list[float]], exits: dict[str, list[float]],
+                 modes: list[str]) -> None:
+    """The Rust server's time over curvedoc's, per round, to the answer and to the end of
+    curvedoc's process (every cache file written), with their min / median / max."""
+    rust = np.asarray(results["rust"])
+    for m in modes:
+        if m == "rust":
+            continue
+        for what, times in (("answer", results[m]), ("exit", exits[m])):
+            r = rust / np.asarray(times)
+            rounds = " ".join(f"{x:.2f}" for x in r)
+            print(f"  {m:8s} rust / curvedoc to the {what:6s}: min {r.min():.2f}x, median "
+                  f"{np.median(r):.2f}x, max {r.max():.2f}x  (rounds: {rounds})")
+
+
 def compile_sources() -> None:
     """Byte-compile curvedoc as ``pip install`` does (an editable install in an environment
     with PYTHONDONTWRITEBYTECODE would compile its sources in every process)."""
@@ -286,6 +323,8 @@ def main() -> None:
     ap.add_argument("--file", action=argparse.BooleanOptionalAction, default=True,
                     help="also the one 500k-scalar file against tbparse and the Rust server")
     ap.add_argument("--file-rounds", type=int, default=3)
+    ap.add_argument("--delete-cache-first", action="store_true",
+                    help="empty one cache folder right before each run (see fresh_cache)")
     args = ap.parse_args()
     folder = HERE / "_data" / f"warm_open_{args.runs}x{args.points}"
     compile_sources()
@@ -312,7 +351,8 @@ def main() -> None:
                     exits[mode].append(t)
                     line.append(f"rust {t:.2f} s (CPU {cpu:.2f} s)")
                 else:
-                    got = time_curvedoc(folder, mode, cache_dir)
+                    got = time_curvedoc(folder, mode,
+                                        fresh_cache(cache_dir, args.delete_cache_first))
                     t, cpu = got["wall_s"], got["cpu_s"]
                     exits[mode].append(got["exit_s"])
                     line.append(f"{mode} {t:.2f} s (exit {got['exit_s']:.2f}, CPU {cpu:.2f} s "
@@ -330,6 +370,8 @@ def main() -> None:
         print("medians: " + ", ".join(
             f"{m} {np.median(v):.2f} s (CPU {np.median(cpus[m]):.2f} s)"
             for m, v in results.items()))
+        if "rust" in modes:
+            print_ratios(results, exits, modes)
         if args.tbparse_runs:
             tb, cd = compare_with_tbparse(folder, args.tbparse_runs)
             print(f"{args.tbparse_runs} runs, fresh processes: tbparse {tb:.2f} s, curvedoc "

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import sys
-
-from tqdm import tqdm
+from typing import Any
 
 #: Seconds of reading before the bar appears (a quick open shows nothing).
 DELAY_S = 0.5
 
 
-def bar(total: int, enabled: bool, desc: str = "reading runs") -> tqdm:
+class _Silent:
+    """What :func:`bar` gives when it is off: tqdm's interface, doing nothing (tqdm is
+    imported only for a bar that may show: its import costs ~30 ms a process)."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def bar(total: int, enabled: bool, desc: str = "reading runs") -> Any:
     """A tqdm bar on stderr; a silent no-op when ``enabled`` is False."""
+    if not enabled:
+        return _Silent()
+    from tqdm import tqdm
+
     return tqdm(
         total=total,
         desc=desc,
@@ -22,3 +42,4 @@ def bar(total: int, enabled: bool, desc: str = "reading runs") -> tqdm:
         leave=False,
         dynamic_ncols=True,
     )
+

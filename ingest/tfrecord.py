@@ -38,7 +38,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from crc32c import crc32c
+
+from curvedoc.ingest.crc import crc32c
 
 HEADER = 12  #: bytes before a record's data (length + its checksum)
 FOOTER = 4  #: bytes after a record's data (data checksum)
@@ -411,6 +412,10 @@ class ScalarBlock:
     ``record``: index of the record each row came from; ``codes`` index ``tags``
     (raw tag bytes; the caller decodes them, so odd bytes can be reported).
     ``bad_crc``: indices of records whose data checksum failed (only when verified).
+    ``first_seen``: the codes number the tags in the order they first appear (the
+    compiled pass numbers them so; the caller then need not renumber them).
+    ``others``: the indices of the records neither decoded here nor failing their checksum
+    (for the protobuf parser), in order; None when not listed (the caller finds them).
     """
 
     record: np.ndarray
@@ -420,6 +425,8 @@ class ScalarBlock:
     value: np.ndarray
     wall_time: np.ndarray
     bad_crc: np.ndarray
+    first_seen: bool = False
+    others: np.ndarray | None = None
 
 
 #: What may follow the tag in a scalar Summary.Value: (fixed bytes, payload dtype).

@@ -69,39 +69,57 @@ def frame_and_decode(buf: bytes, *, resync_first: bool = False,
 def _decoded(segments: list[tuple[int, int]], buf: bytes,
              verify: bool) -> tuple[np.ndarray, np.ndarray, ScalarBlock]:
     """Starts, lengths and the decoded block of the records of ``segments`` ((offset,
-    count) runs of complete records found by ``_tfscan.count``)."""
+    count) runs of complete records found by ``_tfscan.count``).
+
+    The compiled decoder packs the scalars at the front of its buffers, so the block's
+    columns are views of them; the few other records (the file version, a graph, a bad
+    checksum) are listed from the back of ``index`` (see ``_tfscan.c``). Apart from
+    ``_tfscan.decode`` nothing here loops over the records in numpy: each numpy loop over
+    10k items releases the GIL and costs a hand-over when other threads read too.
+    """
     total = sum(c for _, c in segments)
-    starts = np.empty(total, dtype=np.int64)
-    lengths = np.empty(total, dtype=np.int64)
-    kinds = np.empty(total, dtype=np.uint8)
+    starts, lengths, index = np.empty((3, total), dtype=np.int64)  # one allocation: ~4 us each
     steps = np.empty(total, dtype=np.int64)
-    values = np.empty(total, dtype=np.float64)
-    walls = np.empty(total, dtype=np.float64)
+    values, walls = np.empty((2, total), dtype=np.float64)
     codes = np.empty(total, dtype=np.int32)
-    tag_at = np.empty(MAX_TAGS, dtype=np.int64)
-    tag_len = np.empty(MAX_TAGS, dtype=np.int64)
+    codes8 = np.empty(total, dtype=np.int8)
+    tag_at, tag_len = np.empty((2, MAX_TAGS), dtype=np.int64)
     tags: dict[bytes, int] = {}
+    records: list[np.ndarray] = []
+    cols: list[tuple[np.ndarray, ...]] = []
+    others: list[int] = []
+    bad: list[int] = []
     at = 0
     for off, count in segments:
         part = slice(at, at + count)
-        ntags = _tfscan.decode(buf, off, count, starts[part], lengths[part], kinds[part],
-                               steps[part], values[part], walls[part], codes[part], tag_at,
-                               tag_len, verify)
+        ntags, front, _ = _tfscan.decode(buf, off, count, starts[part], lengths[part],
+                                         index[part], steps[part], values[part], walls[part],
+                                         codes[part], codes8[part], tag_at, tag_len, verify)
         local = [bytes(buf[a : a + b]) for a, b in zip(tag_at[:ntags].tolist(),
                                                       tag_len[:ntags].tolist(), strict=True)]
-        if at or len(segments) > 1:  # codes of this segment into the buffer's codes
+        rows = slice(at, at + front)
+        if len(segments) == 1:
+            tags = {t: i for i, t in enumerate(local)}
+            seg_codes = codes8[rows] if ntags <= 127 else codes[rows]
+        else:  # codes of this segment into the buffer's codes (first seen stays first)
             remap = np.asarray([tags.setdefault(t, len(tags)) for t in local] or [0],
                                dtype=np.int32)
-            seg = codes[part]
-            ok = kinds[part] == 0
-            seg[ok] = remap[seg[ok]]
-        else:
-            tags = {t: i for i, t in enumerate(local)}
+            seg_codes = remap[codes[rows]]
+        records.append(index[rows] + at if at else index[rows])
+        cols.append((seg_codes, steps[rows], values[rows], walls[rows]))
+        for i in index[at + front : at + count][::-1].tolist():
+            (others if i >= 0 else bad).append(at + (i if i >= 0 else ~i))
         at += count
-    record = np.flatnonzero(kinds == 0)
-    take: slice | np.ndarray = record
-    if len(record) and int(record[-1]) - int(record[0]) + 1 == len(record):
-        take = slice(int(record[0]), int(record[-1]) + 1)  # the usual case: views, no copies
-    block = ScalarBlock(record, codes[take], list(tags), steps[take], values[take],
-                        walls[take], np.flatnonzero(kinds == 2))
+    if len(cols) == 1:
+        record = records[0]
+        code_col, step_col, value_col, wall_col = cols[0]
+    else:
+        record = np.concatenate(records) if records else index[:0]
+        code_col, step_col, value_col, wall_col = (
+            np.concatenate([c[k] for c in cols]) if cols else arr[:0]
+            for k, arr in enumerate((codes, steps, values, walls)))
+    # codes are handed out as tags first appear, segment after segment: first-seen order
+    block = ScalarBlock(record, code_col, list(tags), step_col, value_col, wall_col,
+                        np.asarray(bad, dtype=np.int64), first_seen=True,
+                        others=np.asarray(others, dtype=np.int64))
     return starts, lengths, block

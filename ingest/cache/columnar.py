@@ -7,17 +7,25 @@ Layout (all integers little-endian)::
     12  u32       byte width of a tag code (1, 2 or 4)
     16  u64       rows n
     24  u64       length of the JSON metadata m (at most MAX_META)
-    32  u64       narrow columns: bit 0 steps stored as int32, bit 1 values as float32
+    32  u64       narrow columns (below)
     40  m bytes   JSON metadata, padded with spaces to a multiple of 8
-        8n / 4n   step   int64 (int32 when every step fits)
-        8n / 4n   value  float64 (float32 when every value is a float32, bit for bit)
-        8n        wall_time float64
-        w*n       tag codes (int8/16/32), padded with zeros to a multiple of 8
+        steps     int64 each; or int32 each when every step fits (bit 0); or the first step
+                  as int64 and then n-1 differences (wrapping int64) as int8, when every
+                  difference fits (bit 2: steps a few apart, as loggers write them)
+        values    float64 each; float32 each when every value is a float32 (bit 1)
+                  (zeros up to a multiple of 8)
+        walls     float64 each; or the first wall time's bits as int64 and then n-1
+                  differences of each time's bits from the time before (wrapping int64) as
+                  int32, when every one fits (bit 3: times from one clock, within ~8 minutes
+                  of the time before: 2**31 units in the last place of today's Unix time)
+        codes     w*n tag codes (int8/16/32), zeros up to a multiple of 8 (with the walls)
         u32       CRC32C of every byte before it
 
 The narrow columns keep every value exactly (TensorBoard's simple values are float32, and
-most steps fit 32 bits) and make the file a third smaller: writing a cold open's cache is
-mostly the kernel taking in new pages, so fewer bytes is less time.
+steps and wall times change little from one event to the next) and make a TensorBoard
+file's cache 10 bytes a scalar instead of 25: writing a cold open's cache is mostly the
+kernel taking in new pages, so fewer bytes is less time. Both encoders (:func:`layout`
+here and ``_tfscan.write_columns``) write the same bytes.
 
 The metadata holds the entry's key, the source file's ident, the tag names and every other
 field of the FileRead (hparams, warnings, errors, the reader's state), with at most
@@ -33,18 +41,25 @@ import base64
 import dataclasses
 import json
 import struct
+import sys
 from typing import Any
 
-import crc32c
 import numpy as np
 import pandas as pd
 
-from curvedoc.ingest.frames import FILE_COLUMNS, categorical
+from curvedoc.ingest.cache.folder import Folder
+from curvedoc.ingest.crc import crc32c as _crc32c
+from curvedoc.ingest.frames import categorical, column, file_frame
 from curvedoc.ingest.model import FileRead
+
+try:
+    from curvedoc.ingest import _tfscan
+except ImportError:  # not built: the Python encoder writes
+    _tfscan = None
 
 MAGIC = b"CDCOLS\r\n"
 #: Bump when the layout or the meaning of a field changes; older files are then misses.
-SCHEMA = 2
+SCHEMA = 3
 MAX_META = 64 << 20
 MAX_DEPTH = 48
 _FIXED = struct.Struct("<8sIIQQQ")
@@ -65,22 +80,32 @@ def _pad(n: int) -> int:
     return -n % 8
 
 
-def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:
-    """The parts of the cache file of one read (raw column buffers, not copies)."""
+@dataclasses.dataclass
+class Columns:
+    """What a cache file holds before its layout: the metadata JSON (unpadded) and the
+    full-width columns (int64 steps, float64 values and wall times, codes of ``width``)."""
+
+    meta: bytes
+    width: int
+    step: np.ndarray
+    value: np.ndarray
+    wall: np.ndarray
+    codes: np.ndarray
+
+
+def columns(read: FileRead, key: str, ident: dict[str, Any]) -> Columns:
+    """The metadata and columns of the cache file of one read (raises Unstorable)."""
     frame = read.scalars
-    tags = frame["tag"]
-    cat = tags.array if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
-    names = [str(c) for c in cat.categories]
+    tags = column(frame, "tag")  # the writer's GIL time is a cold open's reading time
+    cat = tags if isinstance(tags.dtype, pd.CategoricalDtype) else pd.Categorical(tags)
+    names = cat.categories.tolist()
+    if not all(type(c) is str for c in names):
+        names = [str(c) for c in names]
     codes = np.asarray(cat.codes)
     width = codes.dtype.itemsize
     if width not in _CODE_DTYPES:
         codes = codes.astype(np.int32)
         width = 4
-    step, narrow = _narrow_steps(frame["step"].to_numpy(dtype=np.int64))
-    value, narrow_values = _narrow_values(frame["value"].to_numpy(dtype=np.float64))
-    narrow |= narrow_values
-    cols = [step, value, _le(frame["wall_time"].to_numpy(dtype=np.float64), "<f8"),
-            _le(codes, _CODE_DTYPES[width].str)]
     fields = {}
     for name in _FIELDS:
         fields[name] = jsonable(getattr(read, name), exact=name != "hparams", depth=0)
@@ -91,37 +116,103 @@ def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memo
         raise Unstorable(str(exc)) from exc
     if len(raw) > MAX_META:
         raise Unstorable("metadata too large to cache")
-    n = len(frame)
+    return Columns(raw, width, _le(_numbers(frame, "step"), "<i8"),
+                   _le(_numbers(frame, "value"), "<f8"), _le(_numbers(frame, "wall_time"), "<f8"),
+                   _le(codes, _CODE_DTYPES[width].str))
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
+    values = column(frame, name)
+    return values if isinstance(values, np.ndarray) else np.asarray(values)
+
+
+def encode(read: FileRead, key: str, ident: dict[str, Any]) -> list[bytes | memoryview]:
+    """The parts of the cache file of one read (raw column buffers, not copies)."""
+    return layout(columns(read, key, ident))
+
+
+def layout(cols: Columns) -> list[bytes | memoryview]:
+    """The parts of a cache file (see the module docstring), its checksum last."""
+    steps, narrow = _narrow_steps(cols.step)
+    value, narrow_values = _narrow_values(cols.value)
+    walls, narrow_walls = _narrow_walls(cols.wall)
+    narrow |= narrow_values | narrow_walls
+    raw, width, n = cols.meta, cols.width, len(cols.step)
+    head = sum(a.nbytes for a in steps) + value.nbytes
+    tail = sum(a.nbytes for a in walls) + n * width
     parts: list[bytes | memoryview] = [
         _FIXED.pack(MAGIC, SCHEMA, width, n, len(raw), narrow),
         raw + b" " * _pad(len(raw)),
-        memoryview(cols[0]).cast("B"),
-        memoryview(cols[1]).cast("B"),
-        b"\0" * _pad(cols[0].nbytes + cols[1].nbytes),  # the wall times start 8-aligned
-        memoryview(cols[2]).cast("B"),
-        memoryview(cols[3]).cast("B"),
-        b"\0" * _pad(n * width),
+        *(memoryview(a).cast("B") for a in steps),
+        memoryview(value).cast("B"),
+        b"\0" * _pad(head),  # the wall times start 8-aligned
+        *(memoryview(a).cast("B") for a in walls),
+        memoryview(cols.codes).cast("B"),
+        b"\0" * _pad(tail),
     ]
     crc = 0
     for part in parts:
-        crc = crc32c.crc32c(part, value=crc)
+        crc = _crc32c(part, crc)
     parts.append(_CRC.pack(crc))
     return parts
+
+
+def compiled_writer_for(folder: Folder) -> bool:
+    """Whether :func:`write_compiled` writes in ``folder`` (rather than returning None)."""
+    return (_tfscan is not None and hasattr(_tfscan, "write_columns") and _LITTLE
+            and folder.has_descriptor)
+
+
+_LITTLE = sys.byteorder == "little"
+
+
+def write_compiled(folder: Folder, name: str, cols: Columns) -> bool | None:
+    """Write the cache file ``name`` in ``folder`` with the compiled writer (the same bytes
+    as :func:`layout`; narrowing, checksum and the write without the GIL); None when it is
+    not there (no compiled extension, no folder descriptor, a big-endian machine)."""
+    if _tfscan is None or not hasattr(_tfscan, "write_columns"):
+        return None
+
+    def write(dir_fd: int, tmp: str, final: str) -> bool:
+        return _tfscan.write_columns(dir_fd, tmp, final, MAGIC, SCHEMA, cols.meta, cols.step,
+                                     cols.value, cols.wall, cols.codes, cols.width)
+
+    try:
+        return folder.write_via(name, write)
+    except NotImplementedError:
+        return None
 
 
 def _le(arr: np.ndarray, dtype: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.dtype(dtype))
 
 
-_NARROW_STEPS, _NARROW_VALUES = 1, 2
+_NARROW_STEPS, _NARROW_VALUES, _DELTA_STEPS, _DELTA_WALLS = 1, 2, 4, 8
+_FLAGS = _NARROW_STEPS | _NARROW_VALUES | _DELTA_STEPS | _DELTA_WALLS
 _I32 = np.iinfo(np.int32)
 
 
-def _narrow_steps(steps: np.ndarray) -> tuple[np.ndarray, int]:
-    """The step column as stored: int32 when every step fits, else int64."""
-    if len(steps) and _I32.min <= int(steps.min()) and int(steps.max()) <= _I32.max:
-        return _le(steps, "<i4"), _NARROW_STEPS
-    return _le(steps, "<i8"), 0
+def _narrow_steps(steps: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """The step column as stored: int8 differences after the first step when they all
+    fit, else int32 when every step fits, else int64."""
+    if len(steps):
+        diffs = np.diff(steps)  # wrapping, as the cumulative sum that undoes it
+        if not len(diffs) or (int(diffs.min()) >= -128 and int(diffs.max()) <= 127):
+            return [_le(steps[:1], "<i8"), _le(diffs, "<i1")], _DELTA_STEPS
+        if _I32.min <= int(steps.min()) and int(steps.max()) <= _I32.max:
+            return [_le(steps, "<i4")], _NARROW_STEPS
+    return [_le(steps, "<i8")], 0
+
+
+def _narrow_walls(walls: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """The wall-time column as stored: the first time's bits, then the differences of each
+    time's bits from the time before as int32 when they all fit, else float64."""
+    if len(walls):
+        bits = walls.view(np.int64)
+        diffs = np.diff(bits)  # wrapping, as the cumulative sum that undoes it
+        if not len(diffs) or (_I32.min <= int(diffs.min()) and int(diffs.max()) <= _I32.max):
+            return [_le(bits[:1], "<i8"), _le(diffs, "<i4")], _DELTA_WALLS
+    return [_le(walls, "<f8")], 0
 
 
 def _narrow_values(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -144,21 +235,25 @@ def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
     if len(buf) < _FIXED.size + _CRC.size:
         raise Corrupt("short file")
     magic, schema, width, n, mlen, narrow = _FIXED.unpack_from(buf, 0)
-    if (magic != MAGIC or schema != SCHEMA or width not in _CODE_DTYPES
-            or narrow & ~(_NARROW_STEPS | _NARROW_VALUES)):
+    if (magic != MAGIC or schema != SCHEMA or width not in _CODE_DTYPES or narrow & ~_FLAGS
+            or (narrow & _NARROW_STEPS and narrow & _DELTA_STEPS)
+            or (not n and narrow & (_DELTA_STEPS | _DELTA_WALLS))):
         raise Corrupt("not a cache file of this version")
     if mlen > MAX_META or n > len(buf):
         raise Corrupt("absurd lengths")
-    step_w = 4 if narrow & _NARROW_STEPS else 8
-    value_w = 4 if narrow & _NARROW_VALUES else 8
+    step_bytes = (7 + n if narrow & _DELTA_STEPS else 4 * n if narrow & _NARROW_STEPS
+                  else 8 * n)
+    value_bytes = 4 * n if narrow & _NARROW_VALUES else 8 * n
+    wall_bytes = 4 + 4 * n if narrow & _DELTA_WALLS else 8 * n
     meta_end = _FIXED.size + mlen + _pad(mlen)
-    cols_end = (meta_end + (step_w + value_w + 8) * n + _pad((step_w + value_w) * n)
-                + n * width + _pad(n * width))
+    head = step_bytes + value_bytes
+    tail = wall_bytes + n * width
+    cols_end = meta_end + head + _pad(head) + tail + _pad(tail)
     if cols_end + _CRC.size != len(buf):
         raise Corrupt("wrong length")
     view = memoryview(buf)
     (crc,) = _CRC.unpack_from(buf, cols_end)
-    if crc32c.crc32c(view[:cols_end]) != crc:
+    if _crc32c(view[:cols_end]) != crc:
         raise Corrupt("checksum mismatch")
     meta = _load_meta(bytes(view[_FIXED.size:_FIXED.size + mlen]))
     if meta.get("key") != key:
@@ -170,19 +265,16 @@ def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
             or not set(fields) <= set(_FIELDS)):
         raise Corrupt("bad metadata")
     at = meta_end
-    steps = np.frombuffer(buf, f"<i{step_w}", n, at).astype(np.int64, copy=False)
-    at += step_w * n
-    values = np.frombuffer(buf, f"<f{value_w}", n, at).astype(np.float64, copy=False)
-    at += value_w * n + _pad((step_w + value_w) * n)
-    walls = _native(np.frombuffer(buf, "<f8", n, at))
-    codes = _native(np.frombuffer(buf, _CODE_DTYPES[width], n, at + 8 * n))
+    steps = _steps_back(buf, at, n, narrow)
+    at += step_bytes
+    values = np.frombuffer(buf, "<f4" if narrow & _NARROW_VALUES else "<f8", n, at)
+    values = values.astype(np.float64, copy=False)
+    at += value_bytes + _pad(head)
+    walls = _walls_back(buf, at, n, narrow)
+    codes = _native(np.frombuffer(buf, _CODE_DTYPES[width], n, at + wall_bytes))
     if n and (int(codes.min()) < -1 or int(codes.max()) >= len(names)):
         raise Corrupt("tag code out of range")
-    frame = pd.DataFrame(
-        {"tag": categorical(codes, names), "step": steps, "value": values, "wall_time": walls},
-        columns=FILE_COLUMNS,
-        copy=False,
-    )
+    frame = file_frame(categorical(codes, names), steps, values, walls)
     restored = {k: _restore(v) for k, v in fields.items()}
     try:
         read = FileRead(scalars=frame, **restored)
@@ -191,6 +283,25 @@ def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
     if not _well_typed(read):
         raise Corrupt("bad field types")
     return meta.get("ident"), read
+
+
+def _steps_back(buf: bytearray, at: int, n: int, narrow: int) -> np.ndarray:
+    if narrow & _DELTA_STEPS:
+        steps = np.empty(n, dtype=np.int64)
+        steps[0] = np.frombuffer(buf, "<i8", 1, at)[0]
+        steps[1:] = np.frombuffer(buf, "<i1", n - 1, at + 8)
+        return np.cumsum(steps, out=steps)  # wraps as the differences did
+    wide = np.frombuffer(buf, "<i4" if narrow & _NARROW_STEPS else "<i8", n, at)
+    return wide.astype(np.int64, copy=False)
+
+
+def _walls_back(buf: bytearray, at: int, n: int, narrow: int) -> np.ndarray:
+    if narrow & _DELTA_WALLS:
+        bits = np.empty(n, dtype=np.int64)
+        bits[0] = np.frombuffer(buf, "<i8", 1, at)[0]
+        bits[1:] = np.frombuffer(buf, "<i4", n - 1, at + 8)
+        return np.cumsum(bits, out=bits).view(np.float64)
+    return _native(np.frombuffer(buf, "<f8", n, at))
 
 
 def _load_meta(raw: bytes) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from curvedoc.ingest.model import FileRead, RunSource
 
 #: A cache file is never larger than this (a log of ~2.5 billion scalars).
 MAX_FILE = 1 << 36
+#: Whether cache files are written by the compiled writer when it is built (the same
+#: bytes; off: ``CURVEDOC_CACHE_WRITER=python``).
+COMPILED = os.environ.get("CURVEDOC_CACHE_WRITER", "c") != "python"
 
 
 def file_key(source: RunSource, path: str, version: str = "") -> str:
@@ -41,7 +44,9 @@ class FileCache:
 
     def __init__(self, folder: Folder):
         self.folder = folder
-        self._writer = _Writer()
+        # the compiled writer spends its time in the kernel, not under the GIL: one thread
+        # keeps up with a cold open's reading, on a core of its own
+        self._writer = _Writer(1 if self.writes_off_the_gil else 4)
 
     @staticmethod
     def name(key: str) -> str:
@@ -72,17 +77,44 @@ class FileCache:
         :meth:`flush` waits for such writes, and so does the interpreter's exit. True then
         means "queued": a read that cannot be stored is simply not written.
         """
+        if later and self.writes_off_the_gil:
+            # the small JSON header here, in the reading thread (its frame is at hand), so
+            # the writer thread takes the GIL only to call the compiled writer: readers then
+            # hand the GIL over far less often
+            cols = self._columns(key, ident, read)
+            if cols is None:
+                return False
+            self._writer.submit(key, self._write_columns, key, cols)
+            return True
         if later:
             self._writer.submit(key, self._write, key, ident, read)
             return True
         return self._write(key, ident, read)
 
-    def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
+    @staticmethod
+    def _columns(key: str, ident: FileIdent, read: FileRead) -> columnar.Columns | None:
         try:
-            parts = columnar.encode(read, key, ident.to_json())
+            return columnar.columns(read, key, ident.to_json())
         except (columnar.Unstorable, TypeError, ValueError, KeyError):
-            return False
-        return self.folder.write(self.name(key), parts)
+            return None
+
+    def _write(self, key: str, ident: FileIdent, read: FileRead) -> bool:
+        cols = self._columns(key, ident, read)
+        return False if cols is None else self._write_columns(key, cols)
+
+    def _write_columns(self, key: str, cols: columnar.Columns) -> bool:
+        name = self.name(key)
+        written = columnar.write_compiled(self.folder, name, cols) if COMPILED else None
+        if written is not None:
+            return written
+        return self.folder.write(name, columnar.layout(cols))
+
+    @property
+    def writes_off_the_gil(self) -> bool:
+        """Whether this cache's files are written by the compiled writer, which holds the
+        GIL only to build a file's small JSON header: its background writes then cost a
+        cold open's reading threads next to nothing, and need not wait for the answer."""
+        return COMPILED and columnar.compiled_writer_for(self.folder)
 
     def hold(self):
         """A context in which writes handed to the background thread wait (a cold open's
@@ -98,10 +130,12 @@ class FileCache:
 
 
 class _Writer:
-    """Background threads that run writes, one per CPU (started again after a fork); the
-    writes of one key always go to the same thread, in the order they were handed over."""
+    """Background threads that run writes, one per CPU up to ``most`` (started again after a
+    fork); the writes of one key always go to the same thread, in the order they were
+    handed over."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 4) -> None:
+        self._most = most  # threads at most (one per CPU up to this)
         self._queues: list[queue.Queue] = []
         self._pid = 0
         self._lock = threading.Lock()
@@ -129,7 +163,8 @@ class _Writer:
                     self._holds = 0
                     self._go = threading.Event()
                     self._go.set()
-                self._queues = [queue.Queue() for _ in range(min(4, os.cpu_count() or 1))]
+                self._queues = [queue.Queue()
+                                for _ in range(min(self._most, os.cpu_count() or 1))]
                 self._pid = os.getpid()
                 for i, jobs in enumerate(self._queues):
                     threading.Thread(target=self._run, args=(jobs, self._go), daemon=True,

@@ -16,7 +16,7 @@ import itertools
 import os
 import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -170,7 +170,7 @@ class Folder:
         False when it cannot be written; nothing outside the folder is ever touched.
         """
         _plain_name(name)
-        tmp = f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_counter)}.tmp"
+        tmp = _tmp_name(name)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
         try:
             fd = (os.open(tmp, flags, 0o600, dir_fd=self._fd) if _DIR_FD
@@ -191,6 +191,23 @@ class Folder:
             self.remove(tmp)
             return False
 
+    @property
+    def has_descriptor(self) -> bool:
+        """Whether files are written through the folder's descriptor (see :meth:`write_via`)."""
+        return _DIR_FD and self._fd is not None
+
+    def write_via(self, name: str, write: Callable[[int, str, str], bool]) -> bool | None:
+        """Write ``name`` with ``write(dir_fd, tmp, name)``, which must create ``tmp`` in the
+        folder of ``dir_fd`` with ``O_CREAT|O_EXCL|O_NOFOLLOW`` (mode 0600), write it and
+        rename it over ``name`` (removing it on failure), as :meth:`write` does: the
+        compiled cache writer. None when the folder has no descriptor (the caller then
+        uses :meth:`write`)."""
+        _plain_name(name)
+        fd = self._fd
+        if not _DIR_FD or fd is None:
+            return None
+        return bool(write(fd, _tmp_name(name), name))
+
     def remove(self, name: str) -> None:
         with contextlib.suppress(OSError, ValueError):
             _plain_name(name)
@@ -198,6 +215,10 @@ class Folder:
                 os.unlink(name, dir_fd=self._fd)
             else:
                 os.unlink(self.path / name)
+
+
+def _tmp_name(name: str) -> str:
+    return f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_counter)}.tmp"
 
 
 def _plain_name(name: str) -> None:

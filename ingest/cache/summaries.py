@@ -30,12 +30,12 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-import crc32c
 import numpy as np
 
 from curvedoc.ingest.cache.columnar import jsonable
 from curvedoc.ingest.cache.folder import Folder
 from curvedoc.ingest.cache.ident import FileIdent, ident_of
+from curvedoc.ingest.crc import crc32c
 from curvedoc.ingest.model import Run, RunSource, best_and_last
 
 MAGIC = b"CDSUM\r\n\x01"
@@ -203,13 +203,13 @@ class SummaryStore:
         if len(body) > MAX_SUMMARY - _HEAD.size:
             return False
         return self.folder.write(self.name(key),
-                                 [_HEAD.pack(MAGIC, crc32c.crc32c(body), len(body)), body])
+                                 [_HEAD.pack(MAGIC, crc32c(body), len(body)), body])
 
 
 def _decode(buf: bytearray, key: RunKey) -> RunSummary | None:
     magic, crc, n = _HEAD.unpack_from(buf, 0)
     body = bytes(buf[_HEAD.size:])
-    if magic != MAGIC or n != len(body) or crc32c.crc32c(body) != crc:
+    if magic != MAGIC or n != len(body) or crc32c(body) != crc:
         return None
     data = json.loads(body)  # deep nesting: RecursionError, a miss
     if not isinstance(data, dict) or data.get("key") != key.text():

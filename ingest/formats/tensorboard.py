@@ -372,10 +372,13 @@ def decode_buffer(
         block = _check_odd_tags(block, framing, buf)
     if len(block.bad_crc):
         _report_bad_crc(block.bad_crc, framing, base, report)
-    rest = np.ones(len(framing.starts), dtype=bool)
-    rest[block.record] = False
-    rest[block.bad_crc] = False
-    slow_idx = np.flatnonzero(rest)
+    if block.others is not None:  # listed by the compiled pass
+        slow_idx = block.others
+    else:
+        rest = np.ones(len(framing.starts), dtype=bool)
+        rest[block.record] = False
+        rest[block.bad_crc] = False
+        slow_idx = np.flatnonzero(rest)
 
     seen_tags: dict[bytes, str] = {}
 
@@ -449,7 +452,9 @@ def _check_odd_tags(block: tfrecord.ScalarBlock, framing: tfrecord.Framing,
     remap = np.cumsum(used, dtype=np.int32) - 1  # tags no row has any more are dropped
     tags = [t for t, u in zip(block.tags, used.tolist(), strict=True) if u]
     return tfrecord.ScalarBlock(block.record[keep], remap[codes], tags, block.step[keep],
-                                block.value[keep], block.wall_time[keep], bad)
+                                block.value[keep], block.wall_time[keep], bad,
+                                first_seen=block.first_seen,  # the order of those kept
+                                others=block.others)
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -542,7 +547,8 @@ def _build_frame(block: tfrecord.ScalarBlock, tags: list[str], slow: list[tuple]
         wall = np.concatenate([wall, np.asarray(s_wall, dtype=np.float64)])[order]
     if len(names) == 0:
         return empty_scalars(False)
-    codes, names = _first_seen_order(codes, names)
+    if slow or not block.first_seen:
+        codes, names = _first_seen_order(codes, names)
     categories = [prefix + t for t in names]
     if len(set(categories)) != len(categories):  # odd bytes replaced into the same text
         tag = pd.Categorical([categories[c] for c in codes.tolist()])
@@ -593,6 +599,8 @@ def _prefix(source: RunSource, path: str) -> str:
     if "://" in path or "://" in source.root:
         return ""
     run_folder = os.path.normpath(os.path.join(source.root, source.id))
+    if os.path.dirname(path) == run_folder:  # the usual case, without a getcwd() per file
+        return ""
     rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), os.path.abspath(run_folder))
     rel = rel.replace(os.sep, "/")
     return "" if rel == "." or rel.startswith("..") else rel + "/"

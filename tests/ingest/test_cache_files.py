@@ -307,11 +307,12 @@ def test_a_cache_pickles_to_the_same_folder(tmp_path):
     assert again.folder == cache.folder and again.enabled
 
 
-def _narrow_read(steps, values) -> FileRead:
+def _narrow_read(steps, values, walls=None) -> FileRead:
     n = len(steps)
+    walls = np.linspace(0, 1, n) if walls is None else np.asarray(walls, dtype=np.float64)
     frame = canonical(pd.DataFrame({
         "tag": pd.Categorical(["a"] * n), "step": np.asarray(steps, dtype=np.int64),
-        "value": np.asarray(values, dtype=np.float64), "wall_time": np.linspace(0, 1, n)}))
+        "value": np.asarray(values, dtype=np.float64), "wall_time": walls}))
     return FileRead(scalars=frame)
 
 
@@ -322,16 +323,22 @@ def _bits(frame, col):
 NAN_PAYLOAD = np.array([0x7FF8_0000_0000_0001], dtype=np.uint64).view(np.float64)[0]
 
 
-@pytest.mark.parametrize(("steps", "values", "narrow"), [
-    ([0, 1, 2**31 - 1, -(2**31)], [0.5, -0.0, np.inf, np.float32(0.1)], 3),  # both fit
-    ([0, 2**31], [0.5, 1.0], 2),  # a step past int32: steps stay int64
-    ([1, 2, 3], [0.1, 0.5, 1.0], 1),  # 0.1 is no float32: values stay float64
-    ([1, 2], [np.nan, NAN_PAYLOAD], 1),  # a NaN payload float32 cannot hold: float64
-    ([1, 2], [np.float32(3e38), 1e39], 1),  # beyond float32: float64
-    ([], [], 0),
+CLOCK = 1_764_600_000.0 + np.arange(6) * 0.01234  # a clock's wall times, close together
+
+
+@pytest.mark.parametrize(("steps", "values", "narrow", "walls"), [
+    ([0, 1, 2**31 - 1, -(2**31)], [0.5, -0.0, np.inf, np.float32(0.1)], 3, None),  # both fit
+    ([0, 2**31], [0.5, 1.0], 2, None),  # a step past int32: steps stay int64
+    ([1, 2, 3], [0.1, 0.5, 1.0], 4, None),  # steps 1 apart: int8 differences; 0.1: float64
+    ([1, 2], [np.nan, NAN_PAYLOAD], 4, None),  # a NaN payload float32 cannot hold: float64
+    ([1, 2], [np.float32(3e38), 1e39], 4, None),  # beyond float32: float64
+    ([5, 4, 3, 300, 301, 302], np.float32([1, 2, 3, 4, 5, 6]), 1 | 2 | 8, CLOCK),  # 297 apart
+    ([0, 1, 1, 2, 2, 3], np.float32([1, 2, 3, 4, 5, 6]), 4 | 2 | 8, CLOCK),  # all three
+    ([2**63 - 1, -(2**63)], [1.0, 2.0], 4 | 2, None),  # a difference that wraps around int64
+    ([], [], 0, None),
 ])
-def test_narrow_columns_keep_every_bit_and_shrink_the_file(steps, values, narrow):
-    read = _narrow_read(steps, values)
+def test_narrow_columns_keep_every_bit_and_shrink_the_file(steps, values, narrow, walls):
+    read = _narrow_read(steps, values, walls)
     blob = _blob(read)
 
     _, back = columnar.decode(blob, "k")
@@ -343,19 +350,22 @@ def test_narrow_columns_keep_every_bit_and_shrink_the_file(steps, values, narrow
     assert _bits(back.scalars, "wall_time") == _bits(read.scalars, "wall_time")
 
 
-def test_narrow_columns_make_a_tensorboard_read_a_third_smaller():
-    n = 1000
-    read = _narrow_read(np.arange(n), np.float32(np.linspace(0, 1, n)))
+def test_narrow_columns_make_a_tensorboard_read_10_bytes_a_scalar():
+    n = 1000  # four tags a step, float32 values, a clock's wall times
+    walls = 1_764_600_000.0 + np.cumsum(np.random.default_rng(0).exponential(0.01, n))
+    read = _narrow_read(np.repeat(np.arange(n // 4), 4), np.float32(np.linspace(0, 1, n)), walls)
     blob = _blob(read)
     meta = struct.unpack_from("<Q", blob, 24)[0]
     meta += -meta % 8
 
-    assert len(blob) - 40 - meta - 4 == n * (4 + 4 + 8 + 1) + (-n % 8)  # not n * 25
+    # steps: 8 + (n-1) int8 differences, values 4n, walls 8 + 4 (n-1), codes n
+    assert len(blob) - 40 - meta - 4 == 8 + (n - 1) + 4 * n + 1 + 8 + 4 * (n - 1) + n + 4
+    assert struct.unpack_from("<Q", blob, 32)[0] == 2 | 4 | 8
 
 
 def test_an_unknown_column_flag_is_a_miss():
     blob = _blob(_narrow_read([1, 2], [0.5, 1.5]))
-    struct.pack_into("<Q", blob, 32, 4)
+    struct.pack_into("<Q", blob, 32, 16)
     body = bytes(blob[:-4])
     struct.pack_into("<I", blob, len(blob) - 4, crc32c.crc32c(body))
 

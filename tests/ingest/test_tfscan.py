@@ -203,6 +203,39 @@ def test_the_kernel_checksum_is_crc32c():
         assert _tfscan.crc32c(data[:n]) == crc32c(data[:n])
 
 
+def test_the_kernel_checksum_continues_from_a_value():
+    from curvedoc.ingest import _tfscan
+
+    data = bytes(range(256)) * 4
+    for cut in (0, 1, 9, 500, len(data)):
+        assert _tfscan.crc32c(data[cut:], _tfscan.crc32c(data[:cut])) == crc32c(data)
+
+
+def test_crc32c_without_the_extension_gives_the_same_values():
+    from curvedoc.ingest import crc
+
+    data = bytes(range(256)) * 3
+    for cut in (0, 5, 300):
+        start = crc.crc32c(data[:cut])
+        assert crc._package(data[cut:], start) == crc.crc32c(data[cut:], start) == crc32c(data)
+
+
+def test_tags_alike_at_both_ends_keep_their_own_codes():
+    """The kernel's tag table hashes a tag's length and its first and last 8 bytes: tags
+    that differ only in the middle share a hash and must still be told apart."""
+    names = [f"metrics/{i:04d}/value_loss" for i in range(300)] + ["a", "ab", "b", ""]
+    evs = [event_pb2.Event(wall_time=1.0, step=i, summary=summary_pb2.Summary(
+        value=[summary_pb2.Summary.Value(tag=names[i % len(names)], simple_value=float(i))]))
+        for i in range(3 * len(names))]
+    buf = b"".join(record(e.SerializeToString()) for e in evs)
+
+    frame, warnings, _ = read(buf, compiled=True)
+
+    assert frame["tag"].astype(str).tolist() == [names[i % len(names)] for i in range(len(evs))]
+    assert frame["value"].tolist() == [float(i) for i in range(len(evs))]
+    assert warnings == []
+
+
 def test_more_tags_than_the_kernel_codes_go_to_protobuf():
     evs = [event_pb2.Event(wall_time=1.0, step=i, summary=summary_pb2.Summary(
         value=[summary_pb2.Summary.Value(tag=f"t{i}", simple_value=1.0)]))
