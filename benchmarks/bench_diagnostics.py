@@ -309,8 +309,8 @@ def print_detail(r: Report, errors: bool) -> None:
 
 def print_calibration(r: Report) -> None:
     outcomes = r.finding_outcomes()
-    fitted = fit_per_rule(outcomes, min_findings=10)
-    print(f"\n== calibration suggested by {r.name} (isotonic per rule, >= 10 findings)")
+    fitted = fit_per_rule(outcomes)
+    print(f"\n== calibration suggested by {r.name} (isotonic per rule, >= 8 findings)")
     by_code: dict[str, list[tuple[float, bool]]] = {}
     for code, conf, right in outcomes:
         by_code.setdefault(code, []).append((conf, right))

@@ -44,7 +44,7 @@ TABLE: dict[str, tuple[tuple[float, ...], tuple[float, ...], int]] = {{
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--min", type=int, default=8,
+    ap.add_argument("--min", type=int, default=8,  # fit_per_rule's own default
                     help="findings a code needs for a map (two in each of its four bins)")
     ap.add_argument("--corpus", type=Path, action="append",
                     help="a corpus folder whose tune split is used (repeat for several "
