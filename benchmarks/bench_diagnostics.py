@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curvedoc.diagnostics import LABELS, diagnose
-from curvedoc.diagnostics.calibration import fit_per_rule, reliability
+from curvedoc.diagnostics.calibration import MIN_FINDINGS, fit_per_rule, reliability
 from curvedoc.diagnostics.synthetic import KINDS, make_run, truth
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,7 +310,7 @@ def print_detail(r: Report, errors: bool) -> None:
 def print_calibration(r: Report) -> None:
     outcomes = r.finding_outcomes()
     fitted = fit_per_rule(outcomes)
-    print(f"\n== calibration suggested by {r.name} (isotonic per rule, >= 8 findings)")
+    print(f"\n== calibration suggested by {r.name} (isotonic per rule, >= {MIN_FINDINGS} findings)")
     by_code: dict[str, list[tuple[float, bool]]] = {}
     for code, conf, right in outcomes:
         by_code.setdefault(code, []).append((conf, right))

@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 import bench_diagnostics as bench  # noqa: E402
 
 from curvedoc.diagnostics import engine  # noqa: E402
-from curvedoc.diagnostics.calibration import fit_per_rule  # noqa: E402
+from curvedoc.diagnostics.calibration import MIN_FINDINGS, fit_per_rule  # noqa: E402
 
 TABLE = HERE.parent / "diagnostics" / "calibration_table.py"
 HEADER = '''"""Calibrated confidence per rule code: raw confidence -> how often right.
@@ -44,7 +44,7 @@ TABLE: dict[str, tuple[tuple[float, ...], tuple[float, ...], int]] = {{
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--min", type=int, default=8,  # fit_per_rule's own default
+    ap.add_argument("--min", type=int, default=MIN_FINDINGS,
                     help="findings a code needs for a map (two in each of its four bins)")
     ap.add_argument("--corpus", type=Path, action="append",
                     help="a corpus folder whose tune split is used (repeat for several "

@@ -110,11 +110,15 @@ def fit_binned(confidences: Iterable[float], corrects: Iterable[bool], *, bins: 
                        tuple(float(v) for v in fitted[keep]), len(x), "binned")
 
 
-def fit_per_rule(findings: Sequence[tuple[str, float, bool]], *, min_findings: int = 8
-                 ) -> dict[str, Calibration]:
+#: A rule needs this many findings for a map of its own (two in each of four bins).
+MIN_FINDINGS = 8
+
+
+def fit_per_rule(findings: Sequence[tuple[str, float, bool]], *,
+                 min_findings: int = MIN_FINDINGS) -> dict[str, Calibration]:
     """One binned, isotonic map per rule code (:func:`fit_binned`), from (code, raw
-    confidence, right) triples; a rule with fewer than ``min_findings`` findings (two in each
-    of four bins) gets none (too few to say)."""
+    confidence, right) triples; a rule with fewer than ``min_findings`` findings gets none
+    (too few to say)."""
     by_code: dict[str, tuple[list[float], list[bool]]] = {}
     for code, confidence, right in findings:
         xs, ys = by_code.setdefault(code, ([], []))

@@ -157,25 +157,25 @@ def layout(cols: Columns) -> list[bytes | memoryview]:
     return parts
 
 
+#: The compiled cache writer (None: not built, or a big-endian machine it does not serve).
+_WRITER = getattr(_tfscan, "write_columns", None) if sys.byteorder == "little" else None
+
+
 def compiled_writer_for(folder: Folder) -> bool:
     """Whether :func:`write_compiled` writes in ``folder`` (rather than returning None)."""
-    return (_tfscan is not None and hasattr(_tfscan, "write_columns") and _LITTLE
-            and folder.has_descriptor)
-
-
-_LITTLE = sys.byteorder == "little"
+    return _WRITER is not None and folder.has_descriptor
 
 
 def write_compiled(folder: Folder, name: str, cols: Columns) -> bool | None:
     """Write the cache file ``name`` in ``folder`` with the compiled writer (the same bytes
     as :func:`layout`; narrowing, checksum and the write without the GIL); None when it is
     not there (no compiled extension, no folder descriptor, a big-endian machine)."""
-    if _tfscan is None or not hasattr(_tfscan, "write_columns"):
+    if not compiled_writer_for(folder):
         return None
 
     def write(dir_fd: int, tmp: str, final: str) -> bool:
-        return _tfscan.write_columns(dir_fd, tmp, final, MAGIC, SCHEMA, cols.meta, cols.step,
-                                     cols.value, cols.wall, cols.codes, cols.width)
+        return _WRITER(dir_fd, tmp, final, MAGIC, SCHEMA, cols.meta, cols.step,
+                       cols.value, cols.wall, cols.codes, cols.width)
 
     try:
         return folder.write_via(name, write)
@@ -285,22 +285,24 @@ def decode(buf: bytearray, key: str) -> tuple[dict[str, Any], FileRead]:
     return meta.get("ident"), read
 
 
+def _undelta(buf: bytearray, at: int, n: int, diffs: str) -> np.ndarray:
+    """A first int64 at ``at``, then n-1 differences of dtype ``diffs``, summed back."""
+    out = np.empty(n, dtype=np.int64)
+    out[0] = np.frombuffer(buf, "<i8", 1, at)[0]
+    out[1:] = np.frombuffer(buf, diffs, n - 1, at + 8)
+    return np.cumsum(out, out=out)  # wraps as the differences did
+
+
 def _steps_back(buf: bytearray, at: int, n: int, narrow: int) -> np.ndarray:
     if narrow & _DELTA_STEPS:
-        steps = np.empty(n, dtype=np.int64)
-        steps[0] = np.frombuffer(buf, "<i8", 1, at)[0]
-        steps[1:] = np.frombuffer(buf, "<i1", n - 1, at + 8)
-        return np.cumsum(steps, out=steps)  # wraps as the differences did
+        return _undelta(buf, at, n, "<i1")
     wide = np.frombuffer(buf, "<i4" if narrow & _NARROW_STEPS else "<i8", n, at)
     return wide.astype(np.int64, copy=False)
 
 
 def _walls_back(buf: bytearray, at: int, n: int, narrow: int) -> np.ndarray:
     if narrow & _DELTA_WALLS:
-        bits = np.empty(n, dtype=np.int64)
-        bits[0] = np.frombuffer(buf, "<i8", 1, at)[0]
-        bits[1:] = np.frombuffer(buf, "<i4", n - 1, at + 8)
-        return np.cumsum(bits, out=bits).view(np.float64)
+        return _undelta(buf, at, n, "<i4").view(np.float64)
     return _native(np.frombuffer(buf, "<f8", n, at))
 
 

@@ -34,18 +34,25 @@ def _frames(cat) -> dict[str, pd.DataFrame]:
     return {rid: run.scalars for rid, run in cat.runs.items()}
 
 
-def test_many_runs_are_read_on_threads_with_the_same_result(tmp_path, monkeypatch,
-                                                             no_user_cache):
-    n_runs = catalog_mod.THREADS_FROM + 4
-    _folder(tmp_path / "logs", n_runs)
+def _thread_names(monkeypatch, name: str) -> set[str]:
+    """The names of the threads that call ``catalog.<name>`` from now on (filled in as
+    they call it)."""
     names: set[str] = set()
-    real = reading.read_whole_run
+    real = getattr(reading, name)
 
     def spy(*args):
         names.add(threading.current_thread().name)
         return real(*args)
 
-    monkeypatch.setattr(catalog_mod, "read_whole_run", spy)
+    monkeypatch.setattr(catalog_mod, name, spy)
+    return names
+
+
+def test_many_runs_are_read_on_threads_with_the_same_result(tmp_path, monkeypatch,
+                                                             no_user_cache):
+    n_runs = catalog_mod.THREADS_FROM + 4
+    _folder(tmp_path / "logs", n_runs)
+    names = _thread_names(monkeypatch, "read_whole_run")
     with open_root(str(tmp_path / "logs"), cache=tmp_path / "c1") as threaded:
         got = _frames(threaded)
     monkeypatch.setattr(catalog_mod, "THREADS_FROM", 10**9)  # one thread
@@ -65,14 +72,7 @@ def test_many_runs_are_read_on_threads_with_the_same_result(tmp_path, monkeypatc
 def test_few_runs_or_no_compiled_pass_read_in_the_calling_thread(tmp_path, monkeypatch,
                                                                   no_user_cache):
     _folder(tmp_path / "logs", catalog_mod.THREADS_FROM + 1)
-    names: set[str] = set()
-    real = reading.read_files
-
-    def spy(*args):
-        names.add(threading.current_thread().name)
-        return real(*args)
-
-    monkeypatch.setattr(catalog_mod, "read_files", spy)
+    names = _thread_names(monkeypatch, "read_files")
     monkeypatch.setattr(tfscan, "AVAILABLE", False)  # numpy holds the GIL: no threads
     with open_root(str(tmp_path / "logs"), cache=False) as cat:
         assert len(cat.runs) == catalog_mod.THREADS_FROM + 1
