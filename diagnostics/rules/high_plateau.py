@@ -7,6 +7,8 @@ What it detects
     With C known, a loss that ends at the chance level ln(C) and bounces there
     counts however high it started, unless it is still working its way down
     (validation, else training, still falling on a significant trend at the end).
+    Minibatch noise and a gradient norm that stays large are no evidence beside a
+    validation loss that settled smoothly at its best: that optimiser converged.
 
 Why it matters
     With a step size far too large, every update jumps across the valley of the
@@ -70,6 +72,14 @@ class Thresholds:
     tail_frac: float = 0.3
     still_falling: float = 0.05
     alpha: float = 0.05
+    #: A validation loss that moves by at most this fraction of its level from one
+    #: evaluation to the next, ending within ``settled_of_best`` of its best, has settled:
+    #: the weights barely move between evaluations, so a bouncing training loss beside it
+    #: is minibatch noise around a saturated trend (a too-high rate throws the weights, and
+    #: validation with them, around), and a minibatch gradient norm never vanishes at a
+    #: noisy optimum.
+    settled_noise: float = 0.005
+    settled_of_best: float = 0.05
     #: Need this many points to judge a plateau.
     min_points: int = 5
 
@@ -110,13 +120,14 @@ def check(c: Curves, th: Thresholds):
     elif improvement > th.max_improvement:
         return []
     g = c.get("grad_norm")
-    if g is not None and g.n >= 2:
+    settled = not reasons and _val_settled(c, th)
+    if g is not None and g.n >= 2 and not settled:
         g0 = float(np.median(np.abs(g.y_all[: max(1, g.n // 20)])))
         g1 = float(np.median(np.abs(g.y_all[-max(1, g.n // 5):])))
         ev.update(grad_norm_start=g0, grad_norm_end=g1)
         if g0 > 0 and g1 >= th.grad_kept * g0 and g1 > th.min_grad:
             reasons.append(f"the gradient norm stayed large ({num(g0)} -> {num(g1)})")
-    if noise >= th.min_noise:
+    if noise >= th.min_noise and not settled:
         reasons.append(f"it bounces by {pct(noise)} of its level")
     if jump >= th.early_jump:
         reasons.append(f"it jumped {pct(jump)} above its start early on")
@@ -155,3 +166,14 @@ def _descending(c: Curves, th: Thresholds) -> bool:
     tr = trend(x[tail], y[tail])
     fall = -tr.slope * float(x[tail][-1] - x[tail][0]) / max(abs(float(np.median(y[tail]))), 1e-12)
     return tr.slope < 0 and tr.p_value < th.alpha and fall >= th.still_falling
+
+
+def _val_settled(c: Curves, th: Thresholds) -> bool:
+    """Whether a validation loss is logged that ends smooth and at its best."""
+    v = c.val
+    if v is None or not v.is_loss or v.n < th.min_points or c.axes_differ:
+        return False
+    end = float(np.median(v.y[-3:]))
+    size = max(abs(end), 1e-12)
+    return (v.noise / size <= th.settled_noise
+            and (end - float(np.min(v.ys))) / size <= th.settled_of_best)

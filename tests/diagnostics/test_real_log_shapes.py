@@ -73,6 +73,27 @@ def test_lightning_step_noise_beside_an_epoch_series_is_not_lr_too_high(rng):
     assert "lr_too_high" not in diagnose(run).labels
 
 
+def _saturated_regression(rng, val_noise):
+    # a linear model on a noisy regression: it reaches its optimum within the first log
+    # interval, so the per-step loss "never improves" and bounces with minibatch noise,
+    # and the per-step gradient norm never vanishes
+    s = np.arange(0, 1200, 2)
+    train = 0.48 * (1 + 0.15 * rng.standard_normal(len(s)))
+    grad = 0.8 * (1 + 0.3 * np.abs(rng.standard_normal(len(s))))
+    vs = np.arange(59, 1200, 60)
+    val = (0.475 + 0.03 * np.exp(-vs / 100)) * (1 + val_noise * rng.standard_normal(len(vs)))
+    return tagged_run({"train_loss": (s, train), "grad_norm": (s, grad),
+                       "eval_loss": (vs, val)})
+
+
+def test_minibatch_noise_beside_a_validation_loss_settled_at_its_best_is_not_lr_too_high(rng):
+    assert "lr_too_high" not in diagnose(_saturated_regression(rng, 0.002)).labels
+
+
+def test_a_bouncing_plateau_whose_validation_bounces_too_is_lr_too_high(rng):
+    assert "lr_too_high" in diagnose(_saturated_regression(rng, 0.15)).labels
+
+
 def test_a_burst_of_noisy_minibatches_the_epoch_means_do_not_share_is_no_divergence(rng):
     # batch 16 on a small set: per-step losses swing from 0.03 to 0.7 around a floor of
     # 0.05, and a few noisy logged minibatches in a row reach 0.35; the epoch means stay
