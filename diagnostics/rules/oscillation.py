@@ -3,9 +3,11 @@
 What it detects
     The training loss does come down, but its trend swings up and down by a
     large part of what it has learned, or it spikes again and again far above
-    the trend. The swing is measured on the epoch series when one is logged, else
-    on bin medians of the per-step series (about 40 bins): minibatch noise, which
-    averages out within a bin, is no swing (the noisy-curve finding names it).
+    the trend and stays up for more than one point (a lone high point is one hard
+    minibatch, back on the trend at the next). The swing is measured on the epoch
+    series when one is logged, else on bin medians of the per-step series (about
+    40 bins): minibatch noise, which averages out within a bin, is no swing (the
+    noisy-curve finding names it).
 
 Why it matters
     Oscillation of this size means the steps overshoot the valley floor: the
@@ -44,7 +46,8 @@ class Thresholds:
     #: ...and as a fraction of the total drop; a healthy minibatch loss wobbles by a
     #: few percent of what it learned, an overshooting one by a large part of it.
     min_noise_of_drop: float = 0.15
-    #: A spike rises above the trend by this many sigmas and by this fraction of the drop.
+    #: A spike rises above the trend by this many sigmas and by this fraction of the drop,
+    #: and lasts: a neighbour stands at least half as high (a lone point is one hard batch).
     spike_sigmas: float = 8.0
     spike_of_drop: float = 0.5
     #: This many spikes are a pattern, not an odd batch.
@@ -66,6 +69,17 @@ def swing(x: np.ndarray, y: np.ndarray, bins: int) -> float:
     return stats.robust_sigma(resid[len(resid) // 2:])
 
 
+def _lasting_spikes(resid: np.ndarray, height: float) -> int:
+    """How many points stand ``height`` above the trend beside a neighbour still half that
+    high. An overshoot damages the weights and the loss stays up while they recover; one
+    hard minibatch is a single point, back on the trend at the next (minibatch noise)."""
+    up, high = resid > height, resid > height / 2
+    beside = np.zeros_like(high)
+    beside[1:] |= high[:-1]
+    beside[:-1] |= high[1:]
+    return int((up & beside).sum())
+
+
 def check(c: Curves, th: Thresholds):
     t = c.train
     if t is None:
@@ -84,9 +98,8 @@ def check(c: Curves, th: Thresholds):
         wide = stats.rolling_median(t.y_all, max(9, (t.n // 5) | 1))
     else:  # on the bin medians, so a long curve costs what a short one does
         wide = np.interp(t.x_all, t.x, stats.rolling_median(t.y, max(9, (len(t.y) // 5) | 1)))
-    resid = t.y_all[half:] - wide[half:]
-    spikes = int(((resid > th.spike_sigmas * max(t.noise, 1e-12))
-                  & (resid > th.spike_of_drop * drop)).sum())
+    spikes = _lasting_spikes(t.y_all[half:] - wide[half:],
+                             max(th.spike_sigmas * max(t.noise, 1e-12), th.spike_of_drop * drop))
     oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
     if not oscillates and spikes < th.min_spikes:
         return []

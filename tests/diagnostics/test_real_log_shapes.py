@@ -131,6 +131,27 @@ def test_a_nan_in_the_step_series_alone_is_still_divergence(rng):
     assert "lr_too_high" in d.labels
 
 
+def _spiky(rng, width):
+    # batch size 8: a per-step loss falling to 0.1, with a few batches each far above the
+    # trend; an overshoot keeps the loss up while the weights recover (width 3), a hard
+    # minibatch is one point (width 1)
+    s = np.arange(0, 1400)
+    train = falling(s, 0.7, 0.1, 150) * (1 + 0.1 * rng.standard_normal(len(s)))
+    for at in (760, 900, 1050, 1200, 1330):
+        train[at:at + width] += 0.5
+    return tagged_run({"loss": (s, train)})
+
+
+def test_lone_hard_minibatches_far_above_the_trend_are_not_lr_too_high(rng):
+    assert "lr_too_high" not in diagnose(_spiky(rng, 1)).labels
+
+
+def test_spikes_that_stay_up_while_the_weights_recover_are_lr_too_high(rng):
+    d = diagnose(_spiky(rng, 3))
+    assert "lr_too_high" in d.labels
+    assert any(f.code == "CD203" and "spiked" in f.message for f in d.findings)
+
+
 def test_spikes_above_a_floor_near_zero_are_not_divergence(rng):
     s = np.arange(0, 6000, 1)
     train = falling(s, 1.8, 1e-4, 60)
