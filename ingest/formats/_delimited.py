@@ -2,10 +2,12 @@
 
 Used by the Lightning and the generic CSV formats. A header line names the
 columns; one column carries the step (step/global_step/iteration/iter, else
-epoch); time columns give the wall time when they hold real timestamps; every
-other column with numbers is a metric whose tag is the column's own name. Empty
-and ``NA`` cells mean "not logged in this row" and are dropped; ``nan``/``inf``
-are kept as logged.
+epoch). A table of metrics with no such column (Keras' ``history`` saved with pandas,
+with or without its unnamed index) has one row per epoch: the row's place (0, 1, 2, ...)
+is its epoch, and the reader says so in a warning. Time columns give the wall time when
+they hold real timestamps; every other column with numbers is a metric whose tag is the
+column's own name. Empty and ``NA`` cells mean "not logged in this row" and are
+dropped; ``nan``/``inf`` are kept as logged.
 
 What the reader promises (tests/ingest/test_reliability_text.py checks each):
 
@@ -34,10 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from curvedoc.ingest import roles
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.model import FileRead
 
 SEPARATORS = (",", "\t", ";")
+#: Names an index column written by pandas has (``to_csv`` leaves it unnamed).
+INDEX_NAMES = frozenset({"", "unnamed: 0"})
 _NUMBER_START = frozenset("0123456789+-.")
 
 
@@ -77,18 +82,31 @@ def step_column(names: Sequence[str], prefer: Sequence[str] = tab.STEP_KEYS) -> 
     return None
 
 
-def looks_like_log_header(header: str, path: str = "") -> bool:
-    """A header with a step-like column and at least one other named column."""
+def epoch_rows(names: Sequence[str]) -> bool:
+    """Whether a header without a step column names a table of metrics, one row per epoch:
+    at least two metric columns (after pandas' unnamed index, if any), one of them a loss
+    or a score by name."""
+    rest = list(names[1:] if names and names[0].lower() in INDEX_NAMES else names)
+    return (step_column(names) is None and len(rest) >= 2 and all(rest)
+            and any(roles.direction(name) for name in rest))
+
+
+def looks_like_log_header(header: str, path: str = "", row: str | None = None) -> bool:
+    """A header with a step-like column and at least one other named column; or, without a
+    step column, a header of metrics (:func:`epoch_rows`) whose first ``row`` is all
+    numbers."""
     sep = guess_separator(header, path)
     if sep not in header:
         return False
     names = split_header(header, sep)
-    return (
-        len(names) >= 2
-        and all(names)
-        and step_column(names) is not None
-        and all(len(name) < 200 and name.isprintable() for name in names)
-    )
+    if len(names) < 2 or not all(len(name) < 200 and name.isprintable() for name in names):
+        return False
+    if step_column(names) is not None:
+        return all(names)
+    if row is None or not epoch_rows(names):
+        return False
+    cells = split_line(row, sep)
+    return len(cells) == len(names) and all(tab.cell_number(c) is not None for c in cells)
 
 
 @dataclass
@@ -99,15 +117,37 @@ class _Layout:
     names: list[str]
     header: str  # the header line as written (its repeats are skipped quietly)
     base: int  # fields of the header line itself: a row with fewer is ragged
+    #: where no column carries the step, the rows are the epochs: how many were seen so far
+    #: (None when a column carries the step)
+    rows: int | None = None
+
+    @classmethod
+    def of_header(cls, header: str, path: str) -> _Layout:
+        """The layout a header line gives; pandas' unnamed index of a table of metrics per
+        epoch is its epoch column, and without one the rows count the epochs."""
+        sep = guess_separator(header, path)
+        names = split_header(header, sep)
+        rows = None
+        if epoch_rows(names):
+            if names[0].lower() in INDEX_NAMES:
+                names[0] = "epoch"
+            else:
+                rows = 0
+        return cls(sep, names, header, len(names), rows)
+
+    @property
+    def has_steps(self) -> bool:
+        return self.rows is not None or step_column(self.names) is not None
 
     def to_state(self) -> dict[str, Any]:
         return {"sep": self.sep, "names": list(self.names), "header": self.header,
-                "base": self.base}
+                "base": self.base, "rows": self.rows}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> _Layout:
         names = list(state["names"])
-        return cls(state["sep"], names, state.get("header", ""), int(state.get("base", len(names))))
+        return cls(state["sep"], names, state.get("header", ""), int(state.get("base", len(names))),
+                   state.get("rows"))
 
 
 @dataclass
@@ -121,9 +161,13 @@ class _Problems:
     fractional: set[str] = field(default_factory=set)
     junk: dict[str, list[int]] = field(default_factory=dict)
     repeated: dict[str, int] = field(default_factory=dict)
+    epoch_rows: bool = False  # rows read as epochs (no step column)
 
     def messages(self, path: str) -> list[str]:
         out = []
+        if self.epoch_rows:
+            out.append(f"{path}: no step or epoch column; each row was read as one epoch "
+                       "(0, 1, 2, ...); add an epoch column to the log to say otherwise")
         if self.ragged:
             out.append(f"{path}: skipped {len(self.ragged)} ragged row(s) at line "
                        f"{tab.show_lines(self.ragged)} (fewer fields than the header); fix or "
@@ -167,14 +211,12 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
         for block in chunk.blocks():
             lines, first = block.lines, block.first_line
             if layout is None:  # first read, or the file was rewritten: line 1 is the header
-                header = lines[0]
                 header_raw = chunk.first_raw.decode("latin-1")
-                sep = guess_separator(header, path)
-                names = split_header(header, sep)
-                layout = _Layout(sep, names, header, len(names))
+                layout = _Layout.of_header(lines[0], path)
                 lines, first = lines[1:], first + 1
-                if step_column(names) is None:
+                if not layout.has_steps:
                     break
+            problems.epoch_rows = layout.rows is not None
             for segment in _segments(lines, first, layout, problems, block.quoted):
                 rows += len(segment.lines)
                 parts.add(_segment_frame(path, segment, problems))
@@ -198,7 +240,7 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
         return tab.failed(path, "only a header, no rows yet (the header line has no newline "
                                 "yet); if training has finished, check that the logger wrote "
                                 "its metrics")
-    if step_column(layout.names) is None:
+    if not layout.has_steps:
         shown = ", ".join(repr(n) for n in layout.names[:8]) or "none"
         return done(errors=[
             f"{path}: no step column (columns: {shown}); a training log needs one of "
@@ -227,6 +269,7 @@ class _Segment:
     lines: list[str]
     numbers: np.ndarray  # line numbers
     quoted: bool = True  # some line may hold a double quote
+    epochs: np.ndarray | None = None  # each row's epoch, where the rows are the epochs
 
 
 def _field_counts(lines: list[str], sep: str, quoted: bool) -> np.ndarray:
@@ -252,18 +295,25 @@ def _segments(
     if (counts == width).all() and layout.header not in lines and (
         width > 1 or all(line.strip() for line in lines)
     ):
+        epochs = None
+        if layout.rows is not None:
+            epochs = np.arange(layout.rows, layout.rows + len(lines), dtype=np.int64)
+            layout.rows += len(lines)
         return [_Segment(list(layout.names), layout.sep, lines,
-                         np.arange(first, first + len(lines)), quoted)]
+                         np.arange(first, first + len(lines)), quoted, epochs)]
     out: list[_Segment] = []
     keep: list[str] = []
     numbers: list[int] = []
+    epochs: list[int] = []
 
     def close() -> None:
         if keep:
             out.append(_Segment(list(layout.names), layout.sep, list(keep), np.asarray(numbers),
-                                quoted))
+                                quoted, np.asarray(epochs, dtype=np.int64)
+                                if layout.rows is not None else None))
             keep.clear()
             numbers.clear()
+            epochs.clear()
 
     for i, line in enumerate(lines):
         number = first + i
@@ -277,6 +327,9 @@ def _segments(
             layout.names, layout.header, layout.base = names, line, len(names)
             header = line.strip()
             continue
+        epoch = layout.rows  # where the rows are the epochs, a ragged one is one too
+        if epoch is not None:
+            layout.rows = epoch + 1
         if count < layout.base:
             problems.ragged.append(number)
             continue
@@ -287,6 +340,8 @@ def _segments(
             problems.widened.append((number, old, count))
         keep.append(line)
         numbers.append(number)
+        if epoch is not None:
+            epochs.append(epoch)
     close()
     return out
 
@@ -316,7 +371,7 @@ class _Table:
 
 
 def _fast_table(
-    lines: list[str], sep: str, names: list[str], step_at: int, quoted: bool = True
+    lines: list[str], sep: str, names: list[str], step_at: int | None, quoted: bool = True
 ) -> _Table | None:
     """All cells with pandas' C parser; None when a cell is not a plain number.
 
@@ -334,7 +389,8 @@ def _fast_table(
     frame = None
     for step_dtype in (np.int64, object):
         dtypes: dict[int, Any] = {j: (object if is_time[j] else np.float64) for j in range(width)}
-        dtypes[step_at] = step_dtype
+        if step_at is not None:
+            dtypes[step_at] = step_dtype
         try:
             with warnings.catch_warnings():  # a step too large for int64: the next try
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -372,14 +428,14 @@ def _fast_table(
     return _Table(numbers, raw, steps)
 
 
-def _slow_table(lines: list[str], sep: str, width: int, step_at: int) -> _Table:
+def _slow_table(lines: list[str], sep: str, width: int, step_at: int | None) -> _Table:
     """Cells split by :func:`split_line` and read one column at a time (text, nan, junk)."""
     rows = [split_line(line, sep) for line in lines]
     cells = np.full((len(rows), width), "", dtype=object)
     for i, row in enumerate(rows):
         cells[i, : len(row)] = row[:width]
     numbers = {j: tab.parse_numbers(cells[:, j]) for j in range(width) if j != step_at}
-    steps = tab.parse_steps(cells[:, step_at])
+    steps = tab.parse_steps(cells[:, step_at]) if step_at is not None else None
     return _Table(numbers, {j: cells[:, j] for j in range(width)}, steps)
 
 
@@ -392,6 +448,9 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems) -> pd.Data
         segment.lines, segment.sep, width, step_at
     )
     steps = table.steps
+    if steps is None:  # no step column: the rows are the epochs
+        ok = np.ones(len(segment.epochs), dtype=bool)
+        steps = tab.Steps(segment.epochs, ok, ~ok, False)
     keep = steps.ok
     if steps.out_of_range.any():
         problems.huge_step.extend(line_no[steps.out_of_range].tolist())

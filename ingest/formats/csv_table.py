@@ -6,8 +6,12 @@
 - Ultralytics ``results.csv``: padded names (``  train/box_loss``), ``epoch``, ``lr/pg0``.
 - Any CSV/TSV with a ``step``, ``global_step``, ``iteration``, ``iter`` or ``epoch``
   column and numeric metric columns.
+- A table of metrics without a step column, one row per epoch: Keras' ``history``
+  saved with pandas (``pd.DataFrame(history.history).to_csv(...)``, its unnamed index
+  first or left out), a hand-written log of ``train_loss,val_loss,...``. At least two
+  columns, one a loss or a score by name, and a first row of numbers.
 
-The step comes from step/global_step/iteration/iter, else epoch. Tags are the
+The step comes from step/global_step/iteration/iter, else epoch, else the row's place. Tags are the
 column names (stripped of padding). A folder with one such table is the run;
 a folder with several holds one run per file (id = the file's relative path).
 """
@@ -28,11 +32,12 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
-        """A text header with a step-like column (and, for a ``.log``/``.txt``, a row).
+        """A text header with a step-like column (and, for a ``.log``/``.txt``, a row), or
+        a header of metrics whose first row is all numbers.
 
         Only the header must be clean text: a ragged or damaged first row is the reader's
         to skip (with a warning), so the good rows of a damaged log are kept. A ``.log`` or
@@ -43,13 +48,16 @@ class CSVTable:
             return False
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
         lines = [line.rstrip("\r") for line in text.split("\n")]
-        if not lines or not _delimited.looks_like_log_header(lines[0], path):
+        row = lines[1] if len(lines) > 2 else None  # the first row, whole
+        if not lines or not _delimited.looks_like_log_header(lines[0], path, row):
             return False
         if path.lower().endswith((".csv", ".tsv")):
             return True
         sep = _delimited.guess_separator(lines[0], path)
         names = _delimited.split_header(lines[0], sep)
         at = _delimited.step_column(names)
+        if at is None:
+            return True  # a table of metrics per epoch: its first row was all numbers
         for line in lines[1:-1][:SNIFF_ROWS]:
             cells = _delimited.split_line(line, sep)
             if len(cells) >= len(names) and tab.cell_step(cells[at]) is not None:

@@ -163,3 +163,51 @@ def test_stray_quotes_and_carriage_returns_do_not_break_the_read(tmp_path):
     result = read(path)
     assert series(result.scalars, "loss") == {0: 1.0, 2: 0.5}
     assert result.warnings and "log.csv" in result.warnings[0]
+
+
+# a table of metrics without a step column: one row per epoch ------------------------------
+
+KERAS_HISTORY = ("loss,accuracy,val_loss,val_accuracy\n"
+                 "1.2,0.5,1.1,0.55\n0.9,0.7,1.0,0.6\n0.7,0.8,1.05,0.6\n")
+PANDAS_DUMP = ",loss,val_loss\n0,1.2,1.1\n1,0.9,1.0\n2,0.7,1.05\n"
+
+
+def test_keras_history_saved_by_pandas_without_an_index_is_one_epoch_per_row(tmp_path):
+    path = write(tmp_path / "exp" / "training_history.csv", KERAS_HISTORY)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    found = discover(str(tmp_path))
+    assert [(s.id, s.format) for s in found] == [("exp", "csv_table")]
+    result = read(path)
+    assert series(result.scalars, "val_loss") == {0: 1.1, 1: 1.0, 2: 1.05}
+    assert set(result.scalars["tag"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert any("training_history.csv" in w and "one epoch" in w for w in result.warnings)
+
+
+def test_pandas_unnamed_index_is_the_epoch(tmp_path):
+    path = write(tmp_path / "history.csv", PANDAS_DUMP)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    result = read(path)
+    assert series(result.scalars, "loss") == {0: 1.2, 1: 0.9, 2: 0.7}
+    assert set(result.scalars["tag"]) == {"loss", "val_loss"}
+    assert not result.warnings  # the index says which epoch each row is
+
+
+def test_epoch_rows_count_on_across_appended_reads_blank_and_ragged_lines(tmp_path):
+    path = write(tmp_path / "log.csv", "train_loss,val_loss\n1.0,1.1\n\n0.8\n")
+    first = read(path)
+    assert series(first.scalars, "train_loss") == {0: 1.0}
+    assert any("ragged" in w and "line 4" in w for w in first.warnings)
+    with path.open("a") as fh:  # the trainer goes on: the third epoch is epoch 2
+        fh.write("0.6,0.9\n")
+    second = read(path, first.state)
+    assert series(second.scalars, "val_loss") == {2: 0.9}
+    whole = read(path)  # one read of the same bytes gives the same epochs
+    assert series(whole.scalars, "train_loss") == {0: 1.0, 2: 0.6}
+
+
+def test_a_data_table_without_a_step_is_still_no_log(tmp_path):
+    tables = [write(tmp_path / "iris.csv", "sepal_length,sepal_width,label\n5.1,3.5,0\n"),
+              write(tmp_path / "models.csv", "model,loss,accuracy\nresnet,0.3,0.9\n"),
+              write(tmp_path / "one.csv", "loss\n0.3\n")]
+    for path in tables:
+        assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
