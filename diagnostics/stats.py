@@ -70,6 +70,14 @@ def rolling_median(values: np.ndarray, size: int = 5) -> np.ndarray:
     return ndimage.median_filter(np.asarray(values, np.float64), size=size, mode="mirror")
 
 
+def lowest(smoothed: np.ndarray, raw: np.ndarray) -> int:
+    """Where a smoothed curve is lowest, a tie (a rolling median flat over its minimum)
+    settled by the raw values: the best point, not the first of the flat stretch."""
+    smoothed = np.asarray(smoothed, np.float64)
+    tied = np.flatnonzero(smoothed == smoothed.min())
+    return int(tied[np.argmin(np.asarray(raw, np.float64)[tied])])
+
+
 @lru_cache(maxsize=64)
 def _savgol_kernels(window: int, polyorder: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """The Savitzky-Golay kernel (scipy) and the edge-fit matrix for one window length."""

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step
-from ..stats import trend
+from ..stats import lowest, trend
 
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
@@ -81,6 +79,6 @@ def check(c: Curves, th: Thresholds):
             "use a smaller model, or start from a pre-trained one",
         ],
         {"tags": [ta.tag, va.tag], "start_step": int(early), "end_step": int(end_step),
-         "best_step": int(va.x[int(np.argmin(va.ym))]),
+         "best_step": int(va.x[lowest(va.ym, va.y)]),
          "gap_early": gap_early, "gap_end": gap_end, "val_p_value": tr.p_value},
     )]

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
-from ..stats import trend
+from ..stats import lowest, trend
 
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
@@ -63,8 +63,8 @@ class Thresholds:
     #: ...or the later half of the points after the best (5 or more) stayed up: this
     #: share of them ``min_rise`` or more above the best.
     stayed_up: float = 0.8
-    #: The training loss may not rise by more than this fraction meanwhile
-    #: (a rising training loss is an optimisation problem, not overfitting).
+    #: The training loss may not rise by more than this fraction since validation stopped
+    #: improving (a rising training loss is an optimisation problem, not overfitting).
     max_train_rise: float = 0.05
 
 
@@ -75,7 +75,10 @@ def check(c: Curves, th: Thresholds):
     if len(v.y) < 3:
         raise Skip(f"only {len(v.y)} validation points")
     ys = v.ym  # a rolling median keeps a sharp minimum where it is
-    best = int(np.argmin(ys))
+    # the best evaluation: the lowest point where the smoothed curve is lowest (a rolling
+    # median can be flat over the minimum); validation stopped improving where that flat
+    # stretch began
+    best, reached = lowest(ys, v.y), int(np.argmin(ys))
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or best + th.min_after >= len(ys):
         return []
     lo = float(ys[best])
@@ -111,7 +114,8 @@ def check(c: Curves, th: Thresholds):
         t_best, t_end = t.at(v.x[best]), float(np.median(t.y[-max(1, len(t.y) // 10):]))
         t_start = float(np.median(t.y[:3]))
         tsize = max(abs(t_best), 1e-12)
-        if (t_end - t_best) / tsize > th.max_train_rise:
+        t_reached = t.at(v.x[reached])
+        if (t_end - t_reached) / max(abs(t_reached), 1e-12) > th.max_train_rise:
             return []
         if (float(v.y[0]) - lo) < th.min_learned * abs(float(v.y[0])) and (
                 t.setback >= th.unstable_setback):

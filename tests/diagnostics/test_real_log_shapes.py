@@ -217,6 +217,18 @@ def test_a_widening_gap_on_seven_validation_points_is_overfitting():
     assert any(f.evidence.best_step == e[3] for f in d.findings if f.label == "overfitting")
 
 
+def test_the_best_step_is_the_lowest_evaluation_not_the_first_of_a_smoothed_flat():
+    # a fine-tune evaluated each of 10 epochs: validation is best at epoch 3, then climbs
+    # back 14% while training keeps falling; a rolling median is flat over epochs 1-5
+    e = np.arange(1, 11) * 1035
+    val = np.array([1.50, 1.38, 1.32, 1.38, 1.35, 1.42, 1.45, 1.47, 1.52, 1.50])
+    s = np.arange(1, 21) * 500
+    train = np.linspace(1.5, 1.16, 20)
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (e, val)}))
+    assert "overfitting" in d.labels
+    assert {f.evidence.best_step for f in d.findings if f.label == "overfitting"} == {e[2]}
+
+
 def test_a_widening_gap_under_noisy_validation_is_overfitting(rng):
     e = epochs(300)
     train = falling(e, 1.4, 0.1, 60) * (1 + 0.03 * rng.standard_normal(300))
