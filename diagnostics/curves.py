@@ -198,6 +198,24 @@ def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
     return Curve(role, tag, steps, values, aggregated=aggregated)
 
 
+#: An evaluation logged this close after the one before (a share of the usual interval) is
+#: a separate one after training (Lightning's ``validate()`` after ``fit()``, a Trainer's
+#: ``evaluate()`` of the best checkpoint), not the curve's next point.
+OFF_CADENCE = 0.1
+
+
+def _without_final_extra(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A series evaluated every few steps, without a last point logged off its cadence: at
+    the step of the one before, or within :data:`OFF_CADENCE` of the usual interval after it."""
+    if len(steps) < 4:
+        return steps, values
+    gaps = np.diff(steps)
+    usual = float(np.median(gaps[:-1]))
+    if usual >= 2 and gaps[-1] <= OFF_CADENCE * usual:
+        return steps[:-1], values[:-1]
+    return steps, values
+
+
 def _sibling(tag: str, tags: list[str]) -> str | None:
     """The epoch series of a step series or the step series of an epoch one
     (``train_loss_step`` <-> ``train_loss_epoch``), when both were logged."""
@@ -300,7 +318,7 @@ class Curves:
             elif sibling is not None and words(tag)[-1:] == ("epoch",):
                 fine_tag = sibling
             aggregated = per_row or "epoch" in words(tag)
-            curve = _curve(role, tag, steps, values, aggregated)
+            curve = _curve(role, tag, *_without_final_extra(steps, values), aggregated)
             if fine_tag is not None:
                 curve.fine = _curve(role, fine_tag, *series(fine_tag), False)
             out.curves[role] = curve

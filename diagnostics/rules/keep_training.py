@@ -98,7 +98,7 @@ def check(c: Curves, th: Thresholds):
         if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
             return []
         tail = (float(v.x[-3]), x1)
-        p, slope = None, float(-gains[-1])
+        p, slope = None, float((y[-1] - y[-2]) / max(float(v.x[-1] - v.x[-2]), 1.0))
         margin = max(gains[-1] / th.min_last_gain, share / th.min_share if steady else 0) - 1
         how = (f"improved every recent epoch, by {pct(gains[-1])} in the last one"
                + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))

@@ -397,6 +397,29 @@ def test_seven_epochs_falling_in_a_straight_line_call_for_more_training():
     assert "keep_training" not in d.labels
 
 
+def test_a_short_log_reports_its_slope_per_step():
+    # seven evaluations 100 steps apart, validation falling 0.028 each: 0.00028 a step
+    e = epochs(7) * 100
+    val = 2.08 - 0.028 * (e / 100 - 1)
+    d = diagnose(tagged_run({"train_loss": (e, val + 0.02), "val_loss": (e, val)},
+                            hparams={"num_classes": 8}))
+    kt = next(f for f in d.findings if f.code == "CD401")
+    assert kt.evidence.numbers["slope"] == pytest.approx(-0.00028)
+
+
+def test_an_evaluation_after_training_is_not_the_curve_s_last_point(rng):
+    # Lightning: five epochs of validation levelling off, then validate() after fit()
+    # logs one more row a step later, on another set, far lower; the run is done
+    s = np.arange(1, 8600, 50)
+    train = falling(s, 0.5, 0.01, 800) * (1 + 0.3 * rng.standard_normal(len(s)))
+    ve = np.array([1718, 3437, 5156, 6875, 8594])
+    val = np.array([0.071, 0.046, 0.044, 0.045, 0.043])
+    run = tagged_run({"train_loss": (s, np.abs(train)),
+                      "val_loss": (np.append(ve, 8595), np.append(val, 0.014))})
+    assert "keep_training" not in diagnose(run).labels
+    assert Curves.of(run).val.x[-1] == 8594
+
+
 def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
     # a cautious rate: both losses fall 1-2% every epoch, still near ln(8); too few points
     # for a trend test, but each epoch improved on the last: creeping down, not plateaued
