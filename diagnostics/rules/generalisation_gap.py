@@ -9,8 +9,10 @@ What it detects
     gap, as a share, can hardly grow: there validation over training must keep
     rising instead). A validation loss still creeping down counts as
     stopped when over the last 30% of the run it gains less than a fifth of what the
-    training loss gains. Both curves must have learned first, and the gap
-    must matter at the scale of the problem (a share of the first validation loss):
+    training loss gains. Training must have learned first (a validation loss that
+    never improved on its first evaluation, beside a training loss falling smoothly, is
+    a model memorising from the start; beside one that climbed back, an unstable rate),
+    and the gap must matter at the scale of the problem (a share of the first validation loss):
     a converged run at 0.03 against 0.01 is no overfit worth a label. Noisy
     validation is judged on a wide rolling median; 7 to 10 validation points
     are enough. This is overfitting before the
@@ -94,6 +96,10 @@ class Thresholds:
     #: learned is no overfit, whatever its gap).
     min_learned: float = 0.05
     min_train_learned: float = 0.2
+    #: Validation that never improved is a gap from the first evaluation on, beside a
+    #: training loss that fell smoothly (a model memorising from the start); beside one
+    #: that climbed back this far (``Curve.setback``) the rate is unstable instead.
+    unstable_setback: float = 0.3
 
 
 def wide_median(c: Curve) -> np.ndarray:
@@ -134,8 +140,6 @@ def check(c: Curves, th: Thresholds):
         best = _stalled_tail_start(v, vm, t, th)
         if best is None:
             return []
-    elif best == 0:
-        return []  # validation never improved on its first point: nothing learned to lose
     else:
         after_x, after_y = v.x[best:], v.y[best:]
         if len(after_x) >= 4:
@@ -151,9 +155,11 @@ def check(c: Curves, th: Thresholds):
     if min(v_best, v_end, t_best) <= 0 or (v_end < v_best and not late):
         return []
     v_first, t_first = float(np.median(v.y[:2])), float(np.median(t.y[:2]))
-    if (v_first - v_best) / v_first < th.min_learned or (
-            t_first - t_end) / t_first < th.min_train_learned:
-        return []
+    if (t_first - t_end) / t_first < th.min_train_learned:
+        return []  # training never learned: whatever the gap, nothing was memorised
+    if (v_first - v_best) / v_first < th.min_learned and t.setback >= th.unstable_setback:
+        return []  # validation never improved beside a training loss that jumped back:
+        #            an unstable rate (the val-worse-from-start rule), not memorising
     fell = (t_best - t_end) / t_best
     gap_best = (v_best - t_best) / v_best
     gap_end = (v_end - t_end) / v_end
@@ -166,11 +172,14 @@ def check(c: Curves, th: Thresholds):
         return []
     margin = min(gap_end / th.min_gap, growth, fell / th.min_train_fall) - 1
     b = int(v.x[best])
+    stopped = (f"never improved on its first evaluation ({num(v.value_of(v_first))})"
+               if (v_first - v_best) / v_first < th.min_learned else
+               f"stopped improving at {num(v.value_of(v_best))} (step {step(b)})")
     return [finding(
         "warning", confidence(margin),
-        f"{what(t)} kept falling ({pct(fell)} after step {step(b)}) while {what(v)} stopped "
-        f"improving at {num(v.value_of(v_best))} (step {step(b)}): the gap grew from "
-        f"{pct(max(gap_best, 0))} to {pct(gap_end)} of the validation loss",
+        f"{what(t)} kept falling ({pct(fell)} after step {step(b)}) while {what(v)} "
+        f"{stopped}: the gap grew from {pct(max(gap_best, 0))} to {pct(gap_end)} of the "
+        "validation loss",
         overfitting_advice(b),
         {"tags": [v.tag, t.tag], "start_step": b, "end_step": int(x_end), "best_step": b,
          "best_value": v.value_of(v_best), "final_value": v.value_of(v_end),

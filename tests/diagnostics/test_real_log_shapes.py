@@ -238,6 +238,28 @@ def test_a_widening_gap_under_noisy_validation_is_overfitting(rng):
     assert "overfitting" in d.labels and "keep_training" not in d.labels
 
 
+def _never_improving_validation(rng, climbs_back):
+    # a 20-epoch fine-tune: validation noisy, drifting up from its first evaluation at
+    # 2.85; training falls 2.2 -> 1.6 smoothly, or falls and climbs back (an unstable rate)
+    e = epochs(20)
+    train = 2.2 - 0.6 * (e - 1) / 19
+    if climbs_back:
+        train = np.where(e < 10, 2.2 - 0.12 * (e - 1), 1.12 + 0.12 * (e - 10))
+    val = 2.85 * (1 + 0.003 * (e - 1)) * (1 + 0.02 * rng.standard_normal(20))
+    return diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+
+
+def test_validation_that_never_improves_beside_a_falling_training_loss_is_overfitting(rng):
+    d = _never_improving_validation(rng, climbs_back=False)
+    assert d.labels == ["overfitting"]
+    assert any("never improved" in f.message for f in d.findings if f.code == "CD503")
+
+
+def test_validation_that_never_improves_beside_a_training_loss_climbing_back_is_no_gap(rng):
+    d = _never_improving_validation(rng, climbs_back=True)
+    assert not any(f.code == "CD503" for f in d.findings)
+
+
 def test_training_loss_heading_to_zero_under_a_flat_validation_is_overfitting():
     # validation flat at 0.1 from epoch 10; training falls from 2e-3 to 2e-5: the gap is
     # 98% of the validation loss at the best step and can hardly grow as a share, but
