@@ -73,8 +73,70 @@ class Thresholds:
     #: For short logs (< ``short_points``): the last epoch alone improved this much.
     min_last_gain: float = 0.03
     short_points: int = 8
+    #: ...and for logs whose tail holds fewer points than this, too few for a trend test
+    #: (ten epochs leave three in the last 30%): judged the same way, epoch by epoch.
+    min_tail_points: int = 5
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
+
+
+@dataclass(frozen=True)
+class _Gain:
+    """How the curve is still improving: its tail, the figures, and the words for it."""
+
+    tail: tuple[float, float]
+    gain: float
+    slope: float
+    p: float | None
+    margin: float
+    how: str
+
+
+def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
+    """A short log: every one of the last epochs improved, the last by ``min_last_gain``,
+    or the last two made a real share of all its progress (a straight-line fall)."""
+    y = v.y
+    gains = -np.diff(y[-3:]) / level
+    gain = float((y[-3] - y[-1]) / level)
+    progress = float(np.max(y) - y[-1])
+    share = float(y[-3] - y[-1]) / progress if progress > 0 else 0.0
+    steady = share >= th.min_share and gain >= th.min_share_gain
+    if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
+        return None
+    return _Gain(
+        (float(v.x[-3]), float(v.x[-1])), gain,
+        float((y[-1] - y[-2]) / max(float(v.x[-1] - v.x[-2]), 1.0)), None,
+        max(gains[-1] / th.min_last_gain, share / th.min_share if steady else 0) - 1,
+        f"improved every recent epoch, by {pct(gains[-1])} in the last one"
+        + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))
+
+
+def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -> _Gain | None:
+    """A significant downward trend over the tail that gains a real fraction of the level,
+    or a real share of all the progress the curve made."""
+    tr = strong_trend(tx, ty)
+    gained = -tr.slope * (tx[-1] - tx[0])
+    gain = gained / level
+    # the tail's share of all the progress the curve made: a curve still falling in
+    # a straight line makes ~30% of it there, a converged one ~0% (a loss far above
+    # zero, near the chance level, gains little of its level and is far from done)
+    progress = float(np.max(v.ys) - v.ys[-1])
+    # (counted only on a curve that learned: a flat line's wiggles are no progress)
+    share = gained / progress if progress >= th.min_progress * level else 0.0
+    top, end = float(np.max(v.ys)), float(v.ys[-1])
+    if v.is_loss and end > 0 and top / end > th.log_span and gained > 0:
+        # a loss that fell by decades is read on a log scale, as it is plotted
+        share = float(np.log((end + gained) / end) / np.log(top / end))
+    # a gain just past the bar must come with a real share of the progress: a few
+    # percent of a level near the floor, after a long descent, is a converged curve
+    enough = gain >= th.sure_gain or (gain >= th.min_gain and share >= th.min_share_with_gain)
+    if not (tr.slope < 0 and tr.p_value < th.alpha
+            and (enough or (share >= th.min_share and gain >= th.min_share_gain))):
+        return None
+    return _Gain((float(tx[0]), float(tx[-1])), gain, tr.slope, tr.p_value,
+                 max(gain / th.min_gain, share / th.min_share) - 1,
+                 f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
+                 f"{pct(share)} of all it gained (trend p={tr.p_value:.1g})")
 
 
 def check(c: Curves, th: Thresholds):
@@ -85,51 +147,21 @@ def check(c: Curves, th: Thresholds):
     x1 = float(v.x[-1])
     level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
     if len(v.y) < th.short_points:
-        y = v.y
-        if len(y) < 3:
-            raise Skip(f"only {len(y)} points")
-        gains = -np.diff(y[-3:]) / level
-        gain = float((y[-3] - y[-1]) / level)
-        # ...or its last two epochs made a real share of all its progress: a slow rate
-        # falling in a straight line, not a curve levelling off
-        progress = float(np.max(y) - y[-1])
-        share = float(y[-3] - y[-1]) / progress if progress > 0 else 0.0
-        steady = share >= th.min_share and gain >= th.min_share_gain
-        if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
-            return []
-        tail = (float(v.x[-3]), x1)
-        p, slope = None, float((y[-1] - y[-2]) / max(float(v.x[-1] - v.x[-2]), 1.0))
-        margin = max(gains[-1] / th.min_last_gain, share / th.min_share if steady else 0) - 1
-        how = (f"improved every recent epoch, by {pct(gains[-1])} in the last one"
-               + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))
+        if len(v.y) < 3:
+            raise Skip(f"only {len(v.y)} points")
+        got = _by_epochs(v, level, th)
     else:
         tx, ty = window(v, x1 - th.tail_frac * span, x1)
+        few = len(tx) < th.min_tail_points
         if len(tx) < 4:
             tx, ty = v.x[-4:], v.y[-4:]
-        tr = strong_trend(tx, ty)
-        gained = -tr.slope * (tx[-1] - tx[0])
-        gain = gained / level
-        # the tail's share of all the progress the curve made: a curve still falling in
-        # a straight line makes ~30% of it there, a converged one ~0% (a loss far above
-        # zero, near the chance level, gains little of its level and is far from done)
-        progress = float(np.max(v.ys) - v.ys[-1])
-        # (counted only on a curve that learned: a flat line's wiggles are no progress)
-        share = gained / progress if progress >= th.min_progress * level else 0.0
-        top, end = float(np.max(v.ys)), float(v.ys[-1])
-        if v.is_loss and end > 0 and top / end > th.log_span and gained > 0:
-            # a loss that fell by decades is read on a log scale, as it is plotted
-            share = float(np.log((end + gained) / end) / np.log(top / end))
-        # a gain just past the bar must come with a real share of the progress: a few
-        # percent of a level near the floor, after a long descent, is a converged curve
-        enough = gain >= th.sure_gain or (gain >= th.min_gain
-                                         and share >= th.min_share_with_gain)
-        if not (tr.slope < 0 and tr.p_value < th.alpha
-                and (enough or (share >= th.min_share and gain >= th.min_share_gain))):
-            return []
-        tail, p, slope = (float(tx[0]), float(tx[-1])), tr.p_value, tr.slope
-        margin = max(gain / th.min_gain, share / th.min_share) - 1
-        how = (f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
-               f"{pct(share)} of all it gained (trend p={p:.1g})")
+        got = _by_trend(v, tx, ty, level, th)
+        if got is None and few:  # too few tail points for a trend test to see it
+            got = _by_epochs(v, level, th)
+    if got is None:
+        return []
+    tail, gain, slope, p, margin, how = (got.tail, got.gain, got.slope, got.p, got.margin,
+                                         got.how)
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
     ev = {"tags": [v.tag], "start_step": int(tail[0]), "end_step": int(tail[1]),
           "gain": gain, "slope": slope, "p_value": p,

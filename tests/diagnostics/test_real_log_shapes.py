@@ -442,6 +442,16 @@ def test_an_evaluation_after_training_is_not_the_curve_s_last_point(rng):
     assert Curves.of(run).val.x[-1] == 8594
 
 
+def test_ten_epochs_whose_last_two_each_improved_call_for_more_training():
+    # ten epochs: the last 30% holds three evaluations, too few for a trend test, and one
+    # bump before them; the last two epochs each improved 4-8%: still learning
+    e = epochs(10)
+    val = np.array([1.25, 1.30, 1.28, 1.24, 1.11, 1.03, 1.03, 1.05, 0.97, 0.93])
+    train = np.linspace(1.5, 1.0, 10)
+    d = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val)}))
+    assert "keep_training" in d.labels
+
+
 def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
     # a cautious rate: both losses fall 1-2% every epoch, still near ln(8); too few points
     # for a trend test, but each epoch improved on the last: creeping down, not plateaued
