@@ -76,6 +76,14 @@ class Thresholds:
     #: ...and for logs whose tail holds fewer points than this, too few for a trend test
     #: (ten epochs leave three in the last 30%): judged the same way, epoch by epoch.
     min_tail_points: int = 5
+    #: Validation and training both still falling steadily over the tail (each trend this
+    #: significant, each gaining ``min_share_gain`` of its level), validation gaining at
+    #: least this share of what training gains (no gap opening): a slow fall that is no
+    #: noise, though a small share of the progress (``min_share_with_gain`` at least).
+    together_alpha: float = 0.01
+    together_pace: float = 0.5
+    #: ...under a learning rate (where logged) still at least this share of its peak.
+    together_min_lr: float = 0.1
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -111,15 +119,10 @@ def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
         + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))
 
 
-def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -> _Gain | None:
-    """A significant downward trend over the tail that gains a real fraction of the level,
-    or a real share of all the progress the curve made."""
-    tr = strong_trend(tx, ty)
-    gained = -tr.slope * (tx[-1] - tx[0])
-    gain = gained / level
-    # the tail's share of all the progress the curve made: a curve still falling in
-    # a straight line makes ~30% of it there, a converged one ~0% (a loss far above
-    # zero, near the chance level, gains little of its level and is far from done)
+def _share(v, gained: float, level: float, th: Thresholds) -> float:
+    """The tail's share of all the progress the curve made: a curve still falling in a
+    straight line makes ~30% of it there, a converged one ~0% (a loss far above zero, near
+    the chance level, gains little of its level and is far from done)."""
     progress = float(np.max(v.ys) - v.ys[-1])
     # (counted only on a curve that learned: a flat line's wiggles are no progress)
     share = gained / progress if progress >= th.min_progress * level else 0.0
@@ -127,6 +130,16 @@ def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -
     if v.is_loss and end > 0 and top / end > th.log_span and gained > 0:
         # a loss that fell by decades is read on a log scale, as it is plotted
         share = float(np.log((end + gained) / end) / np.log(top / end))
+    return share
+
+
+def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -> _Gain | None:
+    """A significant downward trend over the tail that gains a real fraction of the level,
+    or a real share of all the progress the curve made."""
+    tr = strong_trend(tx, ty)
+    gained = -tr.slope * (tx[-1] - tx[0])
+    gain = gained / level
+    share = _share(v, gained, level, th)
     # a gain just past the bar must come with a real share of the progress: a few
     # percent of a level near the floor, after a long descent, is a converged curve
     enough = gain >= th.sure_gain or (gain >= th.min_gain and share >= th.min_share_with_gain)
@@ -137,6 +150,38 @@ def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -
                  max(gain / th.min_gain, share / th.min_share) - 1,
                  f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
                  f"{pct(share)} of all it gained (trend p={tr.p_value:.1g})")
+
+
+def _falling_together(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
+                      th: Thresholds) -> _Gain | None:
+    """Validation and training both still fall steadily over the tail, validation keeping
+    pace: a small gain that is no noise (both trends significant), and no gap opening."""
+    t = c.train
+    if t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val"):
+        return None
+    lr = c.get("lr")
+    if lr is not None:
+        tail_lr = window(lr, float(tx[0]), float(tx[-1]))[1]
+        now = float(np.median(tail_lr)) if len(tail_lr) else float(lr.y[-1])
+        if now < th.together_min_lr * float(np.max(lr.y)):
+            return None  # a crawl under a rate cut to near nothing: decayed, not unfinished
+    vt = strong_trend(tx, ty)
+    wx, wy = window(t, float(tx[0]), float(tx[-1]))
+    if len(wx) < 4 or not (vt.slope < 0 and vt.p_value < th.together_alpha):
+        return None
+    tt = strong_trend(wx, wy)
+    v_gain = -vt.slope * (tx[-1] - tx[0]) / level
+    t_level = max(abs(float(np.median(wy[-max(1, len(wy) // 10):]))), 1e-12)
+    t_gain = -tt.slope * (wx[-1] - wx[0]) / t_level
+    if not (tt.slope < 0 and tt.p_value < th.together_alpha and v_gain >= th.min_share_gain
+            and t_gain >= th.min_share_gain and v_gain >= th.together_pace * t_gain
+            and _share(v, v_gain * level, level, th) >= th.min_share_with_gain):
+        return None  # (a converged curve's last crumbs after a fall by decades are no gain)
+    return _Gain((float(tx[0]), float(tx[-1])), v_gain, vt.slope, vt.p_value,
+                 v_gain / th.min_share_gain - 1,
+                 f"improved {pct(v_gain)} over the last {pct(th.tail_frac)} of the run "
+                 f"(trend p={vt.p_value:.1g}) while the training loss fell {pct(t_gain)} "
+                 "beside it: both still fall together")
 
 
 def check(c: Curves, th: Thresholds):
@@ -155,7 +200,7 @@ def check(c: Curves, th: Thresholds):
         few = len(tx) < th.min_tail_points
         if len(tx) < 4:
             tx, ty = v.x[-4:], v.y[-4:]
-        got = _by_trend(v, tx, ty, level, th)
+        got = _by_trend(v, tx, ty, level, th) or _falling_together(c, v, tx, ty, level, th)
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None:

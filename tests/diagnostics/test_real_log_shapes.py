@@ -483,6 +483,24 @@ def test_both_still_falling_at_the_last_epoch_is_keep_training(rng):
     assert d.labels == ["keep_training"]
 
 
+def _slow_fall_together(rng, lr):
+    # 7 classes, 50 epochs: training and validation side by side, both still falling a
+    # few percent over the last 30% of the run, evaluation after evaluation
+    e = epochs(50)
+    val = (0.95 + 0.85 * np.exp(-e / 9) - 0.0025 * e) * (1 + 0.002 * rng.standard_normal(50))
+    train = val + 0.03
+    return diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
+
+
+def test_training_and_validation_still_falling_together_is_keep_training(rng):
+    assert "keep_training" in _slow_fall_together(rng, np.full(50, 1e-3)).labels
+
+
+def test_a_slow_fall_together_under_a_rate_cut_to_near_nothing_is_not(rng):
+    lr = np.where(epochs(50) < 8, 1e-3, 1e-6)
+    assert "keep_training" not in _slow_fall_together(rng, lr).labels
+
+
 def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_keep_training():
     # validation fell 25-fold to 0.07 and still creeps down 9% over the last 30% of the
     # run: on the log scale it is plotted on, a converged curve's last crumbs
