@@ -198,6 +198,24 @@ def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
     return Curve(role, tag, steps, values, aggregated=aggregated)
 
 
+def _median_over_groups(tag: str, tags: list[str], series) -> tuple[np.ndarray, np.ndarray]:
+    """A learning rate logged per parameter group (``lr/pg0``, ``lr/pg1``, ... or ``x/lr0``
+    ...: the same tag but for its digits), at the same steps: the median over the groups
+    at each step. Ultralytics warms its bias group *down* from a high rate while the
+    weights warm up; that group's fall is no cut of the run's rate."""
+    steps, values = series(tag)
+    shape = re.sub(r"\d+", "#", tag)
+    groups = [values]
+    for other in tags:
+        if other != tag and re.sub(r"\d+", "#", other) == shape:
+            s2, v2 = series(other)
+            if np.array_equal(s2, steps):
+                groups.append(v2)
+    if len(groups) < 3:  # two groups have no majority to follow
+        return steps, values
+    return steps, np.median(np.vstack(groups), axis=0)
+
+
 #: An evaluation logged this close after the one before (a share of the usual interval) is
 #: a separate one after training (Lightning's ``validate()`` after ``fit()``, a Trainer's
 #: ``evaluate()`` of the best checkpoint), not the curve's next point.
@@ -304,7 +322,8 @@ class Curves:
                 steps, values = steps[order], values[order]
             return steps, values
 
-        raw = {role: series(tag) for role, tag in roles.items()}
+        raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))
+               for role, tag in roles.items()}
         per_row = _one_row_per_epoch([raw[r][0] for r in raw if r not in ("lr", "grad_norm")])
         for role, tag in roles.items():
             steps, values = raw[role]

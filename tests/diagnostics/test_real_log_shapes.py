@@ -396,6 +396,28 @@ def test_an_early_explosion_then_a_high_plateau_is_lr_too_high_only(rng):
     assert d.labels == ["lr_too_high"]
 
 
+def _yolo_rates(e, bias_start):
+    # Ultralytics: three warm-up epochs, then a linear decay to a hundredth; the bias
+    # group (pg0 in older versions) is warmed *down* from bias_start to the rate
+    warm = np.clip(e / 3, 0, 1)
+    rate = 0.01 * np.where(e < 3, warm, 1 - 0.99 * (e - 3) / (e[-1] - 3))
+    bias = np.where(e < 3, bias_start + (0.01 - bias_start) * warm, rate)
+    return {"lr/pg0": (e, bias), "lr/pg1": (e, rate), "lr/pg2": (e, rate)}
+
+
+def test_a_bias_group_warmed_down_while_the_weights_warm_up_is_no_lr_cut():
+    e = np.arange(0, 25)
+    box = 1.0 + 0.6 * np.exp(-e / 1.5) - 0.004 * e  # a fast first fall, then a creep
+    logs = {"train/box_loss": (e, box), "val/box_loss": (e, box + 0.1)}
+    assert "decayed_too_early" not in diagnose(tagged_run(logs | _yolo_rates(e, 0.1))).labels
+    # every group cut to a hundredth at epoch 2, the loss flat from there: a real cut
+    cut = np.where(e < 2, 0.01, 1e-4)
+    flat = np.where(e < 2, 1.6 - 0.2 * e, 1.2)
+    cut_logs = {"train/box_loss": (e, flat), "val/box_loss": (e, flat + 0.1)}
+    cut_logs |= {f"lr/pg{g}": (e, cut) for g in range(3)}
+    assert "decayed_too_early" in diagnose(tagged_run(cut_logs)).labels
+
+
 def test_an_lr_cut_to_near_zero_early_is_decayed_too_early_even_if_the_loss_barely_fell():
     s = np.arange(0, 3000, 10)
     lr = np.where(s < 300, 1e-3, 1e-9)
