@@ -2,8 +2,9 @@
 
 What it detects
     A loss (or the gradient norm) logged as NaN or infinity, a training loss
-    that climbs back far above its lowest level, or one that spikes to ten
-    times its starting level: the optimiser diverged or overshot. Beside a
+    that climbs back far above its lowest level (by much more than its own
+    noise), or one that spikes to ten times its starting level: the optimiser
+    diverged or overshot. Beside a
     per-epoch series, a climb seen in the per-step losses must lift the epoch
     means too (a burst of noisy minibatches is not divergence).
 
@@ -50,6 +51,9 @@ class Thresholds:
     #: ...and by at least this fraction of its starting level (so a tiny loss
     #: wobbling from 0.001 to 0.003 is not an explosion).
     min_rise_of_start: float = 0.5
+    #: ...and by this many times the curve's noise: a rolling median of heavy-tailed
+    #: minibatch losses dips and climbs by a few sigmas on its own.
+    min_rise_sigmas: float = 5.0
     #: A single logged loss this many times the starting level is an overshoot too (a
     #: rolling median would hide it; a sound run never comes near it).
     spike_ratio: float = 10.0
@@ -101,7 +105,7 @@ def check(c: Curves, th: Thresholds):
     i = int(np.argmax(rise))
     lo = float(running_min[i])
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
-            and rise[i] >= th.min_rise_of_start * abs(start)):
+            and rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise)):
         return []
     if coarse is not t and len(coarse.y) >= 3:
         means = coarse.y
