@@ -84,6 +84,10 @@ class Thresholds:
     together_pace: float = 0.5
     #: ...under a learning rate (where logged) still at least this share of its peak.
     together_min_lr: float = 0.1
+    #: A run that ended with its learning rate still rising (at its peak at the last point,
+    #: this multiple of where it was when the tail began) stopped during its warm-up; a
+    #: fall of ``min_gain`` over the tail is then plainly unfinished.
+    warmup_rise: float = 1.2
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -184,6 +188,34 @@ def _falling_together(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float
                  "beside it: both still fall together")
 
 
+def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
+    """The run ended while its learning rate was still warming up (rising to its last
+    point), the curve lower over its last stretch than before it: it stopped before its
+    schedule had even reached its peak."""
+    lr = c.get("lr")
+    if lr is None or lr.n < 4:
+        return None
+    x1 = float(v.x[-1])
+    x0 = x1 - th.tail_frac * v.own_span
+    lx, ly = lr.x_all, lr.y_all
+    before = ly[lx <= x0]
+    if not len(before) or ly[-1] < float(np.max(ly)) or ly[-1] < th.warmup_rise * before[-1]:
+        return None
+    tx, ty = window(v, x0, x1)
+    earlier = v.y[v.x < x0]
+    if len(tx) < 2 or not len(earlier):
+        return None
+    was, now = float(np.median(earlier[-3:])), float(np.median(ty[-3:]))
+    gain = (was - now) / level
+    if gain < th.min_gain:
+        return None
+    return _Gain((float(tx[0]), x1), gain, float((ty[-1] - ty[0]) / max(tx[-1] - tx[0], 1.0)),
+                 None, gain / th.min_gain - 1,
+                 f"fell from {num(v.value_of(was))} to {num(v.value_of(now))} over the last "
+                 f"{pct(th.tail_frac)} of the run, which ended while the learning rate was "
+                 f"still warming up ({num(before[-1])} -> {num(ly[-1])})")
+
+
 def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
@@ -200,7 +232,8 @@ def check(c: Curves, th: Thresholds):
         few = len(tx) < th.min_tail_points
         if len(tx) < 4:
             tx, ty = v.x[-4:], v.y[-4:]
-        got = _by_trend(v, tx, ty, level, th) or _falling_together(c, v, tx, ty, level, th)
+        got = (_by_trend(v, tx, ty, level, th) or _falling_together(c, v, tx, ty, level, th)
+               or _stopped_in_warmup(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None:

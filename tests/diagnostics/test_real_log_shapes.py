@@ -535,6 +535,22 @@ def test_a_slow_fall_together_under_a_rate_cut_to_near_nothing_is_not(rng):
     assert "keep_training" not in _slow_fall_together(rng, lr).labels
 
 
+def test_a_run_that_ended_during_its_lr_warm_up_is_keep_training():
+    # detectron2: 300 iterations logged every 20, the rate still rising linearly to its
+    # last row; the loss halves over the last stretch, too bumpy there for a trend test
+    it = np.arange(19, 300, 20)
+    loss = np.array([2.2, 1.9, 1.55, 1.45, 1.35, 1.1, 1.0, 0.9, 0.78, 0.6,
+                     0.46, 0.41, 0.47, 0.33, 0.36])
+    lr = 2.5e-4 * (it + 1) / 300
+    d = diagnose(tagged_run({"total_loss": (it, loss), "lr": (it, lr)}))
+    kt = [f for f in d.findings if f.code == "CD401"]
+    assert "keep_training" in d.labels and "warming up" in kt[0].message
+    # the same loss under a rate that warmed up and then held: no reason given by the rate
+    held = np.minimum(lr, 5e-5)
+    d = diagnose(tagged_run({"total_loss": (it, loss), "lr": (it, held)}))
+    assert not any("warming up" in f.message for f in d.findings)
+
+
 def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_keep_training():
     # validation fell 25-fold to 0.07 and still creeps down 9% over the last 30% of the
     # run: on the log scale it is plotted on, a converged curve's last crumbs
