@@ -8,10 +8,11 @@ Two shapes, both JSON lines read by the JSON-lines reader:
   of evaluation batches. A train row's step becomes ``iter`` plus the iterations of the
   epochs before it (when ``iter`` restarts; an iteration-based runner's global ``iter`` is
   kept); an evaluation row's step is the last train row's.
-- mmengine ``vis_data/scalars.json`` (mmdet 3, mmpretrain): train rows carry ``epoch``,
-  ``iter`` and ``step`` (= iter); evaluation rows carry only ``step``, which is the *epoch*
-  for an epoch-based loop. An evaluation row (no ``iter`` in a file whose train rows have
-  one) is put at the last train row's step.
+- mmengine ``vis_data/scalars.json`` (mmdet 3, mmpretrain, mmseg 1.x): train rows carry
+  ``epoch`` and ``step`` (the iteration; mmdet adds ``iter``); evaluation rows carry
+  ``step`` but no ``epoch``, and their ``step`` is the *epoch* for an epoch-based loop. An
+  evaluation row is put at the last train row's step (for an iteration-based loop, whose
+  evaluation ``step`` is the iteration, that is the same place).
 
 Keys an evaluation row shares with the train rows (``loss`` of a validation workflow)
 become ``val/<key>`` (``test/<key>``), so the two never mix in one tag; ``lr``, ``memory``,
@@ -55,9 +56,9 @@ def _kind(rec: dict[str, Any], st: dict[str, Any] | None) -> tuple[str, str] | N
     mode = rec.get("mode")
     if isinstance(mode, str) and mode in MODES and "epoch" in rec and "iter" in rec:
         return "mmcv", mode
-    if "epoch" in rec and "iter" in rec and "step" in rec:
+    if "epoch" in rec and "step" in rec:
         return "mmengine", "train"
-    if st is not None and st["shape"] == "mmengine" and "iter" not in rec and "step" in rec:
+    if st is not None and st["shape"] == "mmengine" and "step" in rec:
         return "mmengine", "val"
     return None
 

@@ -82,7 +82,7 @@ def _loads(line: str) -> Any:
 class JSONLines:
     name = "jsonl"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "2"
+    version = "3"
     summary = "JSON lines (*.jsonl, *.ndjson, one object per line with a step key)"
 
     def sniff(self, path: str, head: bytes) -> bool:

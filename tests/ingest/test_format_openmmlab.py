@@ -100,3 +100,20 @@ def test_mmengine_scalars_json_puts_epoch_numbered_eval_rows_at_the_epochs_end(t
     assert steps(run, "coco/bbox_mAP") == [100, 200]
     assert steps(run, "data_time") == [50, 100, 150, 200]  # eval bookkeeping does not mix in
     assert run.roles["train_loss"] == "loss" and run.roles["val_acc"] == "coco/bbox_mAP"
+
+
+def test_mmpretrain_train_rows_without_iter_still_put_eval_rows_at_the_epochs_end(tmp_path):
+    # mmpretrain's train rows carry epoch and step (the iteration) but no iter
+    rows, step = [], 0
+    for epoch in (1, 2, 3):
+        step += 79
+        rows.append({"lr": 0.01, "data_time": 0.8, "loss": 1.0 / epoch, "time": 1.6,
+                     "epoch": epoch, "memory": 8629, "step": step})
+        rows.append({"accuracy/top1": 60.0 + epoch, "data_time": 0.4, "time": 0.6,
+                     "step": epoch})
+    write(tmp_path / "work_dirs" / "resnet" / "20240101_000000" / "vis_data" / "scalars.json",
+          rows)
+    run = read_run(discover(str(tmp_path))[0])
+    assert steps(run, "loss") == [79, 158, 237]
+    assert steps(run, "accuracy/top1") == [79, 158, 237]
+    assert run.roles["val_acc"] == "accuracy/top1"
