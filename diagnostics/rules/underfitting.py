@@ -117,7 +117,10 @@ def check(c: Curves, th: Thresholds):
           "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
     gap_txt = " (no validation metric logged)"
     v = None if c.axes_differ else c.val
-    if v is not None and v.kind == t.kind:
+    comparable = v is not None and v.kind == t.kind  # validation on the same scale
+    if v is not None and v.kind != t.kind:
+        gap_txt = f" ({what(v)} is logged, but on another scale)"
+    elif v is not None:
         v_end = float(np.median(v.y[-max(1, len(v.y) // 10):]))
         gap = (v_end - end) / end
         ev.update(val_end_level=v_end, gap=gap)
@@ -127,7 +130,7 @@ def check(c: Curves, th: Thresholds):
         gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
     return [finding(
         "warning",
-        confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if v else 0.85),
+        confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if comparable else 0.85),
         f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
         f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))}){gap_txt}",
         [

@@ -497,6 +497,21 @@ def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
     assert "underfitting" not in d.labels
 
 
+def _loss_plateau_beside_validation_accuracy(val_acc):
+    # mmpretrain: a training loss that barely moved (0.97 -> 0.75) and a validation
+    # accuracy in percent, evaluated each of 25 epochs
+    e = np.arange(1, 26)
+    loss = 0.75 + 0.22 * np.exp(-e / 5)
+    return diagnose(tagged_run({"loss": (e * 79, loss), "accuracy/top1": (e * 79, val_acc)}))
+
+
+def test_a_loss_plateau_beside_a_flat_validation_accuracy_says_validation_was_logged():
+    d = _loss_plateau_beside_validation_accuracy(np.full(25, 62.0))
+    found = [f for f in d.findings if f.code == "CD601"]
+    assert found and "no validation metric logged" not in found[0].message
+    assert "accuracy/top1" in found[0].message
+
+
 def test_a_plateau_that_fits_its_training_set_is_not_underfitting(rng):
     e = epochs(60)
     train = falling(e, 1.2, 0.6, 5) * (1 + 0.01 * rng.standard_normal(60))
