@@ -63,6 +63,12 @@ class Thresholds:
     #: ...or the later half of the points after the best (5 or more) stayed up: this
     #: share of them ``min_rise`` or more above the best.
     stayed_up: float = 0.8
+    #: Validation curves with fewer points are read as logged, not under a rolling median
+    #: (on eight evaluations a 5-point median flattens the minimum away).
+    smooth_points: int = 10
+    #: A validation accuracy this much lower (as a fraction: 0.005 = half a point) at the
+    #: end than at the loss's best step seconds a rise seen on few evaluations.
+    acc_fell: float = 0.005
     #: The training loss may not rise by more than this fraction since validation stopped
     #: improving (a rising training loss is an optimisation problem, not overfitting).
     max_train_rise: float = 0.05
@@ -74,12 +80,18 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no validation metric logged")
     if len(v.y) < 3:
         raise Skip(f"only {len(v.y)} validation points")
-    ys = v.ym  # a rolling median keeps a sharp minimum where it is
+    # a rolling median keeps a sharp minimum where it is; on a few points each one counts
+    ys = v.ym if len(v.y) >= th.smooth_points else v.y
     # the best evaluation: the lowest point where the smoothed curve is lowest (a rolling
     # median can be flat over the minimum); validation stopped improving where that flat
     # stretch began
     best, reached = lowest(ys, v.y), int(np.argmin(ys))
-    if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or best + th.min_after >= len(ys):
+    # on a short log the rise may be one or two evaluations: it counts when the validation
+    # accuracy fell with it (two metrics of the same evaluations, not one noisy point)
+    seconded = _accuracy_fell(c, v, best, th)
+    few_after = best + th.min_after >= len(ys)
+    if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
+            few_after and not (seconded and best + 1 < len(ys))):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -101,7 +113,7 @@ def check(c: Curves, th: Thresholds):
         stayed_up = len(late) >= 5 and np.mean(late >= lo * (1 + th.min_rise)) >= th.stayed_up
         if not ((tr.slope > 0 and tr.p_value < th.alpha) or stayed_up):
             return []
-    elif not (np.all(after_y[1:] > lo) and rise >= 2 * th.min_rise):
+    elif not (np.all(after_y[1:] > lo) and (rise >= 2 * th.min_rise or seconded)):
         return []
     t = c.train if c.train is not None and c.train.role != v.role else None
     if c.axes_differ:
@@ -140,3 +152,13 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
+
+
+def _accuracy_fell(c: Curves, v, best: int, th: Thresholds) -> bool:
+    """Whether the validation accuracy, beside the validation loss ``v``, ended
+    ``acc_fell`` below where it was at the loss's best evaluation."""
+    va = c.get("val_acc")
+    if v.role != "val_loss" or va is None or va.kind != "error" or c.axes_differ:
+        return False
+    at_best = float(np.interp(float(v.x[best]), va.x, va.y))
+    return float(va.y[-1]) - at_best >= th.acc_fell

@@ -241,6 +241,35 @@ def test_the_best_step_is_the_lowest_evaluation_not_the_first_of_a_smoothed_flat
     assert {f.evidence.best_step for f in d.findings if f.label == "overfitting"} == {e[2]}
 
 
+def _three_epoch_fine_tune(val_acc):
+    # a BERT fine-tune evaluated after each of 3 epochs: validation loss flat, then up 12%
+    # at the last while training keeps falling
+    e = np.array([1, 2, 3]) * 14146
+    return diagnose(tagged_run({"loss": (e, np.array([0.83, 0.72, 0.62])),
+                                "eval_loss": (e, np.array([0.808, 0.807, 0.902])),
+                                "eval_accuracy": (e, np.array(val_acc))}))
+
+
+def test_a_rise_at_the_last_of_three_evaluations_with_accuracy_falling_is_overfitting():
+    assert "overfitting" in _three_epoch_fine_tune([0.681, 0.682, 0.673]).labels
+
+
+def test_a_rise_at_the_last_of_three_evaluations_with_accuracy_rising_is_not():
+    assert "overfitting" not in _three_epoch_fine_tune([0.681, 0.682, 0.69]).labels
+
+
+def test_eight_evaluations_are_judged_as_logged_not_under_a_rolling_median():
+    # the best evaluation is the fifth (0.221); the last is 19% above it, and validation
+    # accuracy fell with it
+    e = epochs(8)
+    val = np.array([0.47, 0.25, 0.235, 0.228, 0.221, 0.240, 0.229, 0.262])
+    train = np.array([0.62, 0.38, 0.21, 0.15, 0.11, 0.097, 0.094, 0.09])
+    acc = np.array([0.85, 0.89, 0.91, 0.93, 0.927, 0.933, 0.94, 0.913])
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val), "val_accuracy": (e, acc)}))
+    assert "overfitting" in d.labels
+    assert {f.evidence.best_step for f in d.findings if f.code == "CD501"} == {5}
+
+
 def test_a_widening_gap_under_noisy_validation_is_overfitting(rng):
     e = epochs(300)
     train = falling(e, 1.4, 0.1, 60) * (1 + 0.03 * rng.standard_normal(300))
