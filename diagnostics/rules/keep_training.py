@@ -88,6 +88,9 @@ class Thresholds:
     #: this multiple of where it was when the tail began) stopped during its warm-up; a
     #: fall of ``min_gain`` over the tail is then plainly unfinished.
     warmup_rise: float = 1.2
+    #: Judged on training alone (no validation logged), a loss down to this share of its
+    #: start has fit the training set: a further fall says nothing about new data.
+    fitted_of_start: float = 0.03
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -220,6 +223,9 @@ def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
+    if v.role.startswith("train") and v.is_loss and v.start > 0 and (
+            float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
+        return []  # no validation, and training is fit: nothing says more steps would help
     span = v.own_span
     x1 = float(v.x[-1])
     level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)

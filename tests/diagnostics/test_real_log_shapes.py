@@ -605,6 +605,18 @@ def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_kee
     assert "keep_training" not in d.labels
 
 
+def test_a_training_loss_fit_to_near_zero_with_no_validation_is_not_keep_training():
+    # one epoch of a fine-tune, no evaluation: the loss falls from 0.4 to 0.005 and still
+    # creeps down; training alone cannot say more steps would help
+    s = np.arange(10, 410, 10)
+    train = 0.4 * np.exp(-s / 30) + 0.004 * np.exp(-s / 300)
+    d = diagnose(tagged_run({"loss": (s, train)}))
+    assert "keep_training" not in d.labels
+    # the same run still at a fifth of its start is far from fit: train on
+    d = diagnose(tagged_run({"loss": (s, 0.3 * np.exp(-s / 300) + 0.1)}))
+    assert "keep_training" in d.labels
+
+
 def test_noise_flat_validation_is_not_keep_training(rng):
     e = epochs(80)
     train = falling(e, 1.0, 0.4, 10)
