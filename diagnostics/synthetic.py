@@ -85,7 +85,11 @@ class _Gen:
         self.log_grad = r.random() < 0.4
         self.log_acc = self.classify and r.random() < 0.6
         self.percent = heldout and r.random() < 0.3
-        self.log_val = not (heldout and r.random() < 0.1) or label == "overfitting"
+        # overfitting and underfitting are told by validation beside training: a run made
+        # to show one of them logs it (a bare training loss that barely moved, without
+        # ln(C) or an accuracy, is no evidence of a poor plateau)
+        self.log_val = (not (heldout and r.random() < 0.1)
+                        or label in ("overfitting", "underfitting"))
         self.hp = {"lr": float(r.choice([1e-3, 3e-4, 0.01, 0.1]))}
         if self.classify and r.random() < 0.6:
             self.hp["num_classes"] = self.C

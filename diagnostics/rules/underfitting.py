@@ -86,11 +86,18 @@ def check(c: Curves, th: Thresholds):
     if ref <= 0 or end <= 0:
         return []
     ratio = end / ref
+    v = None if c.axes_differ else c.val
+    comparable = v is not None and v.kind == t.kind  # validation on the same scale
+    # the accuracy that says how poor: training's, else validation's beside a training loss
     ta = c.get("train_acc")
-    has_acc = ta is not None and ta.kind == "error"
+    acc = ta if ta is not None and ta.kind == "error" else (
+        v if v is not None and v.kind == "error" and t.kind != "error" else None)
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved
-    floor = th.min_level_ratio if (has_acc or chance is not None) else th.min_ratio_no_yardstick
+    yardstick = acc is not None or chance is not None
+    floor = th.min_level_ratio if yardstick else th.min_ratio_no_yardstick
+    if not yardstick and not comparable:
+        return []  # a bare loss that barely moved, and no validation beside it: no evidence
     if ratio < floor:
         return []
     span = max(c.span, 1)
@@ -109,15 +116,13 @@ def check(c: Curves, th: Thresholds):
         return []
     elif len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0):
         return []  # a short log that improved at every one of its last points creeps down
-    if has_acc:
-        acc_end = 1.0 - float(np.median(ta.y[-max(1, len(ta.y) // 10):]))
+    if acc is not None:
+        acc_end = 1.0 - float(np.median(acc.y[-max(1, len(acc.y) // 10):]))
         if acc_end >= th.max_train_acc:
-            return []  # it fits its training set
+            return []  # it fits its training set (or classifies new data well)
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
           "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
     gap_txt = " (no validation metric logged)"
-    v = None if c.axes_differ else c.val
-    comparable = v is not None and v.kind == t.kind  # validation on the same scale
     if v is not None and v.kind != t.kind:
         gap_txt = f" ({what(v)} is logged, but on another scale)"
     elif v is not None:

@@ -541,6 +541,18 @@ def test_a_loss_plateau_beside_a_flat_validation_accuracy_says_validation_was_lo
     assert "accuracy/top1" in found[0].message
 
 
+def test_a_bare_training_loss_that_barely_moved_is_no_poor_plateau_without_validation(rng):
+    # an MNIST run logs only its training loss, from step 49 on (it had learned already):
+    # 0.062 -> 0.045, no ln(C), no accuracy, no validation: nothing says 0.045 is poor
+    s = np.arange(49, 1000, 50)
+    train = (0.045 + 0.017 * np.exp(-s / 150)) * (1 + 0.03 * rng.standard_normal(len(s)))
+    assert "underfitting" not in diagnose(tagged_run({"train_loss": (s, train)})).labels
+    # a validation loss close beside it is the evidence the rule needs
+    vs = s[9::10]
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, train[9::10] * 1.05)}))
+    assert "underfitting" in d.labels
+
+
 def test_a_plateau_that_fits_its_training_set_is_not_underfitting(rng):
     e = epochs(60)
     train = falling(e, 1.2, 0.6, 5) * (1 + 0.01 * rng.standard_normal(60))
