@@ -8,11 +8,15 @@ What it detects
     all the progress the curve made (a loss falling in a straight line near the
     chance level gains little of its level, and is far from done); a gain just past
     the bar needs some share too (a few percent of a level near the floor, after a
-    descent by decades, read on a log scale as it is plotted, is converged). Very short logs
-    (epoch-only, 3-7 points) count when every recent epoch improved by a real
-    margin. A saturating curve (power law or exponential) is fitted with
-    scipy's curve_fit and, when it fits well, forecasts the metric at twice
-    the steps with an interval.
+    descent by decades, read on a log scale as it is plotted, is converged). It also
+    counts when validation and training both still fall together on significant trends
+    (validation keeping pace, under a rate not cut to near nothing), or when the run
+    ended while its learning rate was still warming up. Very short logs (epoch-only,
+    3-7 points), and logs whose tail is too short for a trend test, count when every
+    recent epoch improved by a real margin. Judged on training alone, a loss already
+    down to 3% of its start has fit its training set and does not count. A saturating
+    curve (power law or exponential) is fitted with scipy's curve_fit and, when it fits
+    well, forecasts the metric at twice the steps with an interval.
 
 Why it matters
     The run was stopped before it converged: more steps buy a better model

@@ -4,7 +4,9 @@ What it detects
     The smoothed validation loss (or validation error from accuracy) reaches
     its best value and then rises by a real fraction of that value, with a
     significant upward trend after the best step, while the training loss
-    keeps falling. The best step is named for early stopping. A validation
+    keeps falling. The best step is named for early stopping. Under ten
+    evaluations the curve is read as logged; a rise on one or two evaluations
+    after the best counts when the validation accuracy fell with it. A validation
     loss never better than its first evaluation, beside a training loss that
     jumped back up, got worse from the start: an unstable rate, not this.
 
