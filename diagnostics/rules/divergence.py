@@ -1,12 +1,13 @@
 """The loss became NaN/inf or exploded.
 
 What it detects
-    A loss (or the gradient norm) logged as NaN or infinity, a training loss
-    that climbs back far above its lowest level (by much more than its own
-    noise), or one that spikes to ten times its starting level: the optimiser
-    diverged or overshot. Beside a
-    per-epoch series, a climb seen in the per-step losses must lift the epoch
-    means too (a burst of noisy minibatches is not divergence).
+    A loss (or the gradient norm) logged as NaN or infinity (more than once, or at
+    the end: one value the run went straight on from is a batch that overflowed), a
+    training loss that climbs back far above its lowest level (by much more than its
+    own noise), or one that spikes to ten times its starting level: the optimiser
+    diverged or overshot. Beside a per-epoch series, a climb seen in the per-step
+    losses must lift the epoch means too (a burst of noisy minibatches is not
+    divergence).
 
 Why it matters
     Divergence is the plainest sign that the step size is too large for the
@@ -70,7 +71,7 @@ def check(c: Curves, th: Thresholds):
     for role in roles:
         cur = c.curves[role].finest  # a NaN shows first in the per-step series
         bad = cur.first_bad_step
-        if bad is not None:
+        if bad is not None and not _one_glitch(cur):
             n_bad = int((~cur.finite).sum())
             return [finding(
         "error", 0.97,
@@ -122,6 +123,14 @@ def check(c: Curves, th: Thresholds):
         {"tags": [t.tag], "start_step": int(t.x[i_min]), "end_step": int(t.x[i]),
          "lowest": lo, "peak": float(ys[i]), "ratio": ratio},
     )]
+
+
+def _one_glitch(cur) -> bool:
+    """A single non-finite value the run went straight on from (finite values after it):
+    one batch that overflowed (mixed precision skips such a step), not weights gone bad,
+    which would leave every later value NaN."""
+    bad = np.flatnonzero(~cur.finite)
+    return len(bad) == 1 and bad[0] < len(cur.raw) - 2
 
 
 def _kind(values: np.ndarray) -> str:
