@@ -22,6 +22,7 @@ CODES = {
     "CD502": "accuracy_gap",
     "CD503": "generalisation_gap",
     "CD601": "underfitting",
+    "CD602": "frozen_accuracy",
     "CD901": "no_validation",
     "CD902": "noisy_curve",
     "CD903": "val_better",

@@ -131,6 +131,18 @@ def test_a_nan_in_the_step_series_alone_is_still_divergence(rng):
     assert "lr_too_high" in d.labels
 
 
+def test_one_infinite_epoch_mean_the_run_went_straight_on_from_is_no_divergence():
+    # Ultralytics: one batch overflowed in epoch 5 (mixed precision skips that step), so
+    # that epoch's mean box loss is inf; every other epoch is finite and falling
+    e = np.arange(1, 32)
+    box = falling(e, 1.6, 0.9, 8)
+    box[4] = np.inf
+    logs = {"train/box_loss": (e, box), "val/box_loss": (e, falling(e, 1.5, 1.0, 8))}
+    assert "lr_too_high" not in diagnose(tagged_run(logs)).labels
+    box[25:] = np.nan  # ...but weights gone bad leave every later value NaN
+    assert "lr_too_high" in diagnose(tagged_run(logs)).labels
+
+
 def _spiky(rng, width):
     # batch size 8: a per-step loss falling to 0.1, with a few batches each far above the
     # trend; an overshoot keeps the loss up while the weights recover (width 3), a hard
