@@ -33,9 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curvedoc.ingest.roles import meaning
+
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what, window
 from ..stats import strong_trend
+
+#: Metric words of an accuracy proper: the share of right answers, whose ceiling is 1.
+ACCURACY_WORDS = frozenset({"acc", "accuracy", "top1", "acc1", "acc@1"})
 
 LABEL = "underfitting"
 NAME = "poor-plateau"
@@ -92,9 +97,11 @@ def check(c: Curves, th: Thresholds):
     v = None if c.axes_differ else c.val
     comparable = v is not None and v.kind == t.kind  # validation on the same scale
     # the accuracy that says how poor: training's, else validation's beside a training loss
+    # (an accuracy proper: a detector's mAP or an IoU has no ceiling of 1 to fall short of)
     ta = c.get("train_acc")
     acc = ta if ta is not None and ta.kind == "error" else (
-        v if v is not None and v.kind == "error" and t.kind != "error" else None)
+        v if v is not None and v.kind == "error" and t.kind != "error"
+        and meaning(v.tag).metric in ACCURACY_WORDS else None)
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved
     yardstick = acc is not None or chance is not None

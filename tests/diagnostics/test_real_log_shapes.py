@@ -565,6 +565,18 @@ def test_a_bare_training_loss_that_barely_moved_is_no_poor_plateau_without_valid
     assert "underfitting" in d.labels
 
 
+def test_a_detector_whose_loss_levels_at_half_its_start_beside_its_map_is_no_poor_plateau():
+    # mmdet: a training loss (detection losses never go near zero) at 55% of its start,
+    # and COCO mAP as the only validation metric, at 0.38: a fine detector; mAP is no
+    # accuracy with a ceiling of 1 to fall short of
+    it = np.arange(50, 5001, 50)
+    loss = 0.85 + 0.7 * np.exp(-it / 600)
+    ev = np.arange(500, 5001, 500)
+    m = 0.38 * (1 - np.exp(-ev / 600))
+    d = diagnose(tagged_run({"loss": (it, loss), "coco/bbox_mAP": (ev, m)}))
+    assert not any(f.code == "CD601" for f in d.findings)  # not even a possible one
+
+
 def test_a_plateau_that_fits_its_training_set_is_not_underfitting(rng):
     e = epochs(60)
     train = falling(e, 1.2, 0.6, 5) * (1 + 0.01 * rng.standard_normal(60))
