@@ -113,7 +113,8 @@ class _Gain:
 
 def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
     """A short log: every one of the last epochs improved, the last by ``min_last_gain``,
-    or the last two made a real share of all its progress (a straight-line fall)."""
+    or the last two made a real share of all its progress (a straight-line fall), and the
+    last is the curve's best (within ``min_last_gain``)."""
     y = v.y
     gains = -np.diff(y[-3:]) / level
     gain = float((y[-3] - y[-1]) / level)
@@ -122,6 +123,8 @@ def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
     steady = share >= th.min_share and gain >= th.min_share_gain
     if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
         return None
+    if y[-1] > (1 + th.min_last_gain) * float(np.min(y[:-1])):
+        return None  # still above an earlier best: recovering from a bump, not new ground
     return _Gain(
         (float(v.x[-3]), float(v.x[-1])), gain,
         float((y[-1] - y[-2]) / max(float(v.x[-1] - v.x[-2]), 1.0)), None,

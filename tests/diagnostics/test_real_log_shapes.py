@@ -527,6 +527,16 @@ def test_ten_epochs_whose_last_two_each_improved_call_for_more_training():
     assert "keep_training" in d.labels
 
 
+def test_seven_epochs_recovering_from_a_bump_above_their_best_are_not_keep_training():
+    # validation at 0.99 accuracy from the first epoch, loss near 0.03: best at epoch 2,
+    # a bump at epoch 5, and the last two epochs back down, still above that best
+    e = epochs(7)
+    val = np.array([0.033, 0.026, 0.028, 0.030, 0.038, 0.034, 0.030])
+    train = np.array([0.31, 0.073, 0.052, 0.033, 0.037, 0.023, 0.031])
+    d = diagnose(tagged_run({"train_loss": (e, train), "validation_loss": (e, val)}))
+    assert "keep_training" not in d.labels
+
+
 def test_seven_epochs_each_a_little_lower_are_not_a_plateau():
     # a cautious rate: both losses fall 1-2% every epoch, still near ln(8); too few points
     # for a trend test, but each epoch improved on the last: creeping down, not plateaued
