@@ -1,8 +1,8 @@
 """The loss became NaN/inf or exploded.
 
 What it detects
-    A loss (or the gradient norm) logged as NaN or infinity (more than once, or at
-    the end: one value the run went straight on from is a batch that overflowed), a
+    A loss (or the gradient norm) logged as NaN or infinity and still so at the end
+    (non-finite values the run went on from are batches that overflowed), a
     training loss that climbs back far above its lowest level (by much more than its
     own noise), or one that spikes to ten times its starting level: the optimiser
     diverged or overshot. Beside a per-epoch series, a climb seen in the per-step
@@ -71,7 +71,7 @@ def check(c: Curves, th: Thresholds):
     for role in roles:
         cur = c.curves[role].finest  # a NaN shows first in the per-step series
         bad = cur.first_bad_step
-        if bad is not None and not _one_glitch(cur):
+        if bad is not None and not _went_on(cur):
             n_bad = int((~cur.finite).sum())
             return [finding(
         "error", 0.97,
@@ -125,12 +125,12 @@ def check(c: Curves, th: Thresholds):
     )]
 
 
-def _one_glitch(cur) -> bool:
-    """A single non-finite value the run went straight on from (finite values after it):
-    one batch that overflowed (mixed precision skips such a step), not weights gone bad,
-    which would leave every later value NaN."""
-    bad = np.flatnonzero(~cur.finite)
-    return len(bad) == 1 and bad[0] < len(cur.raw) - 2
+def _went_on(cur) -> bool:
+    """Non-finite values the run went on from, its last two values finite: batches that
+    overflowed (mixed precision skips such steps; its loss scale starts too high, so the
+    first evaluations overflow most), not weights gone bad, which leave every later value
+    NaN."""
+    return len(cur.raw) >= 3 and bool(cur.finite[-2:].all())
 
 
 def _kind(values: np.ndarray) -> str:

@@ -131,13 +131,16 @@ def test_a_nan_in_the_step_series_alone_is_still_divergence(rng):
     assert "lr_too_high" in d.labels
 
 
-def test_one_infinite_epoch_mean_the_run_went_straight_on_from_is_no_divergence():
-    # Ultralytics: one batch overflowed in epoch 5 (mixed precision skips that step), so
-    # that epoch's mean box loss is inf; every other epoch is finite and falling
+def test_non_finite_epochs_the_run_went_on_from_are_no_divergence():
+    # Ultralytics under mixed precision: one batch overflowed in epoch 5, so that epoch's
+    # mean box loss is inf, and the first validations overflowed too (inf, NaN); every
+    # other epoch is finite and falling
     e = np.arange(1, 32)
     box = falling(e, 1.6, 0.9, 8)
     box[4] = np.inf
-    logs = {"train/box_loss": (e, box), "val/box_loss": (e, falling(e, 1.5, 1.0, 8))}
+    val = falling(e, 1.5, 1.0, 8)
+    val[:3] = [np.inf, np.nan, np.inf]
+    logs = {"train/box_loss": (e, box), "val/box_loss": (e, val)}
     assert "lr_too_high" not in diagnose(tagged_run(logs)).labels
     box[25:] = np.nan  # ...but weights gone bad leave every later value NaN
     assert "lr_too_high" in diagnose(tagged_run(logs)).labels
