@@ -82,13 +82,23 @@ def step_column(names: Sequence[str], prefer: Sequence[str] = tab.STEP_KEYS) -> 
     return None
 
 
+#: Columns that set up a training rather than measure it: a table with one of them is a
+#: sweep's summary (one row per run), not one run's metrics per epoch.
+SETTING_NAMES = frozenset({"epochs", "num_epochs", "n_epochs", "batch_size", "batchsize", "bs",
+                           "seed", "dropout", "weight_decay", "wd", "hidden_size", "hidden_dim",
+                           "num_layers", "n_layers", "layers", "fold", "trial", "run",
+                           "experiment", "model", "optimizer", "config"})
+
+
 def epoch_rows(names: Sequence[str]) -> bool:
     """Whether a header without a step column names a table of metrics, one row per epoch:
     at least two metric columns (after pandas' unnamed index, if any), one of them a loss
-    or a score by name."""
+    or a score by name, and no column that sets a training up (a sweep's summary table of
+    ``lr, batch_size, val_acc`` has one row per run)."""
     rest = list(names[1:] if names and names[0].lower() in INDEX_NAMES else names)
     return (step_column(names) is None and len(rest) >= 2 and all(rest)
-            and any(roles.direction(name) for name in rest))
+            and any(roles.direction(name) for name in rest)
+            and not any(name.strip().lower() in SETTING_NAMES for name in rest))
 
 
 def looks_like_log_header(header: str, path: str = "", row: str | None = None) -> bool:

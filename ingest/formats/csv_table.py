@@ -9,7 +9,8 @@
 - A table of metrics without a step column, one row per epoch: Keras' ``history``
   saved with pandas (``pd.DataFrame(history.history).to_csv(...)``, its unnamed index
   first or left out), a hand-written log of ``train_loss,val_loss,...``. At least two
-  columns, one a loss or a score by name, and a first row of numbers.
+  columns, one a loss or a score by name, and a first row of numbers; a column that sets a
+  training up (``batch_size``, ``seed``, ``model``, ...) makes it a sweep's summary, no run.
 
 The step comes from step/global_step/iteration/iter, else epoch, else the row's place. Tags are the
 column names (stripped of padding). A folder with one such table is the run;

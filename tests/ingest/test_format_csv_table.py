@@ -208,6 +208,8 @@ def test_epoch_rows_count_on_across_appended_reads_blank_and_ragged_lines(tmp_pa
 def test_a_data_table_without_a_step_is_still_no_log(tmp_path):
     tables = [write(tmp_path / "iris.csv", "sepal_length,sepal_width,label\n5.1,3.5,0\n"),
               write(tmp_path / "models.csv", "model,loss,accuracy\nresnet,0.3,0.9\n"),
-              write(tmp_path / "one.csv", "loss\n0.3\n")]
+              write(tmp_path / "one.csv", "loss\n0.3\n"),
+              write(tmp_path / "sweep.csv",  # one row per run of a sweep, not per epoch
+                    "lr,batch_size,val_loss,val_acc\n0.1,32,0.5,0.81\n0.01,64,0.4,0.86\n")]
     for path in tables:
         assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
