@@ -70,6 +70,12 @@ def rolling_median(values: np.ndarray, size: int = 5) -> np.ndarray:
     return ndimage.median_filter(np.asarray(values, np.float64), size=size, mode="mirror")
 
 
+def last_tenth(values: np.ndarray) -> float:
+    """Where a curve ends: the median of its last tenth (its last point when shorter)."""
+    values = np.asarray(values, np.float64)
+    return float(np.median(values[-max(1, len(values) // 10):]))
+
+
 def lowest(smoothed: np.ndarray, raw: np.ndarray) -> int:
     """Where a smoothed curve is lowest, a tie (a rolling median flat over its minimum)
     settled by the raw values: the best point, not the first of the flat stretch."""

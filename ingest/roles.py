@@ -72,6 +72,8 @@ HIGHER_IS_BETTER = frozenset({
 ACCURACY_RANK = {"acc": 0, "accuracy": 0, "top1": 1, "acc1": 1, "acc@1": 1, "f1": 2,
                  "map50": 2, "map": 3, "iou": 3, "miou": 3, "dice": 3, "auc": 3, "auroc": 3,
                  "bleu": 3}
+#: The accuracy proper (the share of right answers, whose ceiling is 1): the best ranked.
+ACCURACY_WORDS = frozenset(word for word, rank in ACCURACY_RANK.items() if rank <= 1)
 LR_WORDS = frozenset({"lr", "learningrate"})
 GRAD_WORDS = frozenset({"grad", "grads", "gradient", "gradients", "gradnorm"})
 #: Words about how a value was logged; they neither help nor hurt a tag.

@@ -42,7 +42,7 @@ import numpy as np
 from .. import forecast
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what, window
-from ..stats import strong_trend
+from ..stats import Trend, last_tenth, strong_trend
 
 LABEL = "keep_training"
 #: Judged again on every further evaluation set the run logged.
@@ -147,10 +147,14 @@ def _share(v, gained: float, level: float, th: Thresholds) -> float:
     return share
 
 
-def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -> _Gain | None:
-    """A significant downward trend over the tail that gains a real fraction of the level,
-    or a real share of all the progress the curve made."""
-    tr = strong_trend(tx, ty)
+def _level(values: np.ndarray) -> float:
+    """The level gains are measured against: where the curve ends (never zero)."""
+    return max(abs(last_tenth(values)), 1e-12)
+
+
+def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds) -> _Gain | None:
+    """A significant downward trend ``tr`` over the tail ``tx`` that gains a real fraction
+    of the level, or a real share of all the progress the curve made."""
     gained = -tr.slope * (tx[-1] - tx[0])
     gain = gained / level
     share = _share(v, gained, level, th)
@@ -166,7 +170,7 @@ def _by_trend(v, tx: np.ndarray, ty: np.ndarray, level: float, th: Thresholds) -
                  f"{pct(share)} of all it gained (trend p={tr.p_value:.1g})")
 
 
-def _falling_together(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
+def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                       th: Thresholds) -> _Gain | None:
     """Validation and training both still fall steadily over the tail, validation keeping
     pace: a small gain that is no noise (both trends significant), and no gap opening."""
@@ -179,14 +183,12 @@ def _falling_together(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float
         now = float(np.median(tail_lr)) if len(tail_lr) else float(lr.y[-1])
         if now < th.together_min_lr * float(np.max(lr.y)):
             return None  # a crawl under a rate cut to near nothing: decayed, not unfinished
-    vt = strong_trend(tx, ty)
     wx, wy = window(t, float(tx[0]), float(tx[-1]))
     if len(wx) < 4 or not (vt.slope < 0 and vt.p_value < th.together_alpha):
         return None
     tt = strong_trend(wx, wy)
     v_gain = -vt.slope * (tx[-1] - tx[0]) / level
-    t_level = max(abs(float(np.median(wy[-max(1, len(wy) // 10):]))), 1e-12)
-    t_gain = -tt.slope * (wx[-1] - wx[0]) / t_level
+    t_gain = -tt.slope * (wx[-1] - wx[0]) / _level(wy)
     if not (tt.slope < 0 and tt.p_value < th.together_alpha and v_gain >= th.min_share_gain
             and t_gain >= th.min_share_gain and v_gain >= th.together_pace * t_gain
             and _share(v, v_gain * level, level, th) >= th.min_share_with_gain):
@@ -235,7 +237,7 @@ def check(c: Curves, th: Thresholds):
         return []  # no validation, and training is fit: nothing says more steps would help
     span = v.own_span
     x1 = float(v.x[-1])
-    level = max(abs(float(np.median(v.y[-max(1, len(v.y) // 10):]))), 1e-12)
+    level = _level(v.y)
     if len(v.y) < th.short_points:
         if len(v.y) < 3:
             raise Skip(f"only {len(v.y)} points")
@@ -245,17 +247,16 @@ def check(c: Curves, th: Thresholds):
         few = len(tx) < th.min_tail_points
         if len(tx) < 4:
             tx, ty = v.x[-4:], v.y[-4:]
-        got = (_by_trend(v, tx, ty, level, th) or _falling_together(c, v, tx, ty, level, th)
+        tr = strong_trend(tx, ty)
+        got = (_by_trend(v, tx, tr, level, th) or _falling_together(c, v, tx, tr, level, th)
                or _stopped_in_warmup(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None:
         return []
-    tail, gain, slope, p, margin, how = (got.tail, got.gain, got.slope, got.p, got.margin,
-                                         got.how)
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
-    ev = {"tags": [v.tag], "start_step": int(tail[0]), "end_step": int(tail[1]),
-          "gain": gain, "slope": slope, "p_value": p,
+    ev = {"tags": [v.tag], "start_step": int(got.tail[0]), "end_step": int(got.tail[1]),
+          "gain": got.gain, "slope": got.slope, "p_value": got.p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
     now = v.value_of(float(v.ys[-1]))
     if fc is not None and v.is_loss and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
@@ -277,14 +278,14 @@ def check(c: Curves, th: Thresholds):
         more = (f"; {article} {fc.model} fit (R²={fc.r2:.2f}) forecasts {num(m)} "
                 f"({num(lo)} to {num(hi)}) at step {step(fc.steps[-1])}")
     else:
-        per = slope * 0.1 * span
+        per = got.slope * 0.1 * span
         more = f"; at the current slope another tenth of the run changes it by {num(abs(per))}"
     if v.role.startswith("train"):
         more += " (no validation metric logged, judged on training)"
     return [finding(
         "info" if v.role.startswith("train") else "warning",
-        confidence(margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
-        f"{what(v)} is still improving at step {step(x1)}: it {how}, now {num(now)}{more}",
+        confidence(got.margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),
+        f"{what(v)} is still improving at step {step(x1)}: it {got.how}, now {num(now)}{more}",
         [
             "train longer: resume from the last checkpoint",
             "stretch the learning-rate schedule to the new length",

@@ -86,7 +86,7 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no training curve logged")
     if t.n < th.min_points:
         raise Skip(f"only {t.n} points; oscillation needs {th.min_points}")
-    end = float(np.median(t.ys[-max(1, len(t.ys) // 10):]))
+    end = stats.last_tenth(t.ys)
     drop = max(t.start - end, 1e-12)
     sigma = swing(t.x_all, t.y_all, th.coarse_bins)
     of_level = sigma / max(abs(end), 1e-12)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
-from ..stats import lowest, trend
+from ..stats import last_tenth, lowest, trend
 
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
@@ -125,7 +125,7 @@ def check(c: Curves, th: Thresholds):
           "final_value": v.value_of(end), "rise": rise, "p_value": p}
     tail = ""
     if t is not None:
-        t_best, t_end = t.at(v.x[best]), float(np.median(t.y[-max(1, len(t.y) // 10):]))
+        t_best, t_end = t.at(v.x[best]), last_tenth(t.y)
         t_start = float(np.median(t.y[:3]))
         tsize = max(abs(t_best), 1e-12)
         t_reached = t.at(v.x[reached])

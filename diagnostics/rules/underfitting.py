@@ -33,14 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curvedoc.ingest.roles import meaning
+from curvedoc.ingest.roles import ACCURACY_WORDS, meaning
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, pct, step, what, window
-from ..stats import strong_trend
-
-#: Metric words of an accuracy proper: the share of right answers, whose ceiling is 1.
-ACCURACY_WORDS = frozenset({"acc", "accuracy", "top1", "acc1", "acc@1"})
+from ..stats import last_tenth, strong_trend
 
 LABEL = "underfitting"
 NAME = "poor-plateau"
@@ -84,7 +81,7 @@ def check(c: Curves, th: Thresholds):
     # the level it started from, before any fast first drop (an epoch mean has learned
     # through the epoch: the first one is the closest there is to the loss at init)
     start = t.start
-    end = float(np.median(t.y[-max(1, len(t.y) // 10):]))
+    end = last_tenth(t.y)
     ref, ref_name = start, "its start"
     chance = c.chance_loss if t.is_loss else None
     if chance is not None:
@@ -127,7 +124,7 @@ def check(c: Curves, th: Thresholds):
     elif len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0):
         return []  # a short log that improved at every one of its last points creeps down
     if acc is not None:
-        acc_end = 1.0 - float(np.median(acc.y[-max(1, len(acc.y) // 10):]))
+        acc_end = 1.0 - last_tenth(acc.y)
         if acc_end >= th.max_train_acc:
             return []  # it fits its training set (or classifies new data well)
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
@@ -136,7 +133,7 @@ def check(c: Curves, th: Thresholds):
     if v is not None and v.kind != t.kind:
         gap_txt = f" ({what(v)} is logged, but on another scale)"
     elif v is not None:
-        v_end = float(np.median(v.y[-max(1, len(v.y) // 10):]))
+        v_end = last_tenth(v.y)
         gap = (v_end - end) / end
         ev.update(val_end_level=v_end, gap=gap)
         ev["tags"].append(v.tag)
