@@ -48,9 +48,12 @@ OVERRIDES_LABELS = {
 #: from its best (CD501) says all the gap rule would; a too-high rate's bouncing or
 #: oscillation already says the curve is noisy (CD902); a validation loss that zigzags
 #: (CD204) rises between its jumps because the rate is unstable, not from memorisation; nor
-#: does one worse from its first evaluation beside a training loss that jumps back (CD205).
+#: does one worse from its first evaluation beside a training loss that jumps back (CD205);
+#: both losses jumping up at once (CD206) explain a validation loss above its best after it,
+#: and the flat stretch while the run climbs back is no hockey-stick start (CD102).
 EXPLAINS = {"CD103": ("CD202", "CD203", "CD601"), "CD202": ("CD501", "CD502", "CD503", "CD902"),
             "CD204": ("CD501", "CD502", "CD503"), "CD205": ("CD501", "CD502", "CD503"),
+            "CD206": ("CD102", "CD501", "CD502", "CD503"),
             "CD501": ("CD503",), "CD203": ("CD902",)}
 
 

@@ -16,6 +16,7 @@ CODES = {
     "CD203": "oscillation",
     "CD204": "val_zigzag",
     "CD205": "val_worse_from_start",
+    "CD206": "overshoot",
     "CD301": "decayed_too_early",
     "CD401": "keep_training",
     "CD501": "overfitting",

@@ -845,3 +845,32 @@ def test_validation_zigzagging_beside_training_spikes_on_a_floor_near_zero_is_no
     val = (0.6 + 0.004 * e) * np.where(e % 2 == 0, 1.0, 1.5)
     d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val)}))
     assert "lr_too_high" not in d.labels
+
+
+def test_a_fine_tune_thrown_off_by_its_warm_up_is_lr_too_high(rng):
+    # YOLO classify from pre-trained weights: epoch 1 is the best; as the warm-up brings
+    # the rate to 0.01 both losses jump (training 0.57 -> 1.3, validation 0.42 -> 1.6) and
+    # accuracy falls to chance; 90 epochs climb slowly back and are still creeping down
+    # at the end - no hockey-stick start, and not a run to train longer
+    e = epochs(100)
+    lr = np.where(e <= 3, 0.0033 * e, 0.0096 * (1 - (e - 3) / 100))
+    train = np.where(e == 1, 0.57, np.where(e == 2, 1.28, 0.75 - 0.0036 * (e - 3)))
+    val = np.where(e == 1, 0.42, np.where(e == 2, 1.57, 0.68 - 0.0038 * (e - 3)))
+    train = train * (1 + 0.01 * rng.standard_normal(100))
+    val = val * (1 + 0.02 * rng.standard_normal(100))
+    acc = np.clip(1.1 - val, 0.5, 0.9)
+    d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val),
+                             "metrics/accuracy_top1": (e, acc), "lr/pg0": (e, lr)}))
+    assert d.labels == ["lr_too_high"]
+    (f,) = [f for f in d.findings if f.label == "lr_too_high"]
+    assert f.code == "CD206" and f.evidence.start_step == 1
+
+
+def test_a_training_loss_near_zero_that_doubles_beside_a_rising_validation_is_no_overshoot():
+    # a long run that memorises: training at 0.01 doubles on a noisy epoch while the
+    # validation loss has climbed to 2.5x its best - the overfitting rules' business
+    e = epochs(60)
+    train = falling(e, 0.7, 0.01, 5) * np.where(e == 30, 2.2, 1.0)
+    val = np.where(e <= 8, falling(e, 0.7, 0.3, 2), 0.3 + 0.03 * (e - 8))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "lr_too_high" not in d.labels and "overfitting" in d.labels
