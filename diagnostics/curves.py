@@ -234,6 +234,26 @@ def _without_final_extra(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndar
     return steps, values
 
 
+def last_attempt(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A series in the order it was logged, as its last attempt left it: where the step goes
+    back or repeats (a run restarted, or a log appended to by a new run), the points logged
+    before at that step or later are dropped, as TensorBoard purges orphaned data. A last
+    point at the step of the one before is kept beside it (an evaluation after training,
+    :func:`_without_final_extra`). Sorted by step."""
+    if len(steps) < 2:
+        return steps, values
+    gaps = np.diff(steps)
+    back = np.flatnonzero((gaps < 0) | ((gaps == 0) & (np.arange(len(gaps)) < len(gaps) - 1))) + 1
+    if not len(back):
+        return steps, values
+    keep = np.ones(len(steps), dtype=bool)
+    for start in back:  # each attempt purges what the ones before it logged from its start on
+        keep[:start] &= steps[:start] < steps[start]
+    steps, values = steps[keep], values[keep]
+    order = np.argsort(steps, kind="stable")
+    return steps[order], values[order]
+
+
 def _sibling(tag: str, tags: list[str]) -> str | None:
     """The epoch series of a step series or the step series of an epoch one
     (``train_loss_step`` <-> ``train_loss_epoch``), when both were logged."""
@@ -316,11 +336,7 @@ class Curves:
 
         def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
             idx = rows_of(tag)
-            steps, values = all_steps[idx], all_values[idx]
-            if len(steps) > 1 and np.any(np.diff(steps) < 0):
-                order = np.argsort(steps, kind="stable")
-                steps, values = steps[order], values[order]
-            return steps, values
+            return last_attempt(all_steps[idx], all_values[idx])
 
         raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))
                for role, tag in roles.items()}

@@ -70,6 +70,8 @@ def check(c: Curves, th: Thresholds):
         raise Skip("no loss logged")
     for role in roles:
         cur = c.curves[role].finest  # a NaN shows first in the per-step series
+        if role != "train_loss" and not cur.finite.any():
+            continue  # never once a number: not computed (old YOLO-cls logs NaN), not diverged
         bad = cur.first_bad_step
         if bad is not None and not _went_on(cur):
             n_bad = int((~cur.finite).sum())

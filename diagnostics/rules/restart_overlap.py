@@ -5,9 +5,11 @@ What it detects
     steps it had already logged), or the reader warned about a restart.
 
 Why it matters
-    Two curves are interleaved at the overlap: a plot zig-zags and every rule
-    reads a mix of the old and the new attempt. The later attempt is usually
-    the one that counts.
+    Two curves are interleaved at the overlap: a plot zig-zags, and what was
+    measured depends on which attempt one reads. The later attempt is usually
+    the one that counts: the other rules read the curve as it left it (from
+    each restart on, what was logged before at those steps is dropped, as
+    TensorBoard purges orphaned data).
 
 Evidence
     The overlapping step span and the number of repeated steps.
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..curves import Curves
 from ..evidence import finding, step
@@ -41,9 +44,10 @@ class Thresholds:
 def check(c: Curves, th: Thresholds):
     worst = None
     for cur in c.curves.values():
-        dup = np.flatnonzero(np.diff(cur.steps) == 0)
+        logged = c.run.series(cur.tag)["step"].to_numpy()  # as logged: the curve kept one attempt
+        dup = np.sort(logged[pd.Series(logged).duplicated().to_numpy()])
         if len(dup) and (worst is None or len(dup) > worst[1]):
-            worst = (cur, len(dup), int(cur.steps[dup[0]]), int(cur.steps[dup[-1]]))
+            worst = (cur, len(dup), int(dup[0]), int(dup[-1]))
     noted = [w for w in c.run.warnings if "restart" in w.lower() or "overlap" in w.lower()]
     if (worst is None or worst[1] < th.min_repeats) and not noted:
         return []
@@ -52,7 +56,8 @@ def check(c: Curves, th: Thresholds):
         cur, n, s0, s1 = worst
         ev.update(tags=[cur.tag], start_step=s0, end_step=s1, repeated_steps=n)
         msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "
-               f"more than once: the run was restarted over steps it had already logged")
+               f"more than once: the run was restarted over steps it had already logged; the "
+               "other rules read its last attempt")
     else:
         msg = f"the reader reports a restart: {noted[0]}"
         span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])

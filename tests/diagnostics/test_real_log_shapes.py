@@ -874,3 +874,58 @@ def test_a_training_loss_near_zero_that_doubles_beside_a_rising_validation_is_no
     val = np.where(e <= 8, falling(e, 0.7, 0.3, 2), 0.3 + 0.03 * (e - 8))
     d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
     assert "lr_too_high" not in d.labels and "overfitting" in d.labels
+
+
+# a log appended to by a later run is judged on its last attempt --------------------------
+
+def _open_one(folder):
+    from curvedoc.ingest import open_root
+
+    cat = open_root(str(folder), cache=False)
+    (run,) = cat.runs.values()
+    return run, cat.config
+
+
+def test_a_keras_log_appended_by_a_second_run_is_judged_on_the_second(tmp_path):
+    # CSVLogger(append=True): a first attempt at a rate far too high climbs to 40, a second
+    # from scratch converges; the epoch column starts again at 0
+    rows = ["epoch,loss,val_loss"]
+    e = np.arange(20)
+    rows += [f"{i},{1.5 + 2 * i:.4f},{1.6 + 2 * i:.4f}" for i in e]
+    good = falling(e, 1.5, 0.3, 4)
+    rows += [f"{i},{t:.4f},{t + 0.05:.4f}" for i, t in zip(e, good, strict=True)]
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, config = _open_one(tmp_path)
+    d = diagnose(run, config)
+    assert d.labels == []
+    assert "CD904" in {f.code for f in d.findings}  # the overlap is still reported
+    assert len(run.series("loss")) == 40  # the frame keeps every row as logged
+
+
+def test_an_ultralytics_log_appended_after_a_one_epoch_attempt_is_not_at_init(tmp_path):
+    # old YOLO-cls: three attempts in one results.csv (epochs 1..10, 1, 1..10), the
+    # validation loss NaN in every row (never computed), top-1 accuracy 0.3 -> 0.4 at 100
+    # classes: no bad init from ln(1/0.3), no NaN divergence, and still learning
+    head = "epoch,train/loss,metrics/accuracy_top1,metrics/accuracy_top5,val/loss,lr/pg0"
+    rows = [head]
+    for n, (l0, a0) in ((10, (2.36, 0.30)), (1, (2.21, 0.35)), (10, (2.17, 0.37))):
+        for i in range(1, n + 1):
+            rows.append(f"{i},{l0 - 0.016 * i:.4f},{a0 + 0.003 * i:.4f},0.8,nan,0.0006")
+    (tmp_path / "results.csv").write_text("\n".join(rows) + "\n")
+    run, config = _open_one(tmp_path)
+    labels = diagnose(run, config).labels
+    assert "bad_init" not in labels and "lr_too_high" not in labels
+
+
+def test_the_last_attempt_keeps_what_a_resumed_run_did_not_log_again():
+    from curvedoc.diagnostics.curves import last_attempt
+
+    # resumed from a checkpoint at step 800 after logging up to 1000: TensorBoard's purge
+    steps = np.r_[np.arange(0, 1001, 100), np.arange(800, 2001, 100)]
+    values = np.r_[np.zeros(11), np.ones(13)]
+    s, v = last_attempt(steps, values)
+    assert s.tolist() == list(range(0, 2001, 100))
+    assert v.tolist() == [0.0] * 8 + [1.0] * 13
+    # a last evaluation at the step of the one before is left for _without_final_extra
+    s, v = last_attempt(np.array([1, 2, 3, 3]), np.array([1.0, 2.0, 3.0, 4.0]))
+    assert s.tolist() == [1, 2, 3, 3]
