@@ -37,6 +37,10 @@ FRACTION_SCORES = frozenset({None, "acc", "accuracy", "top1", "acc1", "acc@1", "
 _CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
 
 
+#: A validation error this small at the end (accuracy 99%+) is a task solved.
+NEAR_PERFECT = 0.01
+
+
 @dataclass
 class Curve:
     """One role's series: raw points, and a finite, binned, smoothed lower-is-better view."""
@@ -405,6 +409,15 @@ class Curves:
                 return max(2, round(1.0 / a0)), f"{role} at step {acc.steps[0]} ({a0:.3g} ~ 1/C)"
         return None, ("unknown: no num_classes in hparams or config, no per-class metrics, "
                       "no accuracy logged before the first update")
+
+    @cached_property
+    def val_perfect(self) -> bool:
+        """The validation accuracy (a fraction of the whole) ends within NEAR_PERFECT of 1:
+        every validation example is right, and a validation loss still moving (overconfident
+        on a few, or falling towards 0) leaves nothing to gain by stopping or training on."""
+        va = self.get("val_acc")
+        return (va is not None and va.kind == "error" and len(va.y) >= 3
+                and stats.last_tenth(va.y) <= NEAR_PERFECT)
 
     def at_init(self, curve: Curve) -> bool:
         """Whether a curve's first point was logged before any update: at the run's first

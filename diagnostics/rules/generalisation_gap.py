@@ -13,7 +13,8 @@ What it detects
     never improved on its first evaluation, beside a training loss falling smoothly, is
     a model memorising from the start; beside one that climbed back, an unstable rate),
     and the gap must matter at the scale of the problem (a share of the first validation loss):
-    a converged run at 0.03 against 0.01 is no overfit worth a label. Noisy
+    a converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
+    validation accuracy of 99% or more, where every example is right. Noisy
     validation is judged on a wide rolling median; 7 to 10 validation points
     are enough. This is overfitting before the
     validation loss rises (the rise is the val-loss-rises rule).
@@ -128,6 +129,8 @@ def _stalled_tail_start(v: Curve, vm: np.ndarray, t: Curve, th: Thresholds) -> i
 
 def check(c: Curves, th: Thresholds):
     t, v = train_and_val_loss(c, th.min_points, "the gap needs")
+    if c.val_perfect:
+        return []  # every validation example is right: a gap in the loss costs nothing
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
     span = max(c.span, 1)

@@ -929,3 +929,16 @@ def test_the_last_attempt_keeps_what_a_resumed_run_did_not_log_again():
     # a last evaluation at the step of the one before is left for _without_final_extra
     s, v = last_attempt(np.array([1, 2, 3, 3]), np.array([1.0, 2.0, 3.0, 4.0]))
     assert s.tolist() == [1, 2, 3, 3]
+
+
+def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_overfit():
+    # old YOLOv8-cls: its val/loss sits near 2.3 whatever the model does, while top-1
+    # reaches 0.99 by epoch 4; the training loss falls on. Every validation image is
+    # right: nothing is lost to the gap
+    e = epochs(15)
+    train = np.r_[1.81, 0.34 * np.exp(-(e[1:] - 2) / 6.5)]
+    val = np.r_[2.37, 2.30, np.full(4, 2.27), np.full(9, 2.26)]
+    top1 = np.r_[0.955, 0.97, 0.985, np.full(12, 0.992)]
+    d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val),
+                             "metrics/accuracy_top1": (e, top1)}))
+    assert "overfitting" not in d.labels
