@@ -16,8 +16,13 @@ What it detects
     a converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
     validation accuracy of 99% or more, where every example is right. Noisy
     validation is judged on a wide rolling median; 7 to 10 validation points
-    are enough. This is overfitting before the
-    validation loss rises (the rise is the val-loss-rises rule).
+    are enough. A noisy validation loss may reach its lowest point late though it
+    has been flat since early on: then the gap is judged from where it went flat
+    (within 5% of its level, or three times its noise, from a point in the first 30%
+    of the run on; validation gaining under a fifth of what training gains since),
+    beside a training loss that fell 30% since, unless the validation accuracy cut
+    its error by 40% meanwhile (then the flat loss measures nothing). This is
+    overfitting before the validation loss rises (the rise is the val-loss-rises rule).
 
 Why it matters
     Every step after the best one fits the training set better and new data no
@@ -50,7 +55,7 @@ from ..evidence import (
     train_and_val_loss,
     what,
 )
-from ..stats import rolling_median, strong_trend
+from ..stats import last_tenth, rolling_median, strong_trend
 
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
@@ -101,6 +106,15 @@ class Thresholds:
     #: training loss that fell smoothly (a model memorising from the start); beside one
     #: that climbed back this far (``Curve.setback``) the rate is unstable instead.
     unstable_setback: float = 0.3
+    #: A noisy validation loss whose lowest point comes late may have been flat since
+    #: early on: within a band of this share of its level (or three times its noise) from
+    #: a point in the first ``flat_by`` of the run, beside a training loss that fell at
+    #: least ``flat_min_train_fall`` of its level there since.
+    flat_band: float = 0.05
+    flat_by: float = 0.3
+    flat_min_train_fall: float = 0.3
+    #: ...while the validation accuracy, where logged, cut its error by less than this share.
+    flat_max_acc_gain: float = 0.4
 
 
 def wide_median(c: Curve) -> np.ndarray:
@@ -133,7 +147,6 @@ def check(c: Curves, th: Thresholds):
         return []  # every validation example is right: a gap in the loss costs nothing
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
-    span = max(c.span, 1)
     late = ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
             or best + th.min_after >= len(vm))
     if late:
@@ -141,21 +154,73 @@ def check(c: Curves, th: Thresholds):
         # beside a training loss that keeps falling fast (it gains a small share of what
         # training gains); judged from the start of the tail
         best = _stalled_tail_start(v, vm, t, th)
-        if best is None:
-            return []
-    else:
-        after_x, after_y = v.x[best:], v.y[best:]
-        if len(after_x) >= 4:
-            tr = strong_trend(after_x, after_y)
-            if tr.slope < 0 and tr.p_value < th.alpha:
-                return []  # validation still improves
+    elif _still_improves(v, best, th):
+        best = None
+    found = _gap(c, t, v, vm, best, not late, th) if best is not None else []
+    if not found:
+        # a noisy validation loss whose lowest point falls late, though it has been flat
+        # since early on: the gap is judged from where the flat stretch began
+        flat = _flat_since(v, vm, th)
+        if (flat is not None and _stalled_since(v, vm, t, flat, th)
+                and not _accuracy_improved(c, float(v.x[flat]), th)):
+            found = _gap(c, t, v, vm, flat, False, th, min_fall=th.flat_min_train_fall)
+    return found
+
+
+def _still_improves(v: Curve, i: int, th: Thresholds) -> bool:
+    """A significant downward trend of the validation loss from point ``i`` on."""
+    if len(v.x) - i < 4:
+        return False
+    tr = strong_trend(v.x[i:], v.y[i:])
+    return tr.slope < 0 and tr.p_value < th.alpha
+
+
+def _stalled_since(v: Curve, vm: np.ndarray, t: Curve, i: int, th: Thresholds) -> bool:
+    """From validation point ``i`` on, validation gained less than ``stall_ratio`` of what
+    training gained (both relative to their level there)."""
+    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
+    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
+    return v_gain <= th.stall_ratio * (t0 - t1) / max(abs(t0), 1e-12)
+
+
+def _accuracy_improved(c: Curves, x: float, th: Thresholds) -> bool:
+    """The validation accuracy (when logged) cut its error by ``flat_max_acc_gain`` or more
+    since step ``x``: a flat loss beside it measures nothing the model learns (old
+    YOLOv8-cls logs a val/loss that hardly moves)."""
+    va = c.get("val_acc")
+    if va is None or va.kind != "error" or len(va.y) < 3:
+        return False
+    e0, e1 = va.at(x), last_tenth(va.y)
+    return e0 > 0 and (e0 - e1) / e0 >= th.flat_max_acc_gain
+
+
+def _flat_since(v: Curve, vm: np.ndarray, th: Thresholds) -> int | None:
+    """The first point from which the (wide-median) validation loss stays within a band
+    of ``flat_band`` of its level or three times its noise, when that is within the first
+    ``flat_by`` of the run with ``min_after`` points after it; else None."""
+    noise = v.noise
+    for i in range(len(vm) - th.min_after):
+        if (v.x[i] - v.x[0]) / v.own_span > th.flat_by:
+            return None
+        rest = vm[i:]
+        band = max(3 * noise, th.flat_band * abs(float(np.median(rest))))
+        if float(rest.max() - rest.min()) <= band:
+            return i
+    return None
+
+
+def _gap(c: Curves, t: Curve, v: Curve, vm: np.ndarray, best: int, at_lowest: bool,
+         th: Thresholds, min_fall: float | None = None):
+    """The finding when the gap from validation point ``best`` on (its lowest, or where
+    a stall began) is large and grew."""
+    span = max(c.span, 1)
     x_end = float(min(v.x[-1], t.x[-1]))
     v_best = float(vm[best])
     v_end = float(np.median(v.y[-max(2, len(v.y) // 5):]))
     t_best = t.at(float(v.x[best]))
     t_end = float(np.median(t.y[t.x >= x_end - 0.1 * span])) if np.any(
         t.x >= x_end - 0.1 * span) else t.at(x_end)
-    if min(v_best, v_end, t_best) <= 0 or (v_end < v_best and not late):
+    if min(v_best, v_end, t_best) <= 0 or (v_end < v_best and at_lowest):
         return []
     v_first, t_first = float(np.median(v.y[:2])), float(np.median(t.y[:2]))
     if (t_first - t_end) / t_first < th.min_train_learned:
@@ -170,10 +235,11 @@ def check(c: Curves, th: Thresholds):
     if gap_end >= th.saturated_gap:
         ratio_growth = (1 - gap_best) / max(1 - gap_end, 1e-12) - 1  # (v/t) end over best
         growth = max(growth, ratio_growth / th.min_ratio_growth)
-    if (fell < th.min_train_fall or gap_end < th.min_gap or growth < 1
+    min_fall = th.min_train_fall if min_fall is None else min_fall
+    if (fell < min_fall or gap_end < th.min_gap or growth < 1
             or (v_end - t_end) < th.min_gap_of_start * v_first):
         return []
-    margin = min(gap_end / th.min_gap, growth, fell / th.min_train_fall) - 1
+    margin = min(gap_end / th.min_gap, growth, fell / min_fall) - 1
     b = int(v.x[best])
     stopped = (f"never improved on its first evaluation ({num(v.value_of(v_first))})"
                if (v_first - v_best) / v_first < th.min_learned else

@@ -942,3 +942,32 @@ def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_over
     d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val),
                              "metrics/accuracy_top1": (e, top1)}))
     assert "overfitting" not in d.labels
+
+
+def _yolo_cls(val_loss, top1, train):
+    e = epochs(len(val_loss))
+    return tagged_run({"train/loss": (e, train), "val/loss": (e, val_loss),
+                       "metrics/accuracy_top1": (e, top1)})
+
+
+def test_a_noisy_validation_flat_since_early_on_beside_a_falling_training_loss_overfits(rng):
+    # 50 epochs: validation flat near 0.96 (noise 0.004) from epoch 4 on, drifting down
+    # by 0.005 so that its lowest point is the last; top-1 peaks at 0.79 early then drifts
+    # to 0.77; training 0.95 -> 0.22, most of it by epoch 35
+    e = epochs(50)
+    val = np.r_[1.05, 0.99, 0.97, np.linspace(0.963, 0.958, 47)] + 0.002 * rng.standard_normal(50)
+    top1 = np.r_[0.74, 0.76, 0.78, np.linspace(0.79, 0.77, 47)]
+    train = 0.2 + 0.75 * np.exp(-(e - 1) / 10)
+    d = diagnose(_yolo_cls(val, top1, train))
+    assert d.labels == ["overfitting"]
+    (f,) = [f for f in d.findings if f.label == "overfitting"]
+    assert f.evidence.best_step <= 15  # where it went flat, not its lowest point
+
+
+def test_a_flat_validation_loss_beside_an_accuracy_still_climbing_is_no_overfit(rng):
+    # old YOLOv8-cls: val/loss hardly moves (3.3 -> 2.8) while top-1 climbs 0.82 -> 0.91
+    e = epochs(20)
+    val = np.r_[3.26, 2.99, 2.93, 2.88, np.linspace(2.84, 2.78, 16)]
+    top1 = np.r_[0.66, 0.76, 0.81, np.linspace(0.82, 0.915, 17)]
+    train = 0.15 + 2.8 * np.exp(-(e - 1) / 3)
+    assert "overfitting" not in diagnose(_yolo_cls(val, top1, train)).labels
