@@ -161,9 +161,9 @@ def check(c: Curves, th: Thresholds):
         # a noisy validation loss whose lowest point falls late, though it has been flat
         # since early on: the gap is judged from where the flat stretch began
         flat = _flat_since(v, vm, th)
-        if (flat is not None and _stalled_since(v, vm, t, flat, th)
-                and not _accuracy_improved(c, float(v.x[flat]), th)):
-            found = _gap(c, t, v, vm, flat, False, th, min_fall=th.flat_min_train_fall)
+        if (flat is not None and _stalled_since(v, vm, t, flat[1], th)
+                and not _accuracy_improved(c, float(v.x[flat[0]]), th)):
+            found = _gap(c, t, v, vm, flat[1], False, th, min_fall=th.flat_min_train_fall)
     return found
 
 
@@ -194,18 +194,25 @@ def _accuracy_improved(c: Curves, x: float, th: Thresholds) -> bool:
     return e0 > 0 and (e0 - e1) / e0 >= th.flat_max_acc_gain
 
 
-def _flat_since(v: Curve, vm: np.ndarray, th: Thresholds) -> int | None:
+def _flat_since(v: Curve, vm: np.ndarray, th: Thresholds) -> tuple[int, int] | None:
     """The first point from which the (wide-median) validation loss stays within a band
     of ``flat_band`` of its level or three times its noise, when that is within the first
-    ``flat_by`` of the run with ``min_after`` points after it; else None."""
+    ``flat_by`` of the run with ``min_after`` points after it, and the first point from
+    there that is itself within the band (where the stretch begins); else None."""
     noise = v.noise
     for i in range(len(vm) - th.min_after):
         if (v.x[i] - v.x[0]) / v.own_span > th.flat_by:
             return None
         rest = vm[i:]
-        band = max(3 * noise, th.flat_band * abs(float(np.median(rest))))
+        level = float(np.median(rest))
+        band = max(3 * noise, th.flat_band * abs(level))
         if float(rest.max() - rest.min()) <= band:
-            return i
+            # a rolling median reaches into the stretch from its edge: the stretch begins
+            # at the first point that is itself within the band
+            j = i
+            while j < len(vm) - th.min_after - 1 and abs(float(v.y[j]) - level) > band / 2:
+                j += 1
+            return i, j
     return None
 
 
