@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from curvedoc.ingest.model import Run
+from curvedoc.ingest.model import Run, last_attempt_rows
 from curvedoc.ingest.roles import meaning, words
 
 from . import stats
@@ -239,23 +239,14 @@ def _without_final_extra(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndar
 
 
 def last_attempt(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A series in the order it was logged, as its last attempt left it: where the step goes
-    back or repeats (a run restarted, or a log appended to by a new run), the points logged
-    before at that step or later are dropped, as TensorBoard purges orphaned data. A last
-    point at the step of the one before is kept beside it (an evaluation after training,
-    :func:`_without_final_extra`). Sorted by step."""
-    if len(steps) < 2:
-        return steps, values
-    gaps = np.diff(steps)
-    back = np.flatnonzero((gaps < 0) | ((gaps == 0) & (np.arange(len(gaps)) < len(gaps) - 1))) + 1
-    if not len(back):
-        return steps, values
-    keep = np.ones(len(steps), dtype=bool)
-    for start in back:  # each attempt purges what the ones before it logged from its start on
-        keep[:start] &= steps[:start] < steps[start]
+    """A series in the order it was logged, as its last attempt left it (see
+    :func:`curvedoc.ingest.model.last_attempt_rows`), sorted by step."""
+    keep = last_attempt_rows(steps)
     steps, values = steps[keep], values[keep]
-    order = np.argsort(steps, kind="stable")
-    return steps[order], values[order]
+    if len(steps) > 1 and np.any(np.diff(steps) < 0):
+        order = np.argsort(steps, kind="stable")
+        steps, values = steps[order], values[order]
+    return steps, values
 
 
 def _sibling(tag: str, tags: list[str]) -> str | None:

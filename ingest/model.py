@@ -34,6 +34,23 @@ def best_and_last(values: np.ndarray, higher: bool) -> tuple[float | None, float
     return best, float(values[-1])
 
 
+def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
+    """Which points of a series, in the order they were logged, its last attempt left: where
+    the step goes back or repeats (a run restarted, or a log appended to by a new run), the
+    points logged before at that step or later are dropped, as TensorBoard purges orphaned
+    data. A last point at the step of the one before is kept beside it (an evaluation after
+    training, at the step of the last epoch's)."""
+    steps = np.asarray(steps)
+    keep = np.ones(len(steps), dtype=bool)
+    if len(steps) < 2:
+        return keep
+    gaps = np.diff(steps)
+    back = np.flatnonzero((gaps < 0) | ((gaps == 0) & (np.arange(len(gaps)) < len(gaps) - 1))) + 1
+    for start in back:  # each attempt purges what the ones before it logged from its start on
+        keep[:start] &= steps[:start] < steps[start]
+    return keep
+
+
 def empty_scalars(with_run: bool = True) -> pd.DataFrame:
     """An empty frame with the canonical columns and dtypes."""
     cols = SCALAR_COLUMNS if with_run else SCALAR_COLUMNS[1:]
@@ -134,9 +151,12 @@ class Run:
         return next(((r, h) for r, h in JUDGED_ROLES if r in self.roles), (None, False))
 
     def series(self, role_or_tag: str) -> pd.DataFrame:
-        """Rows of one role (or tag), sorted by step: columns step, value, wall_time."""
+        """Rows of one role (or tag) as its last attempt left them (``last_attempt_rows``:
+        a restart's earlier values at the steps it logged again are dropped), sorted by
+        step: columns step, value, wall_time. ``scalars`` keeps every row as logged."""
         tag = self.roles.get(role_or_tag, role_or_tag)
         rows = self.scalars[self.scalars["tag"] == tag]
+        rows = rows[last_attempt_rows(rows["step"].to_numpy())]
         return rows[["step", "value", "wall_time"]].sort_values("step", kind="stable")
 
     def to_dict(self) -> dict[str, Any]:

@@ -44,7 +44,8 @@ class Thresholds:
 def check(c: Curves, th: Thresholds):
     worst = None
     for cur in c.curves.values():
-        logged = c.run.series(cur.tag)["step"].to_numpy()  # as logged: the curve kept one attempt
+        frame = c.run.scalars  # as logged: the curve (and Run.series) keep the last attempt
+        logged = frame["step"].to_numpy()[(frame["tag"] == cur.tag).to_numpy()]
         dup = np.sort(logged[pd.Series(logged).duplicated().to_numpy()])
         if len(dup) and (worst is None or len(dup) > worst[1]):
             worst = (cur, len(dup), int(dup[0]), int(dup[-1]))

@@ -48,6 +48,19 @@ def test_a_restart_later_file_wins_for_the_steps_it_relogs(fake, tmp_path):
     assert "a.fake" in warning and "b.fake" in warning and "5–9" in warning
 
 
+def test_a_restart_within_one_file_keeps_the_last_attempt_in_the_series(fake, tmp_path):
+    # one file that a resumed run appended to: steps 0..9, then 5..14 again (TensorBoard
+    # purges the first attempt's 5..9); the frame keeps every row as logged
+    rows = [("loss", s, 10.0, 1000 + s) for s in range(10)]
+    rows += [("loss", s, 1.0, 5000 + s) for s in range(5, 15)]
+    fake.write(tmp_path / "r" / "a.fake", rows)
+    run = read_run(_one(tmp_path))
+    series = run.series("loss").set_index("step")["value"]
+    assert series.index.tolist() == list(range(15))
+    assert series.loc[5:].eq(1.0).all() and series.loc[:4].eq(10.0).all()
+    assert len(run.scalars) == 20
+
+
 def test_files_without_overlap_merge_without_a_warning(fake, tmp_path):
     fake.write(tmp_path / "a.fake", fake.curve("loss", range(0, 5)))
     fake.write(tmp_path / "b.fake", fake.curve("loss", range(5, 10), wall0=2000))
