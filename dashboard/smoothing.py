@@ -34,6 +34,9 @@ def debiased_ema(values: np.ndarray, weight: float) -> np.ndarray:
     n_debias = min(x.size, int(np.ceil(-745.0 / np.log(weight))) + 1 if weight > 0 else 1)
     k = np.arange(1, n_debias + 1, dtype=np.float64)
     ema[:n_debias] /= -np.expm1(k * np.log(weight))
+    # an average never leaves the range of what it averages: rounding would (a constant 1.0
+    # smoothed to 0.99999999999999989, which the chart's axis then shows as its tick)
+    np.clip(ema, x.min(), x.max(), out=ema)
     if all_finite:
         return ema
     out[finite] = ema

@@ -54,6 +54,12 @@ def test_smoothing_matches_tensorboard_and_passes_nan_through():
     assert debiased_ema(y, 0.6)[0] == y[0]  # debiased: starts at the first value, not 0
 
 
+def test_a_constant_series_smooths_to_itself():
+    # top-5 accuracy at 1.0 every epoch: the chart's axis must not read 0.99999999999999989
+    for w in (0.6, 0.9, 0.99):
+        assert (debiased_ema(np.ones(60), w) == 1.0).all()
+
+
 def test_downsample_keeps_extremes_and_every_nonfinite_point():
     x = np.arange(100_000)
     y = np.sin(x / 500.0)
