@@ -268,7 +268,7 @@ def _one_row_per_epoch(step_arrays: list[np.ndarray]) -> bool:
         return False
     first = arrays[0]
     return (all(len(a) == len(first) and np.array_equal(a, first) for a in arrays[1:])
-            and bool(np.all(np.diff(first) == 1)))
+            and bool(np.all(np.diff(np.unique(first)) == 1)))  # an epoch logged twice too
 
 
 def _classes_in_hparams(hp: dict[str, Any], depth: int = 0) -> tuple[int, str] | None:

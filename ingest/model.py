@@ -36,16 +36,16 @@ def best_and_last(values: np.ndarray, higher: bool) -> tuple[float | None, float
 
 def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
     """Which points of a series, in the order they were logged, its last attempt left: where
-    the step goes back or repeats (a run restarted, or a log appended to by a new run), the
-    points logged before at that step or later are dropped, as TensorBoard purges orphaned
-    data. A last point at the step of the one before is kept beside it (an evaluation after
-    training, at the step of the last epoch's)."""
+    the step goes back (a run restarted, or a log appended to by a new run), the points
+    logged before at that step or later are dropped, as TensorBoard purges orphaned data.
+    A step logged again right after itself is kept, as TensorBoard keeps it: several rows
+    per step are common (per-batch values logged at the epoch's index, an evaluation after
+    training at the last epoch's step)."""
     steps = np.asarray(steps)
     keep = np.ones(len(steps), dtype=bool)
     if len(steps) < 2:
         return keep
-    gaps = np.diff(steps)
-    back = np.flatnonzero((gaps < 0) | ((gaps == 0) & (np.arange(len(gaps)) < len(gaps) - 1))) + 1
+    back = np.flatnonzero(np.diff(steps) < 0) + 1
     for start in back:  # each attempt purges what the ones before it logged from its start on
         keep[:start] &= steps[:start] < steps[start]
     return keep

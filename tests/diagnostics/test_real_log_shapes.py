@@ -909,7 +909,7 @@ def test_an_ultralytics_log_appended_after_a_one_epoch_attempt_is_not_at_init(tm
     # classes: no bad init from ln(1/0.3), no NaN divergence, and still learning
     head = "epoch,train/loss,metrics/accuracy_top1,metrics/accuracy_top5,val/loss,lr/pg0"
     rows = [head]
-    for n, (l0, a0) in ((10, (2.36, 0.30)), (1, (2.21, 0.35)), (10, (2.17, 0.37))):
+    for n, (l0, a0) in ((10, (2.36, 0.30)), (1, (2.3, 0.35)), (10, (2.17, 0.37))):
         for i in range(1, n + 1):
             rows.append(f"{i},{l0 - 0.016 * i:.4f},{a0 + 0.003 * i:.4f},0.8,nan,0.0006")
     (tmp_path / "results.csv").write_text("\n".join(rows) + "\n")
@@ -930,6 +930,9 @@ def test_the_last_attempt_keeps_what_a_resumed_run_did_not_log_again():
     # a last evaluation at the step of the one before is left for _without_final_extra
     s, v = last_attempt(np.array([1, 2, 3, 3]), np.array([1.0, 2.0, 3.0, 4.0]))
     assert s.tolist() == [1, 2, 3, 3]
+    # a step logged again right after itself is no restart (several rows per step)
+    s, v = last_attempt(np.array([0, 0, 0, 1, 1, 1]), np.arange(6.0))
+    assert s.tolist() == [0, 0, 0, 1, 1, 1]
 
 
 def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_overfit():

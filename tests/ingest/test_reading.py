@@ -61,6 +61,16 @@ def test_a_restart_within_one_file_keeps_the_last_attempt_in_the_series(fake, tm
     assert len(run.scalars) == 20
 
 
+def test_several_rows_at_one_step_are_no_restart(fake, tmp_path):
+    # an old Lightning CSV: the loss of every batch logged at its epoch's index (0,0,0,1,1,
+    # ...): TensorBoard keeps them all, and so does the series
+    rows = [("loss", epoch, 1.0 / (1 + epoch + b / 10), 1000 + 10 * epoch + b)
+            for epoch in range(5) for b in range(10)]
+    fake.write(tmp_path / "r" / "a.fake", rows)
+    run = read_run(_one(tmp_path))
+    assert len(run.series("loss")) == 50
+
+
 def test_files_without_overlap_merge_without_a_warning(fake, tmp_path):
     fake.write(tmp_path / "a.fake", fake.curve("loss", range(0, 5)))
     fake.write(tmp_path / "b.fake", fake.curve("loss", range(5, 10), wall0=2000))
