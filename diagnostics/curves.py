@@ -238,17 +238,6 @@ def _without_final_extra(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndar
     return steps, values
 
 
-def last_attempt(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A series in the order it was logged, as its last attempt left it (see
-    :func:`curvedoc.ingest.model.last_attempt_rows`), sorted by step."""
-    keep = last_attempt_rows(steps)
-    steps, values = steps[keep], values[keep]
-    if len(steps) > 1 and np.any(np.diff(steps) < 0):
-        order = np.argsort(steps, kind="stable")
-        steps, values = steps[order], values[order]
-    return steps, values
-
-
 def _sibling(tag: str, tags: list[str]) -> str | None:
     """The epoch series of a step series or the step series of an epoch one
     (``train_loss_step`` <-> ``train_loss_epoch``), when both were logged."""
@@ -330,8 +319,9 @@ class Curves:
         tags = [str(t) for t in pd.unique(frame["tag"])]
 
         def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
-            idx = rows_of(tag)
-            return last_attempt(all_steps[idx], all_values[idx])
+            idx = rows_of(tag)  # in the order logged; its last attempt is in step order
+            idx = idx[last_attempt_rows(all_steps[idx])]
+            return all_steps[idx], all_values[idx]
 
         raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))
                for role, tag in roles.items()}

@@ -40,7 +40,7 @@ def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
     logged before at that step or later are dropped, as TensorBoard purges orphaned data.
     A step logged again right after itself is kept, as TensorBoard keeps it: several rows
     per step are common (per-batch values logged at the epoch's index, an evaluation after
-    training at the last epoch's step)."""
+    training at the last epoch's step). What is kept is in step order."""
     steps = np.asarray(steps)
     keep = np.ones(len(steps), dtype=bool)
     if len(steps) < 2:

@@ -43,8 +43,8 @@ class Thresholds:
 
 def check(c: Curves, th: Thresholds):
     worst = None
+    frame = c.run.scalars  # as logged: the curves (and Run.series) keep the last attempt
     for cur in c.curves.values():
-        frame = c.run.scalars  # as logged: the curve (and Run.series) keep the last attempt
         logged = frame["step"].to_numpy()[(frame["tag"] == cur.tag).to_numpy()]
         dup = np.sort(logged[pd.Series(logged).duplicated().to_numpy()])
         if len(dup) and (worst is None or len(dup) > worst[1]):
@@ -57,8 +57,8 @@ def check(c: Curves, th: Thresholds):
         cur, n, s0, s1 = worst
         ev.update(tags=[cur.tag], start_step=s0, end_step=s1, repeated_steps=n)
         msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "
-               f"more than once: the run was restarted over steps it had already logged; the "
-               "other rules read its last attempt")
+               f"more than once: the run was restarted over steps it had already logged "
+               "(where the step goes back, the other rules read the last attempt)")
     else:
         msg = f"the reader reports a restart: {noted[0]}"
         span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])

@@ -919,20 +919,18 @@ def test_an_ultralytics_log_appended_after_a_one_epoch_attempt_is_not_at_init(tm
 
 
 def test_the_last_attempt_keeps_what_a_resumed_run_did_not_log_again():
-    from curvedoc.diagnostics.curves import last_attempt
+    from curvedoc.ingest.model import last_attempt_rows
 
     # resumed from a checkpoint at step 800 after logging up to 1000: TensorBoard's purge
     steps = np.r_[np.arange(0, 1001, 100), np.arange(800, 2001, 100)]
     values = np.r_[np.zeros(11), np.ones(13)]
-    s, v = last_attempt(steps, values)
-    assert s.tolist() == list(range(0, 2001, 100))
-    assert v.tolist() == [0.0] * 8 + [1.0] * 13
-    # a last evaluation at the step of the one before is left for _without_final_extra
-    s, v = last_attempt(np.array([1, 2, 3, 3]), np.array([1.0, 2.0, 3.0, 4.0]))
-    assert s.tolist() == [1, 2, 3, 3]
-    # a step logged again right after itself is no restart (several rows per step)
-    s, v = last_attempt(np.array([0, 0, 0, 1, 1, 1]), np.arange(6.0))
-    assert s.tolist() == [0, 0, 0, 1, 1, 1]
+    keep = last_attempt_rows(steps)
+    assert steps[keep].tolist() == list(range(0, 2001, 100))
+    assert values[keep].tolist() == [0.0] * 8 + [1.0] * 13
+    # a step logged again right after itself is no restart: a last evaluation at the step
+    # of the one before (for _without_final_extra), several rows per step
+    assert last_attempt_rows(np.array([1, 2, 3, 3])).all()
+    assert last_attempt_rows(np.array([0, 0, 0, 1, 1, 1])).all()
 
 
 def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_overfit():
