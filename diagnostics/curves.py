@@ -297,6 +297,9 @@ class Curves:
     run: Run
     config: dict[str, Any] = field(default_factory=dict)
     curves: dict[str, Curve] = field(default_factory=dict)
+    #: tag -> the steps it logged more than once (a restart, or several rows per step), as
+    #: logged; the curves keep what the last attempt left (``last_attempt_rows``)
+    repeats: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, run: Run, config: dict[str, Any] | None = None,
@@ -320,7 +323,11 @@ class Curves:
 
         def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
             idx = rows_of(tag)  # in the order logged; its last attempt is in step order
-            idx = idx[last_attempt_rows(all_steps[idx])]
+            steps = all_steps[idx]
+            if len(steps) > 1 and not np.all(np.diff(steps) > 0):
+                ordered = np.sort(steps)
+                out.repeats[tag] = ordered[1:][ordered[1:] == ordered[:-1]]
+                idx = idx[last_attempt_rows(steps)]
             return all_steps[idx], all_values[idx]
 
         raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))

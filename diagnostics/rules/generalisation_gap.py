@@ -200,19 +200,25 @@ def _flat_since(v: Curve, vm: np.ndarray, th: Thresholds) -> tuple[int, int] | N
     ``flat_by`` of the run with ``min_after`` points after it, and the first point from
     there that is itself within the band (where the stretch begins); else None."""
     noise = v.noise
-    for i in range(len(vm) - th.min_after):
-        if (v.x[i] - v.x[0]) / v.own_span > th.flat_by:
-            return None
-        rest = vm[i:]
-        level = float(np.median(rest))
+    early = np.flatnonzero((v.x - v.x[0]) / v.own_span <= th.flat_by)
+    early = early[early < len(vm) - th.min_after]
+    if not len(early):
+        return None
+    # the range of what follows each point, and a bound on its level: only where the range
+    # fits the bound's band can it fit the band of the level (a median, found only there)
+    high = np.maximum.accumulate(vm[::-1])[::-1]
+    low = np.minimum.accumulate(vm[::-1])[::-1]
+    bound = np.maximum(3 * noise, th.flat_band * np.maximum(np.abs(high), np.abs(low)))
+    for i in early[(high - low)[early] <= bound[early]]:
+        level = float(np.median(vm[i:]))
         band = max(3 * noise, th.flat_band * abs(level))
-        if float(rest.max() - rest.min()) <= band:
+        if float(high[i] - low[i]) <= band:
             # a rolling median reaches into the stretch from its edge: the stretch begins
             # at the first point that is itself within the band
-            j = i
+            j = int(i)
             while j < len(vm) - th.min_after - 1 and abs(float(v.y[j]) - level) > band / 2:
                 j += 1
-            return i, j
+            return int(i), j
     return None
 
 

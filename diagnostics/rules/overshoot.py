@@ -62,12 +62,11 @@ def check(c: Curves, th: Thresholds):
     t_start, v_first = float(np.median(t.y[:2])), float(v.y[0])
     if t_start <= 0 or v_first <= 0:
         return []
-    for j in range(1, len(v.y)):
-        v_best = float(np.min(v.y[:j]))
-        v_now = float(v.y[j])
-        if (v_best <= 0 or v_now < th.min_val_ratio * v_best
-                or v_now - v_best < th.min_val_rise_of_first * v_first):
-            continue
+    best_before = np.minimum.accumulate(v.y)[:-1]  # the best so far, before each point
+    jumped = ((best_before > 0) & (v.y[1:] >= th.min_val_ratio * best_before)
+              & (v.y[1:] - best_before >= th.min_val_rise_of_first * v_first))
+    for j in np.flatnonzero(jumped) + 1:  # the validation jumps: did training jump too?
+        v_best, v_now = float(best_before[j - 1]), float(v.y[j])
         before = t.x <= v.x[j - 1]
         between = (t.x > v.x[j - 1]) & (t.x <= v.x[j])
         if not before.any() or not between.any():

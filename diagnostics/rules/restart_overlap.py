@@ -24,9 +24,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from ..curves import Curves
 from ..evidence import finding, step
 
@@ -43,10 +40,8 @@ class Thresholds:
 
 def check(c: Curves, th: Thresholds):
     worst = None
-    frame = c.run.scalars  # as logged: the curves (and Run.series) keep the last attempt
     for cur in c.curves.values():
-        logged = frame["step"].to_numpy()[(frame["tag"] == cur.tag).to_numpy()]
-        dup = np.sort(logged[pd.Series(logged).duplicated().to_numpy()])
+        dup = c.repeats.get(cur.tag, ())  # as logged: the curve keeps the last attempt
         if len(dup) and (worst is None or len(dup) > worst[1]):
             worst = (cur, len(dup), int(dup[0]), int(dup[-1]))
     noted = [w for w in c.run.warnings if "restart" in w.lower() or "overlap" in w.lower()]
