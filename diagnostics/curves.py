@@ -238,6 +238,41 @@ def _without_final_extra(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndar
     return steps, values
 
 
+def _without_constant_loss(roles: dict[str, str], tags: list[str], series) -> dict[str, str]:
+    """Roles with a training loss that is one value in every row (a detector's box loss at 0
+    when no box was matched: a term with nothing to measure) replaced by a sibling term of
+    the same split that moves (``train/box_loss`` -> ``train/cls_loss``), and the
+    validation loss by the same term where it is logged, so that the two still pair."""
+    t = roles.get("train_loss")
+    if t is None:
+        return roles
+    values = series(t)[1]
+    finite = values[np.isfinite(values)]
+    if len(finite) < 3 or float(np.ptp(finite)) > 0:
+        return roles
+    w = words(t)
+    for other in tags:
+        o = words(other)
+        if other == t or len(o) != len(w) or sum(a != b for a, b in zip(o, w, strict=True)) != 1:
+            continue
+        ov = series(other)[1]
+        ov = ov[np.isfinite(ov)]
+        same = meaning(other), meaning(t)
+        if (len(ov) < 3 or float(np.ptp(ov)) == 0 or same[0].metric != same[1].metric
+                or same[0].phase != same[1].phase):
+            continue
+        swapped = dict(roles, train_loss=other)
+        v = roles.get("val_loss")
+        if v is not None:
+            old, new = next((a, b) for a, b in zip(w, o, strict=True) if a != b)
+            twin = next((x for x in tags if words(x) == tuple(new if y == old else y
+                                                               for y in words(v))), None)
+            if twin is not None:
+                swapped["val_loss"] = twin
+        return swapped
+    return roles
+
+
 def _sibling(tag: str, tags: list[str]) -> str | None:
     """The epoch series of a step series or the step series of an epoch one
     (``train_loss_step`` <-> ``train_loss_epoch``), when both were logged."""
@@ -330,6 +365,7 @@ class Curves:
                 idx = idx[last_attempt_rows(steps)]
             return all_steps[idx], all_values[idx]
 
+        roles = _without_constant_loss(roles, tags, series)
         raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))
                for role, tag in roles.items()}
         per_row = _one_row_per_epoch([raw[r][0] for r in raw if r not in ("lr", "grad_norm")])

@@ -973,3 +973,19 @@ def test_a_flat_validation_loss_beside_an_accuracy_still_climbing_is_no_overfit(
     top1 = np.r_[0.66, 0.76, 0.81, np.linspace(0.82, 0.915, 17)]
     train = 0.15 + 2.8 * np.exp(-(e - 1) / 3)
     assert "overfitting" not in diagnose(_yolo_cls(val, top1, train)).labels
+
+
+def test_a_training_loss_at_zero_in_every_row_gives_way_to_a_term_that_moves():
+    # YOLO detect on labels that match no box: train/box_loss and dfl_loss are 0 in every
+    # row while the class loss falls 113 -> 0.03 and the validation class loss climbs
+    # 3.4 -> 6.2 (val/box_loss flat at 3.5): overfitting, read on the class terms
+    e = epochs(50)
+    zeros = np.zeros(50)
+    cls = 0.03 + 113 * np.exp(-(e - 1) / 3)
+    val_cls = np.where(e <= 6, 3.6 - 0.03 * e, 3.45 + 0.06 * (e - 6))
+    d = diagnose(tagged_run({"train/box_loss": (e, zeros), "train/cls_loss": (e, cls),
+                             "train/dfl_loss": (e, zeros), "val/box_loss": (e, 3.5 + 0 * e),
+                             "val/cls_loss": (e, val_cls), "val/dfl_loss": (e, 4.2 + 0 * e)}))
+    assert "overfitting" in d.labels
+    (f,) = [f for f in d.findings if f.label == "overfitting"]
+    assert "val/cls_loss" in f.evidence.tags
