@@ -50,7 +50,7 @@ class Thresholds:
     #: (or of ln(C)); a model that fits well gets far below, typically < 0.15.
     min_level_ratio: float = 0.4
     #: "Close": the train-validation gap is at most this fraction of the training level.
-    max_gap: float = 0.25
+    max_gap: float = 0.2
     #: "Plateaued" means flat: over this tail no significant downward trend (p < alpha)
     #: that gains ``max_gain`` of the level. A curve still creeping down is not
     #: plateaued, even where the gain is too small to call for more training.
