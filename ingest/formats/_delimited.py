@@ -130,6 +130,13 @@ class _Layout:
     #: where no column carries the step, the rows are the epochs: how many were seen so far
     #: (None when a column carries the step)
     rows: int | None = None
+    #: a step column that starts again whenever the epoch column advances counts within the
+    #: epoch: what is added to make it run on (see :func:`_within_epochs`), and the last
+    #: raw step and epoch read, for the rows a later read appends
+    step_offset: int = 0
+    last_step: int | None = None
+    last_epoch: float | None = None
+    within_epoch: bool = False
 
     @classmethod
     def of_header(cls, header: str, path: str) -> _Layout:
@@ -151,13 +158,16 @@ class _Layout:
 
     def to_state(self) -> dict[str, Any]:
         return {"sep": self.sep, "names": list(self.names), "header": self.header,
-                "base": self.base, "rows": self.rows}
+                "base": self.base, "rows": self.rows, "step_offset": self.step_offset,
+                "last_step": self.last_step, "last_epoch": self.last_epoch,
+                "within_epoch": self.within_epoch}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> _Layout:
         names = list(state["names"])
         return cls(state["sep"], names, state.get("header", ""), int(state.get("base", len(names))),
-                   state.get("rows"))
+                   state.get("rows"), int(state.get("step_offset", 0)), state.get("last_step"),
+                   state.get("last_epoch"), bool(state.get("within_epoch", False)))
 
 
 @dataclass
@@ -229,7 +239,7 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
             problems.epoch_rows = layout.rows is not None
             for segment in _segments(lines, first, layout, problems, block.quoted):
                 rows += len(segment.lines)
-                parts.add(_segment_frame(path, segment, problems))
+                parts.add(_segment_frame(path, segment, problems, layout))
     except OSError as exc:
         return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
 
@@ -449,7 +459,37 @@ def _slow_table(lines: list[str], sep: str, width: int, step_at: int | None) -> 
     return _Table(numbers, {j: cells[:, j] for j in range(width)}, steps)
 
 
-def _segment_frame(path: str, segment: _Segment, problems: _Problems) -> pd.DataFrame:
+def _within_epochs(steps: tab.Steps, epochs: tab.Numbers, layout: _Layout) -> tab.Steps:
+    """Steps counted within each epoch made to run on: where the step column starts again
+    at a row whose epoch column advanced, and only there (a step that goes back in the same
+    epoch, or with the epoch, is a restart, for the curves to purge), every later step gets
+    what the epochs before reached added, plus one logging interval. Decided once per file
+    (``layout.within_epoch``), carried across appended reads."""
+    ok = steps.ok & epochs.present
+    raw, ep = steps.values[ok], epochs.values[ok]
+    if not len(raw):
+        return steps
+    prev_step = np.r_[layout.last_step if layout.last_step is not None else raw[0], raw[:-1]]
+    prev_epoch = np.r_[layout.last_epoch if layout.last_epoch is not None else ep[0], ep[:-1]]
+    back = raw < prev_step
+    if back.any() and not layout.within_epoch:
+        layout.within_epoch = bool(np.all(ep[back] > prev_epoch[back]))
+    layout.last_step, layout.last_epoch = int(raw[-1]), float(ep[-1])
+    if not layout.within_epoch:
+        return steps
+    gaps = np.diff(raw)
+    interval = int(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 1
+    starts = back & (ep > prev_epoch)
+    jump = np.where(starts, prev_step - raw + interval, 0)
+    offset = layout.step_offset + np.cumsum(jump)
+    layout.step_offset = int(offset[-1])
+    values = steps.values.copy()
+    values[ok] = raw + offset
+    return tab.Steps(values, steps.ok, steps.out_of_range, steps.fractional)
+
+
+def _segment_frame(path: str, segment: _Segment, problems: _Problems,
+                   layout: _Layout | None = None) -> pd.DataFrame:
     """One segment's rows -> the long frame; problems are noted with their line numbers."""
     names, line_no = segment.names, segment.numbers
     step_at = step_column(names)
@@ -461,6 +501,10 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems) -> pd.Data
     if steps is None:  # no step column: the rows are the epochs
         ok = np.ones(len(segment.epochs), dtype=bool)
         steps = tab.Steps(segment.epochs, ok, ~ok, False)
+    elif layout is not None:
+        epoch_at = step_column(names, ("epoch",))
+        if epoch_at is not None and epoch_at != step_at:
+            steps = _within_epochs(steps, table.numbers[epoch_at], layout)
     keep = steps.ok
     if steps.out_of_range.any():
         problems.huge_step.extend(line_no[steps.out_of_range].tolist())

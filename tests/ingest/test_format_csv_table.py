@@ -213,3 +213,25 @@ def test_a_data_table_without_a_step_is_still_no_log(tmp_path):
                     "lr,batch_size,val_loss,val_acc\n0.1,32,0.5,0.81\n0.01,64,0.4,0.86\n")]
     for path in tables:
         assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
+
+
+def test_a_step_counted_within_each_epoch_is_made_to_run_on(tmp_path):
+    # a hand-written loop logging ``epoch, step, loss`` with the batch index as the step:
+    # it starts at 0 again in every epoch, so the steps run on from the epoch before
+    path = write(tmp_path / "train_log.csv",
+                 "epoch,step,loss\n1,0,2.0\n1,100,1.5\n1,200,1.2\n2,0,1.0\n2,100,0.9\n")
+    first = read(path)
+    assert series(first.scalars, "loss") == {0: 2.0, 100: 1.5, 200: 1.2, 300: 1.0, 400: 0.9}
+    with path.open("a") as fh:  # the next epoch, appended while training runs
+        fh.write("3,0,0.8\n3,100,0.7\n")
+    second = read(path, first.state)
+    assert series(second.scalars, "loss") == {500: 0.8, 600: 0.7}
+
+
+def test_a_step_that_goes_back_with_the_epoch_is_a_restart_left_as_logged(tmp_path):
+    # a log appended to by a second run: epoch and step both start again
+    path = write(tmp_path / "train_log.csv",
+                 "epoch,step,loss\n1,0,2.0\n1,100,1.5\n2,200,1.2\n1,0,2.1\n1,100,1.6\n")
+    steps = [s for s, _ in sorted(
+        zip(read(path).scalars["step"], read(path).scalars["value"], strict=True))]
+    assert sorted(set(steps)) == [0, 100, 200]
