@@ -133,12 +133,18 @@ def _stalled_tail_start(v: Curve, vm: np.ndarray, t: Curve, th: Thresholds) -> i
     i = int(np.searchsorted(v.x, start))
     if i >= len(vm) - th.min_after or i <= 0:
         return None
-    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
-    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
-    t_gain = (t0 - t1) / max(abs(t0), 1e-12)
+    v_gain, t_gain = _gains_since(v, vm, t, i)
     if t_gain < th.min_tail_fall or v_gain > th.stall_ratio * t_gain:
         return None
     return i
+
+
+def _gains_since(v: Curve, vm: np.ndarray, t: Curve, i: int) -> tuple[float, float]:
+    """What validation (wide median) and training gained from validation point ``i`` to
+    the end, each as a share of its level there."""
+    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
+    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
+    return v_gain, (t0 - t1) / max(abs(t0), 1e-12)
 
 
 def check(c: Curves, th: Thresholds):
@@ -161,9 +167,12 @@ def check(c: Curves, th: Thresholds):
         # a noisy validation loss whose lowest point falls late, though it has been flat
         # since early on: the gap is judged from where the flat stretch began
         flat = _flat_since(v, vm, th)
-        if (flat is not None and _stalled_since(v, vm, t, flat[1], th)
-                and not _accuracy_improved(c, float(v.x[flat[0]]), th)):
-            found = _gap(c, t, v, vm, flat[1], False, th, min_fall=th.flat_min_train_fall)
+        if flat is not None:
+            v_gain, t_gain = _gains_since(v, vm, t, flat[1])
+            if (v_gain <= th.stall_ratio * t_gain  # validation all but stalled since
+                    and not _accuracy_improved(c, float(v.x[flat[0]]), th)):
+                found = _gap(c, t, v, vm, flat[1], False, th,
+                             min_fall=th.flat_min_train_fall)
     return found
 
 
@@ -173,14 +182,6 @@ def _still_improves(v: Curve, i: int, th: Thresholds) -> bool:
         return False
     tr = strong_trend(v.x[i:], v.y[i:])
     return tr.slope < 0 and tr.p_value < th.alpha
-
-
-def _stalled_since(v: Curve, vm: np.ndarray, t: Curve, i: int, th: Thresholds) -> bool:
-    """From validation point ``i`` on, validation gained less than ``stall_ratio`` of what
-    training gained (both relative to their level there)."""
-    v_gain = (float(vm[i]) - float(vm[-1])) / max(abs(float(vm[i])), 1e-12)
-    t0, t1 = t.at(float(v.x[i])), t.at(float(v.x[-1]))
-    return v_gain <= th.stall_ratio * (t0 - t1) / max(abs(t0), 1e-12)
 
 
 def _accuracy_improved(c: Curves, x: float, th: Thresholds) -> bool:
