@@ -437,8 +437,7 @@ class Curves:
     @cached_property
     def val_perfect(self) -> bool:
         """The validation accuracy (a fraction of the whole) ends within NEAR_PERFECT of 1:
-        every validation example is right, and a validation loss still moving (overconfident
-        on a few, or falling towards 0) leaves nothing to gain by stopping or training on."""
+        every validation example is right, so a gap in the loss beside it costs nothing."""
         va = self.get("val_acc")
         return (va is not None and va.kind == "error" and len(va.y) >= 3
                 and stats.last_tenth(va.y) <= NEAR_PERFECT)

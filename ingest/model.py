@@ -43,11 +43,16 @@ def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
     training at the last epoch's step). What is kept is in step order."""
     steps = np.asarray(steps)
     keep = np.ones(len(steps), dtype=bool)
-    if len(steps) < 2:
+    back = np.diff(steps) < 0
+    if not back.any():
         return keep
-    back = np.flatnonzero(np.diff(steps) < 0) + 1
-    for start in back:  # each attempt purges what the ones before it logged from its start on
-        keep[:start] &= steps[:start] < steps[start]
+    # a point stays when it lies below the start of every attempt logged after it: below
+    # the least of those starts (each attempt purges what came before it from its start on)
+    top = np.iinfo(steps.dtype).max if steps.dtype.kind in "iu" else np.inf
+    starts = np.full(len(steps), top, dtype=steps.dtype)
+    starts[1:][back] = steps[1:][back]
+    later = np.minimum.accumulate(starts[::-1])[::-1]
+    keep[:-1] = steps[:-1] < later[1:]
     return keep
 
 

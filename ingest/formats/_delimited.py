@@ -489,7 +489,7 @@ def _within_epochs(steps: tab.Steps, epochs: tab.Numbers, layout: _Layout) -> ta
 
 
 def _segment_frame(path: str, segment: _Segment, problems: _Problems,
-                   layout: _Layout | None = None) -> pd.DataFrame:
+                   layout: _Layout) -> pd.DataFrame:
     """One segment's rows -> the long frame; problems are noted with their line numbers."""
     names, line_no = segment.names, segment.numbers
     step_at = step_column(names)
@@ -501,7 +501,7 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
     if steps is None:  # no step column: the rows are the epochs
         ok = np.ones(len(segment.epochs), dtype=bool)
         steps = tab.Steps(segment.epochs, ok, ~ok, False)
-    elif layout is not None:
+    else:
         epoch_at = step_column(names, ("epoch",))
         if epoch_at is not None and epoch_at != step_at:
             steps = _within_epochs(steps, table.numbers[epoch_at], layout)
