@@ -5,7 +5,10 @@ What it detects
     every one of at least five evaluations, a value short of perfect: not one prediction
     changed between them. A classifier that outputs one class whatever its input scores
     the share of that class (the majority rate, or 1/C on balanced data), epoch after
-    epoch, while its loss may still move as it calibrates that one answer.
+    epoch, while its loss may still move as it calibrates that one answer. A score of
+    exactly 0 at every evaluation counts only where a validation loss was computed at
+    those evaluations (they ran, and not one prediction was right: a detector that never
+    found a box); without one, a 0 is a metric that was never filled in.
 
 Why it matters
     Nothing the model learned reaches its decisions: it is too weak, starved by
@@ -55,14 +58,17 @@ def check(c: Curves, th: Thresholds):
     if not np.all(values == values[0]):
         return []
     acc = float(values[0]) / a.acc_scale
-    if not 0 < acc < th.max_accuracy:
-        return []  # 0: no evaluation ran; near 1: the task is solved
+    if acc >= th.max_accuracy or acc < 0:
+        return []  # near 1: the task is solved
     steps = a.steps[a.finite]
+    if acc == 0 and not _evaluated(c, steps):
+        return []  # a 0 at steps where no validation ran: a metric never filled in
+    why = ("not one prediction was right" if acc == 0
+           else "not one prediction changed, the model gives every input the same class")
     return [finding(
         "warning", 0.9,
         f"{what(a)} was exactly {float(values[0]):.6g} at all {len(values)} evaluations "
-        f"from step {step(steps[0])} to {step(steps[-1])}: not one prediction changed, the "
-        "model gives every input the same class",
+        f"from step {step(steps[0])} to {step(steps[-1])}: {why}",
         [
             "check that the inputs carry the signal and the labels are right",
             "balance the classes, or weight the loss by class",
@@ -71,3 +77,11 @@ def check(c: Curves, th: Thresholds):
         {"tags": [a.tag], "start_step": int(steps[0]), "end_step": int(steps[-1]),
          "accuracy": acc, "evaluations": len(values)},
     )]
+
+
+def _evaluated(c: Curves, steps: np.ndarray) -> bool:
+    """Whether a finite validation loss was logged at every one of these steps."""
+    v = c.val
+    if v is None or v.kind != "loss":
+        return False
+    return bool(np.isin(steps, v.steps[v.finite]).all())

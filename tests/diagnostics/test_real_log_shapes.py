@@ -1003,3 +1003,30 @@ def test_a_plateau_with_validation_a_fifth_above_training_is_no_underfit():
                              "val_acc": (e, 0.44 - 0.37 * np.exp(-(e - 1) / 4.5))},
                             hparams={"num_classes": 50}))
     assert "underfitting" not in d.labels
+
+
+def _detector_that_never_finds_a_box(rng, with_val_loss: bool):
+    # YOLO detect at a peak LR of 3e-5: mAP, precision and recall exactly 0 at all 60
+    # evaluations; the noisy training box loss drifts down while val/box_loss sits still
+    e = epochs(60)
+    series = {"train/box_loss": (e, 3.3 - 0.006 * e + 0.25 * rng.standard_normal(60)),
+              "train/cls_loss": (e, 5.8 + 0.1 * rng.standard_normal(60)),
+              "metrics/precision(B)": (e, np.zeros(60)),
+              "metrics/recall(B)": (e, np.zeros(60)),
+              "metrics/mAP50(B)": (e, np.zeros(60))}
+    if with_val_loss:
+        series |= {"val/box_loss": (e, 3.22 - 0.0002 * e), "val/cls_loss": (e, 5.83 + 0 * e)}
+    return tagged_run(series)
+
+
+def test_a_score_of_zero_at_every_evaluation_that_ran_is_a_model_that_learned_nothing(rng):
+    d = diagnose(_detector_that_never_finds_a_box(rng, with_val_loss=True))
+    assert "underfitting" in d.labels
+    (f,) = [f for f in d.findings if f.code == "CD602"]
+    assert "not one prediction was right" in f.message
+
+
+def test_a_score_of_zero_without_any_validation_loss_is_a_metric_never_filled_in(rng):
+    d = diagnose(_detector_that_never_finds_a_box(rng, with_val_loss=False))
+    assert "CD602" not in {f.code for f in d.findings}
+
