@@ -63,10 +63,14 @@ class Thresholds:
     #: Without ln(C) or an accuracy the only yardstick is the curve's start: then it is
     #: poor only at this fraction of it (it learned next to nothing).
     min_ratio_no_yardstick: float = 0.7
+    #: ...and at this fraction where the first point is already an epoch's average: the
+    #: epoch learned, so the curve's start understates where it began.
+    min_ratio_no_yardstick_epoch: float = 0.8
     #: A short log (too few tail points for a trend) whose last this many points each
     #: improved on the one before is still creeping down, not plateaued.
     short_declining: int = 4
-    #: Not plateaued either while the tail still makes this share of all the progress.
+    #: Not plateaued either while the tail still makes this share of all the progress
+    #: (from where the curve started, its first fast drop included).
     max_share: float = 0.1
     #: ...counted only when the curve learned at least this multiple of its level.
     min_progress: float = 0.05
@@ -102,7 +106,8 @@ def check(c: Curves, th: Thresholds):
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved
     yardstick = acc is not None or chance is not None
-    floor = th.min_level_ratio if yardstick else th.min_ratio_no_yardstick
+    floor = (th.min_level_ratio if yardstick else th.min_ratio_no_yardstick_epoch
+             if t.aggregated else th.min_ratio_no_yardstick)
     if not yardstick and not comparable:
         return []  # a bare loss that barely moved, and no validation beside it: no evidence
     if ratio < floor:
@@ -113,7 +118,7 @@ def check(c: Curves, th: Thresholds):
     if len(tx) >= 4:
         tr = strong_trend(tx, ty)
         gain = -tr.slope * (tx[-1] - tx[0]) / end
-        progress = float(np.max(t.ys) - t.ys[-1])
+        progress = float(max(t.start, np.max(t.ys)) - t.ys[-1])
         share = (-tr.slope * (tx[-1] - tx[0]) / progress
                  if progress >= th.min_progress * end else 0.0)
         if tr.slope < 0 and tr.p_value < th.alpha and (gain >= th.max_gain

@@ -1030,3 +1030,25 @@ def test_a_score_of_zero_without_any_validation_loss_is_a_metric_never_filled_in
     d = diagnose(_detector_that_never_finds_a_box(rng, with_val_loss=False))
     assert "CD602" not in {f.code for f in d.findings}
 
+
+def test_a_plateau_creeping_down_by_a_sliver_of_what_it_learned_is_still_a_plateau(rng):
+    # Lightning segmentation with a Dice loss, 70 epochs: the epoch loss falls 0.78 -> 0.58
+    # in the first epochs, then creeps 0.55 -> 0.52 for the rest, validation flat at 0.62
+    # and the F1 of both stuck near 0.5. The tail's creep is small beside the first drop
+    e = epochs(70)
+    train = 0.52 + 0.06 * np.exp(-(e - 2) / 25) + 0.2 * (e == 1) + 0.006 * rng.standard_normal(70)
+    val = 0.62 + 0.05 * np.exp(-(e - 1) / 3) + 0.008 * rng.standard_normal(70)
+    f1 = 0.50 - 0.04 * np.exp(-(e - 1) / 10) + 0.008 * rng.standard_normal(70)
+    d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val),
+                             "train_f1_epoch": (e, f1 - 0.01), "val_f1": (e, f1)}))
+    assert "underfitting" in d.labels
+
+
+def test_a_regression_that_learned_a_quarter_of_its_start_is_not_called_poor():
+    # a Keras regression, 12 epochs, MSE 0.213 -> 0.162 with validation settled at 0.165:
+    # without a chance level or an accuracy nothing says 0.16 is poor for this task
+    e = epochs(12, start=0)
+    train = 0.16 + 0.053 * np.exp(-e / 1.5) + 0.004 * np.exp(-e / 12)
+    val = 0.164 + 0.011 * np.exp(-e / 1.5)
+    assert "underfitting" not in diagnose(tagged_run({"loss": (e, train),
+                                                      "val_loss": (e, val)})).labels
