@@ -95,6 +95,14 @@ class Thresholds:
     #: Judged on training alone (no validation logged), a loss down to this share of its
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
+    #: A tail of fewer points than this may have its fall's significance read over the
+    #: run's last ``long_frac``; the tail's gain must then be ``half_noise`` times the
+    #: curve's noise and its last point within ``half_near_best`` of its best.
+    min_trend_points: int = 8
+    long_frac: float = 0.5
+    half_noise: float = 2.0
+    half_near_best: float = 0.05
+    fitted_accuracy: float = 0.97
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -228,6 +236,39 @@ def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | No
                  f"still warming up ({num(before[-1])} -> {num(ly[-1])})")
 
 
+def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
+             th: Thresholds) -> _Gain | None:
+    """A tail too short for a trend test to see a fall (five evaluations, the last 30% of a
+    short run): the fall is read as significant when it runs through the whole last half
+    of the run, and counts only as a real gain (``min_gain`` of the level and
+    ``min_share_with_gain`` of all the progress, above the curve's noise) that ends at the
+    curve's best. Beside a training accuracy at ``fitted_accuracy`` this weaker evidence
+    does not count: the model has fit what it is shown, and a noisy validation still
+    settling is no promise of more."""
+    if len(tx) >= th.min_trend_points or _fits_training(c, th):
+        return None
+    x1 = float(v.x[-1])
+    lx, ly = window(v, x1 - th.long_frac * v.own_span, x1)
+    tail, half = strong_trend(tx, ty), strong_trend(lx, ly)
+    if len(lx) <= len(tx) or not (tail.slope < 0 and half.slope < 0
+                                  and half.p_value < th.alpha):
+        return None
+    gained = -tail.slope * (tx[-1] - tx[0])
+    gain, share = gained / level, _share(v, gained, level, th)
+    if (gain < th.min_gain or share < th.min_share_with_gain or gained < th.half_noise * v.noise
+            or v.y[-1] > (1 + th.half_near_best) * float(np.min(v.y))):
+        return None
+    return _Gain((float(tx[0]), x1), gain, tail.slope, half.p_value, gain / th.min_gain - 1,
+                 f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
+                 f"{pct(share)} of all it gained, on a fall through its last "
+                 f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
+
+
+def _fits_training(c: Curves, th: Thresholds) -> bool:
+    a = c.get("train_acc")
+    return a is not None and a.kind == "error" and last_tenth(a.y) <= 1 - th.fitted_accuracy
+
+
 def check(c: Curves, th: Thresholds):
     v = c.val or c.train
     if v is None:
@@ -249,7 +290,7 @@ def check(c: Curves, th: Thresholds):
             tx, ty = v.x[-4:], v.y[-4:]
         tr = strong_trend(tx, ty)
         got = (_by_trend(v, tx, tr, level, th) or _falling_together(c, v, tx, tr, level, th)
-               or _stopped_in_warmup(c, v, level, th))
+               or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None:

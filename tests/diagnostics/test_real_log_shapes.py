@@ -1052,3 +1052,35 @@ def test_a_regression_that_learned_a_quarter_of_its_start_is_not_called_poor():
     val = 0.164 + 0.011 * np.exp(-e / 1.5)
     assert "underfitting" not in diagnose(tagged_run({"loss": (e, train),
                                                       "val_loss": (e, val)})).labels
+
+
+
+def _short_fine_tune(seed: int, train_acc_end: float):
+    # a Keras fine-tune logged for 15 epochs: validation falls through the whole second
+    # half (0.31 -> 0.25), but the last 30% holds five noisy points, too few for a trend
+    # test to see the fall on its own
+    e = epochs(15, start=15)
+    noise = 0.015 * np.random.default_rng(seed).standard_normal(15)
+    val = 0.2 + 0.42 * np.exp(-(e - 15) / 6) + noise
+    train = 0.3 + 0.55 * np.exp(-(e - 15) / 7)
+    acc = train_acc_end - (train_acc_end - 0.7) * np.exp(-(e - 15) / 3)
+    return tagged_run({"loss": (e, train), "val_loss": (e, val), "accuracy": (e, acc)})
+
+
+def _keep_training_findings(train_acc_end: float):
+    return [[f for f in diagnose(_short_fine_tune(seed, train_acc_end)).findings
+             if f.label == "keep_training"] for seed in range(20)]
+
+
+def test_a_short_tail_still_falling_through_the_last_half_is_keep_training():
+    found = _keep_training_findings(train_acc_end=0.88)
+    # on most noise draws, many of them only through the fall over the last half
+    assert sum(bool(f) for f in found) >= 12
+    assert any("on a fall through its last 50%" in f[0].message for f in found if f)
+
+
+def test_a_short_noisy_tail_beside_a_training_set_already_fit_is_not_keep_training():
+    # the same validation beside a training accuracy of 99.5%: the model has fit what it
+    # is shown; the weaker evidence of the last half's fall does not count
+    found = _keep_training_findings(train_acc_end=0.995)
+    assert not any("on a fall through its last" in f[0].message for f in found if f)
