@@ -4,7 +4,10 @@ What it detects
     The smoothed validation loss (or validation error from accuracy) reaches
     its best value and then rises by a real fraction of that value, with a
     significant upward trend after the best step, while the training loss
-    keeps falling. The best step is named for early stopping. Under ten
+    keeps falling. A smaller rise counts when it is steady (a highly significant
+    climb over six evaluations or more that gives back a quarter of what validation
+    had gained, the training loss falling meanwhile): a cross-entropy near 4.7 rises
+    little of its level. The best step is named for early stopping. Under ten
     evaluations the curve is read as logged; a rise on one or two evaluations
     after the best counts when the validation accuracy fell with it. A validation
     loss never better than its first evaluation, beside a training loss that
@@ -74,6 +77,15 @@ class Thresholds:
     #: The training loss may not rise by more than this fraction since validation stopped
     #: improving (a rising training loss is an optimisation problem, not overfitting).
     max_train_rise: float = 0.05
+    #: A rise under ``min_rise`` counts when it is steady: at least ``min_steady_rise`` of
+    #: the level, ``steady_share`` of what validation gained before its best, on a trend
+    #: this significant over ``steady_points`` evaluations from the best on, the training
+    #: loss falling ``steady_train_fall`` of its level meanwhile.
+    min_steady_rise: float = 0.015
+    steady_share: float = 0.25
+    steady_alpha: float = 0.01
+    steady_points: int = 6
+    steady_train_fall: float = 0.05
 
 
 def check(c: Curves, th: Thresholds):
@@ -99,7 +111,7 @@ def check(c: Curves, th: Thresholds):
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
     size = v.scale if lo <= 0 else lo
     rise = (end - lo) / max(size, 1e-12)
-    if rise < th.min_rise:
+    if rise < th.min_rise and not _steady_rise(c, v, best, rise, th):
         return []
     first = float(np.median(v.y[:2]))
     if lo > 0 and first > 0 and (end - lo) < th.min_rise_of_start * first:
@@ -154,6 +166,26 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
+
+
+def _steady_rise(c: Curves, v, best: int, rise: float, th: Thresholds) -> bool:
+    """A smaller rise that is no noise: validation climbed on a highly significant trend
+    over ``steady_points`` evaluations or more after its best, by ``min_steady_rise`` of
+    its level and ``steady_share`` of all it had gained (a cross-entropy near 4.7 that
+    gains 0.2 and gives 0.1 back, epoch after epoch), while the training loss fell
+    ``steady_train_fall`` of its level from there on."""
+    after_x, after_y = v.x[best:], v.y[best:]
+    t = c.train
+    if (len(after_x) < th.steady_points or rise < th.min_steady_rise or t is None
+            or t.role == v.role or c.axes_differ):
+        return False
+    t_best = t.at(v.x[best])
+    if t_best - last_tenth(t.y) < th.steady_train_fall * abs(t_best):
+        return False
+    tr = trend(after_x, after_y)
+    gained = float(np.max(v.y[:best + 1])) - float(v.y[best])
+    risen = float(np.median(after_y[-3:])) - float(v.y[best])
+    return tr.slope > 0 and tr.p_value < th.steady_alpha and risen >= th.steady_share * gained
 
 
 def _accuracy_fell(c: Curves, v, best: int, th: Thresholds) -> bool:

@@ -1084,3 +1084,24 @@ def test_a_short_noisy_tail_beside_a_training_set_already_fit_is_not_keep_traini
     # is shown; the weaker evidence of the last half's fall does not count
     found = _keep_training_findings(train_acc_end=0.995)
     assert not any("on a fall through its last" in f[0].message for f in found if f)
+
+
+def _seq2seq(train_falls: bool):
+    # a 10-epoch translation model: the validation cross-entropy (near 4.7, a large
+    # vocabulary) is best at epoch 2, then climbs 0.1 epoch after epoch, 2% of its level
+    # but half of all it had gained
+    e = epochs(10)
+    val = np.r_[4.89, 4.71, 4.72, 4.73, 4.745, 4.755, 4.765, 4.78, 4.80, 4.81]
+    train = 4.0 + 1.9 * np.exp(-(e - 1) / 2.5) if train_falls else 4.7 + 0 * e
+    return tagged_run({"train_loss": (e, train), "val_loss": (e, val)})
+
+
+def test_a_small_steady_climb_of_validation_under_a_falling_training_loss_is_overfitting():
+    d = diagnose(_seq2seq(train_falls=True))
+    assert "overfitting" in d.labels
+    (f,) = [f for f in d.findings if f.code == "CD501"]
+    assert f.evidence.best_step == 2
+
+
+def test_a_small_steady_climb_beside_a_training_loss_that_stopped_is_no_overfitting():
+    assert "overfitting" not in diagnose(_seq2seq(train_falls=False)).labels
