@@ -123,7 +123,9 @@ def test_bad_rule_config_is_a_usage_error_naming_the_key(root):
 
 
 def test_config_thresholds_apply(root):
-    (root / "curvedoc.toml").write_text("[rules.val-loss-rises]\nmin_rise = 5.0\n")
+    # both kinds of rise CD501 reads, the large one and the steady one, raised out of reach
+    (root / "curvedoc.toml").write_text(
+        "[rules.val-loss-rises]\nmin_rise = 5.0\nmin_steady_rise = 5.0\n")
     result = run("check", root, "--format", "json", "--no-cache", "--no-progress")
     by_id = {r["run"]: r for r in json.loads(result.stdout)["runs"]}
     assert "CD501" not in {f["code"] for f in by_id["overfit"]["findings"]}
