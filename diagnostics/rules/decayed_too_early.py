@@ -7,7 +7,10 @@ What it detects
     rate (a staircase whose later cuts still drop the loss at once is a sound
     schedule: the step size was still holding the loss up). An LR that is cut to
     near zero in the first half of the run and never raised is decayed too
-    early even when the loss had not fallen much before. The rate of descent
+    early even when the loss had not fallen much before. A rate cut in steps again and
+    again, first after validation had gone two evaluations without a new best,
+    answered plateaus (ReduceLROnPlateau waits for each) and is never too early. The
+    rate of descent
     after the cut is compared with the rate just before it (Theil-Sen slopes
     on the binned curve).
 
@@ -75,6 +78,11 @@ class Thresholds:
     dead_ratio: float = 0.01
     dead_lr: float = 1e-7
     max_dead_frac: float = 0.5
+    #: A rate cut this many times or more, first after validation went ``plateau_evals``
+    #: evaluations without a new best, answered plateaus (ReduceLROnPlateau): never too
+    #: early.
+    plateau_cuts: int = 2
+    plateau_evals: int = 2
 
 
 def check(c: Curves, th: Thresholds):
@@ -93,6 +101,8 @@ def check(c: Curves, th: Thresholds):
     if not len(after) or peak <= 0:
         return []
     cut = float(lx[peak_i + after[0]])
+    if _answered_a_plateau(c, lx, lv, peak_i, th):
+        return []
     span = max(c.span, 1)
     x0 = float(t.x[0])
     if (cut - x0) / span > th.max_cut_frac:
@@ -165,6 +175,23 @@ def check(c: Curves, th: Thresholds):
          "rate_before": before, "rate_after": after_rate, "further_after_cut": further,
          "lr_near_zero_step": dead},
     )]
+
+
+def _answered_a_plateau(c: Curves, lx: np.ndarray, lv: np.ndarray, peak_i: int,
+                        th: Thresholds) -> bool:
+    """Whether the rate came down in steps again and again (``plateau_cuts`` or more), the
+    first after validation had gone ``plateau_evals`` evaluations without a new best: what
+    Keras's and PyTorch's ReduceLROnPlateau do. Each cut answered a plateau; none cut a
+    loss still falling."""
+    v = c.val
+    after = lv[peak_i:]
+    cuts = np.flatnonzero(after[1:] < after[:-1] * (1 - 1e-6))
+    if v is None or len(cuts) < th.plateau_cuts or c.axes_differ:
+        return False
+    down = cuts + 1
+    before = v.y[v.x < lx[peak_i + down[0]]]
+    return (len(before) > th.plateau_evals
+            and len(before) - 1 - int(np.argmin(before)) >= th.plateau_evals)
 
 
 def _drop_at(t: Curve, cut: float, w: float, gap: float) -> float:

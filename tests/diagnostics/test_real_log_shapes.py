@@ -1105,3 +1105,39 @@ def test_a_small_steady_climb_of_validation_under_a_falling_training_loss_is_ove
 
 def test_a_small_steady_climb_beside_a_training_loss_that_stopped_is_no_overfitting():
     assert "overfitting" not in diagnose(_seq2seq(train_falls=False)).labels
+
+
+
+def _reduce_on_plateau(rng, factor: float, patience: int):
+    # Keras ReduceLROnPlateau: validation stalls from epoch 5, so the rate is cut by
+    # ``factor`` each time ``patience`` epochs pass without a new best; the training loss
+    # still falls slowly through the first cuts
+    e = epochs(50, start=0)
+    val = 0.47 + 0.3 * np.exp(-e / 1.5) + 0.01 * rng.standard_normal(50)
+    train = 0.5 + 0.3 * np.exp(-e / 1.5) + 0.3 * np.exp(-e / 8)
+    lr, rate, best, since = [], 1e-3, np.inf, 0
+    for value in val:
+        lr.append(rate)
+        best, since = (value, 0) if value < best else (best, since + 1)
+        if since >= patience:
+            rate, since = rate * factor, 0
+    return tagged_run({"loss": (e, train), "val_loss": (e, val), "lr": (e, np.array(lr))})
+
+
+@pytest.mark.parametrize(("factor", "patience"), [(0.5, 2), (0.1, 3)])
+def test_a_rate_cut_each_time_validation_stalled_is_not_decayed_too_early(rng, factor,
+                                                                         patience):
+    d = diagnose(_reduce_on_plateau(rng, factor, patience))
+    assert "decayed_too_early" not in d.labels
+
+
+def test_two_early_cuts_while_validation_still_made_new_bests_are_decayed_too_early(rng):
+    # MultiStepLR at epochs 6 and 12 of 60, each 10x, while both losses still fell fast:
+    # cut again and again, but not in answer to a plateau
+    e = epochs(60, start=0)
+    lr = np.where(e < 6, 1e-2, np.where(e < 12, 1e-3, 1e-4))
+    progress = np.cumsum(lr / 1e-2)
+    train = 0.1 + 2.0 * np.exp(-progress / 12) + 0.005 * rng.standard_normal(60)
+    val = 0.15 + 2.0 * np.exp(-progress / 12) + 0.005 * rng.standard_normal(60)
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
+    assert "decayed_too_early" in d.labels
