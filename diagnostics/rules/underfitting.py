@@ -2,9 +2,9 @@
 
 What it detects
     The training curve is flat (no significant downward trend over the tail,
-    or a negligible gain) at a level that is still a large fraction of where
-    it started (or of the chance loss ln(C) when C is known), its accuracy,
-    where logged, is far from 1, and the validation curve, where logged, sits
+    or a negligible gain, and no significant climb) at a level that is still a
+    large fraction of where it started (or of the chance loss ln(C) when C is
+    known), its accuracy, where logged, is far from 1, and the validation curve, where logged, sits
     close to it. A curve still creeping down is not plateaued (on a short log:
     every one of its last four points lower than the one before). "Poor" needs a
     yardstick: ln(C), an accuracy (training's, else validation's), or at least a
@@ -57,6 +57,9 @@ class Thresholds:
     tail_frac: float = 0.3
     alpha: float = 0.05
     max_gain: float = 0.03
+    #: Nor while it climbs, on a significant trend, by this fraction of its level over
+    #: the tail (a loss getting worse; a noisy plateau wanders by a few percent).
+    max_climb: float = 0.1
     #: "Poor": a training accuracy at or above this at the end fits the training set
     #: well, whatever the loss says.
     max_train_acc: float = 0.9
@@ -124,6 +127,8 @@ def check(c: Curves, th: Thresholds):
         if tr.slope < 0 and tr.p_value < th.alpha and (gain >= th.max_gain
                                                        or share >= th.max_share):
             return []  # still improving: the keep_training rule's definition, mirrored
+        if tr.slope > 0 and tr.p_value < th.alpha and -gain >= th.max_climb:
+            return []  # climbing: a loss getting worse is no plateau, whatever its level
     elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
         return []
     elif len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0):

@@ -1141,3 +1141,18 @@ def test_two_early_cuts_while_validation_still_made_new_bests_are_decayed_too_ea
     val = 0.15 + 2.0 * np.exp(-progress / 12) + 0.005 * rng.standard_normal(60)
     d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val), "lr": (e, lr)}))
     assert "decayed_too_early" in d.labels
+
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_loss_climbing_through_its_tail_is_no_plateau(seed):
+    # a BERT fine-tune that logged one loss with its evaluation scores: the loss is best at
+    # epoch 2 (0.52), holds, then climbs to 0.9 while accuracy holds at 0.87. However high
+    # it ends against its start, a loss getting worse has not plateaued at a poor level
+    rng = np.random.default_rng(seed)
+    e = epochs(11, start=0)
+    loss = np.r_[0.7, 0.6, 0.52, np.full(3, 0.62), 0.74 + 0.04 * np.arange(5)]
+    loss = loss + 0.008 * rng.standard_normal(11)
+    acc = np.r_[0.59, 0.85, np.full(9, 0.87)] + 0.005 * rng.standard_normal(11)
+    d = diagnose(tagged_run({"loss": (e, loss), "accuracy": (e, acc), "f1": (e, acc)}))
+    assert "underfitting" not in d.labels
