@@ -44,8 +44,10 @@ class Thresholds:
     #: The loss after the knee must fall this many times faster than before it.
     #: A smooth exponential or power-law decay scores below 1.
     min_speedup: float = 4.0
-    #: The drop must be a real one: at least this fraction of the starting level.
-    min_total_drop: float = 0.3
+    #: The drop must be a real one: at least this fraction of the starting level (a
+    #: pre-trained model near its floor whose noisy loss sags by a third is no network
+    #: learning at last; a stuck init falls from ln(C) to a fraction of it).
+    min_total_drop: float = 0.5
     #: Need this many points to tell a flat start from noise, and this many in the
     #: flat phase itself (one slow first interval is no plateau).
     min_points: int = 12

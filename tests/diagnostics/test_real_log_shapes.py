@@ -1156,3 +1156,17 @@ def test_a_loss_climbing_through_its_tail_is_no_plateau(seed):
     acc = np.r_[0.59, 0.85, np.full(9, 0.87)] + 0.005 * rng.standard_normal(11)
     d = diagnose(tagged_run({"loss": (e, loss), "accuracy": (e, acc), "f1": (e, acc)}))
     assert "underfitting" not in d.labels
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_noisy_fine_tune_loss_that_sags_by_a_third_is_no_hockey_stick(seed):
+    # an HF image-classifier fine-tune logged every 100 steps: the pre-trained model starts
+    # near its floor (0.11), the noisy loss holds for 2,000 steps, then sags to 0.075 under
+    # a linear decay. A third off an already low loss is no network learning at last
+    rng = np.random.default_rng(seed)
+    s = np.arange(100, 6601, 100)
+    sag = 0.035 * (1 - np.exp(-np.clip(s - 2000, 0, None) / 800))
+    loss = 0.11 - sag + 0.01 * rng.standard_normal(len(s))
+    d = diagnose(tagged_run({"loss": (s, loss), "learning_rate": (s, 2e-4 * (1 - s / 6700)),
+                             "eval_loss": (np.array([3000, 6000]), np.array([0.126, 0.08]))}))
+    assert "bad_init" not in d.labels
