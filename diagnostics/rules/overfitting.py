@@ -4,7 +4,8 @@ What it detects
     The smoothed validation loss (or validation error from accuracy) reaches
     its best value and then rises by a real fraction of that value, with a
     significant upward trend after the best step, while the training loss
-    keeps falling. A smaller rise counts when it is steady (a highly significant
+    keeps falling (and fell 5% of its start at least: one that never fell learned
+    nothing to overfit with). A smaller rise counts when it is steady (a highly significant
     climb over six evaluations or more that gives back a quarter of what validation
     had gained, the training loss falling meanwhile): a cross-entropy near 4.7 rises
     little of its level. The best step is named for early stopping. Under ten
@@ -77,6 +78,9 @@ class Thresholds:
     #: The training loss may not rise by more than this fraction since validation stopped
     #: improving (a rising training loss is an optimisation problem, not overfitting).
     max_train_rise: float = 0.05
+    #: ...and must have fallen at least this fraction of its start over the run (one
+    #: that never fell learned nothing it could fit too well).
+    min_train_fall: float = 0.05
     #: A rise under ``min_rise`` counts when it is steady: at least ``min_steady_rise`` of
     #: the level, ``steady_share`` of what validation gained before its best, on a trend
     #: this significant over ``steady_points`` evaluations from the best on, the training
@@ -149,6 +153,8 @@ def check(c: Curves, th: Thresholds):
             #            jumped back up: an unstable rate, not a model fitting too well
         fell = (t_start - t_end) / max(abs(t_start), 1e-12)
         further = (t_best - t_end) / tsize
+        if t.is_loss and t.start - t_end < th.min_train_fall * abs(t.start):
+            return []  # a training loss that never fell learned nothing to overfit with
         ev["tags"].append(t.tag)
         ev.update(train_fell=fell, train_fell_after_best=further)
         tail = (f" while {what(t)} fell {pct(fell)} overall"

@@ -9,7 +9,9 @@ What it detects
     every one of its last four points lower than the one before). "Poor" needs a
     yardstick: ln(C), an accuracy (training's, else validation's), or at least a
     validation loss close beside a training loss that barely moved; a bare training
-    loss alone is no evidence.
+    loss alone is no evidence. A training accuracy that never moved from a poor first
+    epoch (within 5 points, below 0.7) learned nothing: poor however far the loss fell
+    in that first epoch, and whatever validation does above it.
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -72,6 +74,12 @@ class Thresholds:
     #: A short log (too few tail points for a trend) whose last this many points each
     #: improved on the one before is still creeping down, not plateaued.
     short_declining: int = 4
+    #: A training accuracy that ends within ``stuck_gain`` of its first value, below
+    #: ``stuck_accuracy``, over ``stuck_points`` epochs or more, learned nothing: poor
+    #: whatever the loss fell in the first epoch, and whatever validation does above it.
+    stuck_gain: float = 0.05
+    stuck_accuracy: float = 0.7
+    stuck_points: int = 5
     #: Not plateaued either while the tail still makes this share of all the progress
     #: (from where the curve started, its first fast drop included).
     max_share: float = 0.1
@@ -113,7 +121,10 @@ def check(c: Curves, th: Thresholds):
              if t.aggregated else th.min_ratio_no_yardstick)
     if not yardstick and not comparable:
         return []  # a bare loss that barely moved, and no validation beside it: no evidence
-    if ratio < floor:
+    # a training accuracy that never moved from a poor first epoch learned nothing, however
+    # far the loss fell in that epoch (an epoch-0 mean of 10.9 above a floor of 1.02)
+    stuck = _accuracy_never_moved(ta, th)
+    if ratio < floor and not stuck:
         return []
     span = max(c.span, 1)
     x1 = float(t.x[-1])
@@ -147,8 +158,8 @@ def check(c: Curves, th: Thresholds):
         gap = (v_end - end) / end
         ev.update(val_end_level=v_end, gap=gap)
         ev["tags"].append(v.tag)
-        if abs(gap) > th.max_gap:
-            return []
+        if abs(gap) > th.max_gap and not (stuck and gap > 0):
+            return []  # (validation worse than a training set never learned is no gap)
         gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
     return [finding(
         "warning",
@@ -163,3 +174,12 @@ def check(c: Curves, th: Thresholds):
         ],
         ev,
     )]
+
+
+def _accuracy_never_moved(ta, th: Thresholds) -> bool:
+    """Whether the training accuracy ended within ``stuck_gain`` of its first value, below
+    ``stuck_accuracy``: the model learned nothing it could use after its first epoch."""
+    if ta is None or ta.kind != "error" or ta.n < th.stuck_points:
+        return False
+    first, last = 1.0 - float(ta.y[0]), 1.0 - last_tenth(ta.y)
+    return last < th.stuck_accuracy and last - first < th.stuck_gain

@@ -1170,3 +1170,46 @@ def test_a_noisy_fine_tune_loss_that_sags_by_a_third_is_no_hockey_stick(seed):
     d = diagnose(tagged_run({"loss": (s, loss), "learning_rate": (s, 2e-4 * (1 - s / 6700)),
                              "eval_loss": (np.array([3000, 6000]), np.array([0.126, 0.08]))}))
     assert "bad_init" not in d.labels
+
+
+def _stuck_keras(rng, acc_end: float):
+    # Keras, 3 classes, 20 epochs: the epoch-0 mean is 10.9 (a blow-up in the first
+    # batches), then train and validation sit at 1.02 while the training accuracy goes
+    # from 0.57 to ``acc_end``
+    e = epochs(20, start=0)
+    train = np.r_[10.9, 1.02 + 0.1 * np.exp(-np.arange(19) / 1.5)]
+    val = 1.02 + 0.3 * np.exp(-e / 1.5) + 0.005 * rng.standard_normal(20)
+    acc = 0.57 + (acc_end - 0.57) * (1 - np.exp(-e / 4)) + 0.004 * rng.standard_normal(20)
+    return tagged_run({"loss": (e, train), "val_loss": (e, val), "accuracy": (e, acc),
+                       "val_accuracy": (e, acc - 0.02)})
+
+
+def test_an_accuracy_that_never_moved_from_its_first_epoch_is_underfitting(rng):
+    assert "underfitting" in diagnose(_stuck_keras(rng, acc_end=0.6)).labels
+
+
+def test_an_accuracy_that_climbed_after_its_first_epoch_is_no_stuck_model(rng):
+    assert "underfitting" not in diagnose(_stuck_keras(rng, acc_end=0.8)).labels
+
+
+def test_a_training_set_never_learned_is_underfitting_beside_an_erratic_validation(rng):
+    # 7-class emotions: the training loss sits at 2.0 with accuracy ~0.11 for 21 epochs;
+    # validation loss jumps between 3 and 8.7. Not close to training, but a model that
+    # learned nothing at all has not fit its task, whatever validation does above it
+    e = epochs(21, start=0)
+    train = 2.01 - 0.0015 * e + 0.01 * rng.standard_normal(21)
+    acc = 0.115 - 0.0005 * e + 0.01 * rng.standard_normal(21)
+    val = rng.uniform(3.0, 8.7, 21)
+    d = diagnose(tagged_run({"loss": (e, train), "accuracy": (e, acc), "val_loss": (e, val),
+                             "val_accuracy": (e, 0.14 + 0.01 * rng.standard_normal(21))}))
+    assert "underfitting" in d.labels
+
+
+def test_validation_rising_beside_a_training_loss_that_never_fell_is_no_overfit(rng):
+    # the training loss sits at ln(7) for 30 epochs (it fell 1%); validation drifts up
+    # 25% from its best: nothing was learned that could be fit too well
+    e = epochs(30)
+    train = 1.95 - 0.0007 * e + 0.005 * rng.standard_normal(30)
+    val = 2.0 + 0.02 * np.clip(e - 5, 0, None) + 0.01 * rng.standard_normal(30)
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+    assert "overfitting" not in d.labels
