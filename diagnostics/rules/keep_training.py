@@ -86,7 +86,8 @@ class Thresholds:
     #: noise, though a small share of the progress (``min_share_with_gain`` at least).
     together_alpha: float = 0.01
     together_pace: float = 0.5
-    #: ...under a learning rate (where logged) still at least this share of its peak.
+    #: ...under a learning rate (where logged) still at least this share of its peak (the
+    #: same bar for the fall read over the last half).
     together_min_lr: float = 0.1
     #: A run that ended with its learning rate still rising (at its peak at the last point,
     #: this multiple of where it was when the tail began) stopped during its warm-up; a
@@ -95,6 +96,10 @@ class Thresholds:
     #: Judged on training alone (no validation logged), a loss down to this share of its
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
+    #: A validation loss down to this share of where the run started (its own start or
+    #: training's, the higher), beside a validation accuracy at 99% or more, is a task
+    #: solved: what it still gains moves no prediction.
+    solved_of_start: float = 0.001
     #: A tail of fewer points than this may have its fall's significance read over the
     #: run's last ``long_frac``; the tail's gain must then be ``half_noise`` times the
     #: curve's noise and its last point within ``half_near_best`` of its best.
@@ -185,12 +190,8 @@ def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
     t = c.train
     if t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val"):
         return None
-    lr = c.get("lr")
-    if lr is not None:
-        tail_lr = window(lr, float(tx[0]), float(tx[-1]))[1]
-        now = float(np.median(tail_lr)) if len(tail_lr) else float(lr.y[-1])
-        if now < th.together_min_lr * float(np.max(lr.y)):
-            return None  # a crawl under a rate cut to near nothing: decayed, not unfinished
+    if _rate_near_nothing(c, tx, th):
+        return None  # a crawl under a rate cut to near nothing: decayed, not unfinished
     wx, wy = window(t, float(tx[0]), float(tx[-1]))
     if len(wx) < 4 or not (vt.slope < 0 and vt.p_value < th.together_alpha):
         return None
@@ -206,6 +207,17 @@ def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                  f"improved {pct(v_gain)} over the last {pct(th.tail_frac)} of the run "
                  f"(trend p={vt.p_value:.1g}) while the training loss fell {pct(t_gain)} "
                  "beside it: both still fall together")
+
+
+def _rate_near_nothing(c: Curves, tx: np.ndarray, th: Thresholds) -> bool:
+    """Whether the learning rate, where logged, sat below ``together_min_lr`` of its peak
+    over the tail ``tx``."""
+    lr = c.get("lr")
+    if lr is None:
+        return False
+    tail_lr = window(lr, float(tx[0]), float(tx[-1]))[1]
+    now = float(np.median(tail_lr)) if len(tail_lr) else float(lr.y[-1])
+    return now < th.together_min_lr * float(np.max(lr.y))
 
 
 def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
@@ -242,10 +254,11 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
     short run): the fall is read as significant when it runs through the whole last half
     of the run, and counts only as a real gain (``min_gain`` of the level and
     ``min_share_with_gain`` of all the progress, above the curve's noise) that ends at the
-    curve's best. Beside a training accuracy at ``fitted_accuracy`` this weaker evidence
-    does not count: the model has fit what it is shown, and a noisy validation still
-    settling is no promise of more."""
-    if len(tx) >= th.min_trend_points or _fits_training(c, th):
+    curve's best. Beside a training accuracy at ``fitted_accuracy``, or under a rate
+    decayed to near nothing, this weaker evidence does not count: the model has fit what
+    it is shown, or its schedule has ended, and a validation still settling is no promise
+    of more."""
+    if len(tx) >= th.min_trend_points or _fits_training(c, th) or _rate_near_nothing(c, tx, th):
         return None
     x1 = float(v.x[-1])
     lx, ly = window(v, x1 - th.long_frac * v.own_span, x1)
@@ -276,6 +289,10 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train") and v.is_loss and v.start > 0 and (
             float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
         return []  # no validation, and training is fit: nothing says more steps would help
+    if v.is_loss and c.val_perfect and v.role.startswith("val") and (
+            last_tenth(v.y) <= th.solved_of_start * max(v.start, c.train.start if c.train
+                                                        is not None else 0.0)):
+        return []  # every validation example right, the loss a sliver of its start: solved
     span = v.own_span
     x1 = float(v.x[-1])
     level = _level(v.y)

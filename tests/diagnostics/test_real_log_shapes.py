@@ -1055,7 +1055,7 @@ def test_a_regression_that_learned_a_quarter_of_its_start_is_not_called_poor():
 
 
 
-def _short_fine_tune(seed: int, train_acc_end: float):
+def _short_fine_tune(seed: int, train_acc_end: float, cosine: bool = False):
     # a Keras fine-tune logged for 15 epochs: validation falls through the whole second
     # half (0.31 -> 0.25), but the last 30% holds five noisy points, too few for a trend
     # test to see the fall on its own
@@ -1064,11 +1064,14 @@ def _short_fine_tune(seed: int, train_acc_end: float):
     val = 0.2 + 0.42 * np.exp(-(e - 15) / 6) + noise
     train = 0.3 + 0.55 * np.exp(-(e - 15) / 7)
     acc = train_acc_end - (train_acc_end - 0.7) * np.exp(-(e - 15) / 3)
-    return tagged_run({"loss": (e, train), "val_loss": (e, val), "accuracy": (e, acc)})
+    series = {"loss": (e, train), "val_loss": (e, val), "accuracy": (e, acc)}
+    if cosine:
+        series["lr"] = (e, 1e-3 * 0.5 * (1 + np.cos(np.pi * (e - 15) / 14)))
+    return tagged_run(series)
 
 
-def _keep_training_findings(train_acc_end: float):
-    return [[f for f in diagnose(_short_fine_tune(seed, train_acc_end)).findings
+def _keep_training_findings(train_acc_end: float, cosine: bool = False):
+    return [[f for f in diagnose(_short_fine_tune(seed, train_acc_end, cosine)).findings
              if f.label == "keep_training"] for seed in range(20)]
 
 
@@ -1213,3 +1216,23 @@ def test_validation_rising_beside_a_training_loss_that_never_fell_is_no_overfit(
     val = 2.0 + 0.02 * np.clip(e - 5, 0, None) + 0.01 * rng.standard_normal(30)
     d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
     assert "overfitting" not in d.labels
+
+
+def test_a_validation_loss_shrinking_beside_every_example_right_is_no_keep_training(rng):
+    # YOLOv8-cls, 70 epochs, two classes: top-1 is 1.0 from epoch 25 while the validation
+    # loss goes on shrinking, 0.58 -> 1e-4, down by more than three decades. What it
+    # still gains moves no prediction: the task is solved
+    e = epochs(70)
+    val = 0.58 * np.exp(-(e - 1) / 7) * np.exp(0.2 * rng.standard_normal(70))
+    train = 0.02 + 0.65 * np.exp(-(e - 1) / 5) + 0.01 * np.abs(rng.standard_normal(70))
+    top1 = np.minimum(1.0, 0.78 + 0.01 * (e - 1))
+    d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val),
+                             "metrics/accuracy_top1": (e, top1)}))
+    assert "keep_training" not in d.labels
+
+
+
+def test_a_short_tail_under_a_schedule_decayed_to_nothing_is_not_keep_training():
+    # the fine-tune above, its cosine schedule run down to zero at the last epoch
+    found = _keep_training_findings(train_acc_end=0.88, cosine=True)
+    assert not any("on a fall through its last" in f[0].message for f in found if f)
