@@ -10,9 +10,11 @@ What it detects
     had gained, the training loss falling meanwhile): a cross-entropy near 4.7 rises
     little of its level. The best step is named for early stopping. Under ten
     evaluations the curve is read as logged; a rise on one or two evaluations
-    after the best counts when the validation accuracy fell with it. A validation
-    loss never better than its first evaluation, beside a training loss that
-    jumped back up, got worse from the start: an unstable rate, not this.
+    after the best counts when the validation accuracy fell with it, or when each
+    of them was worse than the one before, ending twice ``min_rise`` above the
+    best. A validation loss never better than its first evaluation, beside a
+    training loss that jumped back up, got worse from the start: an unstable rate,
+    not this.
 
 Why it matters
     After the best step the model memorises the training set instead of
@@ -109,7 +111,8 @@ def check(c: Curves, th: Thresholds):
     seconded = _accuracy_fell(c, v, best, th)
     few_after = best + th.min_after >= len(ys)
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
-            few_after and not (seconded and best + 1 < len(ys))):
+            few_after and not (seconded and best + 1 < len(ys))
+            and not _climbed_every_time(v, best, th)):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -172,6 +175,15 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
+
+
+def _climbed_every_time(v, best: int, th: Thresholds) -> bool:
+    """On a short log, whether every one of the (two or more) evaluations after the best
+    was worse than the one before, ending ``2 * min_rise`` above the best: an HF
+    fine-tune's eval loss best at its first epoch, then 0.157 -> 0.165 -> 0.192."""
+    after = v.y[best:]
+    return (len(after) >= 3 and bool(np.all(np.diff(after) > 0))
+            and after[-1] >= (1 + 2 * th.min_rise) * after[0] > 0)
 
 
 def _steady_rise(c: Curves, v, best: int, rise: float, th: Thresholds) -> bool:

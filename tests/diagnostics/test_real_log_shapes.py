@@ -1236,3 +1236,22 @@ def test_a_short_tail_under_a_schedule_decayed_to_nothing_is_not_keep_training()
     # the fine-tune above, its cosine schedule run down to zero at the last epoch
     found = _keep_training_findings(train_acc_end=0.88, cosine=True)
     assert not any("on a fall through its last" in f[0].message for f in found if f)
+
+
+def _hf_three_epochs(eval_loss):
+    # an HF fine-tune evaluated once per epoch, the training loss logged at the same steps
+    s = np.array([898, 1796, 2694])
+    return tagged_run({"loss": (s, np.array([0.29, 0.12, 0.07])),
+                       "eval_loss": (s, np.asarray(eval_loss, float)),
+                       "learning_rate": (s, np.array([3.6e-5, 1.8e-5, 2e-8]))})
+
+
+def test_an_eval_loss_worse_at_every_epoch_after_the_first_is_overfitting():
+    d = diagnose(_hf_three_epochs([0.157, 0.165, 0.192]))
+    assert "overfitting" in d.labels
+    (f,) = [f for f in d.findings if f.label == "overfitting"]
+    assert f.evidence.best_step == 898
+
+
+def test_an_eval_loss_that_rose_once_and_came_back_is_no_overfit_on_three_epochs():
+    assert "overfitting" not in diagnose(_hf_three_epochs([0.157, 0.19, 0.17])).labels
