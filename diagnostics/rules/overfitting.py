@@ -55,6 +55,9 @@ class Thresholds:
     #: The rise must matter at the scale of the problem: at least this fraction of the
     #: first validation value.
     min_rise_of_start: float = 0.015
+    #: ...and beside a validation accuracy at 99% or more, this fraction (every example is
+    #: right; a loss wobbling a few hundredths near zero moves no prediction).
+    solved_rise_of_start: float = 0.05
     #: The best step must lie before this fraction of the run, with at least
     #: ``min_after`` validation points after it (one late bump is noise).
     max_best_frac: float = 0.85
@@ -123,6 +126,8 @@ def check(c: Curves, th: Thresholds):
     first = float(np.median(v.y[:2]))
     if lo > 0 and first > 0 and (end - lo) < th.min_rise_of_start * first:
         return []  # a converged run wobbling at 0.07 after starting at 1.2 is not worse
+    if c.val_perfect and lo > 0 and first > 0 and (end - lo) < th.solved_rise_of_start * first:
+        return []  # every validation example right: a loss wobbling near zero costs nothing
     after_x, after_y = v.x[best:], v.y[best:]
     p = None
     if len(after_x) >= 5:

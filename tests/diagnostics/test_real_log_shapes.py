@@ -1255,3 +1255,23 @@ def test_an_eval_loss_worse_at_every_epoch_after_the_first_is_overfitting():
 
 def test_an_eval_loss_that_rose_once_and_came_back_is_no_overfit_on_three_epochs():
     assert "overfitting" not in diagnose(_hf_three_epochs([0.157, 0.19, 0.17])).labels
+
+
+def _cls_near_zero(rng, top1_end: float):
+    # YOLOv8-cls, 35 epochs: validation loss from 0.41 down to ~0.004 by epoch 12, then
+    # wobbling up to ~0.012 while the training loss keeps falling
+    e = epochs(35)
+    val = np.where(e <= 12, 0.41 * np.exp(-(e - 1) / 2.2), 0.004 + 0.0004 * (e - 12))
+    val = val * np.exp(0.15 * rng.standard_normal(35))
+    train = 0.004 + 0.66 * np.exp(-(e - 1) / 4)
+    top1 = np.minimum(top1_end, 0.82 + 0.03 * (e - 1))
+    return tagged_run({"train/loss": (e, train), "val/loss": (e, val),
+                       "metrics/accuracy_top1": (e, top1)})
+
+
+def test_a_validation_loss_wobbling_near_zero_beside_every_example_right_is_no_overfit(rng):
+    assert "overfitting" not in diagnose(_cls_near_zero(rng, top1_end=1.0)).labels
+
+
+def test_the_same_wobble_beside_an_accuracy_short_of_perfect_is_overfitting(rng):
+    assert "overfitting" in diagnose(_cls_near_zero(rng, top1_end=0.95)).labels
