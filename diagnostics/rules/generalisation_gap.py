@@ -46,6 +46,7 @@ import numpy as np
 
 from ..curves import Curve, Curves
 from ..evidence import (
+    Skip,
     confidence,
     finding,
     num,
@@ -97,6 +98,10 @@ class Thresholds:
     #: The gap must matter at the scale of the problem: at least this fraction of the
     #: first validation loss (a converged run at 0.03 against 0.01 has nothing to gain).
     min_gap_of_start: float = 0.05
+    #: The training loss must be logged at this many points at least: the gap reads it
+    #: at every evaluation (an HF run logging it every 500 steps beside ten evaluations
+    #: leaves four points, and a straight line between them is no training curve).
+    min_train_points: int = 5
     #: Both curves must have learned first: validation improved this fraction from its
     #: first point to its best, and training fell this fraction overall (a run that never
     #: learned is no overfit, whatever its gap).
@@ -149,6 +154,9 @@ def _gains_since(v: Curve, vm: np.ndarray, t: Curve, i: int) -> tuple[float, flo
 
 def check(c: Curves, th: Thresholds):
     t, v = train_and_val_loss(c, th.min_points, "the gap needs")
+    if len(t.y) < th.min_train_points:
+        raise Skip(f"only {len(t.y)} training points; the gap needs {th.min_train_points} to "
+                   "follow the training loss between evaluations")
     if c.val_perfect:
         return []  # every validation example is right: a gap in the loss costs nothing
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts

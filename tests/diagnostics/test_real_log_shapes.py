@@ -1275,3 +1275,16 @@ def test_a_validation_loss_wobbling_near_zero_beside_every_example_right_is_no_o
 
 def test_the_same_wobble_beside_an_accuracy_short_of_perfect_is_overfitting(rng):
     assert "overfitting" in diagnose(_cls_near_zero(rng, top1_end=0.95)).labels
+
+
+def test_a_gap_read_off_four_training_points_is_no_evidence():
+    # an HF ViT fine-tune: the training loss logged every 500 steps (four points, 3.6 ->
+    # 0.04), ten evaluations with the eval loss settled at 0.10 from the seventh. Read at
+    # every evaluation, the training loss is a line drawn between four points
+    s = np.arange(195, 1951, 195)
+    d = diagnose(tagged_run({
+        "loss": (np.array([1, 500, 1000, 1500]), np.array([3.62, 0.84, 0.128, 0.04])),
+        "eval_loss": (s, 0.1 + 0.35 * np.exp(-(s - 195) / 300)),
+        "eval_accuracy": (s, 0.969 - 0.1 * np.exp(-(s - 195) / 300))}))
+    assert "CD503" not in {f.code for f in d.findings}
+    assert "training points" in d.skipped["CD503"]
