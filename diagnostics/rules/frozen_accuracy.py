@@ -71,6 +71,8 @@ def check(c: Curves, th: Thresholds):
         f"from step {step(steps[0])} to {step(steps[-1])}: {why}",
         [
             "check that the inputs carry the signal and the labels are right",
+            "check the labels' format against what the model expects (class ids, box "
+            "coordinates, image size)" if acc == 0 else
             "balance the classes, or weight the loss by class",
             "use a bigger model or a higher learning rate; reduce regularisation",
         ],

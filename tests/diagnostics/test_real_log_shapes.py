@@ -1024,6 +1024,7 @@ def test_a_score_of_zero_at_every_evaluation_that_ran_is_a_model_that_learned_no
     assert "underfitting" in d.labels
     (f,) = [f for f in d.findings if f.code == "CD602"]
     assert "not one prediction was right" in f.message
+    assert any("labels' format" in a for a in f.advice)  # not "balance the classes"
 
 
 def test_a_score_of_zero_without_any_validation_loss_is_a_metric_never_filled_in(rng):
