@@ -188,8 +188,7 @@ def _answered_a_plateau(c: Curves, lx: np.ndarray, lv: np.ndarray, peak_i: int,
     cuts = np.flatnonzero(after[1:] < after[:-1] * (1 - 1e-6))
     if v is None or len(cuts) < th.plateau_cuts or c.axes_differ:
         return False
-    down = cuts + 1
-    before = v.y[v.x < lx[peak_i + down[0]]]
+    before = v.y[v.x < lx[peak_i + cuts[0] + 1]]  # validation before the first cut
     return (len(before) > th.plateau_evals
             and len(before) - 1 - int(np.argmin(before)) >= th.plateau_evals)
 

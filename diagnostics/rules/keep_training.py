@@ -289,10 +289,10 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train") and v.is_loss and v.start > 0 and (
             float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
         return []  # no validation, and training is fit: nothing says more steps would help
-    if v.is_loss and c.val_perfect and v.role.startswith("val") and (
-            last_tenth(v.y) <= th.solved_of_start * max(v.start, c.train.start if c.train
-                                                        is not None else 0.0)):
-        return []  # every validation example right, the loss a sliver of its start: solved
+    if v.is_loss and c.val_perfect and v.role.startswith("val"):
+        began = max(v.start, c.train.start if c.train is not None else 0.0)
+        if last_tenth(v.y) <= th.solved_of_start * began:
+            return []  # every validation example right, the loss a sliver of where it began
     span = v.own_span
     x1 = float(v.x[-1])
     level = _level(v.y)
