@@ -112,7 +112,8 @@ def looks_like_log_header(header: str, path: str = "", row: str | None = None) -
     if len(names) < 2 or not all(len(name) < 200 and name.isprintable() for name in names):
         return False
     if step_column(names) is not None:
-        return all(names)
+        # every column named, but for pandas' unnamed index before them
+        return all(names[1:] if names[0].lower() in INDEX_NAMES else names)
     if row is None or not epoch_rows(names):
         return False
     cells = split_line(row, sep)
@@ -524,6 +525,8 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
             if wall_time is None:
                 wall_time = tab.to_wall_time(np.asarray(table.raw[j])[keep])
             continue
+        if j == 0 and key in INDEX_NAMES:
+            continue  # pandas' unnamed index beside a step column: the row's number
         if name in seen or not name:
             problems.repeated.setdefault(name, j)
             continue

@@ -33,7 +33,7 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "3"
+    version = "4"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:

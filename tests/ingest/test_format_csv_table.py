@@ -192,6 +192,20 @@ def test_pandas_unnamed_index_is_the_epoch(tmp_path):
     assert not result.warnings  # the index says which epoch each row is
 
 
+def test_pandas_unnamed_index_beside_an_epoch_column_is_dropped_quietly(tmp_path):
+    # pd.DataFrame(history.history).assign(epoch=...).to_csv(...): an unnamed index first,
+    # an epoch column last; the file is found, read on its epochs, the index is no tag
+    path = write(tmp_path / "exp" / "train_history.csv",
+                 ",loss,accuracy,val_loss,val_accuracy,epoch\n"
+                 "0,3.34,0.09,3.26,0.06,0\n1,2.95,0.16,3.29,0.04,1\n2,2.70,0.26,3.22,0.07,2\n")
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    assert [(s.id, s.format) for s in discover(str(tmp_path))] == [("exp", "csv_table")]
+    result = read(path)
+    assert set(result.scalars["tag"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert series(result.scalars, "val_loss") == {0: 3.26, 1: 3.29, 2: 3.22}
+    assert not result.warnings
+
+
 def test_epoch_rows_count_on_across_appended_reads_blank_and_ragged_lines(tmp_path):
     path = write(tmp_path / "log.csv", "train_loss,val_loss\n1.0,1.1\n\n0.8\n")
     first = read(path)
