@@ -483,9 +483,8 @@ def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any
     span = positive_span(values)
     if (is_lr and span > 0) or span > 1e3:  # LR always reads best on a log axis
         fig.update_yaxes(**log_axis(values))
-    elif span == 1.0:  # a constant: plotly would pad it by ±1
-        v = float(series[0][1]["value"].iloc[0])
-        fig.update_yaxes(range=[v - abs(v) * 0.5, v + abs(v) * 0.5])
+    elif (flat := constant_range(values)) is not None:  # plotly would pad it by ±1
+        fig.update_yaxes(range=flat)
     x_title = {"step": "step", "epoch": "epoch", "time": f"relative time ({unit})"}.get(
         x_mode, "step") if not fell_back else "step"
     fig.update_xaxes(title_text=x_title)
@@ -501,6 +500,18 @@ def run_figure(run: Run, title: str, tags: Sequence[str], findings: Sequence[Any
 def _positive_span(run: Run, tags: list[str]) -> float:
     vals = np.concatenate([run.series(t)["value"].to_numpy(np.float64) for t in tags] or [[]])
     return positive_span(vals)
+
+
+def constant_range(values: Any) -> list[float] | None:
+    """The y range for a series that is one value throughout (None otherwise): a band of
+    ±50% around it, or 0 to 1 around a constant 0 (a score that never left 0 reads as
+    one, not as a line in the middle of -1 to 1)."""
+    vals = np.asarray(values, dtype=np.float64)
+    vals = vals[np.isfinite(vals)]
+    if vals.size == 0 or vals.min() != vals.max():
+        return None
+    v = float(vals[0])
+    return [-0.05, 1.05] if v == 0 else [v - abs(v) * 0.5, v + abs(v) * 0.5]
 
 
 def positive_span(values: Any) -> float:

@@ -225,6 +225,18 @@ def test_single_point_series_is_a_marker_and_lr_steps_are_drawn_as_steps():
     assert lr_cuts(np.arange(50), 0.1 * 0.99 ** np.arange(50)) == []  # smooth decay: none
 
 
+def test_a_constant_score_is_drawn_on_an_axis_that_fits_it():
+    # a detector's mAP at exactly 0 for every epoch, a top-5 accuracy at 1.0 throughout:
+    # neither sits in the middle of plotly's default -1..1 padding
+    steps = range(1, 31)
+    r = frame_run("r", {"metrics/mAP50(B)": (steps, np.zeros(30)),
+                        "metrics/accuracy_top5": (steps, np.ones(30))})
+    zero = run_figure(r, "metrics/mAP50(B)", ["metrics/mAP50(B)"])
+    assert tuple(zero.layout.yaxis.range) == (-0.05, 1.05)
+    one = run_figure(r, "metrics/accuracy_top5", ["metrics/accuracy_top5"])
+    assert tuple(one.layout.yaxis.range) == (0.5, 1.5)
+
+
 def test_smoothing_and_x_by_epoch_on_the_run_page():
     r = frame_run("r", {"loss": (range(0, 100, 10), np.linspace(2, 1, 10) + [0, .3] * 5),
                         "epoch": (range(0, 100, 10), np.arange(10) / 2.0)},
