@@ -278,6 +278,7 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
 
 
 def _fits_training(c: Curves, th: Thresholds) -> bool:
+    """Whether the training accuracy ends at ``fitted_accuracy`` or above."""
     a = c.get("train_acc")
     return a is not None and a.kind == "error" and last_tenth(a.y) <= 1 - th.fitted_accuracy
 

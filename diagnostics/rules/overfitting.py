@@ -124,10 +124,11 @@ def check(c: Curves, th: Thresholds):
     if rise < th.min_rise and not _steady_rise(c, v, best, rise, th):
         return []
     first = float(np.median(v.y[:2]))
-    if lo > 0 and first > 0 and (end - lo) < th.min_rise_of_start * first:
-        return []  # a converged run wobbling at 0.07 after starting at 1.2 is not worse
-    if c.val_perfect and lo > 0 and first > 0 and (end - lo) < th.solved_rise_of_start * first:
-        return []  # every validation example right: a loss wobbling near zero costs nothing
+    # a converged run wobbling at 0.07 after starting at 1.2 is not worse; nor, with every
+    # validation example right, is a loss wobbling a little more near zero
+    of_start = th.solved_rise_of_start if c.val_perfect else th.min_rise_of_start
+    if lo > 0 and first > 0 and (end - lo) < of_start * first:
+        return []
     after_x, after_y = v.x[best:], v.y[best:]
     p = None
     if len(after_x) >= 5:

@@ -5,8 +5,8 @@ What it detects
     or a negligible gain, and no significant climb) at a level that is still a
     large fraction of where it started (or of the chance loss ln(C) when C is
     known), its accuracy, where logged, is far from 1, and the validation curve,
-    where logged, sits close to it. A curve still creeping down is not plateaued (on a short log:
-    every one of its last four points lower than the one before). "Poor" needs a
+    where logged, sits close to it. A curve still creeping down is not plateaued (on
+    a short log: every one of its last four points lower than the one before). "Poor" needs a
     yardstick: ln(C), an accuracy (training's, else validation's), or at least a
     validation loss close beside a training loss that barely moved; a bare training
     loss alone is no evidence. A training accuracy that never moved from a poor first
