@@ -67,7 +67,8 @@ def copies(loose: list[RunSource]) -> list[list[RunSource]]:
     """
     if len(loose) < 2:
         return [[s] for s in loose]
-    heads = [_head(s.files[0]) if len(s.files) == 1 else b"" for s in loose]
+    # runs that share one file (a run-key column's values) are never copies of each other
+    heads = [_head(s.files[0]) if len(s.files) == 1 and s.key is None else b"" for s in loose]
     groups: list[list[int]] = []
     for i, head in enumerate(heads):
         for group in groups:

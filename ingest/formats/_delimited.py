@@ -44,6 +44,8 @@ SEPARATORS = (",", "\t", ";")
 #: Names an index column written by pandas has (``to_csv`` leaves it unnamed).
 INDEX_NAMES = frozenset({"", "unnamed: 0"})
 _NUMBER_START = frozenset("0123456789+-.")
+#: Cell texts that name the phase a row was logged in, in a table with a row per phase.
+PHASE_WORDS = roles.TRAIN | roles.VAL | roles.TEST
 
 
 def guess_separator(header: str, path: str = "") -> str:
@@ -88,6 +90,47 @@ SETTING_NAMES = frozenset({"epochs", "num_epochs", "n_epochs", "batch_size", "ba
                            "seed", "dropout", "weight_decay", "wd", "hidden_size", "hidden_dim",
                            "num_layers", "n_layers", "layers", "fold", "trial", "run",
                            "experiment", "model", "optimizer", "config"})
+
+
+#: Columns that say which run a row belongs to, best first: a log that several runs were
+#: written to (``model,epoch,loss,val_loss`` with a block of rows per model) holds one run
+#: per value.
+RUN_KEYS = ("model", "model_name", "arch", "architecture", "backbone", "run", "run_name",
+            "run_id", "experiment", "experiment_name", "exp", "exp_name", "variant", "config",
+            "fold", "trial", "seed")
+#: The largest log whose run-key column discovery reads whole (a bigger one is one run).
+KEYS_MAX_BYTES = 64 << 20
+
+
+def run_key_column(names: Sequence[str]) -> int | None:
+    """Index of the column that says which run a row belongs to, or None."""
+    return step_column(names, RUN_KEYS)
+
+
+def run_keys(path: str) -> tuple[str, list[str]] | None:
+    """The run-key column of a log that several runs were written to and its values, in the
+    order they first appear (cells stripped); None when the header names no such column or
+    it holds one value throughout (the one run's name, nothing to split)."""
+    from curvedoc.ingest import fs
+
+    try:
+        text = fs.read_bytes(path, max_bytes=KEYS_MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines:
+        return None
+    sep = guess_separator(lines[0], path)
+    names = split_header(lines[0], sep)
+    at = run_key_column(names)
+    if at is None or step_column(names) is None:
+        return None
+    values: dict[str, None] = {}
+    for line in lines[1:]:
+        cells = split_line(line, sep)
+        if len(cells) > at and cells[at].strip() and cells[at].strip() != names[at]:
+            values[cells[at].strip()] = None
+    return (names[at], list(values)) if len(values) >= 2 else None
 
 
 def epoch_rows(names: Sequence[str]) -> bool:
@@ -213,8 +256,11 @@ class _Problems:
         return out
 
 
-def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
-    """Read the rows appended to a CSV/TSV log since ``state`` (all rows without one)."""
+def read_delimited(path: str, state: dict[str, Any] | None,
+                   only: tuple[str, str] | None = None) -> FileRead:
+    """Read the rows appended to a CSV/TSV log since ``state`` (all rows without one);
+    with ``only`` = (column, value), only the rows of one run in a log that several runs
+    were written to (:func:`run_keys`)."""
     if tab.unchanged(path, state):
         return FileRead(scalars=tab.empty(), state=dict(state))
     header_raw = (state or {}).get("header_raw")
@@ -240,7 +286,7 @@ def read_delimited(path: str, state: dict[str, Any] | None) -> FileRead:
             problems.epoch_rows = layout.rows is not None
             for segment in _segments(lines, first, layout, problems, block.quoted):
                 rows += len(segment.lines)
-                parts.add(_segment_frame(path, segment, problems, layout))
+                parts.add(_segment_frame(path, segment, problems, layout, only))
     except OSError as exc:
         return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
 
@@ -392,7 +438,8 @@ class _Table:
 
 
 def _fast_table(
-    lines: list[str], sep: str, names: list[str], step_at: int | None, quoted: bool = True
+    lines: list[str], sep: str, names: list[str], step_at: int | None, quoted: bool = True,
+    text_at: int | None = None,
 ) -> _Table | None:
     """All cells with pandas' C parser; None when a cell is not a plain number.
 
@@ -404,7 +451,8 @@ def _fast_table(
     if quoted and any('"' in line for line in lines):
         return None
     width = len(names)
-    is_time = [name.lower() in tab.TIME_KEYS for name in names]
+    # time columns and the run-key column are kept as text
+    is_time = [name.lower() in tab.TIME_KEYS or j == text_at for j, name in enumerate(names)]
     missing = sorted(tab.MISSING_TEXT | {t.upper() for t in tab.MISSING_TEXT} | {"None"})
     text = "\n".join(lines)
     frame = None
@@ -490,26 +538,34 @@ def _within_epochs(steps: tab.Steps, epochs: tab.Numbers, layout: _Layout) -> ta
 
 
 def _segment_frame(path: str, segment: _Segment, problems: _Problems,
-                   layout: _Layout) -> pd.DataFrame:
-    """One segment's rows -> the long frame; problems are noted with their line numbers."""
+                   layout: _Layout, only: tuple[str, str] | None = None) -> pd.DataFrame:
+    """One segment's rows -> the long frame; problems are noted with their line numbers.
+    With ``only`` = (column, value), the rows whose ``column`` holds another value are
+    another run's and left out."""
     names, line_no = segment.names, segment.numbers
     step_at = step_column(names)
+    key_at = names.index(only[0]) if only and only[0] in names else None
     width = len(names)
-    table = _fast_table(segment.lines, segment.sep, names, step_at, segment.quoted) or _slow_table(
-        segment.lines, segment.sep, width, step_at
-    )
+    table = _fast_table(segment.lines, segment.sep, names, step_at, segment.quoted,
+                        key_at) or _slow_table(segment.lines, segment.sep, width, step_at)
     steps = table.steps
     if steps is None:  # no step column: the rows are the epochs
         ok = np.ones(len(segment.epochs), dtype=bool)
         steps = tab.Steps(segment.epochs, ok, ~ok, False)
-    else:
+    if only is not None:
+        mine = (np.array([str(c).strip() == only[1] for c in table.raw[key_at]], dtype=bool)
+                if key_at is not None else np.zeros(len(segment.lines), dtype=bool))
+        steps = tab.Steps(steps.values, steps.ok & mine, steps.out_of_range & mine,
+                          steps.fractional)
+        line_no = np.where(mine, line_no, -1)
+    if table.steps is not None:
         epoch_at = step_column(names, ("epoch",))
         if epoch_at is not None and epoch_at != step_at:
             steps = _within_epochs(steps, table.numbers[epoch_at], layout)
     keep = steps.ok
     if steps.out_of_range.any():
         problems.huge_step.extend(line_no[steps.out_of_range].tolist())
-    lost = ~keep & ~steps.out_of_range
+    lost = ~keep & ~steps.out_of_range & (line_no >= 0)
     if lost.any():
         problems.no_step.setdefault(names[step_at], []).extend(line_no[lost].tolist())
     if steps.fractional:
@@ -517,6 +573,7 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
     wall_time = None
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     seen: set[str] = set()
+    phases = _phase_cells(table, names, keep)
     for j, name in enumerate(names):
         key = name.lower()
         if j == step_at or key in tab.STEP_KEYS:
@@ -527,6 +584,8 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
             continue
         if j == 0 and key in INDEX_NAMES:
             continue  # pandas' unnamed index beside a step column: the row's number
+        if j == key_at:
+            continue  # which run the row is of
         if name in seen or not name:
             problems.repeated.setdefault(name, j)
             continue
@@ -538,4 +597,28 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
         if junk.any():
             problems.junk.setdefault(name, []).extend(line_no[keep][junk].tolist())
         columns[name] = (parsed.values[keep], present)
+    if phases is not None:
+        columns = _by_phase(columns, phases)
     return tab.long_frame(steps.values[keep], columns, wall_time)
+
+
+def _phase_cells(table: _Table, names: list[str], keep: np.ndarray) -> np.ndarray | None:
+    """The phase each kept row names, where one text column names a phase in every row (a
+    long table: ``epoch,phase,loss,acc`` with a ``train`` and a ``val`` row per epoch); else
+    None. Its cells are stripped, as written otherwise."""
+    for j, cells in table.raw.items():
+        if j not in table.numbers or table.numbers[j].present.any():
+            continue
+        texts = np.array([str(cell).strip() for cell in np.asarray(cells)[keep]], dtype=object)
+        if len(texts) and all(text.lower() in PHASE_WORDS for text in set(texts)):
+            return texts
+    return None
+
+
+def _by_phase(columns: dict[str, tuple[np.ndarray, np.ndarray]], phases: np.ndarray
+              ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each metric column split into one per phase, named ``<phase>_<column>``
+    (``val_loss``), so a train row and a validation row of one epoch never share a tag."""
+    order = list(dict.fromkeys(phases.tolist()))
+    return {f"{phase}_{name}": (values, present & (phases == phase))
+            for name, (values, present) in columns.items() for phase in order}

@@ -12,6 +12,10 @@
   columns, one a loss or a score by name, and a first row of numbers; a column that sets a
   training up (``batch_size``, ``seed``, ``model``, ...) makes it a sweep's summary, no run.
 
+A column that says which run a row is of (``model``, ``run``, ``fold``, ``seed``, ... see
+``_delimited.RUN_KEYS``), holding several values, makes one run of each value:
+``results.csv#model=resnet18`` reads only that model's rows.
+
 The step comes from step/global_step/iteration/iter, else epoch, else the row's place. Tags are the
 column names (stripped of padding). A folder with one such table is the run;
 a folder with several holds one run per file (id = the file's relative path).
@@ -19,6 +23,7 @@ a folder with several holds one run per file (id = the file's relative path).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from curvedoc.ingest.formats import _delimited, _plain
@@ -33,7 +38,7 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "4"
+    version = "5"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -68,10 +73,31 @@ class CSVTable:
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
     ) -> Found | None:
-        return _plain.runs_of(self.name, folder, files, subdirs, root)
+        found = _plain.runs_of(self.name, folder, files, subdirs, root)
+        if found is not None:
+            found.runs = [run for source in found.runs for run in _split(source)]
+        return found
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
-        return _delimited.read_delimited(path, state)
+        column = source.option(RUN_KEY)
+        only = (column, source.key) if column is not None and source.key is not None else None
+        return _delimited.read_delimited(path, state, only)
+
+
+#: The option naming the column that tells the runs of one file apart.
+RUN_KEY = "run_key"
+
+
+def _split(source: RunSource) -> list[RunSource]:
+    """One run per value of a log's run-key column (``model``, ``fold``, ``run``, ...), where
+    several runs were written to one file: ``results.csv#model=resnet18``; else the file's run."""
+    keys = _delimited.run_keys(source.files[0])
+    if keys is None:
+        return [source]
+    column, values = keys
+    return [replace(source, id=f"{source.id}#{column}={value}",
+                    name=f"{source.name} {column}={value}", key=value,
+                    options=((RUN_KEY, column),)) for value in values]
 
 
 FORMAT = CSVTable()

@@ -8,7 +8,7 @@ from pathlib import Path
 import format_calls
 import numpy as np
 
-from curvedoc.ingest import discover
+from curvedoc.ingest import discover, read_run
 from curvedoc.ingest.formats.csv_table import FORMAT
 
 find = partial(format_calls.find, FORMAT)
@@ -69,8 +69,8 @@ def test_generic_tsv_prefers_the_step_column_and_reads_timestamps(tmp_path):
             "0\t100\t1700000000\t0.9\ttrain\n0\t200\t1700000060\t0.7\ttrain\n")
     path = write(tmp_path / "log.tsv", text)
     frame = read(path).scalars
-    assert set(frame["tag"]) == {"loss"}
-    assert series(frame, "loss") == {100: 0.9, 200: 0.7}
+    assert set(frame["tag"]) == {"train_loss"}  # the phase column names the rows' phase
+    assert series(frame, "train_loss") == {100: 0.9, 200: 0.7}
     assert frame["wall_time"].tolist() == [1700000000.0, 1700000060.0]
 
 
@@ -249,3 +249,57 @@ def test_a_step_that_goes_back_with_the_epoch_is_a_restart_left_as_logged(tmp_pa
     steps = [s for s, _ in sorted(
         zip(read(path).scalars["step"], read(path).scalars["value"], strict=True))]
     assert sorted(set(steps)) == [0, 100, 200]
+
+
+def test_a_long_table_with_a_row_per_phase_gets_a_tag_per_phase(tmp_path):
+    # ``epoch,phase,loss,acc`` with a train and a val row per epoch: read as one tag, the
+    # two phases zigzagged through one "loss" curve
+    path = write(tmp_path / "log.csv", "epoch,phase,loss,acc\n1,train,1.0,0.5\n1,val,1.2,0.4\n"
+                                       "2,train,0.8,0.6\n2, val ,1.1,0.5\n")
+    frame = read(path).scalars
+    assert set(frame["tag"]) == {"train_loss", "val_loss", "train_acc", "val_acc"}
+    assert series(frame, "train_loss") == {1: 1.0, 2: 0.8}
+    assert series(frame, "val_loss") == {1: 1.2, 2: 1.1}
+    runs = discover(str(tmp_path))
+    assert len(runs) == 1
+    assert read_run(runs[0]).roles["val_loss"] == "val_loss"
+
+
+def _keyed_log(tmp_path, key="model", values=("resnet", "vgg")) -> Path:
+    rows = [f"{key},epoch,train_loss,val_loss"]
+    for k, value in enumerate(values):
+        rows += [f"{value},{e},{1 / e + k:.3f},{1 / e + k + 0.5:.3f}" for e in range(1, 4)]
+    return write(tmp_path / "exp" / "results.csv", "\n".join(rows) + "\n")
+
+
+def test_a_log_written_by_several_runs_is_one_run_per_key(tmp_path):
+    # one CSV holding a block of rows per model: each model is its own run, read alone
+    # (before, the steps that start again made the last model the only one judged)
+    _keyed_log(tmp_path)
+    runs = {s.id: s for s in discover(str(tmp_path))}
+    assert sorted(runs) == ["exp/results.csv#model=resnet", "exp/results.csv#model=vgg"]
+    assert runs["exp/results.csv#model=vgg"].name == "results model=vgg"
+    vgg = read_run(runs["exp/results.csv#model=vgg"])
+    assert vgg.series("train_loss")["value"].tolist() == [2.0, 1.5, 1.333]
+    assert "model" not in set(vgg.scalars["tag"]) and not vgg.warnings
+    resnet = read_run(runs["exp/results.csv#model=resnet"])
+    assert resnet.series("val_loss")["value"].tolist() == [1.5, 1.0, 0.833]
+
+
+def test_a_numeric_fold_column_splits_too_and_appended_rows_go_to_their_run(tmp_path):
+    path = _keyed_log(tmp_path, "fold", ("0", "1"))
+    runs = {s.id: s for s in discover(str(tmp_path))}
+    assert sorted(runs) == ["exp/results.csv#fold=0", "exp/results.csv#fold=1"]
+    fold1 = runs["exp/results.csv#fold=1"]
+    first = FORMAT.read(fold1, str(path), None)
+    assert series(first.scalars, "train_loss") == {1: 2.0, 2: 1.5, 3: 1.333}
+    with path.open("a") as fh:  # fold 1 goes on while training runs; fold 2 starts
+        fh.write("1,4,1.2,1.7\n2,1,3.0,3.5\n")
+    more = FORMAT.read(fold1, str(path), first.state)
+    assert series(more.scalars, "train_loss") == {4: 1.2}
+    assert sorted(s.id for s in discover(str(tmp_path)))[-1] == "exp/results.csv#fold=2"
+
+
+def test_a_run_key_column_with_one_value_is_just_the_run(tmp_path):
+    _keyed_log(tmp_path, values=("resnet",))
+    assert [s.id for s in discover(str(tmp_path))] == ["exp"]
