@@ -80,8 +80,11 @@ class CSVTable:
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         column = source.option(RUN_KEY)
-        only = (column, source.key) if column is not None and source.key is not None else None
-        return _delimited.read_delimited(path, state, only)
+        if column is None or source.key is None:
+            return _delimited.read_delimited(path, state)
+        read = _delimited.read_delimited(path, state, (column, source.key))
+        read.hparams[column] = source.key  # what tells this run from the others of its file
+        return read
 
 
 #: The option naming the column that tells the runs of one file apart.

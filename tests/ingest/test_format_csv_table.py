@@ -282,6 +282,7 @@ def test_a_log_written_by_several_runs_is_one_run_per_key(tmp_path):
     vgg = read_run(runs["exp/results.csv#model=vgg"])
     assert vgg.series("train_loss")["value"].tolist() == [2.0, 1.5, 1.333]
     assert "model" not in set(vgg.scalars["tag"]) and not vgg.warnings
+    assert vgg.hparams["model"] == "vgg"  # so the groups page can group the runs by it
     resnet = read_run(runs["exp/results.csv#model=resnet"])
     assert resnet.series("val_loss")["value"].tolist() == [1.5, 1.0, 0.833]
 
