@@ -35,16 +35,19 @@ def head(path: str) -> bytes | None:
 
 
 def runs_of(
-    fmt: str, folder: str, files: list[str], subdirs: list[str], root: str
+    fmt: str, folder: str, files: list[str], subdirs: list[str], root: str,
+    suffixes: tuple[str, ...] | None = None,
 ) -> Found | None:
     """The loose logs of format ``fmt`` among the files no other format took: one run each.
+    ``suffixes``: the names its files may have (by default JSON lines' or CSV's).
 
     Whether the folder's only loose log stands for the folder is discovery's decision
     (``Found.loose``), made on what every format found there.
     """
     from curvedoc.ingest.formats.base import get_format
 
-    suffixes = JSONL_SUFFIXES if fmt == "jsonl" else CSV_SUFFIXES
+    if suffixes is None:
+        suffixes = JSONL_SUFFIXES if fmt == "jsonl" else CSV_SUFFIXES
     sniff = get_format(fmt).sniff
     mine = []
     for name in files:

@@ -98,6 +98,7 @@ BUILTIN: Mapping[str, KnownFormat] = MappingProxyType({
         ("sacred", "sacred"),
         ("dvclive", "dvclive"),
         ("lightning_csv", "lightning_csv"),
+        ("json_history", "json_history"),  # before jsonl: a one-line history is no record
         ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
         ("csv_table", "csv_table"),
     )
