@@ -144,14 +144,22 @@ def epoch_rows(names: Sequence[str]) -> bool:
             and not any(name.strip().lower() in SETTING_NAMES for name in rest))
 
 
+def trimmed(cells: list[str]) -> list[str]:
+    """Cells without the empty ones a separator at the end of the line leaves."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
 def looks_like_log_header(header: str, path: str = "", row: str | None = None) -> bool:
     """A header with a step-like column and at least one other named column; or, without a
     step column, a header of metrics (:func:`epoch_rows`) whose first ``row`` is all
-    numbers."""
+    numbers. A separator that ends every line (``loss,acc,``) names no column."""
     sep = guess_separator(header, path)
     if sep not in header:
         return False
-    names = split_header(header, sep)
+    names = trimmed(split_header(header, sep))
     if len(names) < 2 or not all(len(name) < 200 and name.isprintable() for name in names):
         return False
     if step_column(names) is not None:
@@ -159,7 +167,7 @@ def looks_like_log_header(header: str, path: str = "", row: str | None = None) -
         return all(names[1:] if names[0].lower() in INDEX_NAMES else names)
     if row is None or not epoch_rows(names):
         return False
-    cells = split_line(row, sep)
+    cells = trimmed(split_line(row, sep))
     return len(cells) == len(names) and all(tab.cell_number(c) is not None for c in cells)
 
 
@@ -189,7 +197,7 @@ class _Layout:
         sep = guess_separator(header, path)
         names = split_header(header, sep)
         rows = None
-        if epoch_rows(names):
+        if epoch_rows(trimmed(names)):
             if names[0].lower() in INDEX_NAMES:
                 names[0] = "epoch"
             else:
@@ -586,6 +594,8 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
             continue  # pandas' unnamed index beside a step column: the row's number
         if j == key_at:
             continue  # which run the row is of
+        if not name and not table.numbers[j].present[keep].any():
+            continue  # the empty cell a separator at the end of every row leaves
         if name in seen or not name:
             problems.repeated.setdefault(name, j)
             continue

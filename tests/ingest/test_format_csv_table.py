@@ -304,3 +304,14 @@ def test_a_numeric_fold_column_splits_too_and_appended_rows_go_to_their_run(tmp_
 def test_a_run_key_column_with_one_value_is_just_the_run(tmp_path):
     _keyed_log(tmp_path, values=("resnet",))
     assert [s.id for s in discover(str(tmp_path))] == ["exp"]
+
+
+def test_a_separator_ending_every_line_names_no_column(tmp_path):
+    # a hand-written log that ends each line with a comma, header included; it was no log
+    path = write(tmp_path / "epoch_log.csv", "Percent Good,Mean Squared Error,\n"
+                                             "0,0.98,\n0.04,0.97,\n0.11,0.96,\n")
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    result = read(path)
+    assert series(result.scalars, "Mean Squared Error") == {0: 0.98, 1: 0.97, 2: 0.96}
+    assert set(result.scalars["tag"]) == {"Percent Good", "Mean Squared Error"}
+    assert not any("repeats a name" in w for w in result.warnings)
