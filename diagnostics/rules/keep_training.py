@@ -8,7 +8,8 @@ What it detects
     all the progress the curve made (a loss falling in a straight line near the
     chance level gains little of its level, and is far from done); a gain just past
     the bar needs some share too (a few percent of a level near the floor, after a
-    descent by decades, read on a log scale as it is plotted, is converged). It also
+    descent by decades, read on a log scale as it is plotted, is converged), and on a
+    loss that fell by decades every gain does, however large on its level. It also
     counts when validation and training both still fall together on significant trends
     (validation keeping pace, under a rate not cut to near nothing), or when the run
     ended while its learning rate was still warming up. Very short logs (epoch-only,
@@ -172,8 +173,12 @@ def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds) -> _Ga
     gain = gained / level
     share = _share(v, gained, level, th)
     # a gain just past the bar must come with a real share of the progress: a few
-    # percent of a level near the floor, after a long descent, is a converged curve
-    enough = gain >= th.sure_gain or (gain >= th.min_gain and share >= th.min_share_with_gain)
+    # percent of a level near the floor, after a long descent, is a converged curve; on a
+    # loss that fell by decades, read on a log scale, every gain must
+    top, end = float(np.max(v.ys)), float(v.ys[-1])
+    by_decades = v.is_loss and end > 0 and top / end > th.log_span
+    enough = ((gain >= th.sure_gain and not by_decades)
+              or (gain >= th.min_gain and share >= th.min_share_with_gain))
     if not (tr.slope < 0 and tr.p_value < th.alpha
             and (enough or (share >= th.min_share and gain >= th.min_share_gain))):
         return None

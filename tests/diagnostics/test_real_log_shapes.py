@@ -675,6 +675,21 @@ def test_noise_flat_validation_is_not_keep_training(rng):
     assert "keep_training" not in d.labels
 
 
+def test_a_loss_that_fell_by_decades_and_crawls_on_is_converged(rng):
+    # a segmentation loss down 50-fold, still creeping 16% over the last 30% of 300 epochs:
+    # 4% of its fall on the log scale it is plotted on; that crawl buys nothing
+    e = epochs(300)
+    train = 0.002 + 0.4 * np.exp(-e / 25) + 0.004 * np.exp(-e / 100)
+    val = (0.017 + 0.9 * np.exp(-e / 30) + 0.03 * np.exp(-e / 120)) * (
+        1 + 0.005 * rng.standard_normal(300))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" not in d.labels
+    # one still falling in a straight line on that scale has far to go
+    val = np.exp(np.log(0.9) - e / 60) * (1 + 0.005 * rng.standard_normal(300))
+    d = diagnose(tagged_run({"train_loss": (e, 0.5 * val), "val_loss": (e, val)}))
+    assert "keep_training" in d.labels
+
+
 # 7. a score is never called a loss -------------------------------------------------------
 
 def test_a_score_outside_zero_one_is_named_as_logged_and_never_a_loss():
