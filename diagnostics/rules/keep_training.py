@@ -98,8 +98,8 @@ class Thresholds:
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
     #: A validation loss down to this share of where the run started (its own start or
-    #: training's, the higher), beside a validation accuracy at 99% or more, is a task
-    #: solved: what it still gains moves no prediction.
+    #: training's, the higher) is a task solved: what it still gains moves no prediction
+    #: (beside it the validation accuracy, where logged, is 99% or more).
     solved_of_start: float = 0.001
     #: A tail of fewer points than this may have its fall's significance read over the
     #: run's last ``long_frac``; the tail's gain must then be ``half_noise`` times the
@@ -295,10 +295,10 @@ def check(c: Curves, th: Thresholds):
     if v.role.startswith("train") and v.is_loss and v.start > 0 and (
             float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
         return []  # no validation, and training is fit: nothing says more steps would help
-    if v.is_loss and c.val_perfect and v.role.startswith("val"):
+    if v.is_loss and v.role.startswith("val"):
         began = max(v.start, c.train.start if c.train is not None else 0.0)
         if last_tenth(v.y) <= th.solved_of_start * began:
-            return []  # every validation example right, the loss a sliver of where it began
+            return []  # the loss a sliver of where it began: nothing left to learn
     span = v.own_span
     x1 = float(v.x[-1])
     level = _level(v.y)

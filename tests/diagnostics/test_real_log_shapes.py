@@ -1247,6 +1247,22 @@ def test_a_validation_loss_shrinking_beside_every_example_right_is_no_keep_train
     assert "keep_training" not in d.labels
 
 
+def test_an_eval_loss_down_three_decades_is_solved_with_no_accuracy_logged():
+    # an HF speech fine-tune evaluated 7 times: the eval loss fell 0.70 -> 0.0004 (its
+    # WER reached 0); each of the last evaluations still gained a little, which moves no
+    # transcript. Only the loss is a role: the fall itself says the task is solved
+    s = np.arange(10, 360, 10)
+    train = 0.1 + 7.9 * np.exp(-(s - 10) / 40)
+    vs = np.arange(50, 400, 50)
+    val = np.array([0.696, 0.0815, 0.0387, 0.0912, 0.000665, 0.000498, 0.000409])
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, val)}))
+    assert "keep_training" not in d.labels
+    # the same run ending 35-fold down, still gaining every evaluation, goes on
+    val = np.array([0.696, 0.3, 0.15, 0.09, 0.05, 0.03, 0.02])
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, val)}))
+    assert "keep_training" in d.labels
+
+
 
 def test_a_short_tail_under_a_schedule_decayed_to_nothing_is_not_keep_training():
     # the fine-tune above, its cosine schedule run down to zero at the last epoch
