@@ -52,9 +52,10 @@ class Thresholds:
     #: Need this many validation points.
     min_points: int = 8
     #: Where a training loss is logged, it too jumped back up this fraction above its
-    #: best so far (a training loss that falls steadily beside a zigzagging validation
-    #: loss says the validation set is small and noisy, not that the rate is unstable).
-    min_train_setback: float = 0.3
+    #: best so far, or of all it learned (``stats.max_setback``; a training loss that
+    #: falls steadily beside a zigzagging validation loss says the validation set is
+    #: small and noisy, not that the rate is unstable).
+    min_train_setback: float = 0.2
 
 
 def check(c: Curves, th: Thresholds):

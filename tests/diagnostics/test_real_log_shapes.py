@@ -852,6 +852,21 @@ def test_validation_zigzagging_beside_a_training_loss_that_climbs_back_is_lr_too
     assert d.labels == ["lr_too_high"]
 
 
+def test_test_loss_spikes_beside_a_training_loss_knocked_onto_a_plateau_are_lr_too_high(rng):
+    # a binary CNN, 150 epochs: the test loss spikes to twice its level again and again;
+    # at epoch 94 a blow-up knocks training from 0.29 up to a flat 0.41 for 14 epochs
+    # (a fifth of all it learned) before it recovers
+    e = epochs(150)
+    train = 0.17 + 0.53 * np.exp(-e / 60)
+    train = np.where((e >= 94) & (e < 108), 0.41, train) * (1 + 0.01 * rng.standard_normal(150))
+    val = (0.15 + 0.55 * np.exp(-e / 55)) * np.where(rng.random(150) < 0.15, 2.0, 1.0)
+    d = diagnose(tagged_run({"loss": (e, train), "test_loss": (e, val)}))
+    assert "lr_too_high" in d.labels
+    # the same test loss beside a training loss falling steadily: a small, noisy test set
+    d = diagnose(tagged_run({"loss": (e, 0.17 + 0.53 * np.exp(-e / 60)), "test_loss": (e, val)}))
+    assert "lr_too_high" not in d.labels
+
+
 def test_validation_zigzagging_beside_training_spikes_on_a_floor_near_zero_is_not(rng):
     # a long fine-tune: training falls to ~0.01 with spikes to 0.1 near its floor;
     # validation of a small set zigzags and rises: overfitting, not a rate too high
