@@ -39,6 +39,12 @@ _CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
 
 #: A validation error this small at the end (accuracy 99%+) is a task solved.
 NEAR_PERFECT = 0.01
+#: Class counts so common that a training loss that sits at ln(C) of one of them, from its
+#: first point to its last, says C (binary, the ten digits or CIFAR-10, CIFAR-100, ImageNet):
+#: a cross-entropy that never left uniform predictions...
+ROUND_CLASSES = (2, 10, 100, 1000)
+#: ...its median within this relative distance of ln(C), every point within four times it.
+AT_ROUND_CHANCE = 0.005
 
 
 @dataclass
@@ -412,7 +418,9 @@ class Curves:
         From the hparams (``num_classes``, ``n_classes``, ``num_labels``, ``nc``,
         ``classes`` ... at any depth), the config, per-class metric tags logged from
         ``class_0`` on, or an accuracy logged before any update (about 1/C). Never from an
-        accuracy logged after an epoch: by then the model has learned.
+        accuracy logged after an epoch: by then the model has learned. Failing those, a
+        training loss that sat at ln(C) of a round C (``ROUND_CLASSES``) at every point
+        says C: it never left uniform predictions.
         """
         found = _classes_in_hparams(self.run.hparams or {})
         if found is not None:
@@ -431,6 +439,13 @@ class Curves:
             a0 = float(acc.raw[acc.finite][0]) / acc.acc_scale if acc.finite[0] else -1.0
             if 0.001 <= a0 <= 0.5:
                 return max(2, round(1.0 / a0)), f"{role} at step {acc.steps[0]} ({a0:.3g} ~ 1/C)"
+        t = self.train
+        if t is not None and t.is_loss and t.finite.sum() >= 3:
+            y = t.raw[t.finite]
+            for k in ROUND_CLASSES:
+                dist = np.abs(y / np.log(k) - 1.0)
+                if np.median(dist) <= AT_ROUND_CHANCE and dist.max() <= 4 * AT_ROUND_CHANCE:
+                    return k, "the level the training loss sat at throughout"
         return None, ("unknown: no num_classes in hparams or config, no per-class metrics, "
                       "no accuracy logged before the first update")
 

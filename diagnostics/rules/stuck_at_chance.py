@@ -4,6 +4,8 @@ What it detects
     The training loss never moves away from ln(C) (within a tolerance), does
     not descend from it either, and is smooth (little noise) or its gradient
     norm collapses. A slow but steady descent from chance is learning, not this.
+    C comes from where ``Curves.num_classes`` finds it; a loss that sat within half a
+    percent of ln(C) of a round C (2, 10, 100, 1000) at every point says C itself.
 
 Why it matters
     The network outputs the same uniform guess for every input and no gradient
@@ -11,7 +13,8 @@ Why it matters
     initialised to zero. Training longer will not help.
 
 Evidence
-    The loss level and ln(C), the gradient norm at the start and end.
+    The loss level and ln(C) (and where C came from), the gradient norm at the start
+    and end.
 
 Advice
     Use He/Xavier initialisation instead of zeros or tiny weights; check for
@@ -61,7 +64,8 @@ def check(c: Curves, th: Thresholds):
         return []  # slow, but learning: a steady descent from chance is no dead network
     g = c.get("grad_norm")
     ev = {"tags": [t.tag], "start_step": int(t.x[0]), "end_step": int(t.x[-1]),
-          "chance_loss": chance, "loss_level": float(np.median(t.y)),
+          "chance_loss": chance, "num_classes_source": c.num_classes[1],
+          "loss_level": float(np.median(t.y)),
           "noise": t.noise / chance}
     quiet = t.noise / chance <= th.max_noise
     vanished = False
@@ -82,7 +86,7 @@ def check(c: Curves, th: Thresholds):
     return [finding(
         "error", conf,
         f"training loss stayed at the chance level ln({c.num_classes[0]}) = {num(chance)} "
-        f"from step {step(t.x[0])} to {step(t.x[-1])}; {why}",
+        f"(C from {c.num_classes[1]}) from step {step(t.x[0])} to {step(t.x[-1])}; {why}",
         [
             "use He/Xavier initialisation, not zeros or tiny weights",
             "look for dead or saturated activations (ReLU after a large negative bias)",

@@ -233,6 +233,24 @@ def test_a_loss_before_any_update_far_above_chance_is_bad_init():
     assert "bad_init" in diagnose(run).labels
 
 
+def test_a_loss_sitting_at_ln_c_of_a_round_c_throughout_says_c(rng):
+    # Lightning logged six training losses over one epoch of a 10-class model, every one
+    # 2.30 = ln(10): a network that never left uniform predictions, no hparams needed
+    s = np.arange(49, 300, 50)
+    loss = np.log(10) * (1 + 0.002 * rng.standard_normal(6))
+    d = diagnose(tagged_run({"train_loss": (s, loss)}))
+    assert "bad_init" in d.labels and "ln(10)" in d.findings[0].message
+    # a binary classifier stuck at ln(2) the same way
+    e = epochs(30)
+    run = tagged_run({"loss": (e, np.log(2) * (1 + 0.001 * rng.standard_normal(30))),
+                      "val_loss": (e, np.log(2) * (1 + 0.001 * rng.standard_normal(30)))})
+    assert Curves.of(run).num_classes[0] == 2
+    # a loss at 2.2 (5% below ln(10)), or one that fell to ln(10), says nothing of C
+    assert Curves.of(tagged_run({"train_loss": (s, np.full(6, 2.2))})).num_classes[0] is None
+    falls = tagged_run({"train_loss": (e, falling(e, 4.0, np.log(10), 3))})
+    assert Curves.of(falls).num_classes[0] is None
+
+
 # 4. overfitting as a widening gap, on few and on noisy validation points ----------------
 
 def test_a_widening_gap_on_seven_validation_points_is_overfitting():
