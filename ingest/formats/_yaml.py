@@ -23,6 +23,10 @@ from typing import Any
 
 import yaml
 
+from curvedoc.ingest import fs
+from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.model import FileRead
+
 MAX_BYTES = 1 << 20
 MAX_ALIASES = 100
 MAX_NODES = 100_000
@@ -112,3 +116,30 @@ def load(text: str) -> tuple[Any, str | None]:
         return None, first
     except (ValueError, TypeError, RecursionError, OverflowError, MemoryError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def read_hparams(path: str, state: dict[str, Any] | None) -> FileRead:
+    """A YAML file of settings (Lightning's ``hparams.yaml``, Ultralytics' ``args.yaml``) as
+    hparams (no scalars); a broken file is a warning, not an error. Read on this module's
+    budget (no alias bombs, unknown tags such as ``!!python/name:torch.optim.SGD`` as
+    plain data)."""
+    if tab.unchanged(path, state):
+        return FileRead(scalars=tab.empty(), state=dict(state or {}))
+    try:  # a regular file of a real size only
+        st = fs.stat(path)
+        text = fs.read_bytes(path, max_bytes=MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return FileRead(scalars=tab.empty(), warnings=[
+            f"{path}: cannot read the hyper-parameters ({exc}); fix or remove the file"])
+    data, problem = load(text)
+    new_state = {"size": st.size, "mtime": st.mtime}
+    if problem:
+        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
+            f"{path}: cannot read the hyper-parameters ({problem}); fix or remove the file"])
+    if data is None:
+        return FileRead(scalars=tab.empty(), state=new_state)
+    if not isinstance(data, dict):
+        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
+            f"{path}: expected a mapping of hyper-parameters, found {type(data).__name__}"])
+    return FileRead(scalars=tab.empty(), hparams={str(k): v for k, v in data.items()},
+                    state=new_state)

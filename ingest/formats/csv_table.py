@@ -3,7 +3,8 @@
 - Keras ``CSVLogger``: first column ``epoch``, then sorted metric names, ``NA`` for
   missing; often named ``training.log``, so the content decides, not the suffix.
 - fastai ``history.csv``: ``epoch, train_loss, valid_loss, <metrics>, time`` (mm:ss).
-- Ultralytics ``results.csv``: padded names (``  train/box_loss``), ``epoch``, ``lr/pg0``.
+- Ultralytics ``results.csv``: padded names (``  train/box_loss``), ``epoch``, ``lr/pg0``;
+  the ``args.yaml`` (YOLOv5: ``opt.yaml``, ``hyp.yaml``) beside it gives the hparams.
 - Any CSV/TSV with a ``step``, ``global_step``, ``iteration``, ``iter`` or ``epoch``
   column and numeric metric columns.
 - A table of metrics without a step column, one row per epoch: Keras' ``history``
@@ -26,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from curvedoc.ingest.formats import _delimited, _plain
+from curvedoc.ingest.formats import _delimited, _plain, _yaml
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
@@ -38,7 +39,7 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "5"
+    version = "6"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -50,6 +51,8 @@ class CSVTable:
         ``.txt`` is a table only when one of its first rows has as many fields as the
         header, or more, with a number for its step.
         """
+        if tab.base_name(path) in SETTINGS_FILES:
+            return True  # only ever handed over beside a results.csv (find_runs)
         if b"\x00" in head.split(b"\n", 1)[0]:
             return False
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -74,11 +77,22 @@ class CSVTable:
         self, folder: str, files: list[str], subdirs: list[str], root: str
     ) -> Found | None:
         found = _plain.runs_of(self.name, folder, files, subdirs, root)
-        if found is not None:
-            found.runs = [run for source in found.runs for run in _split(source)]
+        if found is None:
+            return None
+        found.runs = [run for source in found.runs for run in _split(source)]
+        settings = [name for name in SETTINGS_FILES if name in files]
+        if settings and RESULTS_FILE in found.consumed_files:
+            # Ultralytics' settings beside its results.csv: the run's hparams
+            paths = tuple(tab.join(folder, name) for name in settings)
+            found.runs = [replace(run, files=(*paths, *run.files))
+                          if tab.base_name(run.files[0]) == RESULTS_FILE else run
+                          for run in found.runs]
+            found.consumed_files |= set(settings)
         return found
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        if tab.base_name(path) in SETTINGS_FILES:
+            return _yaml.read_hparams(path, state)
         column = source.option(RUN_KEY)
         if column is None or source.key is None:
             return _delimited.read_delimited(path, state)
@@ -87,6 +101,10 @@ class CSVTable:
         return read
 
 
+#: Ultralytics' table of results, and the files of settings it writes beside it (YOLOv8+
+#: ``args.yaml``; YOLOv5 ``opt.yaml`` and ``hyp.yaml``), read as the run's hparams.
+RESULTS_FILE = "results.csv"
+SETTINGS_FILES = ("args.yaml", "opt.yaml", "hyp.yaml")
 #: The option naming the column that tells the runs of one file apart.
 RUN_KEY = "run_key"
 

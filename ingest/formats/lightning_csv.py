@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from curvedoc.ingest import fs
 from curvedoc.ingest.formats import _delimited, _yaml
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
@@ -65,36 +64,8 @@ class LightningCSV:
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         if tab.base_name(path) == HPARAMS_FILE:
-            return read_hparams(path, state)
+            return _yaml.read_hparams(path, state)
         return _delimited.read_delimited(path, state)
-
-
-def read_hparams(path: str, state: dict[str, Any] | None) -> FileRead:
-    """``hparams.yaml`` as hparams (no scalars); a broken file is a warning, not an error.
-
-    Read on the budget of :mod:`curvedoc.ingest.formats._yaml` (no alias bombs, unknown
-    tags such as ``!!python/name:torch.optim.SGD`` as plain data).
-    """
-    if tab.unchanged(path, state):
-        return FileRead(scalars=tab.empty(), state=dict(state or {}))
-    try:  # a regular file of a real size only
-        st = fs.stat(path)
-        text = fs.read_bytes(path, max_bytes=_yaml.MAX_BYTES).decode("utf-8", errors="replace")
-    except OSError as exc:
-        return FileRead(scalars=tab.empty(), warnings=[
-            f"{path}: cannot read the hyper-parameters ({exc}); fix or remove the file"])
-    data, problem = _yaml.load(text)
-    new_state = {"size": st.size, "mtime": st.mtime}
-    if problem:
-        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
-            f"{path}: cannot read the hyper-parameters ({problem}); fix or remove the file"])
-    if data is None:
-        return FileRead(scalars=tab.empty(), state=new_state)
-    if not isinstance(data, dict):
-        return FileRead(scalars=tab.empty(), state=new_state, warnings=[
-            f"{path}: expected a mapping of hyper-parameters, found {type(data).__name__}"])
-    return FileRead(scalars=tab.empty(), hparams={str(k): v for k, v in data.items()},
-                    state=new_state)
 
 
 FORMAT = LightningCSV()

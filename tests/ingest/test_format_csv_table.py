@@ -315,3 +315,17 @@ def test_a_separator_ending_every_line_names_no_column(tmp_path):
     assert series(result.scalars, "Mean Squared Error") == {0: 0.98, 1: 0.97, 2: 0.96}
     assert set(result.scalars["tag"]) == {"Percent Good", "Mean Squared Error"}
     assert not any("repeats a name" in w for w in result.warnings)
+
+
+def test_ultralytics_settings_beside_results_are_the_runs_hparams(tmp_path):
+    run_dir = tmp_path / "runs" / "detect" / "train"
+    write(run_dir / "results.csv", ULTRALYTICS)
+    write(run_dir / "args.yaml", "task: detect\nepochs: 50\nclose_mosaic: 10\nlr0: 0.01\n")
+    (source,) = discover(str(tmp_path))
+    assert source.id == "runs/detect/train"
+    run = read_run(source)
+    assert run.hparams["close_mosaic"] == 10 and run.hparams["epochs"] == 50
+    assert run.roles["val_loss"] == "val/box_loss" and not run.warnings
+    write(run_dir / "args.yaml", "epochs: [50\n")  # a broken settings file costs no metric
+    run = read_run(discover(str(tmp_path))[0])
+    assert len(run.scalars) and any("args.yaml" in w for w in run.warnings)
