@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -168,6 +168,12 @@ class Curve:
     def finest(self) -> Curve:
         """The per-step series when one was logged beside this one, else this curve."""
         return self.fine or self
+
+    def before(self, step: int) -> Curve:
+        """The curve as far as it was logged before ``step``."""
+        keep = self.steps < step
+        fine = self.fine.before(step) if self.fine is not None else None
+        return replace(self, steps=self.steps[keep], raw=self.raw[keep], fine=fine)
 
     def value_of(self, y: float) -> float:
         """Turn a lower-is-better value back into the logged unit."""
@@ -482,6 +488,22 @@ class Curves:
     def chance_loss(self) -> float | None:
         c = self.num_classes[0]
         return math.log(c) if c else None
+
+    @cached_property
+    def augmentation_off(self) -> int | None:
+        """The first step whose training loss was measured without the augmentation the
+        run trained with before, where its settings say so: Ultralytics' ``close_mosaic``
+        turns mosaic off for the last N of its ``epochs`` (not in classification, which has
+        none), and the training loss drops at once while validation, never augmented, does
+        not. None when nothing was switched off, or the run stopped before."""
+        hp = self.run.hparams or {}
+        n, total = hp.get("close_mosaic"), hp.get("epochs")
+        if (not isinstance(n, int) or not isinstance(total, int) or isinstance(n, bool)
+                or hp.get("task") == "classify" or not 0 < n < total
+                or not hp.get("mosaic", 1.0)):
+            return None
+        at = self.first_step + total - n
+        return at if at <= self.last_step else None
 
     @cached_property
     def first_step(self) -> int:

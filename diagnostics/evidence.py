@@ -28,7 +28,8 @@ def train_loss_and_chance(c: Curves) -> tuple[Curve, float]:
 def train_and_val_loss(c: Curves, min_points: int, needs: str) -> tuple[Curve, Curve]:
     """The training and validation losses, on axes that agree, with ``min_points``
     validation points; Skip saying what is missing (``needs``: what the rule needs them for,
-    "the gap needs")."""
+    "the gap needs"). Where the run switched its augmentation off near the end
+    (``Curves.augmentation_off``), both as far as they were logged before."""
     v, t = c.get("val_loss"), c.get("train_loss")
     if v is None or t is None:
         raise Skip("needs a training and a validation loss")
@@ -36,6 +37,10 @@ def train_and_val_loss(c: Curves, min_points: int, needs: str) -> tuple[Curve, C
         raise Skip(f"only {len(v.y)} validation points; {needs} {min_points}")
     if c.axes_differ:
         raise Skip(c.axes_differ)
+    off = c.augmentation_off
+    if off is not None and len(v.before(off).y) >= min_points:
+        # the two compared only where training was measured as it was trained
+        return t.before(off), v.before(off)
     return t, v
 
 

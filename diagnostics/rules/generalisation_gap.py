@@ -21,7 +21,9 @@ What it detects
     (within 5% of its level, or three times its noise, from a point in the first 30%
     of the run on; validation gaining under a fifth of what training gains since),
     beside a training loss that fell 30% since, unless the validation accuracy cut
-    its error by 40% meanwhile (then the flat loss measures nothing). This is
+    its error by 40% meanwhile (then the flat loss measures nothing). Where the run
+    switched its augmentation off near the end (Ultralytics' ``close_mosaic``: the
+    training loss drops at once), the two are compared only before the switch. This is
     overfitting before the validation loss rises (the rise is the val-loss-rises rule).
 
 Why it matters

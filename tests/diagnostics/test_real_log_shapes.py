@@ -415,6 +415,22 @@ def test_a_loss_that_fell_90_percent_in_its_first_interval_then_settled_is_healt
     d = diagnose(tagged_run({"train/loss": (s, train), "val/loss": (vs, val)}))
     assert d.labels == []
 
+def test_a_training_loss_that_drops_when_mosaic_is_switched_off_opens_no_gap(rng):
+    # YOLOv8 detection, 50 epochs, close_mosaic: 10 in its args.yaml: the box loss falls
+    # steadily, then drops 20% at epoch 41 when mosaic augmentation stops; the validation
+    # loss (never augmented) has flattened. Below the drop lies the switch, not a gap
+    e = epochs(50)
+    train = np.where(e <= 40, 1.3 - 0.0135 * e, 0.60 - 0.011 * (e - 41))
+    train = train * (1 + 0.01 * rng.standard_normal(50))
+    val = (0.85 + 0.45 * np.exp(-e / 9)) * (1 + 0.01 * rng.standard_normal(50))
+    tags = {"train/box_loss": (e, train), "val/box_loss": (e, val),
+            "metrics/mAP50(B)": (e, 0.77 * (1 - np.exp(-e / 8)))}
+    hparams = {"task": "detect", "epochs": 50, "close_mosaic": 10, "mosaic": 1.0}
+    assert "overfitting" not in diagnose(tagged_run(tags, hparams=hparams)).labels
+    # where the settings don't say so, the drop is the training loss's own
+    assert "overfitting" in diagnose(tagged_run(tags)).labels
+
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
