@@ -113,18 +113,18 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
     it holds one value throughout (the one run's name, nothing to split)."""
     from curvedoc.ingest import fs
 
-    try:
+    try:  # the header first: only a log that names a run-key column is read whole
+        header = fs.read_bytes(path, 0, 4096).decode("utf-8", errors="replace")
+        header = header.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+        sep = guess_separator(header, path)
+        names = split_header(header, sep)
+        at = run_key_column(names)
+        if at is None or step_column(names) is None:
+            return None
         text = fs.read_bytes(path, max_bytes=KEYS_MAX_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
     lines = text.lstrip("\ufeff").splitlines()
-    if not lines:
-        return None
-    sep = guess_separator(lines[0], path)
-    names = split_header(lines[0], sep)
-    at = run_key_column(names)
-    if at is None or step_column(names) is None:
-        return None
     values: dict[str, None] = {}
     for line in lines[1:]:
         cells = split_line(line, sep)
