@@ -44,6 +44,23 @@ def train_and_val_loss(c: Curves, min_points: int, needs: str) -> tuple[Curve, C
     return t, v
 
 
+def answered_plateaus(c: Curves, cuts: int, evals: int) -> bool:
+    """Whether the logged learning rate came down in steps again and again (``cuts`` times
+    or more after its peak), the first after validation had gone ``evals`` evaluations
+    without a new best: what Keras's and PyTorch's ReduceLROnPlateau do. Each cut answered
+    a plateau; none cut a loss still falling."""
+    lr, v = c.get("lr"), c.val
+    if lr is None or lr.n < 3 or v is None or c.axes_differ:
+        return False
+    lx, lv = lr.x_all, np.abs(lr.y_all)
+    after = lv[int(np.argmax(lv)):]
+    down = np.flatnonzero(after[1:] < after[:-1] * (1 - 1e-6))
+    if len(down) < cuts:
+        return False
+    before = v.y[v.x < lx[int(np.argmax(lv)) + down[0] + 1]]  # validation before the first cut
+    return len(before) > evals and len(before) - 1 - int(np.argmin(before)) >= evals
+
+
 def num(x: float) -> str:
     """A number with three significant digits (0.0123, 1.23, 1,234)."""
     if x is None or not np.isfinite(x):

@@ -38,7 +38,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curve, Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..evidence import (
+    Skip,
+    answered_plateaus,
+    confidence,
+    finding,
+    num,
+    pct,
+    step,
+    what,
+    window,
+)
 from ..stats import trend
 
 LABEL = "decayed_too_early"
@@ -101,7 +111,7 @@ def check(c: Curves, th: Thresholds):
     if not len(after) or peak <= 0:
         return []
     cut = float(lx[peak_i + after[0]])
-    if _answered_a_plateau(c, lx, lv, peak_i, th):
+    if answered_plateaus(c, th.plateau_cuts, th.plateau_evals):
         return []
     span = max(c.span, 1)
     x0 = float(t.x[0])
@@ -175,22 +185,6 @@ def check(c: Curves, th: Thresholds):
          "rate_before": before, "rate_after": after_rate, "further_after_cut": further,
          "lr_near_zero_step": dead},
     )]
-
-
-def _answered_a_plateau(c: Curves, lx: np.ndarray, lv: np.ndarray, peak_i: int,
-                        th: Thresholds) -> bool:
-    """Whether the rate came down in steps again and again (``plateau_cuts`` or more), the
-    first after validation had gone ``plateau_evals`` evaluations without a new best: what
-    Keras's and PyTorch's ReduceLROnPlateau do. Each cut answered a plateau; none cut a
-    loss still falling."""
-    v = c.val
-    after = lv[peak_i:]
-    cuts = np.flatnonzero(after[1:] < after[:-1] * (1 - 1e-6))
-    if v is None or len(cuts) < th.plateau_cuts or c.axes_differ:
-        return False
-    before = v.y[v.x < lx[peak_i + cuts[0] + 1]]  # validation before the first cut
-    return (len(before) > th.plateau_evals
-            and len(before) - 1 - int(np.argmin(before)) >= th.plateau_evals)
 
 
 def _drop_at(t: Curve, cut: float, w: float, gap: float) -> float:

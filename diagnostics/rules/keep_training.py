@@ -14,7 +14,9 @@ What it detects
     (validation keeping pace, under a rate not cut to near nothing), or when the run
     ended while its learning rate was still warming up. Very short logs (epoch-only,
     3-7 points), and logs whose tail is too short for a trend test, count when every
-    recent epoch improved by a real margin. Judged on training alone, a loss already
+    recent epoch improved by a real margin. Nothing counts under a rate cut at plateau
+    after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
+    itself judged the run converged. Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count. A saturating
     curve (power law or exponential) is fitted with scipy's curve_fit and, when it fits
     well, forecasts the metric at twice the steps with an interval.
@@ -42,7 +44,17 @@ import numpy as np
 
 from .. import forecast
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..evidence import (
+    Skip,
+    answered_plateaus,
+    confidence,
+    finding,
+    num,
+    pct,
+    step,
+    what,
+    window,
+)
 from ..stats import Trend, last_tenth, strong_trend
 
 LABEL = "keep_training"
@@ -109,6 +121,11 @@ class Thresholds:
     half_noise: float = 2.0
     half_near_best: float = 0.05
     fitted_accuracy: float = 0.97
+    #: A rate cut at plateau after plateau (``plateau_cuts`` times, the first after
+    #: ``plateau_evals`` evaluations without a new best: ReduceLROnPlateau) down to
+    #: ``together_min_lr`` of its peak over the tail: the scheduler judged the run converged.
+    plateau_cuts: int = 2
+    plateau_evals: int = 2
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -282,6 +299,14 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
                  f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
 
 
+def _plateaus_ran_down(c: Curves, got: _Gain, th: Thresholds) -> bool:
+    """Whether a scheduler cut the rate at plateau after plateau (``evidence.
+    answered_plateaus``) down to near nothing over the tail: it has judged the run
+    converged, and what the validation loss still gains is its last crumbs."""
+    return (answered_plateaus(c, th.plateau_cuts, th.plateau_evals)
+            and _rate_near_nothing(c, np.asarray(got.tail), th))
+
+
 def _fits_training(c: Curves, th: Thresholds) -> bool:
     """Whether the training accuracy ends at ``fitted_accuracy`` or above."""
     a = c.get("train_acc")
@@ -316,7 +341,7 @@ def check(c: Curves, th: Thresholds):
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
-    if got is None:
+    if got is None or _plateaus_ran_down(c, got, th):
         return []
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
     ev = {"tags": [v.tag], "start_step": int(got.tail[0]), "end_step": int(got.tail[1]),

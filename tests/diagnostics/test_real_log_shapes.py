@@ -724,6 +724,23 @@ def test_a_loss_that_fell_by_decades_and_crawls_on_is_converged(rng):
     assert "keep_training" in d.labels
 
 
+def test_a_rate_cut_at_plateau_after_plateau_to_nothing_ends_a_run_converged(rng):
+    # Keras ReduceLROnPlateau, 100 epochs: the rate halved six times, each after validation
+    # stalled, down to 3% of its start; the noisy validation loss still drifts down a
+    # little on its log scale. The scheduler judged the run done: no keep_training
+    e = epochs(100, 0)
+    train = 3.0 * np.exp(-e / 18) + 0.02
+    val = (2.5 * np.exp(-e / 20) + 0.06) * np.exp(0.35 * rng.standard_normal(100))
+    val[:8] = [2.3, 2.8, 3.0, 3.8, 2.9, 2.7, 2.5, 2.4]
+    lr = 0.001 * 0.5 ** np.searchsorted([8, 40, 55, 62, 70, 80], e, side="right")
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val), "learning_rate": (e, lr)}))
+    assert "keep_training" not in d.labels
+    # the same curves at a constant rate have not been judged done by anything
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val),
+                             "learning_rate": (e, np.full(100, 0.001))}))
+    assert "keep_training" in d.labels
+
+
 # 7. a score is never called a loss -------------------------------------------------------
 
 def test_a_score_outside_zero_one_is_named_as_logged_and_never_a_loss():
