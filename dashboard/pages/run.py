@@ -203,8 +203,16 @@ def run_view(state: Any, run_id: Any, smoothing: float = 0.0,
                                    for k, v in sorted(hp.items(), key=lambda kv: str(kv[0]))])],
                       size="sm", striped=True, className="cd-hparams") if hp else html.P(
         "No hyper-parameters logged.", className="text-muted small")
-    hparams = [html.H2("Hyper-parameters", className="h5 mt-3"), table]
+    if len(hp) > HPARAMS_SHOWN:  # a trainer's every setting (Ultralytics writes ~100): scroll
+        table = html.Div(table, className="cd-hparams-scroll",
+                         style={"maxHeight": "32rem", "overflowY": "auto"})
+    title = f"Hyper-parameters ({len(hp)})" if len(hp) > HPARAMS_SHOWN else "Hyper-parameters"
+    hparams = [html.H2(title, className="h5 mt-3"), table]
     return header, charts, advice, hparams
+
+
+#: More hyper-parameters than this scroll in a box of their own beside the charts.
+HPARAMS_SHOWN = 20
 
 
 def hparam_text(value: Any) -> str:

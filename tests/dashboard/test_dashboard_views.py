@@ -371,3 +371,17 @@ def test_group_sentences_count_one_run_as_one_run():
 
     assert group_sentence({"overfitting": 1}, 1) == "1 of 1 run overfitting"
     assert group_sentence({"overfitting": 2}, 3) == "2 of 3 runs overfitting"
+
+
+def test_a_long_list_of_hyper_parameters_scrolls_in_a_box_with_its_count():
+    # Ultralytics' args.yaml holds ~100 settings: the table must not push the page long
+    curves = {"loss": ([1, 2, 3], [1.0, 0.8, 0.7])}
+    many = frame_run("yolo", curves, {"train_loss": "loss"}, {f"k{i}": i for i in range(105)})
+    few = frame_run("small", curves, {"train_loss": "loss"}, {"lr": 0.1, "batch": 32.0})
+    state = state_of([many, few])
+    *_, hparams = run.run_view(state, "yolo")
+    assert hparams[0].children == "Hyper-parameters (105)"
+    assert hparams[1].className == "cd-hparams-scroll" and hparams[1].style["overflowY"]
+    *_, hparams = run.run_view(state, "small")
+    assert hparams[0].children == "Hyper-parameters"
+    assert hparams[1].className == "cd-hparams"
