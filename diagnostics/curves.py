@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from curvedoc.ingest.model import Run, last_attempt_rows
+from curvedoc.ingest.model import Run, last_attempt_rows, resumed_steps
 from curvedoc.ingest.roles import meaning, words
 
 from . import stats
@@ -368,14 +368,18 @@ class Curves:
         rows_of = _tag_rows(frame["tag"])
         tags = [str(t) for t in pd.unique(frame["tag"])]
 
+        resumed = run.resumed()
+
         def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
             idx = rows_of(tag)  # in the order logged; its last attempt is in step order
             steps = all_steps[idx]
             if len(steps) > 1 and not np.all(np.diff(steps) > 0):
                 ordered = np.sort(steps)
                 out.repeats[tag] = ordered[1:][ordered[1:] == ordered[:-1]]
-                idx = idx[last_attempt_rows(steps)]
-            return all_steps[idx], all_values[idx]
+                steps = resumed_steps(steps, resumed)
+                keep = last_attempt_rows(steps)
+                return steps[keep], all_values[idx[keep]]
+            return steps, all_values[idx]
 
         roles = _without_constant_loss(roles, tags, series)
         raw = {role: (_median_over_groups(tag, tags, series) if role == "lr" else series(tag))

@@ -56,6 +56,47 @@ def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
     return keep
 
 
+#: An attempt whose first value lies this close to where the attempt before it ended, as a
+#: share of all that attempt moved, continues it (a resumed fit), rather than starting over.
+RESUME_NEAR = 0.25
+
+
+def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
+    """For each place a series' step goes back (a log appended to by another ``fit``),
+    whether the attempt starting there continued the one before: its first value lies near
+    where that one ended (``RESUME_NEAR`` of all that one moved), not back near its start.
+    Keras' ``CSVLogger(append=True)`` numbers a resumed ``fit``'s epochs from 0 again."""
+    starts = np.flatnonzero(np.diff(steps) < 0) + 1
+    bounds = [0, *starts.tolist(), len(steps)]
+    out = []
+    for k in range(1, len(bounds) - 1):
+        before = values[bounds[k - 1]:bounds[k]]
+        before = before[np.isfinite(before)]
+        first = values[bounds[k]]
+        moved = abs(float(before[0] - before[-1])) if len(before) >= 3 else 0.0
+        out.append(bool(moved > 0 and np.isfinite(first)
+                        and abs(float(first - before[-1])) <= RESUME_NEAR * moved))
+    return out
+
+
+def resumed_steps(steps: np.ndarray, continued: list[bool]) -> np.ndarray:
+    """The steps with every attempt that continued the one before (``continued_attempts``)
+    moved on after it, one logging interval later; the other attempts are left as logged
+    (their restart purges what came before, ``last_attempt_rows``)."""
+    starts = np.flatnonzero(np.diff(steps) < 0) + 1
+    if not len(starts) or len(continued) != len(starts) or not any(continued):
+        return steps
+    out = np.array(steps, copy=True)
+    bounds = [0, *starts.tolist(), len(steps)]
+    for k, goes_on in enumerate(continued, start=1):
+        a, b = bounds[k], bounds[k + 1]
+        if goes_on:
+            gaps = np.diff(out[bounds[k - 1]:a])
+            interval = int(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 1
+            out[a:b] += out[a - 1] - out[a] + interval
+    return out
+
+
 def empty_scalars(with_run: bool = True) -> pd.DataFrame:
     """An empty frame with the canonical columns and dtypes."""
     cols = SCALAR_COLUMNS if with_run else SCALAR_COLUMNS[1:]
@@ -157,12 +198,30 @@ class Run:
 
     def series(self, role_or_tag: str) -> pd.DataFrame:
         """Rows of one role (or tag) as its last attempt left them (``last_attempt_rows``:
-        a restart's earlier values at the steps it logged again are dropped), sorted by
-        step: columns step, value, wall_time. ``scalars`` keeps every row as logged."""
+        a restart's earlier values at the steps it logged again are dropped; an attempt
+        that resumed the one before, ``resumed()``, is moved on after it), sorted by step:
+        columns step, value, wall_time. ``scalars`` keeps every row as logged."""
         tag = self.roles.get(role_or_tag, role_or_tag)
         rows = self.scalars[self.scalars["tag"] == tag]
-        rows = rows[last_attempt_rows(rows["step"].to_numpy())]
+        steps = rows["step"].to_numpy()
+        if len(steps) > 1 and (np.diff(steps) < 0).any():
+            rows = rows.assign(step=resumed_steps(steps, self.resumed()))
+            rows = rows[last_attempt_rows(rows["step"].to_numpy())]
         return rows[["step", "value", "wall_time"]].sort_values("step", kind="stable")
+
+    def resumed(self) -> list[bool]:
+        """For each restart of the run's training loss (else of the first role that has
+        one), whether it resumed the attempt before (``continued_attempts``): one decision
+        for every tag of the run, so that its curves keep one axis."""
+        for role in ("train_loss", *self.roles):
+            tag = self.roles.get(role)
+            if tag is None:
+                continue
+            rows = self.scalars[self.scalars["tag"] == tag]
+            steps = rows["step"].to_numpy()
+            if len(steps) > 1 and (np.diff(steps) < 0).any():
+                return continued_attempts(steps, rows["value"].to_numpy(dtype=np.float64))
+        return []
 
     def to_dict(self) -> dict[str, Any]:
         """The run's description (no scalars), as the JSON contract lists it."""

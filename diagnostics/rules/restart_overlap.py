@@ -9,7 +9,9 @@ Why it matters
     measured depends on which attempt one reads. The later attempt is usually
     the one that counts: the other rules read the curve as it left it (from
     each restart on, what was logged before at those steps is dropped, as
-    TensorBoard purges orphaned data).
+    TensorBoard purges orphaned data). An attempt whose first value lies where
+    the one before it ended is a resumed fit (Keras numbers its epochs from 0
+    again): it is read after that one instead, and the message says so.
 
 Evidence
     The overlapping step span and the number of repeated steps.
@@ -51,9 +53,12 @@ def check(c: Curves, th: Thresholds):
     if worst is not None and worst[1] >= th.min_repeats:
         cur, n, s0, s1 = worst
         ev.update(tags=[cur.tag], start_step=s0, end_step=s1, repeated_steps=n)
+        resumed = c.run.resumed()
+        how = ("each attempt that began where the one before ended was read as its "
+               "continuation" if any(resumed) else "the other rules read the last attempt")
         msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "
                f"more than once: the run was restarted over steps it had already logged "
-               "(where the step goes back, the other rules read the last attempt)")
+               f"(where the step goes back, {how})")
     else:
         msg = f"the reader reports a restart: {noted[0]}"
         span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])

@@ -1014,6 +1014,25 @@ def test_the_last_attempt_keeps_what_a_resumed_run_did_not_log_again():
     assert last_attempt_rows(np.array([0, 0, 0, 1, 1, 1])).all()
 
 
+def test_a_resumed_fit_appended_to_a_keras_log_is_read_after_the_attempt_it_continued(tmp_path):
+    # CSVLogger(append=True) and a second model.fit(): its epochs count from 0 again,
+    # its first loss where the first fit ended. One run of 13 epochs, not the last 4
+    rows = ["epoch,loss,val_loss"]
+    rows += [f"{e},{2.76 - 0.08 * e:.3f},{2.79 - 0.01 * e:.3f}" for e in range(9)]
+    rows += [f"{e},{2.10 - 0.004 * e:.3f},{2.70 - 0.002 * e:.3f}" for e in range(4)]
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, _ = _open_one(tmp_path)
+    assert run.series("train_loss")["step"].tolist() == list(range(13))
+    assert Curves.of(run).train.n == 13
+    assert "continuation" in next(f for f in diagnose(run).findings if f.code == "CD904").message
+    # a fit from scratch appended (its loss back at the start) still replaces the first
+    rows[10:] = [f"{e},{2.80 - 0.1 * e:.3f},{2.80 - 0.02 * e:.3f}" for e in range(4)]
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, _ = _open_one(tmp_path)
+    assert run.series("train_loss")["value"].tolist()[-4:] == [2.8, 2.7, 2.6, 2.5]
+    assert Curves.of(run).train.n == 4
+
+
 def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_overfit():
     # old YOLOv8-cls: its val/loss sits near 2.3 whatever the model does, while top-1
     # reaches 0.99 by epoch 4; the training loss falls on. Every validation image is
