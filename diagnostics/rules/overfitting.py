@@ -12,9 +12,10 @@ What it detects
     evaluations the curve is read as logged; a rise on one or two evaluations
     after the best counts when the validation accuracy fell with it, or when each
     of them was worse than the one before, ending twice ``min_rise`` above the
-    best. A validation loss never better than its first evaluation, beside a
-    training loss that jumped back up, got worse from the start: an unstable rate,
-    not this.
+    best, or (three or more of them) ending worse than the first evaluation: all that
+    validation gained given back, however small on its level. A validation loss never
+    better than its first evaluation, beside a training loss that jumped back up, got
+    worse from the start: an unstable rate, not this.
 
 Why it matters
     After the best step the model memorises the training set instead of
@@ -112,16 +113,17 @@ def check(c: Curves, th: Thresholds):
     # on a short log the rise may be one or two evaluations: it counts when the validation
     # accuracy fell with it (two metrics of the same evaluations, not one noisy point)
     seconded = _accuracy_fell(c, v, best, th)
+    gave_back = _gave_back_all(v, best, th)
     few_after = best + th.min_after >= len(ys)
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
             few_after and not (seconded and best + 1 < len(ys))
-            and not _climbed_every_time(v, best, th)):
+            and not _climbed_every_time(v, best, th) and not gave_back):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
     size = v.scale if lo <= 0 else lo
     rise = (end - lo) / max(size, 1e-12)
-    if rise < th.min_rise and not _steady_rise(c, v, best, rise, th):
+    if rise < th.min_rise and not _steady_rise(c, v, best, rise, th) and not gave_back:
         return []
     first = float(np.median(v.y[:2]))
     # a converged run wobbling at 0.07 after starting at 1.2 is not worse; nor, with every
@@ -140,7 +142,7 @@ def check(c: Curves, th: Thresholds):
         stayed_up = len(late) >= 5 and np.mean(late >= lo * (1 + th.min_rise)) >= th.stayed_up
         if not ((tr.slope > 0 and tr.p_value < th.alpha) or stayed_up):
             return []
-    elif not (np.all(after_y[1:] > lo) and (rise >= 2 * th.min_rise or seconded)):
+    elif not (np.all(after_y[1:] > lo) and (rise >= 2 * th.min_rise or seconded or gave_back)):
         return []
     t = c.train if c.train is not None and c.train.role != v.role else None
     if c.axes_differ:
@@ -190,6 +192,16 @@ def _climbed_every_time(v, best: int, th: Thresholds) -> bool:
     after = v.y[best:]
     return (len(after) >= 3 and bool(np.all(np.diff(after) > 0))
             and after[-1] >= (1 + 2 * th.min_rise) * after[0] > 0)
+
+
+def _gave_back_all(v, best: int, th: Thresholds) -> bool:
+    """On a short log, whether every one of the (three or more) evaluations after the best
+    was worse than the one before, the last worse than the first evaluation: validation
+    gave back all it had gained, however small that was on its level (a cross-entropy of
+    3.3 best at epoch 2 of 5, then 3.24 -> 3.26 -> 3.29 -> 3.32)."""
+    after = v.y[best:]
+    return (len(v.y) < th.smooth_points and len(after) >= 4
+            and bool(np.all(np.diff(after) > 0)) and after[-1] > v.y[0])
 
 
 def _steady_rise(c: Curves, v, best: int, rise: float, th: Thresholds) -> bool:

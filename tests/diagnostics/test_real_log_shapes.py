@@ -890,6 +890,22 @@ def test_a_fine_tune_whose_best_epoch_is_its_first_still_overfits():
     assert d.labels == ["overfitting"]
 
 
+def test_a_short_log_that_gives_back_all_validation_gained_overfits():
+    # five epochs of a many-class classifier: validation best at epoch 2 (3.24), then
+    # 3.26, 3.29, 3.32, above its first evaluation (3.29), while training falls 3.59 ->
+    # 2.79. A rise of 3% of its level, but every evaluation after the best worse than the
+    # last, and all that validation gained given back
+    e = epochs(5)
+    train = np.array([3.587, 3.049, 2.905, 2.832, 2.787])
+    d = diagnose(tagged_run({"train_loss": (e, train),
+                             "val_loss": (e, np.array([3.294, 3.236, 3.261, 3.294, 3.323]))}))
+    assert "overfitting" in d.labels
+    # the same small wobble that stays below where validation began is noise
+    d = diagnose(tagged_run({"train_loss": (e, train),
+                             "val_loss": (e, np.array([3.40, 3.236, 3.261, 3.27, 3.28]))}))
+    assert "overfitting" not in d.labels
+
+
 def test_validation_zigzagging_beside_a_training_loss_that_climbs_back_is_lr_too_high(rng):
     # SGD at a rate far too high on a per-step log: validation (every 40 steps) jumps
     # between 0.2 and 0.45; training climbs back from 0.15 to 0.8 for 400 steps (no
