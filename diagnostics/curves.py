@@ -169,6 +169,15 @@ class Curve:
         """The per-step series when one was logged beside this one, else this curve."""
         return self.fine or self
 
+    @cached_property
+    def one_example(self) -> bool:
+        """An accuracy whose every value is exactly 0 or 1, both logged: each point scored
+        a single example (a batch of one, logged per step), so it has no level to read."""
+        if self.kind != "error":
+            return False
+        values = self.raw[self.finite] / self.acc_scale
+        return len(values) >= 5 and set(np.unique(values).tolist()) == {0.0, 1.0}
+
     def before(self, step: int) -> Curve:
         """The curve as far as it was logged before ``step``."""
         keep = self.steps < step

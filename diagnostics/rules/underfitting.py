@@ -7,7 +7,8 @@ What it detects
     known), its accuracy, where logged, is far from 1, and the validation curve,
     where logged, sits close to it. A curve still creeping down is not plateaued (on
     a short log: every one of its last four points lower than the one before). "Poor" needs a
-    yardstick: ln(C), an accuracy (training's, else validation's), or at least a
+    yardstick: ln(C), an accuracy (training's, else validation's; not one of a single
+    example per point, every value 0 or 1), or at least a
     validation loss close beside a training loss that barely moved; a bare training
     loss alone is no evidence. A training accuracy that never moved from a poor first
     epoch (within 5 points, below 0.7) learned nothing: poor however far the loss fell
@@ -110,9 +111,10 @@ def check(c: Curves, th: Thresholds):
     comparable = v is not None and v.kind == t.kind  # validation on the same scale
     # the accuracy that says how poor: training's, else validation's beside a training loss
     # (an accuracy proper: a detector's mAP or an IoU has no ceiling of 1 to fall short of)
+    # (nor is an accuracy of one example per point, every value 0 or 1)
     ta = c.get("train_acc")
-    acc = ta if ta is not None and ta.kind == "error" else (
-        v if v is not None and v.kind == "error" and t.kind != "error"
+    acc = ta if ta is not None and ta.kind == "error" and not ta.one_example else (
+        v if v is not None and v.kind == "error" and t.kind != "error" and not v.one_example
         and meaning(v.tag).metric in ACCURACY_WORDS else None)
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved

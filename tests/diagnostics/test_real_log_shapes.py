@@ -890,6 +890,22 @@ def test_a_fine_tune_whose_best_epoch_is_its_first_still_overfits():
     assert d.labels == ["overfitting"]
 
 
+def test_an_accuracy_of_one_example_per_step_says_nothing_of_how_poor(rng):
+    # Lightning logs train_acc_step of a batch of one: every value 0 or 1. The loss fell
+    # from 5.2 to a noisy 0.6-0.8: nothing says that level is poor
+    s = np.arange(49, 750, 50)
+    loss = np.r_[5.17, 3.9, 1.17, 1.1, 0.66, 0.88, 0.61, 0.71, 0.82, 1.18, 1.3, 1.34, 0.55,
+                 0.61, 0.85]
+    acc = np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0], dtype=float)
+    d = diagnose(tagged_run({"train_loss_step": (s, loss), "train_acc_step": (s, acc)}))
+    assert "underfitting" not in d.labels
+    assert Curves.of(tagged_run({"train_acc_step": (s, acc)})).get("train_acc").one_example
+    # an accuracy of a batch is a level: stuck at 0.45 it is poor
+    batch = 0.45 + 0.02 * rng.standard_normal(15)
+    d = diagnose(tagged_run({"train_loss_step": (s, loss), "train_acc_step": (s, batch)}))
+    assert "underfitting" in d.labels
+
+
 def test_a_short_log_that_gives_back_all_validation_gained_overfits():
     # five epochs of a many-class classifier: validation best at epoch 2 (3.24), then
     # 3.26, 3.29, 3.32, above its first evaluation (3.29), while training falls 3.59 ->
