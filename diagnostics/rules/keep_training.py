@@ -97,7 +97,7 @@ class Thresholds:
     #: significant, each gaining ``min_share_gain`` of its level), validation gaining at
     #: least this share of what training gains (no gap opening): a slow fall that is no
     #: noise, though a small share of the progress (``min_share_with_gain`` at least).
-    together_alpha: float = 0.01
+    together_alpha: float = 0.05
     together_pace: float = 0.5
     #: ...under a learning rate (where logged) still at least this share of its peak (the
     #: same bar for the fall read over the last half).
@@ -113,6 +113,9 @@ class Thresholds:
     #: training's, the higher) is a task solved: what it still gains moves no prediction
     #: (beside it the validation accuracy, where logged, is 99% or more).
     solved_of_start: float = 0.001
+    #: ...training's start counting only where, at validation's first step, training was
+    #: within this multiple of it (one scale; not a loss summed over an epoch's batches).
+    solved_scale: float = 20.0
     #: A tail of fewer points than this may have its fall's significance read over the
     #: run's last ``long_frac``; the tail's gain must then be ``half_noise`` times the
     #: curve's noise and its last point within ``half_near_best`` of its best.
@@ -321,7 +324,13 @@ def check(c: Curves, th: Thresholds):
             float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
         return []  # no validation, and training is fit: nothing says more steps would help
     if v.is_loss and v.role.startswith("val"):
-        began = max(v.start, c.train.start if c.train is not None else 0.0)
+        # where training began counts where the two are on one scale: at validation's
+        # first step, training within ``solved_scale`` times of it (a training loss summed
+        # over batches says nothing of where validation began)
+        t = c.train
+        same_scale = (t is not None and t.is_loss and t.role != v.role
+                      and t.at(float(v.x[0])) <= th.solved_scale * float(v.y[0]))
+        began = max(v.start, t.start if same_scale else 0.0)
         if last_tenth(v.y) <= th.solved_of_start * began:
             return []  # the loss a sliver of where it began: nothing left to learn
     span = v.own_span

@@ -724,6 +724,31 @@ def test_a_loss_that_fell_by_decades_and_crawls_on_is_converged(rng):
     assert "keep_training" in d.labels
 
 
+def test_validation_falling_beside_a_training_loss_summed_over_batches_goes_on():
+    # a ViT on CIFAR-10 whose training loss is the epoch's sum (800 -> 430) beside a
+    # validation loss near 1 (1.45 -> 0.69): both still fall together, validation on a
+    # trend with p = 0.02. The sum is no measure of where validation began: nothing solved
+    e = epochs(50, 0)
+    rng = np.random.default_rng(7)
+    val = (0.85 + 0.6 * np.exp(-e / 6) - 0.0035 * e) * (1 + 0.025 * rng.standard_normal(50))
+    train = (500 + 300 * np.exp(-e / 4) - 1.5 * e) * (1 + 0.002 * rng.standard_normal(50))
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" in d.labels
+
+
+def test_an_eval_loss_first_logged_after_training_learned_is_solved_from_trainings_start():
+    # an HF fine-tune: training falls from 1.7 to 3e-4 over 1,200 steps, the first eval
+    # (step 150) is already 0.0085 and every eval example is right; the eval loss still
+    # shrinks to 0.0014. Measured from where training began, the task is solved
+    s = np.arange(1, 1201)
+    train = 1.7 * np.exp(-s / 15) + 3e-4
+    vs = np.arange(150, 1201, 150)
+    val = 0.0013 + 0.0072 * np.exp(-(vs - 150) / 250)
+    d = diagnose(tagged_run({"train/loss": (s, train), "eval/loss": (vs, val),
+                             "eval/accuracy": (vs, np.ones(len(vs)))}))
+    assert "keep_training" not in d.labels
+
+
 def test_a_rate_cut_at_plateau_after_plateau_to_nothing_ends_a_run_converged(rng):
     # Keras ReduceLROnPlateau, 100 epochs: the rate halved six times, each after validation
     # stalled, down to 3% of its start; the noisy validation loss still drifts down a
