@@ -14,7 +14,9 @@ What it detects
     (validation keeping pace, under a rate not cut to near nothing), or when the run
     ended while its learning rate was still warming up. Very short logs (epoch-only,
     3-7 points), and logs whose tail is too short for a trend test, count when every
-    recent epoch improved by a real margin. Nothing counts under a rate cut at plateau
+    recent epoch improved by a real margin. A tail that never gets lower than the curve
+    had been before it (its rolling median) only wins back what a bump lost: no new
+    ground, and it does not count. Nothing counts under a rate cut at plateau
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
     itself judged the run converged. Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count. A saturating
@@ -302,6 +304,13 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
                  f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
 
 
+def _no_new_ground(v, got: _Gain) -> bool:
+    """Whether the tail's fall only won back what a bump before it lost: the curve (its
+    rolling median) got nowhere in the tail lower than it had already been before."""
+    before, tail = v.ym[v.x < got.tail[0]], v.ym[v.x >= got.tail[0]]
+    return len(before) >= 3 and len(tail) >= 1 and float(np.min(tail)) >= float(np.min(before))
+
+
 def _plateaus_ran_down(c: Curves, got: _Gain, th: Thresholds) -> bool:
     """Whether a scheduler cut the rate at plateau after plateau (``evidence.
     answered_plateaus``) down to near nothing over the tail: it has judged the run
@@ -350,7 +359,7 @@ def check(c: Curves, th: Thresholds):
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
-    if got is None or _plateaus_ran_down(c, got, th):
+    if got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got):
         return []
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
     ev = {"tags": [v.tag], "start_step": int(got.tail[0]), "end_step": int(got.tail[1]),

@@ -749,6 +749,22 @@ def test_an_eval_loss_first_logged_after_training_learned_is_solved_from_trainin
     assert "keep_training" not in d.labels
 
 
+def test_a_tail_that_only_wins_back_a_bump_is_no_keep_training(rng):
+    # YOLOv8-cls on an easy set: validation reached 2e-4 by epoch 12, a bump took it to
+    # 8e-3, and the last 30% falls steeply back to 9e-4, never below the earlier best: it
+    # recovers what it lost, it breaks no new ground
+    e = epochs(50)
+    val = np.interp(e, [1, 3, 12, 22, 34, 50], [0.2, 1e-3, 2e-4, 8e-3, 5e-3, 9e-4])
+    val = val * np.exp(0.15 * rng.standard_normal(50))
+    train = (0.005 + 0.5 * np.exp(-e / 3)) * (1 + 0.3 * np.abs(rng.standard_normal(50)))
+    d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val)}))
+    assert "keep_training" not in d.labels
+    # the same tail reaching below everything before it is new ground: train on
+    val = np.interp(e, [1, 3, 12, 22, 34, 50], [0.2, 1e-2, 6e-3, 8e-3, 5e-3, 9e-4])
+    d = diagnose(tagged_run({"train/loss": (e, train), "val/loss": (e, val)}))
+    assert "keep_training" in d.labels
+
+
 def test_a_rate_cut_at_plateau_after_plateau_to_nothing_ends_a_run_converged(rng):
     # Keras ReduceLROnPlateau, 100 epochs: the rate halved six times, each after validation
     # stalled, down to 3% of its start; the noisy validation loss still drifts down a
