@@ -101,6 +101,7 @@ BUILTIN: Mapping[str, KnownFormat] = MappingProxyType({
         ("json_history", "json_history"),  # before jsonl: a one-line history is no record
         ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
         ("csv_table", "csv_table"),
+        ("number_column", "number_column"),  # last: a file of bare numbers, named by its name
     )
 })
 _registry: dict[str, KnownFormat] = dict(BUILTIN)
