@@ -600,16 +600,26 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
             problems.repeated.setdefault(name, j)
             continue
         seen.add(name)
+        tag = _phase_named(name, path)
         parsed = table.numbers[j]
         present, junk = parsed.present[keep], parsed.junk[keep]
         if not present.any():
             continue  # a text column (or never logged): not a metric
         if junk.any():
             problems.junk.setdefault(name, []).extend(line_no[keep][junk].tolist())
-        columns[name] = (parsed.values[keep], present)
+        columns[tag] = (parsed.values[keep], present)
     if phases is not None:
         columns = _by_phase(columns, phases)
     return tab.long_frame(steps.values[keep], columns, wall_time)
+
+
+def _phase_named(name: str, path: str) -> str:
+    """A column named only by a phase (``train``, ``valid``) in a file named by its metric
+    (``losses.csv``) is that metric of that phase: ``train_losses``; other names stay."""
+    stem = tab.base_name(path).rsplit(".", 1)[0]
+    if name.strip().lower() in PHASE_WORDS and roles.direction(stem) is not None:
+        return f"{name}_{stem}"
+    return name
 
 
 def _phase_cells(table: _Table, names: list[str], keep: np.ndarray) -> np.ndarray | None:

@@ -22,7 +22,7 @@ from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 from curvedoc.ingest.paths import base_name, folder_name, join, rel_id  # noqa: F401  (shared)
 
 #: Column/key names that can carry the step, best first (epoch is the fallback).
-STEP_KEYS = ("step", "global_step", "iteration", "iter", "epoch")
+STEP_KEYS = ("step", "global_step", "iteration", "iter", "epoch", "ep")
 #: Column/key names that carry a time rather than a metric.
 TIME_KEYS = frozenset(
     {"wall_time", "walltime", "timestamp", "time", "_timestamp", "datetime", "date",

@@ -5,8 +5,9 @@
 - fastai ``history.csv``: ``epoch, train_loss, valid_loss, <metrics>, time`` (mm:ss).
 - Ultralytics ``results.csv``: padded names (``  train/box_loss``), ``epoch``, ``lr/pg0``;
   the ``args.yaml`` (YOLOv5: ``opt.yaml``, ``hyp.yaml``) beside it gives the hparams.
-- Any CSV/TSV with a ``step``, ``global_step``, ``iteration``, ``iter`` or ``epoch``
-  column and numeric metric columns.
+- Any CSV/TSV with a ``step``, ``global_step``, ``iteration``, ``iter``, ``epoch`` or ``ep``
+  column and numeric metric columns; a column named only by a phase (``train``,
+  ``valid``) in a file named by its metric (``losses.csv``) is ``train_losses``.
 - A table of metrics without a step column, one row per epoch: Keras' ``history``
   saved with pandas (``pd.DataFrame(history.history).to_csv(...)``, its unnamed index
   first or left out), a hand-written log of ``train_loss,val_loss,...``. At least two
@@ -39,7 +40,7 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "6"
+    version = "7"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -36,7 +36,7 @@ def is_lightning_folder(folder: str, files: list[str]) -> bool:
 class LightningCSV:
     name = "lightning_csv"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "3"
+    version = "4"
     summary = "PyTorch Lightning CSVLogger (version_N/metrics.csv + hparams.yaml)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -329,3 +329,19 @@ def test_ultralytics_settings_beside_results_are_the_runs_hparams(tmp_path):
     write(run_dir / "args.yaml", "epochs: [50\n")  # a broken settings file costs no metric
     run = read_run(discover(str(tmp_path))[0])
     assert len(run.scalars) and any("args.yaml" in w for w in run.warnings)
+
+
+def test_columns_named_only_by_a_phase_take_the_metric_from_the_file_name(tmp_path):
+    # losses.csv written by pandas: ",ep,train,valid,total": the epoch abbreviated, the
+    # losses named by their phase alone. Such a file was not found at all
+    path = write(tmp_path / "losses.csv", ",ep,train,valid,total\n0,1,54.9,16.3,71.2\n"
+                                          "1,2,54.2,16.2,70.4\n2,3,53.9,16.2,70.1\n")
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    frame = read(path).scalars
+    assert set(frame["tag"]) == {"train_losses", "valid_losses", "total"}
+    assert series(frame, "valid_losses") == {1: 16.3, 2: 16.2, 3: 16.2}
+    run = read_run(discover(str(tmp_path))[0])
+    assert run.roles["train_loss"] == "train_losses" and run.roles["val_loss"] == "valid_losses"
+    # in a file not named by a metric, a phase alone names nothing more
+    other = write(tmp_path / "other" / "log.csv", "epoch,train,valid\n1,0.5,0.6\n")
+    assert set(read(other).scalars["tag"]) == {"train", "valid"}
