@@ -101,7 +101,8 @@ BUILTIN: Mapping[str, KnownFormat] = MappingProxyType({
         ("json_history", "json_history"),  # before jsonl: a one-line history is no record
         ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
         ("csv_table", "csv_table"),
-        ("number_column", "number_column"),  # last: a file of bare numbers, named by its name
+        ("number_column", "number_column"),  # a file of bare numbers, named by its name
+        ("printed_log", "printed_log"),  # last: text a training loop printed
     )
 })
 _registry: dict[str, KnownFormat] = dict(BUILTIN)

@@ -1,0 +1,113 @@
+"""Training logs printed as text: ``print(f"Epoch {e}/{n} | Loss: {loss:.4f}, Acc: {acc:.2%}")``.
+
+A ``.log``/``.txt``/``.out`` (or a ``.csv`` that is no table) whose lines name a step and
+then metrics, however a training loop printed them and a logger prefixed them:
+
+- ``Epoch 3/10 | Loss: 0.5123, Accuracy: 82.44%``, ``Epoch [3/10] loss=0.51 val_loss=0.62``
+- ``2025-06-04 17:39:02,341 - INFO - Epoch 1/35, Train Loss: 1.6279, Test Acc: 59.86%``
+- ``Step    50, Loss: 7.627681, LR: 0.000075``, ``Epoch:0, mask loss is 0.1411``
+- Keras' progress output: ``Epoch 3/10`` on a line of its own, its metrics on the next
+  (``... - loss: 0.51 - accuracy: 0.83 - val_loss: 0.62``): the first line of metrics after
+  a line that named a step and nothing else belongs to that step.
+
+The step is the number after the first ``epoch``, ``step``, ``iter`` or ``iteration`` of a
+line (``3`` of ``3/10``). Metrics are ``name: value``, ``name=value`` or ``name is value``
+between commas, bars, semicolons or `` - ``; the tag is the name as printed (``Train Loss``);
+a value keeps its unit (``82.44%`` is 82.44). Lines before the first step (settings, a
+model summary), a summary printed after the last record, and lines without a metric are
+left out. A file is this format when at
+least two of its first lines are such records, one with a loss or a score by name. It is
+read whole and again when it changes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from curvedoc.ingest import fs, roles
+from curvedoc.ingest.formats import _plain
+from curvedoc.ingest.formats import _tabular as tab
+from curvedoc.ingest.formats._records import records_to_frame
+from curvedoc.ingest.formats.base import Found
+from curvedoc.ingest.model import FileRead, RunSource
+
+SUFFIXES = (".log", ".txt", ".out", ".csv")
+MAX_BYTES = 64 << 20
+#: Records the head must hold to be taken for a printed log.
+MIN_RECORDS = 2
+_STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)(?:\s*/\s*\d+)?\s*[\])]?",
+                   re.IGNORECASE)
+_CHUNKS = re.compile(r"[,|;]|\s-\s")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
+_METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
+                     rf"(?P<value>{_NUMBER})\s*%?\s*$", re.IGNORECASE)
+#: Names a training loop prints beside its metrics that measure nothing learned.
+_NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
+                          "device", "seed", "memory", "mem"})
+
+
+def parse(text: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """The records a printed log holds ({"step": n, tag: value, ...}) and their line numbers."""
+    records, numbers = [], []
+    pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _STEP.search(line)
+        if match:
+            step, rest = int(match.group(1)), line[match.end():].lstrip(" :=-|,;])")
+        elif pending is not None:
+            step, rest = pending, line
+        else:
+            continue  # settings before the first step, a summary after a record
+        fields = {}
+        for chunk in _CHUNKS.split(rest):
+            metric = _METRIC.match(chunk)
+            if metric and metric.group("name").strip().lower() not in _NOT_METRICS:
+                fields[metric.group("name").strip()] = float(metric.group("value"))
+        pending = step if match and not fields else None
+        if fields:
+            records.append({"step": step, **fields})
+            numbers.append(number)
+    return records, numbers
+
+
+class PrintedLog:
+    name = "printed_log"
+    #: bumped when the reader changes what it returns (keys the ingest cache)
+    version = "1"
+    summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        """Two records or more in the head's complete lines, one naming a loss or a score."""
+        if not path.lower().endswith(SUFFIXES) or b"\x00" in head:
+            return False
+        text = head.decode("utf-8", errors="replace")
+        records, _ = parse(text.rsplit("\n", 1)[0] if "\n" in text else text)
+        return len(records) >= MIN_RECORDS and any(
+            roles.direction(key) for r in records for key in r if key != "step")
+
+    def find_runs(
+        self, folder: str, files: list[str], subdirs: list[str], root: str
+    ) -> Found | None:
+        return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES)
+
+    def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
+        if tab.unchanged(path, state):
+            return FileRead(scalars=tab.empty(), state=dict(state))
+        try:
+            st = fs.regular_stat(path, MAX_BYTES)
+            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
+        except OSError as exc:
+            return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+        records, numbers = parse(raw.decode("utf-8", errors="replace"))
+        if not records:
+            return tab.failed(path, "holds no line with a step and a metric (like 'Epoch 3/10 "
+                                    "| loss: 0.51'); is this a training log?")
+        frame = records_to_frame(records, np.asarray(numbers), b"nan" in raw.lower()).frame
+        return FileRead(scalars=frame, state={"size": st.size, "mtime": st.mtime},
+                        reset=bool(state))
+
+
+FORMAT = PrintedLog()

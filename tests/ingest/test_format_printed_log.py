@@ -1,0 +1,67 @@
+"""Training logs printed as text: the ways loops and loggers print them; what is no log."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import format_calls
+import pytest
+
+from curvedoc.ingest import discover, read_run
+from curvedoc.ingest.formats.printed_log import FORMAT
+
+read = partial(format_calls.read, FORMAT)
+series = format_calls.series
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, tag, values", [
+    ("Epoch 1/10 | Loss: 0.6924\nEpoch 2/10 | Loss: 0.5995\n", "Loss", {1: 0.6924, 2: 0.5995}),
+    ("Epoch [1/10] Loss: 0.6276, Accuracy: 82.44%\nEpoch [2/10] Loss: 0.2610, Accuracy: 92.13%\n",
+     "Accuracy", {1: 82.44, 2: 92.13}),
+    ("Epoch:0, mask loss is 0.1411 \nEpoch:1, mask loss is 0.0967 \n", "mask loss",
+     {0: 0.1411, 1: 0.0967}),
+    ("Step     1, Loss: 10.988944, LR: 0.000001\nStep    50, Loss: 7.627681, LR: 0.000075\n",
+     "LR", {1: 1e-06, 50: 7.5e-05}),
+    ("epoch 1: train_loss=1.5984, val_loss=1.3220\nepoch 2: train_loss=1.5051, val_loss=1.3134\n",
+     "val_loss", {1: 1.322, 2: 1.3134}),
+])
+def test_each_way_a_loop_prints_its_metrics_is_read(tmp_path, text, tag, values):
+    path = write(tmp_path / "train.log", text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    assert series(read(path).scalars, tag) == values
+
+
+def test_keras_progress_output_puts_each_metrics_line_at_its_epoch(tmp_path):
+    text = ("Epoch 1/2\n32/32 [==============================] - 1s 20ms/step - loss: 0.9000 - "
+            "accuracy: 0.6000 - val_loss: 0.8000 - val_accuracy: 0.6500\nEpoch 2/2\n32/32 "
+            "[==============================] - 0s 9ms/step - loss: 0.7000 - accuracy: 0.7000 "
+            "- val_loss: 0.7500 - val_accuracy: 0.7000\n")
+    (source,) = discover(str(write(tmp_path / "exp" / "train.log", text).parent.parent))
+    run = read_run(source)
+    assert (source.id, source.format) == ("exp", "printed_log")
+    assert run.roles["val_loss"] == "val_loss" and run.roles["train_acc"] == "accuracy"
+    assert run.series("val_loss")["value"].tolist() == [0.8, 0.75]
+    assert run.series("loss")["step"].tolist() == [1, 2]
+
+
+def test_settings_before_and_a_summary_after_the_records_are_left_out(tmp_path):
+    text = ("train: 15263\nclasses: 20\nEpoch 1/2 | Loss: 0.69\nEpoch 2/2 | Loss: 0.50\n"
+            "Accuracy : 0.748\nPrecision: 0.729\n")
+    frame = read(write(tmp_path / "training.log", text)).scalars
+    assert set(frame["tag"]) == {"Loss"}
+
+
+def test_text_that_is_no_training_log_is_not_read_as_one(tmp_path):
+    others = [write(tmp_path / "notes.txt", "Step 1: install the package.\nStep 2: run it.\n"),
+              write(tmp_path / "server.log", "INFO started\nINFO epoch time: 3s\n"),
+              write(tmp_path / "one.log", "Epoch 1/10 | Loss: 0.69\n")]  # one record: unsure
+    for path in others:
+        assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
+    assert discover(str(tmp_path)) == []
