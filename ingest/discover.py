@@ -208,24 +208,31 @@ def _ask_formats(
     """
     finds: list[Found] = []
     attach_dirs: set[str] = set()
-    for name, fmt in registry.items():
-        if not files and not subdirs:
-            break
-        try:
-            found = fmt.find_runs(folder, list(files), list(subdirs), root)
-        except Exception as exc:  # a format's bug must not stop the walk
-            out.warnings.append(
-                f"{folder}: the {name} format failed while looking for runs "
-                f"({type(exc).__name__}: {exc}); please report this"
-            )
-            continue
-        if not found:
-            continue
-        finds.append(found)
-        attach_dirs |= found.attached_dirs
-        files = [f for f in files if f not in found.consumed_files]
-        subdirs = [d for d in subdirs if d not in found.consumed_dirs]
+    with fs.heads_once():  # the formats that sniff a file read its head once
+        for name, fmt in registry.items():
+            if not files and not subdirs:
+                break
+            found = _find(name, fmt, folder, files, subdirs, root, out)
+            if not found:
+                continue
+            finds.append(found)
+            attach_dirs |= found.attached_dirs
+            files = [f for f in files if f not in found.consumed_files]
+            subdirs = [d for d in subdirs if d not in found.consumed_dirs]
     return finds, files, subdirs, attach_dirs
+
+
+def _find(name: str, fmt, folder: str, files: list[str], subdirs: list[str], root: str,
+          out: Discovery) -> Found | None:
+    """One format's runs in a folder; a format that fails is a warning, not a stop."""
+    try:
+        return fmt.find_runs(folder, list(files), list(subdirs), root)
+    except Exception as exc:  # a format's bug must not stop the walk
+        out.warnings.append(
+            f"{folder}: the {name} format failed while looking for runs "
+            f"({type(exc).__name__}: {exc}); please report this"
+        )
+        return None
 
 
 def _add_unreadable_logs(

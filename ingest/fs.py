@@ -18,6 +18,9 @@ from __future__ import annotations
 import io
 import os
 import stat as stat_mod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -127,6 +130,41 @@ def read_bytes(
     """The bytes of a regular file from ``offset`` (to the end, or ``length`` of them)."""
     with open_binary(path, offset, max_bytes=max_bytes) as fh:
         return fh.read() if length is None else fh.read(length)
+
+
+#: The heads read while one folder is looked at (``heads_once``): path -> bytes or error.
+_HEADS: ContextVar[dict[str, bytes | OSError] | None] = ContextVar("curvedoc_heads",
+                                                                  default=None)
+
+
+@contextmanager
+def heads_once() -> Iterator[None]:
+    """Within: each file's head (``head``) is read once, however many formats sniff it."""
+    token = _HEADS.set({})
+    try:
+        yield
+    finally:
+        _HEADS.reset(token)
+
+
+def head(path: str, length: int = 4096) -> bytes:
+    """A file's first ``length`` bytes (raises OSError); read once within ``heads_once``."""
+    cache = _HEADS.get()
+    key = f"{length}:{path}"
+    if cache is not None and key in cache:
+        hit = cache[key]
+        if isinstance(hit, OSError):
+            raise hit
+        return hit
+    try:
+        data = read_bytes(path, 0, length)
+    except OSError as exc:
+        if cache is not None:
+            cache[key] = exc
+        raise
+    if cache is not None:
+        cache[key] = data
+    return data
 
 
 def stat(path: str) -> FileStat:

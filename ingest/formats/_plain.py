@@ -29,7 +29,7 @@ UNREADABLE_KIND = ((".csv", "csv_table"), (".tsv", "csv_table"), (".jsonl", "jso
 def head(path: str) -> bytes | None:
     """The first bytes of a file (None when it cannot be read)."""
     try:
-        return fs.read_bytes(path, 0, HEAD_BYTES)
+        return fs.head(path, HEAD_BYTES)
     except OSError:
         return None
 

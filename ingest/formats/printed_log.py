@@ -40,6 +40,7 @@ MAX_BYTES = 64 << 20
 MIN_RECORDS = 2
 _STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)(?:\s*/\s*\d+)?\s*[\])]?",
                    re.IGNORECASE)
+_ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
 _CHUNKS = re.compile(r"[,|;]|\s-\s")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
 _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
@@ -81,8 +82,9 @@ class PrintedLog:
 
     def sniff(self, path: str, head: bytes) -> bool:
         """Two records or more in the head's complete lines, one naming a loss or a score."""
-        if not path.lower().endswith(SUFFIXES) or b"\x00" in head:
-            return False
+        if (not path.lower().endswith(SUFFIXES) or b"\x00" in head
+                or not _ANY_STEP.search(head)):
+            return False  # (the cheap answer for a folder of dataset labels)
         text = head.decode("utf-8", errors="replace")
         records, _ = parse(text.rsplit("\n", 1)[0] if "\n" in text else text)
         return len(records) >= MIN_RECORDS and any(

@@ -155,3 +155,20 @@ def test_a_remote_root_is_walked_through_fsspec(no_user_cache):
             assert all(not r.errors for r in catalog.runs.values())
     finally:
         mem.rm("/curvedoc-test-remote", recursive=True)
+
+
+def test_each_file_is_read_once_however_many_formats_sniff_it(tmp_path, monkeypatch):
+    # a YOLO dataset's labels/: thousands of .txt files that CSV, number-column and
+    # printed-log formats each look at; their heads are read once per file, not per format
+    from curvedoc.ingest import fs
+
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for i in range(20):
+        (labels / f"img{i}.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    reads = []
+    real = fs.read_bytes
+    monkeypatch.setattr(fs, "read_bytes", lambda path, *a, **k: reads.append(path) or real(
+        path, *a, **k))
+    assert discover(str(tmp_path)) == []
+    assert len(reads) == len(set(reads)) == 20
