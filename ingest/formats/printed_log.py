@@ -10,13 +10,13 @@ then metrics, however a training loop printed them and a logger prefixed them:
   (``... - loss: 0.51 - accuracy: 0.83 - val_loss: 0.62``): the first line of metrics after
   a line that named a step and nothing else belongs to that step.
 
-The step is the number after the first ``epoch``, ``step``, ``iter`` or ``iteration`` of a
-line (``3`` of ``3/10``). Metrics are ``name: value``, ``name=value`` or ``name is value``
-between commas, bars, semicolons or `` - ``; the tag is the name as printed (``Train Loss``);
-a value keeps its unit (``82.44%`` is 82.44). Lines before the first step (settings, a
-model summary), a summary printed after the last record, and lines without a metric are
-left out. A file is this format when at
-least two of its first lines are such records, one with a loss or a score by name. It is
+Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
+are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
+or ``iteration`` of a line (``3`` of ``3/10``). Metrics are ``name: value``, ``name=value``
+or ``name is value`` between commas, bars, semicolons or `` - ``; the tag is the name as
+printed (``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed
+after the last record and lines without a metric are left out. A file is this format when
+at least two of its first lines are such records, one with a loss or a score by name. It is
 read whole and again when it changes.
 """
 
@@ -50,9 +50,20 @@ _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch",
                           "device", "seed", "memory", "mem"})
 
 
-def parse(text: str) -> tuple[list[dict[str, Any]], list[int]]:
-    """The records a printed log holds ({"step": n, tag: value, ...}) and their line numbers."""
-    records, numbers = [], []
+def _pairs(text: str) -> dict[str, float]:
+    """The ``name: value`` pairs of a line's chunks."""
+    fields = {}
+    for chunk in _CHUNKS.split(text):
+        metric = _METRIC.match(chunk)
+        if metric and metric.group("name").strip().lower() not in _NOT_METRICS:
+            fields[metric.group("name").strip()] = float(metric.group("value"))
+    return fields
+
+
+def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]:
+    """The records a printed log holds ({"step": n, tag: value, ...}), their line numbers,
+    and the settings printed before the first record (``classes: 20``, ``lr: 0.001``)."""
+    records, numbers, settings = [], [], {}
     pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
     for number, line in enumerate(text.splitlines(), 1):
         match = _STEP.search(line)
@@ -61,23 +72,21 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int]]:
         elif pending is not None:
             step, rest = pending, line
         else:
-            continue  # settings before the first step, a summary after a record
-        fields = {}
-        for chunk in _CHUNKS.split(rest):
-            metric = _METRIC.match(chunk)
-            if metric and metric.group("name").strip().lower() not in _NOT_METRICS:
-                fields[metric.group("name").strip()] = float(metric.group("value"))
+            if not records:  # settings before the first step; a summary after is left out
+                settings.update(_pairs(line))
+            continue
+        fields = _pairs(rest)
         pending = step if match and not fields else None
         if fields:
             records.append({"step": step, **fields})
             numbers.append(number)
-    return records, numbers
+    return records, numbers, settings
 
 
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -86,7 +95,7 @@ class PrintedLog:
                 or not _ANY_STEP.search(head)):
             return False  # (the cheap answer for a folder of dataset labels)
         text = head.decode("utf-8", errors="replace")
-        records, _ = parse(text.rsplit("\n", 1)[0] if "\n" in text else text)
+        records, _, _ = parse(text.rsplit("\n", 1)[0] if "\n" in text else text)
         return len(records) >= MIN_RECORDS and any(
             roles.direction(key) for r in records for key in r if key != "step")
 
@@ -103,13 +112,14 @@ class PrintedLog:
             raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
         except OSError as exc:
             return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
-        records, numbers = parse(raw.decode("utf-8", errors="replace"))
+        records, numbers, settings = parse(raw.decode("utf-8", errors="replace"))
         if not records:
             return tab.failed(path, "holds no line with a step and a metric (like 'Epoch 3/10 "
                                     "| loss: 0.51'); is this a training log?")
         frame = records_to_frame(records, np.asarray(numbers), b"nan" in raw.lower()).frame
-        return FileRead(scalars=frame, state={"size": st.size, "mtime": st.mtime},
-                        reset=bool(state))
+        hparams = {k: int(v) if v.is_integer() else v for k, v in settings.items()}
+        return FileRead(scalars=frame, hparams=hparams,
+                        state={"size": st.size, "mtime": st.mtime}, reset=bool(state))
 
 
 FORMAT = PrintedLog()

@@ -54,8 +54,10 @@ def test_keras_progress_output_puts_each_metrics_line_at_its_epoch(tmp_path):
 def test_settings_before_and_a_summary_after_the_records_are_left_out(tmp_path):
     text = ("train: 15263\nclasses: 20\nEpoch 1/2 | Loss: 0.69\nEpoch 2/2 | Loss: 0.50\n"
             "Accuracy : 0.748\nPrecision: 0.729\n")
-    frame = read(write(tmp_path / "training.log", text)).scalars
-    assert set(frame["tag"]) == {"Loss"}
+    result = read(write(tmp_path / "training.log", text))
+    assert set(result.scalars["tag"]) == {"Loss"}
+    # the settings printed first are the run's hparams (a class count among them)
+    assert result.hparams == {"train": 15263, "classes": 20}
 
 
 def test_text_that_is_no_training_log_is_not_read_as_one(tmp_path):
