@@ -63,9 +63,11 @@ RESUME_NEAR = 0.25
 
 def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
     """For each place a series' step goes back (a log appended to by another ``fit``),
-    whether the attempt starting there continued the one before: its first value lies near
-    where that one ended (``RESUME_NEAR`` of all that one moved), not back near its start.
-    Keras' ``CSVLogger(append=True)`` numbers a resumed ``fit``'s epochs from 0 again."""
+    whether the attempt starting there continued the one before: its steps start again
+    from where that one's did (Keras' ``CSVLogger(append=True)`` numbers a resumed ``fit``'s
+    epochs from 0 again; a rewind to a checkpoint's step is a restart, purged as
+    TensorBoard does), and its first value lies near where that one ended
+    (``RESUME_NEAR`` of all that one moved), not back near its start."""
     starts = np.flatnonzero(np.diff(steps) < 0) + 1
     bounds = [0, *starts.tolist(), len(steps)]
     out = []
@@ -74,7 +76,9 @@ def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
         before = before[np.isfinite(before)]
         first = values[bounds[k]]
         moved = abs(float(before[0] - before[-1])) if len(before) >= 3 else 0.0
-        out.append(bool(moved > 0 and np.isfinite(first)
+        # numbered from the start again (a rewind to a checkpoint's step purges instead)
+        from_start = steps[bounds[k]] <= steps[bounds[k - 1]]
+        out.append(bool(from_start and moved > 0 and np.isfinite(first)
                         and abs(float(first - before[-1])) <= RESUME_NEAR * moved))
     return out
 

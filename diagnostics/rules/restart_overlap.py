@@ -52,8 +52,10 @@ def check(c: Curves, th: Thresholds):
     ev: dict = {"tags": [], "start_step": None, "end_step": None, "reader_warnings": noted}
     if worst is not None and worst[1] >= th.min_repeats:
         cur, n, s0, s1 = worst
-        ev.update(tags=[cur.tag], start_step=s0, end_step=s1, repeated_steps=n)
         resumed = c.run.resumed()
+        # read as one continued curve, the overlap is no span of what is drawn
+        ev.update(tags=[cur.tag], start_step=None if any(resumed) else s0,
+                  end_step=None if any(resumed) else s1, repeated_steps=n)
         how = ("each attempt that began where the one before ended was read as its "
                "continuation" if any(resumed) else "the other rules read the last attempt")
         msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "

@@ -1097,13 +1097,20 @@ def test_a_resumed_fit_appended_to_a_keras_log_is_read_after_the_attempt_it_cont
     run, _ = _open_one(tmp_path)
     assert run.series("train_loss")["step"].tolist() == list(range(13))
     assert Curves.of(run).train.n == 13
-    assert "continuation" in next(f for f in diagnose(run).findings if f.code == "CD904").message
+    overlap = next(f for f in diagnose(run).findings if f.code == "CD904")
+    assert "continuation" in overlap.message
+    assert overlap.evidence.start_step is None  # no span of the curve as it is drawn
     # a fit from scratch appended (its loss back at the start) still replaces the first
     rows[10:] = [f"{e},{2.80 - 0.1 * e:.3f},{2.80 - 0.02 * e:.3f}" for e in range(4)]
     (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
     run, _ = _open_one(tmp_path)
     assert run.series("train_loss")["value"].tolist()[-4:] == [2.8, 2.7, 2.6, 2.5]
     assert Curves.of(run).train.n == 4
+    # a run resumed from its checkpoint at step 800 after logging to 1,000 continues its
+    # values too, but rewinds to the checkpoint's step: purged, as TensorBoard does
+    steps = np.r_[np.arange(0, 1001, 100), np.arange(800, 2001, 100)]
+    rewound = tagged_run({"loss": (steps, 2.0 * np.exp(-steps / 700))})
+    assert rewound.series("loss")["step"].tolist() == list(range(0, 2001, 100))
 
 
 def test_a_gap_in_the_loss_beside_a_validation_accuracy_of_99_percent_is_no_overfit():
