@@ -298,6 +298,31 @@ def failed(path: str, message: str, state: dict | None = None) -> FileRead:
     return FileRead(scalars=empty(), errors=[f"{path}: {message}"], state=dict(state or {}))
 
 
+# -- files read whole, again whenever they change ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A file read whole: its bytes, and the state that tells the next read it is unchanged."""
+
+    raw: bytes
+    state: dict
+
+
+def read_whole(path: str, state: Mapping | None, max_bytes: int) -> Whole | FileRead:
+    """The bytes of a file that a format reads whole (a JSON document, a printed log), or
+    the FileRead to return at once: nothing new when ``state`` is of this very content, an
+    error naming the file when it cannot be read."""
+    if unchanged(path, state):
+        return FileRead(scalars=empty(), state=dict(state))
+    try:
+        st = fs.regular_stat(path, max_bytes)
+        raw = fs.read_bytes(path, max_bytes=max_bytes)
+    except OSError as exc:
+        return failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+    return Whole(raw, {"size": st.size, "mtime": st.mtime})
+
+
 # -- files that grow by appended lines ---------------------------------------------------
 
 #: Size caps no real log of a kind reaches (a larger file is named, not read).

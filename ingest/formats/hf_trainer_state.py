@@ -146,13 +146,10 @@ class HFTrainerState:
         )
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
-        if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state=dict(state))
-        try:
-            st = fs.regular_stat(path, MAX_BYTES)
-            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
-        except OSError as exc:
-            return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+        whole = tab.read_whole(path, state, MAX_BYTES)
+        if isinstance(whole, FileRead):
+            return whole
+        raw = whole.raw
         if not raw.strip():
             return tab.failed(path, "the file is empty; the Trainer has not saved its state yet")
         try:
@@ -183,8 +180,7 @@ class HFTrainerState:
             scalars=frame,
             hparams=hparams_of(doc),
             warnings=warnings,
-            state={"size": st.size, "mtime": st.mtime, "entries": len(history),
-                   "first": first},
+            state={**whole.state, "entries": len(history), "first": first},
             reset=reset,
         )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest import fs, roles
+from curvedoc.ingest import roles
 from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import as_number, flatten, records_to_frame, step_of
@@ -75,13 +75,10 @@ class JSONHistory:
         return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
-        if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state=dict(state))
-        try:
-            st = fs.regular_stat(path, MAX_BYTES)
-            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
-        except OSError as exc:
-            return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+        whole = tab.read_whole(path, state, MAX_BYTES)
+        if isinstance(whole, FileRead):
+            return whole
+        raw = whole.raw
         if not raw.strip():
             return tab.failed(path, "the file is empty; nothing was saved yet")
         try:
@@ -100,7 +97,7 @@ class JSONHistory:
             return tab.failed(path, "holds no metric history (lists of numbers by metric, or "
                                     "a list of records with numbers); is this a training log?")
         return FileRead(scalars=history.frame, hparams=history.hparams,
-                        warnings=history.warnings, state={"size": st.size, "mtime": st.mtime},
+                        warnings=history.warnings, state=whole.state,
                         reset=bool(state))
 
 

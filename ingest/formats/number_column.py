@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest import fs, roles
+from curvedoc.ingest import roles
 from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
@@ -56,13 +56,10 @@ class NumberColumn:
         return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
-        if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state=dict(state))
-        try:
-            st = fs.regular_stat(path, MAX_BYTES)
-            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
-        except OSError as exc:
-            return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+        whole = tab.read_whole(path, state, MAX_BYTES)
+        if isinstance(whole, FileRead):
+            return whole
+        raw = whole.raw
         lines = [line.strip() for line in raw.split(b"\n")]
         values, skipped = [], []
         for number, line in enumerate(lines, 1):
@@ -82,7 +79,7 @@ class NumberColumn:
         if skipped:
             warnings.append(f"{path}: skipped line {tab.show_lines(skipped)}: not one number")
         return FileRead(scalars=frame, warnings=warnings,
-                        state={"size": st.size, "mtime": st.mtime}, reset=bool(state))
+                        state=whole.state, reset=bool(state))
 
 
 FORMAT = NumberColumn()

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest import fs, roles
+from curvedoc.ingest import roles
 from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import records_to_frame
@@ -105,13 +105,10 @@ class PrintedLog:
         return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
-        if tab.unchanged(path, state):
-            return FileRead(scalars=tab.empty(), state=dict(state))
-        try:
-            st = fs.regular_stat(path, MAX_BYTES)
-            raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
-        except OSError as exc:
-            return tab.failed(path, f"cannot be read ({exc}); check that it exists and is readable")
+        whole = tab.read_whole(path, state, MAX_BYTES)
+        if isinstance(whole, FileRead):
+            return whole
+        raw = whole.raw
         records, numbers, settings = parse(raw.decode("utf-8", errors="replace"))
         if not records:
             return tab.failed(path, "holds no line with a step and a metric (like 'Epoch 3/10 "
@@ -119,7 +116,7 @@ class PrintedLog:
         frame = records_to_frame(records, np.asarray(numbers), b"nan" in raw.lower()).frame
         hparams = {k: int(v) if v.is_integer() else v for k, v in settings.items()}
         return FileRead(scalars=frame, hparams=hparams,
-                        state={"size": st.size, "mtime": st.mtime}, reset=bool(state))
+                        state=whole.state, reset=bool(state))
 
 
 FORMAT = PrintedLog()

@@ -26,6 +26,16 @@ def read(fmt, path: Path, state=None):
     return fmt.read(source, str(path), state)
 
 
+def write(path: Path, text: str | bytes) -> Path:
+    """A file with its folders made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
 def series(frame, tag) -> dict[int, float]:
     """step -> value of one tag."""
     rows = frame[frame["tag"] == tag]

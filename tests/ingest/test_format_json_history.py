@@ -16,9 +16,8 @@ series = format_calls.series
 
 
 def write(path: Path, doc) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=2))
-    return path
+    """A JSON document (text as given) in a file."""
+    return format_calls.write(path, doc if isinstance(doc, str) else json.dumps(doc, indent=2))
 
 
 def test_a_keras_history_dump_is_one_run_with_an_epoch_per_entry(tmp_path):

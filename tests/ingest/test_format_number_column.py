@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import format_calls
 
@@ -12,12 +11,7 @@ from curvedoc.ingest.formats.number_column import FORMAT
 
 read = partial(format_calls.read, FORMAT)
 series = format_calls.series
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+write = format_calls.write
 
 
 def test_np_savetxt_of_a_loss_is_a_run_tagged_by_the_file_name(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import format_calls
 import pytest
@@ -13,12 +12,7 @@ from curvedoc.ingest.formats.printed_log import FORMAT
 
 read = partial(format_calls.read, FORMAT)
 series = format_calls.series
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+write = format_calls.write
 
 
 @pytest.mark.parametrize("text, tag, values", [
