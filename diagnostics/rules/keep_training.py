@@ -18,7 +18,8 @@ What it detects
     had been before it (its rolling median) only wins back what a bump lost: no new
     ground, and it does not count. Nothing counts under a rate cut at plateau
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
-    itself judged the run converged. Judged on training alone, a loss already
+    itself judged the run converged; nor does a validation loss down to a thousandth of
+    where the run began (a task solved). Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count. A saturating
     curve (power law or exponential) is fitted with scipy's curve_fit and, when it fits
     well, forecasts the metric at twice the steps with an interval.
@@ -112,8 +113,7 @@ class Thresholds:
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
     #: A validation loss down to this share of where the run started (its own start or
-    #: training's, the higher) is a task solved: what it still gains moves no prediction
-    #: (beside it the validation accuracy, where logged, is 99% or more).
+    #: training's, the higher) is a task solved: what it still gains moves no prediction.
     solved_of_start: float = 0.001
     #: ...training's start counting only where, at validation's first step, training was
     #: within this multiple of it (one scale; not a loss summed over an epoch's batches).
