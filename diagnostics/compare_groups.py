@@ -254,6 +254,10 @@ def hparam_diff(baseline: Sequence[Run], other: Sequence[Run]
     return tuple(differ), tuple(equal)
 
 
+#: How many differing hyper-parameters a sentence names before "and N more".
+SHOWN_DIFFS = 6
+
+
 def confounded_warning(differ: Sequence[HparamDiff]) -> str | None:
     """'lr and batch_size both differ: the comparison is confounded' (None for one)."""
     if len(differ) < 2:
@@ -261,8 +265,17 @@ def confounded_warning(differ: Sequence[HparamDiff]) -> str | None:
     names = [d.key for d in differ]
     if len(names) == 2:
         return f"{names[0]} and {names[1]} both differ: the comparison is confounded"
+    if len(names) > SHOWN_DIFFS:  # a trainer's every setting (Ultralytics' args.yaml)
+        return f"{names_text(names)} all differ: the comparison is confounded"
     return (f"{', '.join(names[:-1])} and {names[-1]} all differ: the comparison is "
             "confounded")
+
+
+def names_text(names: Sequence[str]) -> str:
+    """Hyper-parameter names for a sentence: all of them, or ``SHOWN_DIFFS`` and a count."""
+    if len(names) > SHOWN_DIFFS:
+        return f"{', '.join(names[:SHOWN_DIFFS])} and {len(names) - SHOWN_DIFFS} more"
+    return ", ".join(names)
 
 
 # -- comparisons -----------------------------------------------------------------------------
@@ -314,7 +327,7 @@ def _compare(base: GroupStats, other: GroupStats, base_runs: Sequence[Run],
                         "config, or their hparams were not logged")
     for g in (base, other):
         if g.mixed:
-            warnings.append(f"the runs of {g.name} differ in {', '.join(g.mixed)}: not the "
+            warnings.append(f"the runs of {g.name} differ in {names_text(g.mixed)}: not the "
                             "seeds of one config")
     a, b = base.values, other.values
     sign = 1.0 if higher else -1.0
@@ -441,7 +454,7 @@ def seed_noise_sentence(g: GroupStats, metric: str | None,
                 "unknown (run 3 or more seeds of it to measure it).")
     d = decimals(s.sd, None)
     assert s.mean is not None and s.low is not None and s.high is not None
-    mixed = (f" (but its runs differ in {', '.join(g.mixed)}, so the spread is not only "
+    mixed = (f" (but its runs differ in {names_text(g.mixed)}, so the spread is not only "
              "seed noise)" if g.mixed else "")
     return (f"Seed noise: the {s.n} runs of {g.name} have a {which} {words} of "
             f"{num(s.mean, d)} ± {num(s.sd, d)} (sd; 95% CI of the mean "

@@ -50,6 +50,7 @@ from curvedoc.dashboard.names import plural
 from curvedoc.dashboard.tables import val_metric
 from curvedoc.diagnostics import GroupSummary, summarize_groups
 from curvedoc.diagnostics.compare_groups import (
+    SHOWN_DIFFS,
     BaselineReport,
     Comparison,
     KnownScore,
@@ -274,7 +275,9 @@ def _compare_row(c: Comparison | None, report: BaselineReport, d: int) -> html.T
         cells = ["", "", ""]
         verdict = verdict_badge("baseline")
     else:
-        differ = ("; ".join(f"{x.key} {x.baseline} → {x.other}" for x in c.differ)
+        shown = [f"{x.key} {x.baseline} → {x.other}" for x in c.differ[:SHOWN_DIFFS]]
+        more = len(c.differ) - SHOWN_DIFFS
+        differ = ("; ".join(shown) + (f"; and {more} more" if more > 0 else "")
                   or "nothing (seeds aside)")
         ci = ("" if c.improvement_low is None
               else f" ({num_range(c.improvement_low, c.improvement_high or 0, d)})")

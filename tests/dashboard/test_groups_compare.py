@@ -134,3 +134,24 @@ def test_check_compare_on_a_sweep_suggests_the_next_range_without_diverged_runs(
     assert "1 run with an unusable metric left out of it" in sweep["sentence"]
     text = CliRunner().invoke(cli, args).stdout
     assert "Sweep of lr: " in text and "only 1 usable seed" in text
+
+
+def test_a_group_differing_in_every_setting_names_six_and_counts_the_rest():
+    # an Ultralytics run's args.yaml beside runs without it: ~100 settings differ, and the
+    # "what differs" cell named every one of them in a wall of text
+    def run(rid: str, hparams: dict) -> Run:
+        steps = np.arange(6, dtype=np.int64)
+        frame = pd.DataFrame({"run": rid, "tag": "val/loss", "step": steps,
+                              "value": 1.0 / (steps + 1), "wall_time": 1.0 + steps})
+        frame["run"] = frame["run"].astype("category")
+        frame["tag"] = frame["tag"].astype("category")
+        return Run(rid, rid, "memory", [], hparams, {"val_loss": "val/loss"}, scalars=frame)
+
+    runs = [run("exp/base/r0", {}), run("exp/base/r1", {}),
+            run("exp/yolo/r0", {f"k{i:03d}": i for i in range(100)})]
+    app = create_app({r.id: r for r in runs}, poll_s=0,
+                     diagnose=lambda r, _c: Diagnosis(r.id, []))
+    st = app.server.config["CURVEDOC_STATE"]
+    st.wait_diagnosed(30)
+    text = text_of(groups.compare_view(st, "folder", "exp", "exp/base"))
+    assert "k005 not set → 5; and 94 more" in text and "k006 not set" not in text

@@ -124,6 +124,10 @@ def test_confounded_warning_words():
     assert confounded_warning([HparamDiff("lr", "1", "2")]) is None
     three = [HparamDiff(k, "1", "2") for k in ("a", "b", "c")]
     assert confounded_warning(three) == "a, b and c all differ: the comparison is confounded"
+    # a YOLO run's ~100 settings from args.yaml: six named, the rest counted
+    many = [HparamDiff(f"k{i:03d}", "not set", str(i)) for i in range(100)]
+    assert confounded_warning(many) == ("k000, k001, k002, k003, k004, k005 and 94 more all "
+                                        "differ: the comparison is confounded")
 
 
 def test_hparams_missing_on_one_side_differ_and_seeds_never_count():
