@@ -28,13 +28,7 @@ ULTRALYTICS = (
 )
 
 
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    return path
+write = format_calls.write
 
 
 def test_keras_training_log_is_recognised_by_content_and_na_is_not_a_point(tmp_path):
