@@ -377,17 +377,18 @@ class Curves:
         rows_of = _tag_rows(frame["tag"])
         tags = [str(t) for t in pd.unique(frame["tag"])]
 
-        resumed: list[list[bool]] = []  # the run's one decision, made when first needed
+        resumed: list[bool] | None = None  # the run's one decision, made when first needed
 
         def series(tag: str) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal resumed
             idx = rows_of(tag)  # in the order logged; its last attempt is in step order
             steps = all_steps[idx]
             if len(steps) > 1 and not np.all(np.diff(steps) > 0):
                 ordered = np.sort(steps)
                 out.repeats[tag] = ordered[1:][ordered[1:] == ordered[:-1]]
-                if not resumed:
-                    resumed.append(run.resumed())
-                steps = resumed_steps(steps, resumed[0])
+                if resumed is None:
+                    resumed = run.resumed()
+                steps = resumed_steps(steps, resumed)
                 keep = last_attempt_rows(steps)
                 return steps[keep], all_values[idx[keep]]
             return steps, all_values[idx]

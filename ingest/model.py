@@ -61,6 +61,11 @@ def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
 RESUME_NEAR = 0.25
 
 
+def _attempt_bounds(steps: np.ndarray) -> list[int]:
+    """Where each attempt of a series begins (a step that goes back), and its end."""
+    return [0, *(np.flatnonzero(np.diff(steps) < 0) + 1).tolist(), len(steps)]
+
+
 def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
     """For each place a series' step goes back (a log appended to by another ``fit``),
     whether the attempt starting there continued the one before: its steps start again
@@ -68,8 +73,7 @@ def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
     epochs from 0 again; a rewind to a checkpoint's step is a restart, purged as
     TensorBoard does), and its first value lies near where that one ended
     (``RESUME_NEAR`` of all that one moved), not back near its start."""
-    starts = np.flatnonzero(np.diff(steps) < 0) + 1
-    bounds = [0, *starts.tolist(), len(steps)]
+    bounds = _attempt_bounds(steps)
     out = []
     for k in range(1, len(bounds) - 1):
         before = values[bounds[k - 1]:bounds[k]]
@@ -87,11 +91,10 @@ def resumed_steps(steps: np.ndarray, continued: list[bool]) -> np.ndarray:
     """The steps with every attempt that continued the one before (``continued_attempts``)
     moved on after it, one logging interval later; the other attempts are left as logged
     (their restart purges what came before, ``last_attempt_rows``)."""
-    starts = np.flatnonzero(np.diff(steps) < 0) + 1
-    if not len(starts) or len(continued) != len(starts) or not any(continued):
+    bounds = _attempt_bounds(steps)
+    if len(continued) != len(bounds) - 2 or not any(continued):
         return steps
     out = np.array(steps, copy=True)
-    bounds = [0, *starts.tolist(), len(steps)]
     for k, goes_on in enumerate(continued, start=1):
         a, b = bounds[k], bounds[k + 1]
         if goes_on:

@@ -31,6 +31,11 @@ def base_name(path: str) -> str:
     return posixpath.basename(path.replace("\\", "/").rstrip("/")) or path
 
 
+def stem(path: str) -> str:
+    """A file's name without its last suffix: ``losses.csv`` -> ``losses``."""
+    return posixpath.splitext(base_name(path))[0]
+
+
 def folder_name(folder: str, root: str) -> str:
     """A run's display name: its folder's name (the root's own name for the root)."""
     return base_name(folder) or base_name(root)

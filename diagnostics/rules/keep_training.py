@@ -176,11 +176,18 @@ def _share(v, gained: float, level: float, th: Thresholds) -> float:
     progress = float(np.max(v.ys) - v.ys[-1])
     # (counted only on a curve that learned: a flat line's wiggles are no progress)
     share = gained / progress if progress >= th.min_progress * level else 0.0
-    top, end = float(np.max(v.ys)), float(v.ys[-1])
-    if v.is_loss and end > 0 and top / end > th.log_span and gained > 0:
+    if _by_decades(v, th) and gained > 0:
         # a loss that fell by decades is read on a log scale, as it is plotted
+        top, end = float(np.max(v.ys)), float(v.ys[-1])
         share = float(np.log((end + gained) / end) / np.log(top / end))
     return share
+
+
+def _by_decades(v, th: Thresholds) -> bool:
+    """Whether the curve is a loss that fell more than ``log_span``-fold (read on a log
+    scale)."""
+    end = float(v.ys[-1])
+    return v.is_loss and end > 0 and float(np.max(v.ys)) / end > th.log_span
 
 
 def _level(values: np.ndarray) -> float:
@@ -197,9 +204,7 @@ def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds) -> _Ga
     # a gain just past the bar must come with a real share of the progress: a few
     # percent of a level near the floor, after a long descent, is a converged curve; on a
     # loss that fell by decades, read on a log scale, every gain must
-    top, end = float(np.max(v.ys)), float(v.ys[-1])
-    by_decades = v.is_loss and end > 0 and top / end > th.log_span
-    enough = ((gain >= th.sure_gain and not by_decades)
+    enough = ((gain >= th.sure_gain and not _by_decades(v, th))
               or (gain >= th.min_gain and share >= th.min_share_with_gain))
     if not (tr.slope < 0 and tr.p_value < th.alpha
             and (enough or (share >= th.min_share and gain >= th.min_share_gain))):

@@ -117,7 +117,7 @@ def check(c: Curves, th: Thresholds):
     few_after = best + th.min_after >= len(ys)
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
             few_after and not (seconded and best + 1 < len(ys))
-            and not _climbed_every_time(v, best, th) and not gave_back):
+            and not _climbed_far(v, best, th) and not gave_back):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -185,23 +185,27 @@ def check(c: Curves, th: Thresholds):
     )]
 
 
-def _climbed_every_time(v, best: int, th: Thresholds) -> bool:
-    """On a short log, whether every one of the (two or more) evaluations after the best
-    was worse than the one before, ending ``2 * min_rise`` above the best: an HF
-    fine-tune's eval loss best at its first epoch, then 0.157 -> 0.165 -> 0.192."""
+def _climbed_every_time(v, best: int, points: int = 2) -> bool:
+    """Whether every one of the (``points`` or more) evaluations after the best was worse
+    than the one before."""
     after = v.y[best:]
-    return (len(after) >= 3 and bool(np.all(np.diff(after) > 0))
-            and after[-1] >= (1 + 2 * th.min_rise) * after[0] > 0)
+    return len(after) > points and bool(np.all(np.diff(after) > 0))
+
+
+def _climbed_far(v, best: int, th: Thresholds) -> bool:
+    """On a short log, every evaluation after the best worse than the one before, ending
+    ``2 * min_rise`` above the best: an HF fine-tune's eval loss best at its first epoch,
+    then 0.157 -> 0.165 -> 0.192."""
+    return _climbed_every_time(v, best) and v.y[-1] >= (1 + 2 * th.min_rise) * v.y[best] > 0
 
 
 def _gave_back_all(v, best: int, th: Thresholds) -> bool:
-    """On a short log, whether every one of the (three or more) evaluations after the best
-    was worse than the one before, the last worse than the first evaluation: validation
-    gave back all it had gained, however small that was on its level (a cross-entropy of
-    3.3 best at epoch 2 of 5, then 3.24 -> 3.26 -> 3.29 -> 3.32)."""
-    after = v.y[best:]
-    return (len(v.y) < th.smooth_points and len(after) >= 4
-            and bool(np.all(np.diff(after) > 0)) and after[-1] > v.y[0])
+    """On a short log, three or more evaluations after the best each worse than the one
+    before, the last worse than the first evaluation: validation gave back all it had
+    gained, however small that was on its level (a cross-entropy of 3.3 best at epoch 2 of
+    5, then 3.24 -> 3.26 -> 3.29 -> 3.32)."""
+    return (len(v.y) < th.smooth_points and _climbed_every_time(v, best, 3)
+            and v.y[-1] > v.y[0])
 
 
 def _steady_rise(c: Curves, v, best: int, rise: float, th: Thresholds) -> bool:

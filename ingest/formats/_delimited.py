@@ -114,7 +114,7 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
     from curvedoc.ingest import fs
 
     try:  # the header first: only a log that names a run-key column is read whole
-        header = fs.read_bytes(path, 0, 4096).decode("utf-8", errors="replace")
+        header = fs.head(path).decode("utf-8", errors="replace")
         header = header.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
         sep = guess_separator(header, path)
         names = split_header(header, sep)
@@ -616,9 +616,9 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
 def _phase_named(name: str, path: str) -> str:
     """A column named only by a phase (``train``, ``valid``) in a file named by its metric
     (``losses.csv``) is that metric of that phase: ``train_losses``; other names stay."""
-    stem = tab.base_name(path).rsplit(".", 1)[0]
-    if name.strip().lower() in PHASE_WORDS and roles.direction(stem) is not None:
-        return f"{name}_{stem}"
+    metric = tab.stem(path)
+    if name.strip().lower() in PHASE_WORDS and roles.direction(metric) is not None:
+        return f"{name}_{metric}"
     return name
 
 

@@ -8,8 +8,6 @@ run ``exp1``), merged with what other formats found there.
 
 from __future__ import annotations
 
-import posixpath
-
 from curvedoc.ingest import fs
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats.base import Found
@@ -65,7 +63,7 @@ def runs_of(
     runs = [
         RunSource(
             id=tab.rel_id(tab.join(folder, name), root),
-            name=posixpath.splitext(name)[0],
+            name=tab.stem(name),
             format=fmt,
             root=root,
             files=(tab.join(folder, name),),

@@ -19,7 +19,13 @@ import pandas as pd
 from curvedoc.ingest import fs
 from curvedoc.ingest.frames import categorical
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
-from curvedoc.ingest.paths import base_name, folder_name, join, rel_id  # noqa: F401  (shared)
+from curvedoc.ingest.paths import (  # noqa: F401  (shared)
+    base_name,
+    folder_name,
+    join,
+    rel_id,
+    stem,
+)
 
 #: Column/key names that can carry the step, best first (epoch is the fallback).
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "epoch", "ep")

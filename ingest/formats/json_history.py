@@ -66,8 +66,7 @@ class JSONHistory:
         record = _FIRST_RECORD.match(text)
         if record:
             return any(_is_metric(m.group(1)) for m in _NUMBER_FIELD.finditer(record.group(1)))
-        stem = tab.base_name(path).rsplit(".", 1)[0]
-        return bool(_NUMBERS.match(text)) and roles.direction(stem) is not None
+        return bool(_NUMBERS.match(text)) and roles.direction(tab.stem(path)) is not None
 
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
@@ -92,7 +91,7 @@ class JSONHistory:
         elif isinstance(doc, list) and doc and all(isinstance(r, dict) for r in doc):
             history.of_records(doc, b"nan" in raw.lower())
         elif isinstance(doc, list):
-            history.of_lists({tab.base_name(path).rsplit(".", 1)[0]: doc})
+            history.of_lists({tab.stem(path): doc})
         if not len(history.frame):
             return tab.failed(path, "holds no metric history (lists of numbers by metric, or "
                                     "a list of records with numbers); is this a training log?")

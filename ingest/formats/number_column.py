@@ -9,8 +9,6 @@ to tell them apart), is no log. The file is read whole and again when it changes
 
 from __future__ import annotations
 
-import posixpath
-import re
 from typing import Any
 
 import numpy as np
@@ -26,12 +24,11 @@ SUFFIXES = (".csv", ".txt", ".log")
 MAX_BYTES = 64 << 20
 #: Lines the head must hold, all numbers, to be taken for such a file.
 MIN_LINES = 3
-_NUMBER_LINE = re.compile(rb"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|nan|inf)",
-                          re.IGNORECASE)
 
 
-def stem(path: str) -> str:
-    return posixpath.splitext(tab.base_name(path))[0]
+def _number(line: bytes) -> float | None:
+    """A line's one number (nan/inf kept), or None when it is anything else."""
+    return tab.cell_number(line.decode("utf-8", errors="replace")) if line else None
 
 
 class NumberColumn:
@@ -43,12 +40,12 @@ class NumberColumn:
     def sniff(self, path: str, head: bytes) -> bool:
         """Every complete line of the head is one number, and the file's name names a
         metric."""
-        if not path.lower().endswith(SUFFIXES) or roles.direction(stem(path)) is None:
+        if not path.lower().endswith(SUFFIXES) or roles.direction(tab.stem(path)) is None:
             return False
         lines = head.split(b"\n")
         lines = [line.strip() for line in (lines[:-1] if len(lines) > 1 else lines)]
         lines = [line for line in lines if line]
-        return len(lines) >= MIN_LINES and all(_NUMBER_LINE.fullmatch(line) for line in lines)
+        return len(lines) >= MIN_LINES and all(_number(line) is not None for line in lines)
 
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
@@ -65,17 +62,18 @@ class NumberColumn:
         for number, line in enumerate(lines, 1):
             if not line:
                 continue
-            if _NUMBER_LINE.fullmatch(line):
-                values.append(float(line))
-            else:
+            value = _number(line)
+            if value is None:
                 skipped.append(number)
+            else:
+                values.append(value)
         if not values:
             return tab.failed(path, "holds no numbers; expected one number per line")
         steps = np.arange(len(values), dtype=np.int64)
-        frame = tab.long_frame(steps, {stem(path): (np.asarray(values), np.ones(len(values),
+        frame = tab.long_frame(steps, {tab.stem(path): (np.asarray(values), np.ones(len(values),
                                                                                  bool))})
         warnings = [f"{path}: no header and no step column; line i was read as epoch i "
-                    f"(0, 1, 2, ...) of {stem(path)!r}, named after the file"]
+                    f"(0, 1, 2, ...) of {tab.stem(path)!r}, named after the file"]
         if skipped:
             warnings.append(f"{path}: skipped line {tab.show_lines(skipped)}: not one number")
         return FileRead(scalars=frame, warnings=warnings,

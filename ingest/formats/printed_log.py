@@ -42,7 +42,7 @@ _STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)(?:\s*
                    re.IGNORECASE)
 _ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
 _CHUNKS = re.compile(r"[,|;]|\s-\s")
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
+_NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
 _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
                      rf"(?P<value>{_NUMBER})\s*%?\s*$", re.IGNORECASE)
 #: Names a training loop prints beside its metrics that measure nothing learned.
