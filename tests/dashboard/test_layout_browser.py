@@ -154,6 +154,8 @@ def test_choosing_a_group_by_puts_it_in_the_url(driver, served_groups):
     driver.get(served_groups.url + "/groups")
     wait_for(driver, css(".cd-groups tbody tr", 2), "the groups")
     driver.find_element("id", "groups-by").click()
+    # type only once the menu is open: keys sent before it renders were lost under load
+    wait_for(driver, css("[role=option]"), "the group-by menu")
     driver.switch_to.active_element.send_keys("hparam lr")
     wait_for(driver, lambda d: d.execute_script(
         "const o = Array.from(document.querySelectorAll('[role=option]'))"
