@@ -4,7 +4,8 @@ What it detects
     A loss (or the gradient norm) logged as NaN or infinity and still so at the end
     (non-finite values the run went on from are batches that overflowed), a
     training loss that climbs back far above its lowest level (by much more than its
-    own noise), or one that spikes to ten times its starting level: the optimiser
+    own noise, and by a real part of where it began: spikes on a floor near zero, reached
+    within the first few points, are no divergence), or one that spikes to ten times its starting level: the optimiser
     diverged or overshot. Beside a per-epoch series, a climb seen in the per-step
     losses must lift the epoch means too (a burst of noisy minibatches is not
     divergence).
@@ -49,9 +50,13 @@ ADVICE = [
 class Thresholds:
     #: Exploded: the smoothed training loss rose to this multiple of its lowest level...
     explode_ratio: float = 3.0
-    #: ...and by at least this fraction of its starting level (so a tiny loss
-    #: wobbling from 0.001 to 0.003 is not an explosion).
+    #: ...and by at least this fraction of its starting level (its first points' median:
+    #: so a tiny loss wobbling from 0.001 to 0.003 is not an explosion)...
     min_rise_of_start: float = 0.5
+    #: ...and of this fraction of its first point, where the curve fell fast from it
+    #: (``Curve.start``): a burst of spikes on a floor reached within three points, far
+    #: below where the run began, is no climb back.
+    min_rise_of_first: float = 0.3
     #: ...and by this many times the curve's noise: a rolling median of heavy-tailed
     #: minibatch losses dips and climbs by a few sigmas on its own.
     min_rise_sigmas: float = 5.0
@@ -108,7 +113,8 @@ def check(c: Curves, th: Thresholds):
     i = int(np.argmax(rise))
     lo = float(running_min[i])
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
-            and rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise)):
+            and rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
+                               th.min_rise_of_first * abs(t.start))):
         return []
     if coarse is not t and len(coarse.y) >= 3:
         means = coarse.y

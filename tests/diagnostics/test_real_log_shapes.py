@@ -186,6 +186,20 @@ def test_spikes_above_a_floor_near_zero_are_not_divergence(rng):
     assert "lr_too_high" not in diagnose(tagged_run({"train_loss": (s, train)})).labels
 
 
+def test_a_burst_on_a_floor_reached_within_three_points_is_not_divergence(rng):
+    # an HF trainer on an easy task at a high rate: the loss logged every 5 steps falls
+    # from 0.9 to 1e-4 in three points, then a burst of minibatches at 100x that floor,
+    # still 2% of where the run began, before it settles again
+    s = np.arange(5, 430, 5)
+    train = 1e-4 * np.exp(0.5 * rng.standard_normal(len(s)))
+    train[:3] = [0.9, 0.03, 0.005]
+    train[8:20] = 0.02 * np.exp(0.5 * rng.standard_normal(12))
+    vs = np.arange(30, 430, 30)
+    val = 5e-5 + 1e-3 * np.exp(-vs / 30)
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, val)}))
+    assert not any(f.code == "CD201" for f in d.findings)
+
+
 # 3. the chance loss is known only when C is ------------------------------------------------
 
 def keras_table(n, loss0, acc0):
