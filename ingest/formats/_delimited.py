@@ -44,8 +44,6 @@ SEPARATORS = (",", "\t", ";")
 #: Names an index column written by pandas has (``to_csv`` leaves it unnamed).
 INDEX_NAMES = frozenset({"", "unnamed: 0"})
 _NUMBER_START = frozenset("0123456789+-.")
-#: Cell texts that name the phase a row was logged in, in a table with a row per phase.
-PHASE_WORDS = roles.TRAIN | roles.VAL | roles.TEST
 
 
 def guess_separator(header: str, path: str = "") -> str:
@@ -600,7 +598,7 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
             problems.repeated.setdefault(name, j)
             continue
         seen.add(name)
-        tag = _phase_named(name, path)
+        tag = tab.phase_named(name, path)
         parsed = table.numbers[j]
         present, junk = parsed.present[keep], parsed.junk[keep]
         if not present.any():
@@ -613,15 +611,6 @@ def _segment_frame(path: str, segment: _Segment, problems: _Problems,
     return tab.long_frame(steps.values[keep], columns, wall_time)
 
 
-def _phase_named(name: str, path: str) -> str:
-    """A column named only by a phase (``train``, ``valid``) in a file named by its metric
-    (``losses.csv``) is that metric of that phase: ``train_losses``; other names stay."""
-    metric = tab.stem(path)
-    if name.strip().lower() in PHASE_WORDS and roles.direction(metric) is not None:
-        return f"{name}_{metric}"
-    return name
-
-
 def _phase_cells(table: _Table, names: list[str], keep: np.ndarray) -> np.ndarray | None:
     """The phase each kept row names, where one text column names a phase in every row (a
     long table: ``epoch,phase,loss,acc`` with a ``train`` and a ``val`` row per epoch); else
@@ -630,7 +619,7 @@ def _phase_cells(table: _Table, names: list[str], keep: np.ndarray) -> np.ndarra
         if j not in table.numbers or table.numbers[j].present.any():
             continue
         texts = np.array([str(cell).strip() for cell in np.asarray(cells)[keep]], dtype=object)
-        if len(texts) and all(text.lower() in PHASE_WORDS for text in set(texts)):
+        if len(texts) and all(text.lower() in tab.PHASE_WORDS for text in set(texts)):
             return texts
     return None
 

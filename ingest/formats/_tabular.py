@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from curvedoc.ingest import fs
+from curvedoc.ingest import fs, roles
 from curvedoc.ingest.frames import categorical
 from curvedoc.ingest.model import FileRead, RunSource, empty_scalars
 from curvedoc.ingest.paths import (  # noqa: F401  (shared)
@@ -40,6 +40,9 @@ MISSING_TEXT = frozenset({"", "na", "n/a", "null", "none"})
 NAN_TEXT = frozenset({"nan", "-nan", "+nan"})
 #: How many line numbers a warning lists before "and N more".
 SHOW_LINES = 5
+#: Names of a phase alone: a phase column's cells (a table with a row per phase), or a
+#: column or key named only by its phase in a file named by its metric (``losses.csv``).
+PHASE_WORDS = roles.TRAIN | roles.VAL | roles.TEST
 
 
 # -- paths -------------------------------------------------------------------------------
@@ -54,6 +57,16 @@ def folder_run(
     """The run that is ``folder`` (id relative to ``root``), named after it unless ``name``."""
     return RunSource(id=rel_id(folder, root), name=name or folder_run_name(folder, root),
                      format=fmt, root=root, files=files)
+
+
+def phase_named(name: str, path: str) -> str:
+    """A column or key named only by a phase (``train``, ``valid``) in a file named by its
+    metric (``losses.csv``, ``losses.json``) is that metric of that phase: ``train_losses``;
+    other names stay."""
+    metric = stem(path)
+    if name.strip().lower() in PHASE_WORDS and roles.direction(metric) is not None:
+        return f"{name}_{metric}"
+    return name
 
 
 def show_lines(numbers: Iterable[int]) -> str:

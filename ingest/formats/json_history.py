@@ -5,8 +5,10 @@ Three shapes, each common in committed repositories:
 - **Lists by metric**: Keras' ``history.history`` and hand-rolled loops' dicts,
   ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``, maybe nested
   (``{"history": {...}}``, ``{"train": {"loss": [...]}, "val": {...}}``: keys joined with
-  "/"). Entry *i* of each list is epoch *i* (an ``epoch`` list of the same length, if there
-  is one, gives the epochs instead). A list shorter than the longest, whose length divides
+  "/"); in a file named by its metric, a key named only by a phase is that metric of
+  that phase (``losses.json`` = ``{"train": [...], "val": [...]}``: ``train_losses``).
+  Entry *i* of each list is epoch *i* (an ``epoch`` list of the same length, if there is
+  one, gives the epochs instead). A list shorter than the longest, whose length divides
   it (per-epoch validation beside per-batch training), is spread over the longest's axis:
   its entry *i* sits at the end of the *i*-th block; the reader says so in a warning.
 - **A list of records**: ``[{"epoch": 1, "train_loss": ..., "val_loss": ...}, ...]``; the
@@ -45,14 +47,16 @@ _NUMBER_FIELD = re.compile(rb'"([^"\\]{1,200})"\s*:\s*-?[0-9]')
 _NUMBERS = re.compile(rb'^\s*\[\s*-?[0-9.]')
 
 
-def _is_metric(name: bytes) -> bool:
-    return roles.direction(name.decode("utf-8", errors="replace")) is not None
+def _is_metric(name: bytes, path: str) -> bool:
+    """A key named like a metric, or only by a phase in a file named like one."""
+    key = tab.phase_named(name.decode("utf-8", errors="replace"), path)
+    return roles.direction(key) is not None
 
 
 class JSONHistory:
     name = "json_history"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "JSON histories: Keras history.history dumps, lists of epoch records"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -62,10 +66,11 @@ class JSONHistory:
             return False
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if text[:1] == b"{":
-            return any(_is_metric(m.group(1)) for m in _LIST_OF_NUMBERS.finditer(text))
+            return any(_is_metric(m.group(1), path) for m in _LIST_OF_NUMBERS.finditer(text))
         record = _FIRST_RECORD.match(text)
         if record:
-            return any(_is_metric(m.group(1)) for m in _NUMBER_FIELD.finditer(record.group(1)))
+            return any(_is_metric(m.group(1), path)
+                       for m in _NUMBER_FIELD.finditer(record.group(1)))
         return bool(_NUMBERS.match(text)) and roles.direction(tab.stem(path)) is not None
 
     def find_runs(
@@ -87,7 +92,7 @@ class JSONHistory:
                                     "while saving — save the history again")
         history = _History(path)
         if isinstance(doc, dict):
-            history.of_lists(flatten(doc))
+            history.of_lists({tab.phase_named(k, path): v for k, v in flatten(doc).items()})
         elif isinstance(doc, list) and doc and all(isinstance(r, dict) for r in doc):
             history.of_records(doc, b"nan" in raw.lower())
         elif isinstance(doc, list):

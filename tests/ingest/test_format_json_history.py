@@ -75,6 +75,17 @@ def test_a_bare_list_named_like_a_metric_is_tagged_with_its_stem(tmp_path):
     assert series(read(path).scalars, "losses") == {0: 0.9, 1: 0.7, 2: 0.6}
 
 
+def test_lists_named_by_phase_in_a_file_named_by_its_metric_are_that_metric(tmp_path):
+    # json.dump({"train": train_losses, "val": val_losses}, open("losses.json", "w")): the
+    # keys say only the phase, the file says the metric; such files were not found at all
+    path = write(tmp_path / "vae" / "losses.json",
+                 {"train": [23158.7, 14533.6, 13785.9], "val": [15010.2, 13900.1, 13650.4]})
+    (source,) = discover(str(tmp_path))
+    run = read_run(source)
+    assert (run.roles["train_loss"], run.roles["val_loss"]) == ("train_losses", "val_losses")
+    assert series(run.scalars, "val_losses") == {0: 15010.2, 1: 13900.1, 2: 13650.4}
+
+
 def test_configs_and_other_json_are_not_histories(tmp_path):
     others = [write(tmp_path / "config.json", {"classes": ["cat", "dog"], "lr": 0.1}),
               write(tmp_path / "ids.json", "[1, 2, 3]"),
