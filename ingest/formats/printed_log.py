@@ -6,6 +6,9 @@ then metrics, however a training loop printed them and a logger prefixed them:
 - ``Epoch 3/10 | Loss: 0.5123, Accuracy: 82.44%``, ``Epoch [3/10] loss=0.51 val_loss=0.62``
 - ``2025-06-04 17:39:02,341 - INFO - Epoch 1/35, Train Loss: 1.6279, Test Acc: 59.86%``
 - ``Step    50, Loss: 7.627681, LR: 0.000075``, ``Epoch:0, mask loss is 0.1411``
+- ``Epoch 1/5  train loss 0.3837 acc 0.9137 | val loss 0.0672 acc 0.9805 | 401s``: names
+  and values with only spaces between; the phase of a chunk's first name is its others'
+  (``val acc``)
 - Keras' progress output: ``Epoch 3/10`` on a line of its own, its metrics on the next
   (``... - loss: 0.51 - accuracy: 0.83 - val_loss: 0.62``): the first line of metrics after
   a line that named a step and nothing else belongs to that step.
@@ -45,19 +48,42 @@ _CHUNKS = re.compile(r"[,|;]|\s-\s")
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
 _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
                      rf"(?P<value>{_NUMBER})\s*%?\s*$", re.IGNORECASE)
+#: ``name value``: words, then a number standing alone (``401s`` is a duration, no value).
+_SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
+                rf"(?P<value>{_NUMBER})\s*%?(?=\s|$)")
+_SPACED = re.compile(_SPACED_PAIR, re.IGNORECASE)
+_SPACED_CHUNK = re.compile(rf"\s*(?:{_SPACED_PAIR.replace('?P<name>', '').replace('?P<value>', '')}\s*)+",
+                           re.IGNORECASE)
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
 
 
 def _pairs(text: str) -> dict[str, float]:
-    """The ``name: value`` pairs of a line's chunks."""
+    """The ``name: value`` pairs of a line's chunks (or its ``name value`` pairs)."""
     fields = {}
     for chunk in _CHUNKS.split(text):
         metric = _METRIC.match(chunk)
-        if metric and metric.group("name").strip().lower() not in _NOT_METRICS:
-            fields[metric.group("name").strip()] = float(metric.group("value"))
+        pairs = ([(metric.group("name"), metric.group("value"))] if metric
+                 else _spaced_pairs(chunk))
+        for name, value in pairs:
+            if name.strip().lower() not in _NOT_METRICS:
+                fields[name.strip()] = float(value)
     return fields
+
+
+def _spaced_pairs(chunk: str) -> list[tuple[str, str]]:
+    """``train loss 0.3837 acc 0.9137``: names and values with only spaces between, the
+    whole chunk made of them; a phase that names the first pair names the others too
+    (``train acc``)."""
+    if not _SPACED_CHUNK.fullmatch(chunk):
+        return []
+    pairs = [(m.group("name"), m.group("value")) for m in _SPACED.finditer(chunk)]
+    phase = pairs[0][0].split()[0]
+    if phase.lower() not in tab.PHASE_WORDS or len(pairs[0][0].split()) < 2:
+        return pairs
+    return pairs[:1] + [(name if name.split()[0].lower() in tab.PHASE_WORDS
+                         else f"{phase} {name}", value) for name, value in pairs[1:]]
 
 
 def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]:
@@ -86,7 +112,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "2"
+    version = "3"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

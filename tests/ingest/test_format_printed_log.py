@@ -25,6 +25,13 @@ write = format_calls.write
      "LR", {1: 1e-06, 50: 7.5e-05}),
     ("epoch 1: train_loss=1.5984, val_loss=1.3220\nepoch 2: train_loss=1.5051, val_loss=1.3134\n",
      "val_loss", {1: 1.322, 2: 1.3134}),
+    # names and values with only spaces between; the first name's phase is the others'
+    ("2026-09-11 23:12:31,442 Epoch 1/5  train loss 0.3837 acc 0.9137 | val loss 0.0672 acc "
+     "0.9805 | 401s\n2026-09-11 23:17:30,347 Epoch 2/5  train loss 0.0606 acc 0.9831 | val loss "
+     "0.0532 acc 0.9822 | 299s\n", "val acc", {1: 0.9805, 2: 0.9822}),
+    ("iter   250 | train loss 2.4694 | val loss 2.4669 | 169s elapsed\n"
+     "iter   500 | train loss 2.3046 | val loss 2.3116 | 333s elapsed\n", "val loss",
+     {250: 2.4669, 500: 2.3116}),
 ])
 def test_each_way_a_loop_prints_its_metrics_is_read(tmp_path, text, tag, values):
     path = write(tmp_path / "train.log", text)
@@ -57,6 +64,8 @@ def test_settings_before_and_a_summary_after_the_records_are_left_out(tmp_path):
 def test_text_that_is_no_training_log_is_not_read_as_one(tmp_path):
     others = [write(tmp_path / "notes.txt", "Step 1: install the package.\nStep 2: run it.\n"),
               write(tmp_path / "server.log", "INFO started\nINFO epoch time: 3s\n"),
+              write(tmp_path / "steps.txt", "Step 1 loss of data took 5 minutes\n"
+                                            "Step 2 loss of data took 10 minutes\n"),
               write(tmp_path / "one.log", "Epoch 1/10 | Loss: 0.69\n")]  # one record: unsure
     for path in others:
         assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
