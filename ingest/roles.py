@@ -28,7 +28,9 @@ For every role the best tag is the one that, in this order:
 3. has more points (``train_loss_step`` beats ``train_loss_epoch`` when it logged more;
    the diagnostics judge trends on the epoch series all the same);
 4. is not an epoch aggregate (``_epoch``) when nothing else decides;
-5. sorts first (``lr-SGD/pg0`` before ``lr-SGD/pg1``).
+5. sorts first (``lr-SGD/pg0`` before ``lr-SGD/pg1``; but Ultralytics' ``lr/pg0`` and
+   YOLOv5's ``x/lr0`` are the biases' rate, warmed up down from 0.1: group 1 is the
+   schedule).
 
 A user can name the tag of any role in config (``[tool.curvedoc.roles]``); a named tag that
 the run does not have is ignored for that run. :func:`eval_sets` lists the other
@@ -75,6 +77,12 @@ ACCURACY_RANK = {"acc": 0, "accuracy": 0, "top1": 1, "acc1": 1, "acc@1": 1, "f1"
 #: The accuracy proper (the share of right answers, whose ceiling is 1): the best ranked.
 ACCURACY_WORDS = frozenset(word for word, rank in ACCURACY_RANK.items() if rank <= 1)
 LR_WORDS = frozenset({"lr", "learningrate"})
+#: A rate of a numbered parameter group (YOLOv5's ``x/lr0``).
+_GROUP_LR = re.compile(r"lr\d+")
+#: Ultralytics (``lr/pg0``) and YOLOv5 (``x/lr0``) log the biases' group first, its rate
+#: warmed up *down* from ``warmup_bias_lr`` (0.1) while the weights' rates rise from 0: the
+#: schedule's peak is the weights' (group 1), so group 0 ranks after it.
+BIAS_GROUP_LR = frozenset({"lr/pg0", "x/lr0"})
 GRAD_WORDS = frozenset({"grad", "grads", "gradient", "gradients", "gradnorm"})
 #: Words about how a value was logged; they neither help nor hurt a tag.
 AGGREGATES = frozenset({"step", "epoch", "epochs", "avg", "average", "mean", "total", "running",
@@ -140,9 +148,10 @@ def meaning(tag: str) -> TagMeaning:
             phase = p
     if any(w in NOT_A_CURVE for w in ws) or _PER_CLASS.search(str(tag).lower()):
         return TagMeaning(phase, None, None, (), None)
-    if any(w in LR_WORDS for w in ws):
+    if any(w in LR_WORDS or _GROUP_LR.fullmatch(w) for w in ws):
         rest = tuple(w for w in ws if w not in LR_WORDS | TRAIN | AGGREGATES
-                     and not OPTIMISER.fullmatch(w))
+                     and not OPTIMISER.fullmatch(w) and not _GROUP_LR.fullmatch(w)
+                     and w != "x")
         return TagMeaning(phase, "lr", None, rest, "lr")
     if any(w in GRAD_WORDS for w in ws) and ("norm" in ws or "gradnorm" in ws):
         rest = tuple(w for w in ws if w not in GRAD_WORDS | TRAIN | AGGREGATES
@@ -172,7 +181,8 @@ def _rank(m: TagMeaning, low: str) -> tuple[str, int] | None:
     quals = [q for q in m.qualifiers if not q.isdigit()]
     extra = len(quals) + sum(q not in COMPONENTS for q in quals)
     if m.kind == "lr":
-        return ("lr", (0 if not m.qualifiers else 2) + (m.phase not in (None, "train")) * 5)
+        return ("lr", (0 if not m.qualifiers else 2) + (m.phase not in (None, "train")) * 5
+                + (low in BIAS_GROUP_LR))
     if m.kind == "grad_norm":
         return ("grad_norm", min(extra, 3))
     if m.kind is None:

@@ -60,9 +60,15 @@ from curvedoc.ingest.roles import classify, missing_loss_warning
             ["train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/precision(B)",
              "metrics/mAP50(B)", "metrics/mAP50-95(B)", "val/box_loss", "val/cls_loss",
              "lr/pg0", "lr/pg1", "lr/pg2"],
+            # lr/pg0 is the biases' rate, warmed up down from 0.1: the weights' is pg1
             {"train_loss": "train/box_loss", "val_loss": "val/box_loss",
-             "val_acc": "metrics/mAP50(B)", "lr": "lr/pg0"},
+             "val_acc": "metrics/mAP50(B)", "lr": "lr/pg1"},
         ),
+        # YOLOv5 results.csv
+        (["train/box_loss", "train/obj_loss", "metrics/mAP_0.5", "val/box_loss", "x/lr0",
+          "x/lr1", "x/lr2"],
+         {"train_loss": "train/box_loss", "val_loss": "val/box_loss",
+          "val_acc": "metrics/mAP_0.5", "lr": "x/lr1"}),
         # fastai history.csv: accuracy is measured on the validation set
         (["epoch", "train_loss", "valid_loss", "accuracy", "time"],
          {"train_loss": "train_loss", "val_loss": "valid_loss", "val_acc": "accuracy"}),
