@@ -12,7 +12,9 @@ What it detects
     loss that fell by decades every gain does, however large on its level. It also
     counts when validation and training both still fall together on significant trends
     (validation keeping pace, under a rate not cut to near nothing), or when the run
-    ended while its learning rate was still warming up. Very short logs (epoch-only,
+    ended while its learning rate was still warming up, or when a noisy validation loss
+    ended on its best, by a real margin below every earlier evaluation, while the
+    training loss still fell on a significant trend. Very short logs (epoch-only,
     3-7 points), and logs whose tail is too short for a trend test, count when every
     recent epoch improved by a real margin. A tail that never gets lower than the curve
     had been before it (its rolling median) only wins back what a bump lost: no new
@@ -126,6 +128,10 @@ class Thresholds:
     half_noise: float = 2.0
     half_near_best: float = 0.05
     fitted_accuracy: float = 0.97
+    #: A noisy validation loss that ends on a best this far (a share of its level) below
+    #: every earlier evaluation, and by more than its noise, beside a training loss still
+    #: falling (``min_gain`` over the tail, p < ``alpha``): stopped while learning.
+    new_best: float = 0.05
     #: A rate cut at plateau after plateau (``plateau_cuts`` times, the first after
     #: ``plateau_evals`` evaluations without a new best: ReduceLROnPlateau) down to
     #: ``together_min_lr`` of its peak over the tail: the scheduler judged the run converged.
@@ -145,6 +151,8 @@ class _Gain:
     p: float | None
     margin: float
     how: str
+    #: the level it is at now, where not the smoothed curve's end (a new best just logged)
+    now: float | None = None
 
 
 def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
@@ -309,6 +317,37 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
                  f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
 
 
+def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
+    """A noisy validation loss whose last evaluation is its best by a real margin
+    (``new_best`` of its level, and more than its noise, below every earlier one),
+    beside a training loss still falling on a significant trend by ``min_gain`` of its
+    level over the tail, under a rate not cut to near nothing: the run stopped on a new
+    best while it still learned, however much validation wandered before."""
+    t = c.train
+    if (t is None or t.role == v.role or not v.role.startswith("val") or not v.is_loss
+            or c.axes_differ or _fits_training(c, th)):
+        return None
+    y = v.y
+    drop = float(np.min(y[:-1]) - y[-1])
+    if drop < max(th.new_best * level, v.noise):
+        return None
+    x1 = float(v.x[-1])
+    wx, wy = window(t, x1 - th.tail_frac * v.own_span, x1)
+    if len(wx) < 4:  # a short run: its last four epochs
+        wx, wy = t.x[-4:], t.y[-4:]
+    if len(wx) < 4 or _rate_near_nothing(c, wx, th):
+        return None
+    tt = strong_trend(wx, wy)
+    t_gain = -tt.slope * (wx[-1] - wx[0]) / _level(wy)
+    if not (tt.slope < 0 and tt.p_value < th.alpha and t_gain >= th.min_gain):
+        return None
+    return _Gain((float(v.x[-2]), x1), drop / level, float(-drop / max(x1 - v.x[-2], 1.0)),
+                 tt.p_value, drop / level / th.new_best - 1,
+                 f"ended on its best, {pct(drop / level)} below every earlier evaluation, "
+                 f"while the training loss still fell {pct(t_gain)} over the last "
+                 f"{pct(th.tail_frac)} of the run (trend p={tt.p_value:.1g})", float(y[-1]))
+
+
 def _no_new_ground(v, got: _Gain) -> bool:
     """Whether the tail's fall only won back what a bump before it lost: the curve (its
     rolling median) got nowhere in the tail lower than it had already been before."""
@@ -361,7 +400,8 @@ def check(c: Curves, th: Thresholds):
             tx, ty = v.x[-4:], v.y[-4:]
         tr = strong_trend(tx, ty)
         got = (_by_trend(v, tx, tr, level, th) or _falling_together(c, v, tx, tr, level, th)
-               or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th))
+               or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th)
+               or _best_at_the_end(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got):
@@ -370,7 +410,7 @@ def check(c: Curves, th: Thresholds):
     ev = {"tags": [v.tag], "start_step": int(got.tail[0]), "end_step": int(got.tail[1]),
           "gain": got.gain, "slope": got.slope, "p_value": got.p,
           "judged_on": "validation" if v.role.startswith("val") else "training"}
-    now = v.value_of(float(v.ys[-1]))
+    now = v.value_of(float(v.ys[-1]) if got.now is None else got.now)
     if fc is not None and v.is_loss and np.all(v.y_all >= 0) and fc.at_end[0] < 0:
         fc = None  # a non-negative loss forecast below zero: the fit is not plausible
     if fc is not None and fc.at_end[0] < float(v.ys[-1]):

@@ -692,6 +692,28 @@ def test_a_run_that_ended_during_its_lr_warm_up_is_keep_training():
     assert not any("warming up" in f.message for f in d.findings)
 
 
+def _bumpy_new_best(last_val):
+    # a Keras CNN, 10 epochs at a constant rate: training falls in a straight line; the
+    # validation loss jumps about (a bump at epoch 6) and its last value is given
+    e = epochs(10, 0)
+    train = 2.42 - 0.117 * e
+    val = np.array([3.1, 3.2, 2.3, 1.95, 1.75, 1.64, 1.96, 1.46, 1.48, last_val])
+    return diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val),
+                                "lr": (e, np.full(10, 5e-5))}))
+
+
+def test_a_noisy_validation_ending_on_a_clear_new_best_while_training_falls_is_keep_training():
+    d = _bumpy_new_best(1.26)
+    kt = [f for f in d.findings if f.code == "CD401"]
+    assert "keep_training" in d.labels and "ended on its best" in kt[0].message
+    assert "now 1.26" in kt[0].message  # the new best itself, not the smoothed curve
+
+
+def test_a_noisy_validation_ending_a_hair_below_its_best_is_no_new_best():
+    d = _bumpy_new_best(1.45)
+    assert not any("ended on its best" in f.message for f in d.findings)
+
+
 def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_keep_training():
     # validation fell 25-fold to 0.07 and still creeps down 9% over the last 30% of the
     # run: on the log scale it is plotted on, a converged curve's last crumbs
