@@ -22,7 +22,8 @@ What it detects
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
     itself judged the run converged; nor does a validation loss down to a thousandth of
     where the run began (a task solved). Judged on training alone, a loss already
-    down to 3% of its start has fit its training set and does not count. A saturating
+    down to 3% of its start has fit its training set and does not count, unless its
+    last 30% still made a quarter of its fall on a log scale (still falling by decades). A saturating
     curve (power law or exponential) is fitted with scipy's curve_fit and, when it fits
     well, forecasts the metric at twice the steps with an interval.
 
@@ -114,6 +115,9 @@ class Thresholds:
     #: Judged on training alone (no validation logged), a loss down to this share of its
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
+    #: ...unless its tail still made this share of its whole fall read on a log scale, as
+    #: it is plotted: a loss still falling by decades at the end is not done.
+    fitted_still_falling: float = 0.25
     #: A validation loss down to this share of where the run started (its own start or
     #: training's, the higher) is a task solved: what it still gains moves no prediction.
     solved_of_start: float = 0.001
@@ -191,11 +195,28 @@ def _share(v, gained: float, level: float, th: Thresholds) -> float:
     return share
 
 
+def _log_share_of_tail(v, th: Thresholds) -> float:
+    """The share of the curve's whole fall, read on a log scale, that its last
+    ``tail_frac`` made (its rolling median; 0 for a curve at or below zero)."""
+    x1 = float(v.x[-1])
+    before = v.ym[v.x <= x1 - th.tail_frac * v.own_span]
+    top, end = float(np.max(v.ym)), float(v.ym[-1])
+    if not len(before) or end <= 0 or top <= end or float(before[-1]) <= end:
+        return 0.0
+    return float(np.log(float(before[-1]) / end) / np.log(top / end))
+
+
 def _by_decades(v, th: Thresholds) -> bool:
     """Whether the curve is a loss that fell more than ``log_span``-fold (read on a log
     scale)."""
     end = float(v.ys[-1])
     return v.is_loss and end > 0 and float(np.max(v.ys)) / end > th.log_span
+
+
+def _improved(gain: float) -> str:
+    """How much a loss improved, ``gain`` being the fall over its level now: a share of
+    that level, or how many times lower it ended (not "improved 806%")."""
+    return f"improved {pct(gain)}" if gain < 1 else f"fell {1 + gain:.1f}-fold"
 
 
 def _level(values: np.ndarray) -> float:
@@ -219,7 +240,7 @@ def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds) -> _Ga
         return None
     return _Gain((float(tx[0]), float(tx[-1])), gain, tr.slope, tr.p_value,
                  max(gain / th.min_gain, share / th.min_share) - 1,
-                 f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
+                 f"{_improved(gain)} over the last {pct(th.tail_frac)} of the run, "
                  f"{pct(share)} of all it gained (trend p={tr.p_value:.1g})")
 
 
@@ -374,7 +395,8 @@ def check(c: Curves, th: Thresholds):
     if v is None:
         raise Skip("no curve to judge")
     if v.role.startswith("train") and v.is_loss and v.start > 0 and (
-            float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start):
+            float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start
+            and _log_share_of_tail(v, th) < th.fitted_still_falling):
         return []  # no validation, and training is fit: nothing says more steps would help
     if v.is_loss and v.role.startswith("val"):
         # where training began counts where the two are on one scale: at validation's

@@ -736,6 +736,18 @@ def test_a_training_loss_fit_to_near_zero_with_no_validation_is_not_keep_trainin
     assert "keep_training" in d.labels
 
 
+def test_a_training_loss_still_falling_by_decades_at_the_end_is_keep_training(rng):
+    # a small GPT memorising its data, no evaluation: the loss crawls from 8.5 to 4, then
+    # falls faster and faster, to 1.5% of its start and still dropping steeply on the log
+    # scale it is plotted on: down to 3% of its start, yet far from done
+    s = np.arange(10, 4580, 10)
+    train = (8.5 - 4.5 * s / 3000) * np.exp(-np.maximum(s - 2800, 0) / 500)
+    train = np.maximum(train, 0.05) * (1 + 0.03 * rng.standard_normal(len(s)))
+    d = diagnose(tagged_run({"loss": (s, train)}))
+    kt = [f for f in d.findings if f.code == "CD401"]
+    assert "keep_training" in d.labels and "-fold" in kt[0].message
+
+
 def test_noise_flat_validation_is_not_keep_training(rng):
     e = epochs(80)
     train = falling(e, 1.0, 0.4, 10)
