@@ -1,7 +1,9 @@
 """The loss became NaN/inf or exploded.
 
 What it detects
-    A loss (or the gradient norm) logged as NaN or infinity and still so at the end
+    A loss (or the gradient norm; or any other training loss the run logged beside the
+    one judged, such as a per-iteration loss beside an estimate made at each
+    evaluation) logged as NaN or infinity and still so at the end
     (non-finite values the run went on from are batches that overflowed), a
     training loss that climbs back far above its lowest level (by much more than its
     own noise, and by a real part of where it began: spikes on a floor near zero, reached
@@ -30,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..curves import Curves
+from curvedoc.ingest.roles import meaning
+
+from ..curves import Curve, Curves
 from ..evidence import Skip, confidence, finding, num, step, what
 from ..stats import rolling_median
 
@@ -73,16 +77,16 @@ def check(c: Curves, th: Thresholds):
     roles = [r for r in ("train_loss", "val_loss", "grad_norm") if r in c.curves]
     if not roles:
         raise Skip("no loss logged")
-    for role in roles:
-        cur = c.curves[role].finest  # a NaN shows first in the per-step series
+    for role, cur in [(r, c.curves[r].finest) for r in roles] + _other_training_losses(c):
+        # (the per-step series of each: a NaN shows there first)
         if role != "train_loss" and not cur.finite.any():
             continue  # never once a number: not computed (old YOLO-cls logs NaN), not diverged
         bad = cur.first_bad_step
         if bad is not None and not _went_on(cur):
             n_bad = int((~cur.finite).sum())
             return [finding(
-        "error", 0.97,
-                f"{what(cur) if role != 'grad_norm' else 'gradient norm'} became "
+                "error", 0.97,
+                f"{_name(role, cur)} became "
                 f"{_kind(cur.raw)} at step {step(bad)} ({n_bad:,} non-finite of "
                 f"{len(cur.raw):,} points)",
                 ADVICE,
@@ -133,12 +137,38 @@ def check(c: Curves, th: Thresholds):
     )]
 
 
+def _other_training_losses(c: Curves) -> list[tuple[str, Curve]]:
+    """The run's other training losses that logged a non-finite value, beside the one its
+    train_loss role judges (nanoGPT prints a per-iteration ``loss`` beside the ``train
+    loss`` it estimates at each evaluation; only the first shows the NaN the run ended
+    on), each as ("other", its curve)."""
+    taken = {cur.tag for cur in c.curves.values()}
+    frame = c.run.scalars
+    out = []
+    for tag in (str(t) for t in frame["tag"].unique()) if len(frame) else ():
+        m = meaning(tag)
+        if tag in taken or m.kind != "loss" or m.phase not in (None, "train"):
+            continue
+        if np.isfinite(c.run.series(tag)["value"].to_numpy(dtype=np.float64)).all():
+            continue  # (the common case, found without preparing a curve)
+        cur = c.for_roles({"train_loss": tag}).get("train_loss")
+        if cur is not None:
+            out.append(("other", cur.finest))
+    return out
+
+
 def _went_on(cur) -> bool:
     """Non-finite values the run went on from, its last two values finite: batches that
     overflowed (mixed precision skips such steps; its loss scale starts too high, so the
     first evaluations overflow most), not weights gone bad, which leave every later value
     NaN."""
     return len(cur.raw) >= 3 and bool(cur.finite[-2:].all())
+
+
+def _name(role: str, cur: Curve) -> str:
+    if role == "grad_norm":
+        return "gradient norm"
+    return f"training loss '{cur.tag}'" if role == "other" else what(cur)
 
 
 def _kind(values: np.ndarray) -> str:

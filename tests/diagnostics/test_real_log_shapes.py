@@ -186,6 +186,20 @@ def test_spikes_above_a_floor_near_zero_are_not_divergence(rng):
     assert "lr_too_high" not in diagnose(tagged_run({"train_loss": (s, train)})).labels
 
 
+def test_a_per_iteration_loss_gone_nan_beside_an_evaluation_estimate_is_divergence(rng):
+    # nanoGPT: 'step N: train loss X, val loss Y' every 100 iterations (the role tags), and
+    # 'iter N: loss X' every 5, which turns NaN at iteration 425 and stays so
+    it = np.arange(0, 455, 5)
+    loss = 3.4 + 0.9 * np.exp(-it / 20) + 0.05 * rng.standard_normal(len(it))
+    loss[it >= 425] = np.nan
+    ev = np.arange(0, 401, 100)
+    d = diagnose(tagged_run({"loss": (it, loss), "train loss": (ev, 3.4 + 0.8 * np.exp(-ev / 20)),
+                             "val loss": (ev, 3.45 + 0.8 * np.exp(-ev / 20))}))
+    assert "lr_too_high" in d.labels
+    assert any(f.code == "CD201" and "'loss' became NaN at step 425" in f.message
+               for f in d.findings)
+
+
 def test_a_burst_on_a_floor_reached_within_three_points_is_not_divergence(rng):
     # an HF trainer on an easy task at a high rate: the loss logged every 5 steps falls
     # from 0.9 to 1e-4 in three points, then a burst of minibatches at 100x that floor,
