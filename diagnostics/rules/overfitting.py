@@ -12,8 +12,9 @@ What it detects
     evaluations the curve is read as logged; a rise on one or two evaluations
     after the best counts when the validation accuracy fell with it, or when each
     of them was worse than the one before, ending twice ``min_rise`` above the
-    best, or (three or more of them) ending worse than the first evaluation: all that
-    validation gained given back, however small on its level. A validation loss never
+    best. On any log, three or more evaluations after the best, each worse than the
+    one before, ending worse than the first evaluation, gave back all that validation
+    had gained, however small on its level. A validation loss never
     better than its first evaluation, beside a training loss that jumped back up, got
     worse from the start: an unstable rate, not this.
 
@@ -113,7 +114,7 @@ def check(c: Curves, th: Thresholds):
     # on a short log the rise may be one or two evaluations: it counts when the validation
     # accuracy fell with it (two metrics of the same evaluations, not one noisy point)
     seconded = _accuracy_fell(c, v, best, th)
-    gave_back = _gave_back_all(v, best, th)
+    gave_back = _gave_back_all(v, best)
     few_after = best + th.min_after >= len(ys)
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
             few_after and not (seconded and best + 1 < len(ys))
@@ -199,13 +200,12 @@ def _climbed_far(v, best: int, th: Thresholds) -> bool:
     return _climbed_every_time(v, best) and v.y[-1] >= (1 + 2 * th.min_rise) * v.y[best] > 0
 
 
-def _gave_back_all(v, best: int, th: Thresholds) -> bool:
-    """On a short log, three or more evaluations after the best each worse than the one
-    before, the last worse than the first evaluation: validation gave back all it had
-    gained, however small that was on its level (a cross-entropy of 3.3 best at epoch 2 of
-    5, then 3.24 -> 3.26 -> 3.29 -> 3.32)."""
-    return (len(v.y) < th.smooth_points and _climbed_every_time(v, best, 3)
-            and v.y[-1] > v.y[0])
+def _gave_back_all(v, best: int) -> bool:
+    """Three or more evaluations after the best each worse than the one before, the last
+    worse than the first evaluation: validation gave back all it had gained, however small
+    that was on its level (a cross-entropy of 3.3 best at epoch 2 of 5, then 3.24 -> 3.26
+    -> 3.29 -> 3.32)."""
+    return _climbed_every_time(v, best, 3) and v.y[-1] > v.y[0]
 
 
 def _steady_rise(c: Curves, v, best: int, rise: float, th: Thresholds) -> bool:

@@ -459,6 +459,22 @@ def test_a_training_loss_that_drops_when_mosaic_is_switched_off_opens_no_gap(rng
     assert "overfitting" in diagnose(tagged_run(tags)).labels
 
 
+def test_ten_evaluations_climbing_back_above_the_first_after_their_best_overfit():
+    # a CLIP fine-tune, 10 epochs: validation's best at epoch 6, then four evaluations each
+    # worse than the last, ending above the first one (6% above the best: under min_rise),
+    # while training falls faster; ten points are read under a rolling median, which
+    # flattened the climb away
+    e = epochs(10)
+    val = np.array([0.755, 0.734, 0.727, 0.726, 0.718, 0.717, 0.72, 0.727, 0.747, 0.774])
+    train = np.array([0.845, 0.742, 0.728, 0.721, 0.718, 0.716, 0.706, 0.698, 0.67, 0.641])
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "overfitting" in d.labels
+    # the same climb ending below the first evaluation gave back only part of the gain
+    val[-1] = 0.75
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "overfitting" not in d.labels
+
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
