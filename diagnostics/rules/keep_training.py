@@ -2,7 +2,8 @@
 
 What it detects
     Over the last part of the run the validation loss (or accuracy; the
-    training loss when nothing is validated) still improves, beyond noise:
+    training loss when nothing is validated, or validation only once or twice) still
+    improves, beyond noise:
     a Mann-Kendall trend test (Kendall's tau against step) is significant and
     the Theil-Sen slope gains a real fraction of the level, or a real share of
     all the progress the curve made (a loss falling in a straight line near the
@@ -93,6 +94,8 @@ class Thresholds:
     log_span: float = 10.0
     #: ...counted only when the curve has learned at least this multiple of its level.
     min_progress: float = 0.05
+    #: A validation metric of fewer points than this shows no trend: training is judged.
+    min_val_points: int = 3
     #: For short logs (< ``short_points``): the last epoch alone improved this much.
     min_last_gain: float = 0.03
     short_points: int = 8
@@ -391,7 +394,9 @@ def _fits_training(c: Curves, th: Thresholds) -> bool:
 
 
 def check(c: Curves, th: Thresholds):
-    v = c.val or c.train
+    # validation logged once or twice shows no trend: training is what there is to judge
+    few_val = c.val is not None and c.val.n < th.min_val_points and c.train is not None
+    v = c.train if few_val else c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
     if v.role.startswith("train") and v.is_loss and v.start > 0 and (
@@ -455,7 +460,8 @@ def check(c: Curves, th: Thresholds):
         per = got.slope * 0.1 * span
         more = f"; at the current slope another tenth of the run changes it by {num(abs(per))}"
     if v.role.startswith("train"):
-        more += " (no validation metric logged, judged on training)"
+        more += (f" (validation logged only {c.val.n}x, judged on training)" if few_val
+                 else " (no validation metric logged, judged on training)")
     return [finding(
         "info" if v.role.startswith("train") else "warning",
         confidence(got.margin, 0.55, 0.9) * (0.8 if v.role.startswith("train") else 1.0),

@@ -778,6 +778,16 @@ def test_a_training_loss_still_falling_by_decades_at_the_end_is_keep_training(rn
     assert "keep_training" in d.labels and "-fold" in kt[0].message
 
 
+def test_a_single_validation_point_leaves_training_to_judge_keep_training():
+    # Lightning, 9 epochs at lr 1e-5, validated once (at epoch 5): the training loss
+    # falls faster and faster to the end; one evaluation shows no trend, training does
+    e = np.arange(16, 160, 17)
+    train = 2.2 - 0.025 * (e / 17) ** 2
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": ([84], [1.98])}))
+    kt = [f for f in d.findings if f.code == "CD401"]
+    assert "keep_training" in d.labels and "validation logged only 1x" in kt[0].message
+
+
 def test_noise_flat_validation_is_not_keep_training(rng):
     e = epochs(80)
     train = falling(e, 1.0, 0.4, 10)
