@@ -132,9 +132,13 @@ def read_bytes(
         return fh.read() if length is None else fh.read(length)
 
 
-#: The heads read while one folder is looked at (``heads_once``): path -> bytes or error.
-_HEADS: ContextVar[dict[str, bytes | OSError] | None] = ContextVar("curvedoc_heads",
-                                                                  default=None)
+#: The heads read while one folder is looked at (``heads_once``): path -> (bytes asked
+#: for, bytes read) or the error.
+_HEADS: ContextVar[dict[str, tuple[int, bytes] | OSError] | None] = ContextVar(
+    "curvedoc_heads", default=None)
+#: A head is read at least this long, so that formats asking for more of it than others
+#: (a printed log's settings can fill its first 8 KB) still read each file once.
+HEAD_READ = 32 << 10
 
 
 @contextmanager
@@ -150,21 +154,21 @@ def heads_once() -> Iterator[None]:
 def head(path: str, length: int = 4096) -> bytes:
     """A file's first ``length`` bytes (raises OSError); read once within ``heads_once``."""
     cache = _HEADS.get()
-    key = f"{length}:{path}"
-    if cache is not None and key in cache:
-        hit = cache[key]
-        if isinstance(hit, OSError):
-            raise hit
-        return hit
+    if cache is None:
+        return read_bytes(path, 0, length)
+    hit = cache.get(path)
+    if isinstance(hit, OSError):
+        raise hit
+    if hit is not None and (length <= hit[0] or len(hit[1]) < hit[0]):
+        return hit[1][:length]  # (a file shorter than was asked for is all there)
+    asked = max(length, HEAD_READ)
     try:
-        data = read_bytes(path, 0, length)
+        data = read_bytes(path, 0, asked)
     except OSError as exc:
-        if cache is not None:
-            cache[key] = exc
+        cache[path] = exc
         raise
-    if cache is not None:
-        cache[key] = data
-    return data
+    cache[path] = (asked, data)
+    return data[:length]
 
 
 def stat(path: str) -> FileStat:

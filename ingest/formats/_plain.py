@@ -24,20 +24,21 @@ UNREADABLE_KIND = ((".csv", "csv_table"), (".tsv", "csv_table"), (".jsonl", "jso
                    (".ndjson", "jsonl"))
 
 
-def head(path: str) -> bytes | None:
+def head(path: str, length: int = HEAD_BYTES) -> bytes | None:
     """The first bytes of a file (None when it cannot be read)."""
     try:
-        return fs.head(path, HEAD_BYTES)
+        return fs.head(path, length)
     except OSError:
         return None
 
 
 def runs_of(
     fmt: str, folder: str, files: list[str], subdirs: list[str], root: str,
-    suffixes: tuple[str, ...] | None = None,
+    suffixes: tuple[str, ...] | None = None, head_bytes: int = HEAD_BYTES,
 ) -> Found | None:
     """The loose logs of format ``fmt`` among the files no other format took: one run each.
-    ``suffixes``: the names its files may have (by default JSON lines' or CSV's).
+    ``suffixes``: the names its files may have (by default JSON lines' or CSV's);
+    ``head_bytes``: how much of each file its sniff is shown.
 
     Whether the folder's only loose log stands for the folder is discovery's decision
     (``Found.loose``), made on what every format found there.
@@ -52,7 +53,7 @@ def runs_of(
         lower = name.lower()
         if lower.endswith(suffixes):
             path = tab.join(folder, name)
-            first = head(path)
+            first = head(path, head_bytes)
             if first is None:  # unreadable: still a run when the name says what it is
                 if any(lower.endswith(sfx) and kind == fmt for sfx, kind in UNREADABLE_KIND):
                     mine.append(name)

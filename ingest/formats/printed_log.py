@@ -15,12 +15,14 @@ then metrics, however a training loop printed them and a logger prefixed them:
 
 Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
 are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
-or ``iteration`` of a line (``3`` of ``3/10``). Metrics are ``name: value``, ``name=value``
-or ``name is value`` between commas, bars, semicolons or `` - ``; the tag is the name as
-printed (``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed
+or ``iteration`` of a line (``3`` of ``3/10``); where every line names an epoch and then a
+finer step that never goes back (``epoch=1 step=200 train_loss=0.36``), that step, the
+epoch kept as a field. Metrics are ``name: value``, ``name=value`` or ``name is value``
+between commas, bars, semicolons, `` - `` or spaces before a ``name=``; the tag is the name
+as printed (``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed
 after the last record and lines without a metric are left out. A file is this format when
-at least two of its first lines are such records, one with a loss or a score by name. It is
-read whole and again when it changes.
+at least two of the lines in its first 32 KB are such records, one with a loss or a score
+by name. It is read whole and again when it changes.
 """
 
 from __future__ import annotations
@@ -39,12 +41,17 @@ from curvedoc.ingest.model import FileRead, RunSource
 
 SUFFIXES = (".log", ".txt", ".out", ".csv")
 MAX_BYTES = 64 << 20
-#: Records the head must hold to be taken for a printed log.
+#: Records the head must hold to be taken for a printed log...
 MIN_RECORDS = 2
+#: ...in this many first bytes: a loop prints its settings, a model summary and warnings
+#: first (80 lines of them before the first epoch is nothing rare).
+HEAD_BYTES = 32 << 10
 _STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)(?:\s*/\s*\d+)?\s*[\])]?",
                    re.IGNORECASE)
 _ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
-_CHUNKS = re.compile(r"[,|;]|\s-\s")
+_CHUNKS = re.compile(r"[,|;]|\s-\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
+#: The keys of a step finer than an epoch, printed after it (``epoch=1 step=200 ...``).
+_FINER_STEPS = frozenset({"step", "global_step", "iteration", "iter", "it"})
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
 _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
                      rf"(?P<value>{_NUMBER})\s*%?\s*$", re.IGNORECASE)
@@ -90,6 +97,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
     """The records a printed log holds ({"step": n, tag: value, ...}), their line numbers,
     and the settings printed before the first record (``classes: 20``, ``lr: 0.001``)."""
     records, numbers, settings = [], [], {}
+    finer: list[float | None] = []  # each record's finer step, where its line printed one
     pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
     for number, line in enumerate(text.splitlines(), 1):
         match = _STEP.search(line)
@@ -102,17 +110,34 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
                 settings.update(_pairs(line))
             continue
         fields = _pairs(rest)
+        # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
+        fine = [fields.pop(k) for k in list(fields) if k.lower() in _FINER_STEPS]
         pending = step if match and not fields else None
         if fields:
             records.append({"step": step, **fields})
+            finer.append(fine[0] if fine else None)
             numbers.append(number)
-    return records, numbers, settings
+    return _at_finer_steps(records, finer), numbers, settings
+
+
+def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
+                    ) -> list[dict[str, Any]]:
+    """Records whose lines named an epoch and then a finer step are put at that step, the
+    epoch kept as a field, where every record has one and they never go back (a step
+    counted from 0 again in each epoch says only where in its epoch a line was)."""
+    if not records or any(f is None or not float(f).is_integer() for f in finer):
+        return records
+    steps = [int(f) for f in finer]  # (all numbers, checked above)
+    if any(b < a for a, b in zip(steps, steps[1:], strict=False)):
+        return records
+    return [{"step": at, "epoch": r["step"], **{k: v for k, v in r.items() if k != "step"}}
+            for r, at in zip(records, steps, strict=True)]
 
 
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "3"
+    version = "4"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -128,7 +153,7 @@ class PrintedLog:
     def find_runs(
         self, folder: str, files: list[str], subdirs: list[str], root: str
     ) -> Found | None:
-        return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES)
+        return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES, HEAD_BYTES)
 
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         whole = tab.read_whole(path, state, MAX_BYTES)

@@ -32,11 +32,41 @@ write = format_calls.write
     ("iter   250 | train loss 2.4694 | val loss 2.4669 | 169s elapsed\n"
      "iter   500 | train loss 2.3046 | val loss 2.3116 | 333s elapsed\n", "val loss",
      {250: 2.4669, 500: 2.3116}),
+    # name=value pairs with only spaces between; the finer step printed after the epoch
+    ("2026-03-03 02:13:09 | \nepoch=1 step=200 train_loss=0.3574 val_loss=0.3097\n"
+     "2026-03-03 02:15:28 | \nepoch=1 step=400 train_loss=0.3009 val_loss=0.1506\n"
+     "epoch=2 step=600 train_loss=0.2727 val_loss=0.1806\n", "val_loss",
+     {200: 0.3097, 400: 0.1506, 600: 0.1806}),
+    ("INFO | Epoch [001/30] TrainLoss=1.8695 TrainAcc=48.54% | ValLoss=1.3028 | LR=1.00e-04 | "
+     "Time=480.3s\nINFO | Epoch [002/30] TrainLoss=1.5289 TrainAcc=54.79% | ValLoss=1.1843 | "
+     "LR=1.00e-04 | Time=571.2s\n", "TrainAcc", {1: 48.54, 2: 54.79}),
 ])
+
+
 def test_each_way_a_loop_prints_its_metrics_is_read(tmp_path, text, tag, values):
     path = write(tmp_path / "train.log", text)
     assert FORMAT.sniff(str(path), path.read_bytes())
     assert series(read(path).scalars, tag) == values
+
+
+def test_a_step_counted_again_each_epoch_leaves_the_epoch_as_the_step(tmp_path):
+    text = ("epoch=1 step=100 loss=0.5\nepoch=1 step=200 loss=0.4\n"
+            "epoch=2 step=100 loss=0.3\nepoch=2 step=200 loss=0.25\n")
+    result = read(write(tmp_path / "train.log", text))
+    assert set(result.scalars["tag"]) == {"loss"}
+    assert sorted(set(result.scalars["step"])) == [1, 2]
+
+
+def test_records_after_a_long_preamble_are_found(tmp_path):
+    # settings, a banner and a model summary: 80 lines before the first epoch's record
+    preamble = "".join(f"2026-05-08 22:39:24 | INFO |   Setting {i:<8}: value {i}\n"
+                       for i in range(80))
+    text = preamble + "".join(f"2026-05-08 22:49:56 | INFO | Epoch [{e:03d}/30] "
+                              f"TrainLoss={2 - e / 10:.4f} | ValLoss={2.1 - e / 10:.4f}\n"
+                              for e in range(1, 4))
+    (source,) = discover(str(write(tmp_path / "exp" / "training.log", text).parent.parent))
+    assert source.format == "printed_log"
+    assert series(read_run(source).scalars, "ValLoss") == {1: 2.0, 2: 1.9, 3: 1.8}
 
 
 def test_keras_progress_output_puts_each_metrics_line_at_its_epoch(tmp_path):
