@@ -346,6 +346,13 @@ def decide(facts: RunFacts) -> Truth:
                 if verdict == "yes":
                     truth.labels.add("overfitting")
                     why["overfitting_form"] = "val rises"
+                    val_acc = [a for _, a in facts.history.get("val_acc", [])[-3:]]
+                    if (val_acc and float(np.median(val_acc)) >= 0.995
+                            and vsm[-1] - vsm[best_i] < 0.01 * chance):
+                        # every validation example right, the loss risen by a hundredth
+                        # of chance near zero (flat on a linear plot): healthy holds too
+                        why["overfitting_form"] = "val rises near zero, accuracy perfect"
+                        truth.alternatives.append(truth.labels - {"overfitting"})
                 elif verdict == "ambiguous":
                     truth.ambiguous.append(f"overfitting: val ended {rise:.2f} x its best")
             # (b) the gap: training keeps falling far below a validation that has stalled
