@@ -8,8 +8,8 @@ What it detects
     training loss that climbs back far above its lowest level (by much more than its
     own noise, and by a real part of where it began: spikes on a floor near zero, reached
     within the first few points, are no divergence), or one that spikes to ten times its starting level: the optimiser
-    diverged or overshot. Beside a per-epoch series, a climb seen in the per-step
-    losses must lift the epoch means too (a burst of noisy minibatches is not
+    diverged or overshot. Beside a per-epoch series, a climb or a spike seen in the
+    per-step losses must lift the epoch means too (a burst of noisy minibatches is not
     divergence).
 
 Why it matters
@@ -57,9 +57,10 @@ class Thresholds:
     #: ...and by at least this fraction of its starting level (its first points' median:
     #: so a tiny loss wobbling from 0.001 to 0.003 is not an explosion)...
     min_rise_of_start: float = 0.5
-    #: ...and of this fraction of its first point, where the curve fell fast from it
-    #: (``Curve.start``): a burst of spikes on a floor reached within three points, far
-    #: below where the run began, is no climb back.
+    #: ...and of this fraction of where it began (``Curve.start``: its first point, where
+    #: the curve fell fast from it; the first epoch's mean beside an epoch series): a burst
+    #: of spikes on a floor reached within three points, far below where the run began,
+    #: is no climb back.
     min_rise_of_first: float = 0.3
     #: ...and by this many times the curve's noise: a rolling median of heavy-tailed
     #: minibatch losses dips and climbs by a few sigmas on its own.
@@ -100,6 +101,9 @@ def check(c: Curves, th: Thresholds):
     raw = t.y_all
     start = float(np.median(raw[:3]))
     k = int(np.argmax(raw))
+    # ...its start: where the judged curve began (an epoch's mean, or a first point the
+    # loss fell fast from), when that is above the first minibatches' median
+    start = max(start, coarse.start)
     if start > 0 and raw[k] >= th.spike_ratio * start and k >= 1:
         ratio = float(raw[k] / start)
         return [finding(
@@ -118,13 +122,10 @@ def check(c: Curves, th: Thresholds):
     lo = float(running_min[i])
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
             and rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
-                               th.min_rise_of_first * abs(t.start))):
+                               th.min_rise_of_first * max(abs(t.start), abs(coarse.start)))):
         return []
-    if coarse is not t and len(coarse.y) >= 3:
-        means = coarse.y
-        lows = np.minimum.accumulate(means)
-        if not np.any((lows > 0) & (means >= th.confirm_ratio * lows)):
-            return []  # the epoch means never rose: minibatch noise
+    if not _epoch_means_rose(coarse, t, th):
+        return []  # the epoch means never rose: minibatch noise
     i_min = int(np.argmax(ys[: i + 1] <= lo))
     ratio = float(ys[i] / lo)
     return [finding(
@@ -135,6 +136,16 @@ def check(c: Curves, th: Thresholds):
         {"tags": [t.tag], "start_step": int(t.x[i_min]), "end_step": int(t.x[i]),
          "lowest": lo, "peak": float(ys[i]), "ratio": ratio},
     )]
+
+
+def _epoch_means_rose(coarse: Curve, fine: Curve, th: Thresholds) -> bool:
+    """Whether, beside a per-epoch series (``coarse``, its steps ``fine``), the epoch means
+    rose to ``confirm_ratio`` of their lowest so far somewhere: what a burst of noisy
+    minibatches does not do (True where there is no epoch series to ask)."""
+    if coarse is fine or len(coarse.y) < 3:
+        return True
+    lows = np.minimum.accumulate(coarse.y)
+    return bool(np.any((lows > 0) & (coarse.y >= th.confirm_ratio * lows)))
 
 
 def _other_training_losses(c: Curves) -> list[tuple[str, Curve]]:

@@ -186,6 +186,21 @@ def test_spikes_above_a_floor_near_zero_are_not_divergence(rng):
     assert "lr_too_high" not in diagnose(tagged_run({"train_loss": (s, train)})).labels
 
 
+def test_minibatch_spikes_beside_an_epoch_mean_that_began_above_them_are_no_overshoot(rng):
+    # Lightning at Adam lr=0.1 on an easy task: train_loss_step is first logged at step 5,
+    # already 0.02 (the first epoch's mean is 0.18), then heavy-tailed minibatches from
+    # 1e-8 to 0.4 on a floor near zero; validation sits near 0.01 throughout
+    s = np.arange(5, 430, 5)
+    step_loss = 10 ** rng.uniform(-8, -1.5, len(s))
+    step_loss[0], step_loss[15] = 0.0198, 0.385
+    e = np.arange(17, 430, 17)
+    epoch_loss = np.r_[0.18, 0.03 * np.exp(-np.arange(1, len(e)) / 5) + 0.005]
+    val = 0.0117 * (1 + 0.05 * rng.standard_normal(len(e)))
+    d = diagnose(tagged_run({"train_loss_step": (s, step_loss), "train_loss_epoch": (e, epoch_loss),
+                             "val_loss": (e, val)}))
+    assert not any(f.code == "CD201" for f in d.findings)
+
+
 def test_a_per_iteration_loss_gone_nan_beside_an_evaluation_estimate_is_divergence(rng):
     # nanoGPT: 'step N: train loss X, val loss Y' every 100 iterations (the role tags), and
     # 'iter N: loss X' every 5, which turns NaN at iteration 425 and stays so
