@@ -66,13 +66,15 @@ _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch",
                           "device", "seed", "memory", "mem"})
 
 
-def _pairs(text: str) -> dict[str, float]:
-    """The ``name: value`` pairs of a line's chunks (or its ``name value`` pairs)."""
+def _pairs(text: str, spaced: bool = True) -> dict[str, float]:
+    """The ``name: value`` pairs of a line's chunks (and, ``spaced``, its ``name value``
+    pairs: on a line that named a step; a setting printed before is ``name: value``, and
+    "with 4,992 parameters" names none)."""
     fields = {}
     for chunk in _CHUNKS.split(text):
         metric = _METRIC.match(chunk)
         pairs = ([(metric.group("name"), metric.group("value"))] if metric
-                 else _spaced_pairs(chunk))
+                 else _spaced_pairs(chunk) if spaced else [])
         for name, value in pairs:
             if name.strip().lower() not in _NOT_METRICS:
                 fields[name.strip()] = float(value)
@@ -107,7 +109,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
             step, rest = pending, line
         else:
             if not records:  # settings before the first step; a summary after is left out
-                settings.update(_pairs(line))
+                settings.update(_pairs(line, spaced=False))
             continue
         fields = _pairs(rest)
         # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
@@ -137,7 +139,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "4"
+    version = "5"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

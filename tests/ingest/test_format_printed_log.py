@@ -83,12 +83,14 @@ def test_keras_progress_output_puts_each_metrics_line_at_its_epoch(tmp_path):
 
 
 def test_settings_before_and_a_summary_after_the_records_are_left_out(tmp_path):
-    text = ("train: 15263\nclasses: 20\nEpoch 1/2 | Loss: 0.69\nEpoch 2/2 | Loss: 0.50\n"
+    text = ("train: 15263\nclasses: 20\nnum decayed parameter tensors: 26, with 10,690,944 "
+            "parameters\nEpoch 1/2 | Loss: 0.69\nEpoch 2/2 | Loss: 0.50\n"
             "Accuracy : 0.748\nPrecision: 0.729\n")
     result = read(write(tmp_path / "training.log", text))
     assert set(result.scalars["tag"]) == {"Loss"}
-    # the settings printed first are the run's hparams (a class count among them)
-    assert result.hparams == {"train": 15263, "classes": 20}
+    # the settings printed first are the run's hparams (a class count among them); words
+    # before a number there are no setting ("with 10")
+    assert result.hparams == {"train": 15263, "classes": 20, "num decayed parameter tensors": 26}
 
 
 def test_text_that_is_no_training_log_is_not_read_as_one(tmp_path):
