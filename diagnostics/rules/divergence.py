@@ -7,10 +7,10 @@ What it detects
     (non-finite values the run went on from are batches that overflowed), a
     training loss that climbs back far above its lowest level (by much more than its
     own noise, and by a real part of where it began: spikes on a floor near zero, reached
-    within the first few points, are no divergence), or one that spikes to ten times its starting level: the optimiser
-    diverged or overshot. Beside a per-epoch series, a climb or a spike seen in the
-    per-step losses must lift the epoch means too (a burst of noisy minibatches is not
-    divergence).
+    within the first few points, are no divergence), or one that spikes to ten times its
+    starting level: the optimiser diverged or overshot. Beside a per-epoch series, a
+    climb or a spike seen in the per-step losses must lift the epoch means too (a burst
+    of noisy minibatches is not divergence).
 
 Why it matters
     Divergence is the plainest sign that the step size is too large for the

@@ -24,9 +24,9 @@ What it detects
     itself judged the run converged; nor does a validation loss down to a thousandth of
     where the run began (a task solved). Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count, unless its
-    last 30% still made a quarter of its fall on a log scale (still falling by decades). A saturating
-    curve (power law or exponential) is fitted with scipy's curve_fit and, when it fits
-    well, forecasts the metric at twice the steps with an interval.
+    last 30% still made a quarter of its fall on a log scale (still falling by decades).
+    A saturating curve (power law or exponential) is fitted with scipy's curve_fit and,
+    when it fits well, forecasts the metric at twice the steps with an interval.
 
 Why it matters
     The run was stopped before it converged: more steps buy a better model

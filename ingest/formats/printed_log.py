@@ -27,6 +27,7 @@ by name. It is read whole and again when it changes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -59,8 +60,8 @@ _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
 _SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
                 rf"(?P<value>{_NUMBER})\s*%?(?=\s|$)")
 _SPACED = re.compile(_SPACED_PAIR, re.IGNORECASE)
-_SPACED_CHUNK = re.compile(rf"\s*(?:{_SPACED_PAIR.replace('?P<name>', '').replace('?P<value>', '')}\s*)+",
-                           re.IGNORECASE)
+_UNNAMED_PAIR = _SPACED_PAIR.replace("?P<name>", "").replace("?P<value>", "")
+_SPACED_CHUNK = re.compile(rf"\s*(?:{_UNNAMED_PAIR}\s*)+", re.IGNORECASE)
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
@@ -130,7 +131,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
     if not records or any(f is None or not float(f).is_integer() for f in finer):
         return records
     steps = [int(f) for f in finer]  # (all numbers, checked above)
-    if any(b < a for a, b in zip(steps, steps[1:], strict=False)):
+    if any(b < a for a, b in itertools.pairwise(steps)):
         return records
     return [{"step": at, "epoch": r["step"], **{k: v for k, v in r.items() if k != "step"}}
             for r, at in zip(records, steps, strict=True)]

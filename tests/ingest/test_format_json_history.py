@@ -78,8 +78,8 @@ def test_a_bare_list_named_like_a_metric_is_tagged_with_its_stem(tmp_path):
 def test_lists_named_by_phase_in_a_file_named_by_its_metric_are_that_metric(tmp_path):
     # json.dump({"train": train_losses, "val": val_losses}, open("losses.json", "w")): the
     # keys say only the phase, the file says the metric; such files were not found at all
-    path = write(tmp_path / "vae" / "losses.json",
-                 {"train": [23158.7, 14533.6, 13785.9], "val": [15010.2, 13900.1, 13650.4]})
+    write(tmp_path / "vae" / "losses.json",
+          {"train": [23158.7, 14533.6, 13785.9], "val": [15010.2, 13900.1, 13650.4]})
     (source,) = discover(str(tmp_path))
     run = read_run(source)
     assert (run.roles["train_loss"], run.roles["val_loss"]) == ("train_losses", "val_losses")
