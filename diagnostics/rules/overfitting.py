@@ -40,7 +40,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, overfitting_advice, pct, step, what
-from ..stats import last_tenth, lowest, trend
+from ..stats import last_tenth, lowest, strong_trend, trend
 
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
@@ -71,7 +71,9 @@ class Thresholds:
     #: epoch is the first has a training loss that falls smoothly).
     min_learned: float = 0.05
     unstable_setback: float = 0.3
-    #: Significance of the upward trend after the best step (when >= 5 points follow)...
+    #: Significance of the upward trend after the best step (when >= 5 points follow; the
+    #: smaller p of Mann-Kendall and a least-squares t-test: on five evaluations with one
+    #: dip, Kendall alone cannot reach it)...
     alpha: float = 0.05
     #: ...or the later half of the points after the best (5 or more) stayed up: this
     #: share of them ``min_rise`` or more above the best.
@@ -135,7 +137,7 @@ def check(c: Curves, th: Thresholds):
     after_x, after_y = v.x[best:], v.y[best:]
     p = None
     if len(after_x) >= 5:
-        tr = trend(after_x, after_y)
+        tr = strong_trend(after_x, after_y)
         p = tr.p_value
         # risen and still rising, or risen and stayed up: a fast rise after the best that
         # then levels off (or eases back a little) has no upward trend over its plateau

@@ -490,6 +490,16 @@ def test_ten_evaluations_climbing_back_above_the_first_after_their_best_overfit(
     assert "overfitting" not in d.labels
 
 
+def test_five_evaluations_worse_from_the_first_with_one_dip_overfit():
+    # an HF seq2seq fine-tune, evaluated every 100 steps: the eval loss is best at its first
+    # evaluation and climbs 17% over the next four with one dip, while training falls
+    s = np.arange(100, 501, 100)
+    val = np.array([0.4107, 0.4402, 0.4578, 0.4467, 0.4802])
+    train = np.array([0.3282, 0.2691, 0.2478, 0.2366, 0.2438])
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (s, val)}))
+    assert "overfitting" in d.labels
+
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
