@@ -66,7 +66,7 @@ def top_sentence(diagnosis: Any) -> str:
 def run_row(run: Run, diagnosis: Any, live: bool = False) -> dict[str, Any]:
     """The runs-grid row of one run."""
     scalars = run.scalars
-    steps = int(scalars["step"].max()) if len(scalars) else 0
+    steps = run.last_step()
     role, higher = validation_metric(run)
     best, last = best_and_last(run, role, higher)
     labels = list(getattr(diagnosis, "labels", []) or [])

@@ -216,18 +216,41 @@ class Run:
             rows = rows[last_attempt_rows(rows["step"].to_numpy())]
         return rows[["step", "value", "wall_time"]].sort_values("step", kind="stable")
 
+    def last_step(self) -> int:
+        """The highest step of the run as its curves are read (``series``): an attempt that
+        resumed the one before, its epochs numbered from 0 again, ends after it; a restart
+        ends where it ended, what it logged again purged (0 when nothing is logged)."""
+        if not len(self.scalars):
+            return 0
+        if not self.resumed():  # no role's step goes back: the highest step logged
+            return int(self.scalars["step"].max())
+        ends = [int(rows["step"].max()) for tag in dict.fromkeys(self.roles.values())
+                if len(rows := self.series(tag))]
+        return max(ends) if ends else int(self.scalars["step"].max())
+
     def resumed(self) -> list[bool]:
         """For each restart of the run's training loss (else of the first role that has
         one), whether it resumed the attempt before (``continued_attempts``): one decision
         for every tag of the run, so that its curves keep one axis."""
+        frame = self.scalars
+        if not len(frame):
+            return []
+        tags = frame["tag"]
+        categorical = isinstance(tags.dtype, pd.CategoricalDtype)
+        # (a comparison of category codes: no frame built per role)
+        codes = tags.cat.codes.to_numpy() if categorical else None
+        code_of = {c: i for i, c in enumerate(tags.cat.categories)} if categorical else {}
+        all_steps = frame["step"].to_numpy()
         for role in ("train_loss", *self.roles):
             tag = self.roles.get(role)
             if tag is None:
                 continue
-            rows = self.scalars[self.scalars["tag"] == tag]
-            steps = rows["step"].to_numpy()
+            mask = (codes == code_of.get(tag, -2)) if codes is not None else (
+                (tags == tag).to_numpy())
+            steps = all_steps[mask]
             if len(steps) > 1 and (np.diff(steps) < 0).any():
-                return continued_attempts(steps, rows["value"].to_numpy(dtype=np.float64))
+                values = frame["value"].to_numpy(dtype=np.float64)[mask]
+                return continued_attempts(steps, values)
         return []
 
     def to_dict(self) -> dict[str, Any]:

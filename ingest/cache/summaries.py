@@ -72,7 +72,7 @@ class RunSummary:
     hparams: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    steps: int = 0  # the highest step logged
+    steps: int = 0  # the highest step as the curves read it (``Run.last_step``)
     points: int = 0
     metric: str = ""  # the tag that judges the run (val loss, else val acc, ...)
     best: float | None = None  # its best finite value
@@ -99,7 +99,7 @@ def summarize(run: Run, diagnosis: dict[str, Any]) -> RunSummary:
         run_id=run.id, name=run.name, format=run.format, group=run.group,
         roles=dict(run.roles), hparams=jsonable(run.hparams, exact=False, depth=0),
         errors=list(run.errors), warnings=list(run.warnings),
-        steps=int(scalars["step"].max()) if len(scalars) else 0, points=len(scalars),
+        steps=run.last_step(), points=len(scalars),
         metric=run.roles.get(role, "") if role else "", best=best, last=last,
         labels=list(diagnosis.get("labels", [])), diagnosis=diagnosis,
     )

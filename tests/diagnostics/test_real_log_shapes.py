@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curvedoc.dashboard import tables
 from curvedoc.diagnostics import diagnose
 from curvedoc.diagnostics.curves import Curves
+from curvedoc.ingest.cache import summaries
 
 # the case files' builders, one copy for both (runs with real tags, roles inferred)
 sys.path.insert(0, str(Path(__file__).parent / "cases"))
@@ -1210,6 +1212,9 @@ def test_a_resumed_fit_appended_to_a_keras_log_is_read_after_the_attempt_it_cont
     run, _ = _open_one(tmp_path)
     assert run.series("train_loss")["step"].tolist() == list(range(13))
     assert Curves.of(run).train.n == 13
+    # the runs grid, the run page and check's summary say the run's last step is 12
+    assert run.last_step() == 12 and tables.run_row(run, diagnose(run))["steps"] == 12
+    assert summaries.summarize(run, {}).steps == 12
     overlap = next(f for f in diagnose(run).findings if f.code == "CD904")
     assert "continuation" in overlap.message
     assert overlap.evidence.start_step is None  # no span of the curve as it is drawn
@@ -1218,7 +1223,7 @@ def test_a_resumed_fit_appended_to_a_keras_log_is_read_after_the_attempt_it_cont
     (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
     run, _ = _open_one(tmp_path)
     assert run.series("train_loss")["value"].tolist()[-4:] == [2.8, 2.7, 2.6, 2.5]
-    assert Curves.of(run).train.n == 4
+    assert Curves.of(run).train.n == 4 and run.last_step() == 3
     # a run resumed from its checkpoint at step 800 after logging to 1,000 continues its
     # values too, but rewinds to the checkpoint's step: purged, as TensorBoard does
     steps = np.r_[np.arange(0, 1001, 100), np.arange(800, 2001, 100)]
