@@ -99,11 +99,11 @@ def check(c: Curves, th: Thresholds):
         return []
     t = coarse.finest
     raw = t.y_all
-    start = float(np.median(raw[:3]))
+    # a spike is measured against where the judged curve began: its first minibatches'
+    # median, or its start when that is higher (the first epoch's mean beside an epoch
+    # series; a first point the loss fell fast from)
+    start = max(float(np.median(raw[:3])), coarse.start)
     k = int(np.argmax(raw))
-    # ...its start: where the judged curve began (an epoch's mean, or a first point the
-    # loss fell fast from), when that is above the first minibatches' median
-    start = max(start, coarse.start)
     if start > 0 and raw[k] >= th.spike_ratio * start and k >= 1:
         ratio = float(raw[k] / start)
         return [finding(
