@@ -15,14 +15,15 @@ then metrics, however a training loop printed them and a logger prefixed them:
 
 Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
 are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
-or ``iteration`` of a line (``3`` of ``3/10``); where every line names an epoch and then a
-finer step that never goes back (``epoch=1 step=200 train_loss=0.36``), that step, the
-epoch kept as a field. Metrics are ``name: value``, ``name=value`` or ``name is value``
-between commas, bars, semicolons, `` - `` or spaces before a ``name=``; the tag is the name
-as printed (``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed
-after the last record and lines without a metric are left out. A file is this format when
-at least two of the lines in its first 32 KB are such records, one with a loss or a score
-by name. It is read whole and again when it changes.
+or ``iteration`` of a line (``3`` of ``3/10`` or ``3 of 10``); where every line names an
+epoch and then a finer step that never goes back (``epoch=1 step=200 train_loss=0.36``),
+that step, the epoch kept as a field. Metrics are ``name: value``, ``name=value`` or
+``name is value`` between commas, bars, semicolons, `` - `` or spaces before a
+``name=``; the tag is the name as printed (``Train Loss``); a value keeps its unit
+(``82.44%`` is 82.44). A summary printed after the last record and lines without a metric
+are left out. A file is this format when at least two of the lines in its first 32 KB are
+such records, one with a loss or a score by name. It is read whole and again when it
+changes.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ MIN_RECORDS = 2
 #: ...in this many first bytes: a loop prints its settings, a model summary and warnings
 #: first (80 lines of them before the first epoch is nothing rare).
 HEAD_BYTES = 32 << 10
-_STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)(?:\s*/\s*\d+)?\s*[\])]?",
-                   re.IGNORECASE)
+_STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
+                   r"(?:\s*(?:/|\bof\b)\s*\d+)?\s*[\])]?", re.IGNORECASE)
 _ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
 _CHUNKS = re.compile(r"[,|;]|\s-\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
 #: The keys of a step finer than an epoch, printed after it (``epoch=1 step=200 ...``).
@@ -140,7 +141,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "5"
+    version = "6"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

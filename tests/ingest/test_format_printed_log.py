@@ -49,6 +49,13 @@ def test_each_way_a_loop_prints_its_metrics_is_read(tmp_path, text, tag, values)
     assert series(read(path).scalars, tag) == values
 
 
+def test_the_count_of_steps_after_the_step_is_no_metric(tmp_path):
+    text = "Epoch 5 of 10, loss: 0.3\nEpoch 6 of 10, loss: 0.25\nStep 700 of 2000 | loss 0.2\n"
+    result = read(write(tmp_path / "train.log", text))
+    assert set(result.scalars["tag"]) == {"loss"}  # no tag "of"
+    assert series(result.scalars, "loss") == {5: 0.3, 6: 0.25, 700: 0.2}
+
+
 def test_a_step_counted_again_each_epoch_leaves_the_epoch_as_the_step(tmp_path):
     text = ("epoch=1 step=100 loss=0.5\nepoch=1 step=200 loss=0.4\n"
             "epoch=2 step=100 loss=0.3\nepoch=2 step=200 loss=0.25\n")
