@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from curvedoc.ingest.model import Run, last_attempt_rows, resumed_steps
+from curvedoc.ingest.model import Run, last_attempt_rows, resumed_steps, tag_rows
 from curvedoc.ingest.roles import meaning, words
 
 from . import stats
@@ -195,21 +195,6 @@ class Curve:
         return float(np.interp(step, self.x, self.ym))
 
 
-def _tag_rows(col: pd.Series):
-    """A function tag -> row positions, fast on the categorical tag column."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        index = {str(c): i for i, c in enumerate(col.cat.categories.tolist())}
-        codes = col.cat.codes.to_numpy()
-
-        def rows(tag: str) -> np.ndarray:
-            code = index.get(tag)
-            return np.flatnonzero(codes == code) if code is not None else np.array([], int)
-
-        return rows
-    values = col.astype(str).to_numpy()
-    return lambda tag: np.flatnonzero(values == tag)
-
-
 def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
            aggregated: bool) -> Curve:
     """One role's Curve, a score oriented lower-is-better."""
@@ -374,7 +359,7 @@ class Curves:
             return out
         all_steps = frame["step"].to_numpy()
         all_values = frame["value"].to_numpy(dtype=np.float64)
-        rows_of = _tag_rows(frame["tag"])
+        rows_of = tag_rows(frame["tag"])
         tags = [str(t) for t in pd.unique(frame["tag"])]
 
         resumed: list[bool] | None = None  # the run's one decision, made when first needed

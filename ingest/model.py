@@ -5,6 +5,7 @@ See DESIGN.md, "Data model". Nothing here reads files; it only describes them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,22 @@ def best_and_last(values: np.ndarray, higher: bool) -> tuple[float | None, float
     finite = values[np.isfinite(values)]
     best = float(finite.max() if higher else finite.min()) if finite.size else float("nan")
     return best, float(values[-1])
+
+
+def tag_rows(col: pd.Series) -> Callable[[str], np.ndarray]:
+    """A function tag -> row positions, fast on the categorical tag column (a comparison of
+    category codes: no frame is built per tag)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        index = {str(c): i for i, c in enumerate(col.cat.categories.tolist())}
+        codes = col.cat.codes.to_numpy()
+
+        def rows(tag: str) -> np.ndarray:
+            code = index.get(tag)
+            return np.flatnonzero(codes == code) if code is not None else np.array([], int)
+
+        return rows
+    values = col.astype(str).to_numpy()
+    return lambda tag: np.flatnonzero(values == tag)
 
 
 def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
@@ -222,11 +239,17 @@ class Run:
         ends where it ended, what it logged again purged (0 when nothing is logged)."""
         if not len(self.scalars):
             return 0
-        if not self.resumed():  # no role's step goes back: the highest step logged
-            return int(self.scalars["step"].max())
-        ends = [int(rows["step"].max()) for tag in dict.fromkeys(self.roles.values())
-                if len(rows := self.series(tag))]
-        return max(ends) if ends else int(self.scalars["step"].max())
+        all_steps = self.scalars["step"].to_numpy()
+        continued = self.resumed()
+        if not continued:  # no role's step goes back: the highest step logged
+            return int(all_steps.max())
+        rows_of = tag_rows(self.scalars["tag"])
+        ends = []
+        for tag in dict.fromkeys(self.roles.values()):  # what ``series`` keeps, as steps
+            steps = resumed_steps(all_steps[rows_of(tag)], continued)
+            if len(steps):
+                ends.append(int(steps[last_attempt_rows(steps)].max()))
+        return max(ends) if ends else int(all_steps.max())
 
     def resumed(self) -> list[bool]:
         """For each restart of the run's training loss (else of the first role that has
@@ -235,21 +258,16 @@ class Run:
         frame = self.scalars
         if not len(frame):
             return []
-        tags = frame["tag"]
-        categorical = isinstance(tags.dtype, pd.CategoricalDtype)
-        # (a comparison of category codes: no frame built per role)
-        codes = tags.cat.codes.to_numpy() if categorical else None
-        code_of = {c: i for i, c in enumerate(tags.cat.categories)} if categorical else {}
+        rows_of = tag_rows(frame["tag"])
         all_steps = frame["step"].to_numpy()
         for role in ("train_loss", *self.roles):
             tag = self.roles.get(role)
             if tag is None:
                 continue
-            mask = (codes == code_of.get(tag, -2)) if codes is not None else (
-                (tags == tag).to_numpy())
-            steps = all_steps[mask]
+            rows = rows_of(tag)
+            steps = all_steps[rows]
             if len(steps) > 1 and (np.diff(steps) < 0).any():
-                values = frame["value"].to_numpy(dtype=np.float64)[mask]
+                values = frame["value"].to_numpy(dtype=np.float64)[rows]
                 return continued_attempts(steps, values)
         return []
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curvedoc.ingest.model import tag_rows
 from curvedoc.ingest.roles import meaning
 
 from ..curves import Curve, Curves
@@ -153,15 +154,19 @@ def _other_training_losses(c: Curves) -> list[tuple[str, Curve]]:
     train_loss role judges (nanoGPT prints a per-iteration ``loss`` beside the ``train
     loss`` it estimates at each evaluation; only the first shows the NaN the run ended
     on), each as ("other", its curve)."""
-    taken = {cur.tag for cur in c.curves.values()}
     frame = c.run.scalars
+    finite = np.isfinite(frame["value"].to_numpy(dtype=np.float64))
+    if finite.all():
+        return []  # (the common case: one pass over the values, no curve prepared)
+    taken = {cur.tag for cur in c.curves.values()}
+    rows_of = tag_rows(frame["tag"])
     out = []
-    for tag in (str(t) for t in frame["tag"].unique()) if len(frame) else ():
+    for tag in (str(t) for t in frame["tag"].unique()):
         m = meaning(tag)
         if tag in taken or m.kind != "loss" or m.phase not in (None, "train"):
             continue
-        if np.isfinite(c.run.series(tag)["value"].to_numpy(dtype=np.float64)).all():
-            continue  # (the common case, found without preparing a curve)
+        if finite[rows_of(tag)].all():
+            continue
         cur = c.for_roles({"train_loss": tag}).get("train_loss")
         if cur is not None:
             out.append(("other", cur.finest))

@@ -356,9 +356,7 @@ def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None
     if drop < max(th.new_best * level, v.noise):
         return None
     x1 = float(v.x[-1])
-    wx, wy = window(t, x1 - th.tail_frac * v.own_span, x1)
-    if len(wx) < 4:  # a short run: its last four epochs
-        wx, wy = t.x[-4:], t.y[-4:]
+    wx, wy = _tail(t, x1, v.own_span, th)
     if len(wx) < 4 or _rate_near_nothing(c, wx, th):
         return None
     tt = strong_trend(wx, wy)
@@ -370,6 +368,13 @@ def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None
                  f"ended on its best, {pct(drop / level)} below every earlier evaluation, "
                  f"while the training loss still fell {pct(t_gain)} over the last "
                  f"{pct(th.tail_frac)} of the run (trend p={tt.p_value:.1g})", float(y[-1]))
+
+
+def _tail(cur, x1: float, span: float, th: Thresholds) -> tuple[np.ndarray, np.ndarray]:
+    """The points of ``cur`` over the last ``tail_frac`` of ``span`` up to ``x1``, or its
+    last four where fewer lie there (a short run: a trend needs four)."""
+    tx, ty = window(cur, x1 - th.tail_frac * span, x1)
+    return (tx, ty) if len(tx) >= 4 else (cur.x[-4:], cur.y[-4:])
 
 
 def _no_new_ground(v, got: _Gain) -> bool:
@@ -421,10 +426,8 @@ def check(c: Curves, th: Thresholds):
             raise Skip(f"only {len(v.y)} points")
         got = _by_epochs(v, level, th)
     else:
-        tx, ty = window(v, x1 - th.tail_frac * span, x1)
-        few = len(tx) < th.min_tail_points
-        if len(tx) < 4:
-            tx, ty = v.x[-4:], v.y[-4:]
+        few = len(window(v, x1 - th.tail_frac * span, x1)[0]) < th.min_tail_points
+        tx, ty = _tail(v, x1, span, th)
         tr = strong_trend(tx, ty)
         got = (_by_trend(v, tx, tr, level, th) or _falling_together(c, v, tx, tr, level, th)
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th)

@@ -92,9 +92,11 @@ class NumberColumn:
         lines = _lines(raw)
         name = _header(lines)
         tag = tab.stem(path) if name is None else name
+        # the header is the first line with text (``_header``), not always line 1
+        header_at = next((i for i, line in enumerate(lines, 1) if line), 0) if name else 0
         values, skipped = [], []
         for number, line in enumerate(lines, 1):
-            if not line or (name is not None and number == 1):
+            if not line or number == header_at:
                 continue
             value = _number(line)
             if value is None:
