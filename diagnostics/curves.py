@@ -338,8 +338,9 @@ class Curves:
     run: Run
     config: dict[str, Any] = field(default_factory=dict)
     curves: dict[str, Curve] = field(default_factory=dict)
-    #: tag -> the steps it logged more than once (a restart, or several rows per step), as
-    #: logged; the curves keep what the last attempt left (``last_attempt_rows``)
+    #: tag -> the steps it logged more than once where its step went back (a restart; rows
+    #: logged one after another at one step are no overlap), as logged; the curves keep
+    #: what the last attempt left (``last_attempt_rows``)
     repeats: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -369,8 +370,9 @@ class Curves:
             idx = rows_of(tag)  # in the order logged; its last attempt is in step order
             steps = all_steps[idx]
             if len(steps) > 1 and not np.all(np.diff(steps) > 0):
-                ordered = np.sort(steps)
-                out.repeats[tag] = ordered[1:][ordered[1:] == ordered[:-1]]
+                if (np.diff(steps) < 0).any():  # a restart (rows per step are no overlap)
+                    ordered = np.sort(steps)
+                    out.repeats[tag] = ordered[1:][ordered[1:] == ordered[:-1]]
                 if resumed is None:
                     resumed = run.resumed()
                 steps = resumed_steps(steps, resumed)

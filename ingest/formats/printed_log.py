@@ -1,6 +1,7 @@
 """Training logs printed as text: ``print(f"Epoch {e}/{n} | Loss: {loss:.4f}, Acc: {acc:.2%}")``.
 
-A ``.log``/``.txt``/``.out`` (or a ``.csv`` that is no table) whose lines name a step and
+A ``.log``/``.txt``/``.out`` (or a ``.csv`` that is no table, or a ``.md`` a console's
+output was pasted into) whose lines name a step and
 then metrics, however a training loop printed them and a logger prefixed them:
 
 - ``Epoch 3/10 | Loss: 0.5123, Accuracy: 82.44%``, ``Epoch [3/10] loss=0.51 val_loss=0.62``
@@ -22,8 +23,8 @@ that step, the epoch kept as a field. Metrics are ``name: value``, ``name=value`
 ``name=``; the tag is the name as printed (``Train Loss``); a value keeps its unit
 (``82.44%`` is 82.44). A summary printed after the last record and lines without a metric
 are left out. A file is this format when at least two of the lines in its first 32 KB are
-such records, one with a loss or a score by name. It is read whole and again when it
-changes.
+such records (five in a ``.md``), one with a loss or a score by name. It is read whole and
+again when it changes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ from curvedoc.ingest.formats._records import records_to_frame
 from curvedoc.ingest.formats.base import Found
 from curvedoc.ingest.model import FileRead, RunSource
 
-SUFFIXES = (".log", ".txt", ".out", ".csv")
+SUFFIXES = (".log", ".txt", ".out", ".csv", ".md")
+#: Markdown is mostly prose: a console output pasted into one (``train_output.md``) is
+#: taken for a log at this many records, a README quoting a line or two of one is not.
+MIN_RECORDS_MARKDOWN = 5
 MAX_BYTES = 64 << 20
 #: Records the head must hold to be taken for a printed log...
 MIN_RECORDS = 2
@@ -57,6 +61,13 @@ _FINER_STEPS = frozenset({"step", "global_step", "iteration", "iter", "it"})
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
 _METRIC = re.compile(rf"^\s*(?P<name>[A-Za-z][\w ./()@-]*?)\s*(?:[:=]|\s+is)\s*"
                      rf"(?P<value>{_NUMBER})\s*%?\s*$", re.IGNORECASE)
+#: ``Train Loss: 3.96 Val Loss: 2.84``: ``name: value`` pairs with only spaces between.
+_NAMED_PAIR = (rf"(?P<name>[A-Za-z][\w ./()@-]*?)\s*[:=]\s*(?P<value>{_NUMBER})\s*%?"
+               rf"(?=\s|$)")
+_NAMED = re.compile(_NAMED_PAIR, re.IGNORECASE)
+_NAMED_CHUNK = re.compile(rf"\s*(?:{_NAMED_PAIR.replace('?P<name>', '').replace('?P<value>', '')}"
+                          rf"\s*)+", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+")
 #: ``name value``: words, then a number standing alone (``401s`` is a duration, no value).
 _SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
                 rf"(?P<value>{_NUMBER})\s*%?(?=\s|$)")
@@ -76,6 +87,8 @@ def _pairs(text: str, spaced: bool = True) -> dict[str, float]:
     for chunk in _CHUNKS.split(text):
         metric = _METRIC.match(chunk)
         pairs = ([(metric.group("name"), metric.group("value"))] if metric
+                 else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
+                 if _NAMED_CHUNK.fullmatch(chunk)
                  else _spaced_pairs(chunk) if spaced else [])
         for name, value in pairs:
             if name.strip().lower() not in _NOT_METRICS:
@@ -97,6 +110,17 @@ def _spaced_pairs(chunk: str) -> list[tuple[str, str]]:
                          else f"{phase} {name}", value) for name, value in pairs[1:]]
 
 
+def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
+    """``Valid | Epoch 3 | Loss 0.21``: a phase named before the step names the line's
+    metrics that name none (``Valid Loss``)."""
+    phases = [w for w in _WORD.findall(before_step) if w.lower() in tab.PHASE_WORDS]
+    if not phases:
+        return fields
+    return {name if name.split()[0].lower() in tab.PHASE_WORDS
+            or name.split("_")[0].lower() in tab.PHASE_WORDS else f"{phases[-1]} {name}": value
+            for name, value in fields.items()}
+
+
 def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]:
     """The records a printed log holds ({"step": n, tag: value, ...}), their line numbers,
     and the settings printed before the first record (``classes: 20``, ``lr: 0.001``)."""
@@ -114,6 +138,8 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
                 settings.update(_pairs(line, spaced=False))
             continue
         fields = _pairs(rest)
+        if match:
+            fields = _in_phase(fields, line[:match.start()])
         # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
         fine = [fields.pop(k) for k in list(fields) if k.lower() in _FINER_STEPS]
         pending = step if match and not fields else None
@@ -141,7 +167,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "6"
+    version = "7"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -151,7 +177,8 @@ class PrintedLog:
             return False  # (the cheap answer for a folder of dataset labels)
         text = head.decode("utf-8", errors="replace")
         records, _, _ = parse(text.rsplit("\n", 1)[0] if "\n" in text else text)
-        return len(records) >= MIN_RECORDS and any(
+        least = MIN_RECORDS_MARKDOWN if path.lower().endswith(".md") else MIN_RECORDS
+        return len(records) >= least and any(
             roles.direction(key) for r in records for key in r if key != "step")
 
     def find_runs(

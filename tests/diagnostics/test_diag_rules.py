@@ -273,6 +273,13 @@ def test_restart_with_overlapping_steps_is_reported(curves, run_of):
     assert only(run_of({"train_loss": (clean, curves.decay(clean))}), "CD904").findings == []
 
 
+def test_several_rows_per_step_are_no_restart(curves, run_of):
+    # ``Epoch [3/10], Step [200/600], Loss: ...``: per-batch values at their epoch's index
+    epochs = np.repeat(np.arange(1, 11), 6)
+    loss = 2.0 * np.exp(-0.05 * np.arange(len(epochs)))
+    assert only(run_of({"train_loss": (epochs, loss)}), "CD904").findings == []
+
+
 def test_lr_range_test_is_recognised_with_a_suggestion(run_of):
     s = np.arange(0, 300)
     lr = 1e-6 * 10 ** (s / 50)  # 6 decades

@@ -40,6 +40,15 @@ write = format_calls.write
     ("INFO | Epoch [001/30] TrainLoss=1.8695 TrainAcc=48.54% | ValLoss=1.3028 | LR=1.00e-04 | "
      "Time=480.3s\nINFO | Epoch [002/30] TrainLoss=1.5289 TrainAcc=54.79% | ValLoss=1.1843 | "
      "LR=1.00e-04 | Time=571.2s\n", "TrainAcc", {1: 48.54, 2: 54.79}),
+    # name: value pairs with only spaces between
+    ("Vocabulary size: 228\nEpoch [1/10] Train Loss: 3.9622 Val Loss: 2.8424\nMdel saved.\n"
+     "Epoch [2/10] Train Loss: 2.4839 Val Loss: 2.2564\n", "Val Loss", {1: 2.8424, 2: 2.2564}),
+    # a phase named before the step names the line's metrics
+    ("- Train Summary | Epoch 1 | Loss=0.2019 | Reco=0.1994\n"
+     "- Valid Summary | Epoch 1 | Loss=0.2223 | Nsdr=2.727\n"
+     "- Train Summary | Epoch 2 | Loss=0.1751 | Reco=0.1728\n"
+     "- Valid Summary | Epoch 2 | Loss=0.2016 | Nsdr=3.261\n", "Valid Loss",
+     {1: 0.2223, 2: 0.2016}),
 ])
 
 
@@ -47,6 +56,26 @@ def test_each_way_a_loop_prints_its_metrics_is_read(tmp_path, text, tag, values)
     path = write(tmp_path / "train.log", text)
     assert FORMAT.sniff(str(path), path.read_bytes())
     assert series(read(path).scalars, tag) == values
+
+
+def test_a_phase_before_the_step_keeps_train_and_validation_apart(tmp_path):
+    text = ("[Train] Epoch 1 loss: 0.9 acc: 0.6\n[Val] Epoch 1 loss: 1.0 acc: 0.55\n"
+            "[Train] Epoch 2 loss: 0.7 acc: 0.7\n[Val] Epoch 2 loss: 0.8 train_loss: 0.71\n")
+    result = read(write(tmp_path / "train.log", text))
+    assert series(result.scalars, "Train loss") == {1: 0.9, 2: 0.7}
+    assert series(result.scalars, "Val loss") == {1: 1.0, 2: 0.8}
+    assert series(result.scalars, "train_loss") == {2: 0.71}  # named its own phase
+
+
+def test_console_output_pasted_into_markdown_is_a_log_and_a_readme_is_not(tmp_path):
+    lines = "".join(f"Epoch [{e}/20], Train Loss: {1 / e:.4f}, Test Loss: {1.2 / e:.4f}\n"
+                    for e in range(1, 7))
+    out = write(tmp_path / "train_output.md", "```\n" + lines + "```\n")
+    assert FORMAT.sniff(str(out), out.read_bytes())
+    assert series(read(out).scalars, "Test Loss")[6] == 0.2
+    readme = write(tmp_path / "README.md", "# Model\nTrained 20 epochs:\n\n"
+                   + "".join(lines.splitlines(True)[-2:]) + "\nSee the notebook.\n")
+    assert not FORMAT.sniff(str(readme), readme.read_bytes())
 
 
 def test_the_count_of_steps_after_the_step_is_no_metric(tmp_path):
