@@ -1,30 +1,29 @@
 """Training loss keeps falling far below a validation loss that stopped improving.
 
 What it detects
-    The generalisation gap opening up: after its best step the validation loss no
-    longer improves (flat or noisy, no significant downward trend), while the
-    training loss keeps falling by a real fraction, so that the gap between them,
-    relative to the validation loss, is large at the end and has grown well beyond
-    what it was at the best step (once training is under a tenth of validation the
-    gap, as a share, can hardly grow: there validation over training must keep
-    rising instead). A validation loss still creeping down counts as
+    The generalisation gap opening up: after its best step the validation loss no longer
+    improves (flat or noisy, no significant downward trend), while the training loss keeps
+    falling by a real fraction, so that the gap between them, relative to the validation
+    loss, is large at the end and has grown well beyond what it was at the best step, or
+    validation over training rose by a quarter since (a wide gap, training a third of
+    validation, can hardly grow as a share). A validation loss still creeping down counts as
     stopped when over the last 30% of the run it gains less than a fifth of what the
-    training loss gains. Training must have learned first (a validation loss that
-    never improved on its first evaluation, beside a training loss falling smoothly, is
-    a model memorising from the start; beside one that climbed back, an unstable rate),
-    and the gap must matter at the scale of the problem (a share of the first validation loss):
-    a converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
-    validation accuracy of 99% or more, where every example is right. Noisy
-    validation is judged on a wide rolling median; 7 to 10 validation points
-    are enough. A noisy validation loss may reach its lowest point late though it
-    has been flat since early on: then the gap is judged from where it went flat
-    (within 5% of its level, or three times its noise, from a point in the first 30%
-    of the run on; validation gaining under a fifth of what training gains since),
-    beside a training loss that fell 30% since, unless the validation accuracy cut
-    its error by 40% meanwhile (then the flat loss measures nothing). Where the run
-    switched its augmentation off near the end (Ultralytics' ``close_mosaic``: the
-    training loss drops at once), the two are compared only before the switch. This is
-    overfitting before the validation loss rises (the rise is the val-loss-rises rule).
+    training loss gains. Training must have learned first (a validation loss that never
+    improved on its first evaluation, beside a training loss falling smoothly, is a model
+    memorising from the start; beside one that climbed back, an unstable rate), and the gap
+    must matter at the scale of the problem (a share of the first validation loss): a
+    converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
+    validation accuracy of 99% or more, where every example is right. Noisy validation is
+    judged on a wide rolling median; 7 to 10 validation points are enough. A noisy
+    validation loss may reach its lowest point late though it has been flat since early on:
+    then the gap is judged from where it went flat (within 5% of its level, or three times
+    its noise, from a point in the first 30% of the run on; validation gaining under a fifth
+    of what training gains since), beside a training loss that fell 30% since, unless the
+    validation accuracy cut its error by 40% meanwhile (then the flat loss measures
+    nothing). Where the run switched its augmentation off near the end (Ultralytics'
+    ``close_mosaic``: the training loss drops at once), the two are compared only before the
+    switch. This is overfitting before the validation loss rises (the rise is the
+    val-loss-rises rule).
 
 Why it matters
     Every step after the best one fits the training set better and new data no
@@ -75,10 +74,8 @@ class Thresholds:
     min_gap: float = 1 / 3
     #: ...and have grown by at least this much (same units) since the best step.
     min_growth: float = 0.1
-    #: A gap of this size is all but the whole validation loss (training ten times
-    #: lower): as a share it can hardly grow, so there it grows when validation over
-    #: training rose by ``min_ratio_growth`` since the best step.
-    saturated_gap: float = 0.9
+    #: ...or validation over training rose by this since the best step: a wide gap
+    #: (training a third of validation, or a tenth) can hardly grow as a share.
     min_ratio_growth: float = 0.25
     #: After the best step the training loss fell at least this fraction of its level there.
     min_train_fall: float = 0.1
@@ -255,10 +252,8 @@ def _gap(c: Curves, t: Curve, v: Curve, vm: np.ndarray, best: int, at_lowest: bo
     fell = (t_best - t_end) / t_best
     gap_best = (v_best - t_best) / v_best
     gap_end = (v_end - t_end) / v_end
-    growth = (gap_end - gap_best) / th.min_growth
-    if gap_end >= th.saturated_gap:
-        ratio_growth = (1 - gap_best) / max(1 - gap_end, 1e-12) - 1  # (v/t) end over best
-        growth = max(growth, ratio_growth / th.min_ratio_growth)
+    ratio_growth = (1 - gap_best) / max(1 - gap_end, 1e-12) - 1  # (v/t) end over best
+    growth = max((gap_end - gap_best) / th.min_growth, ratio_growth / th.min_ratio_growth)
     min_fall = th.min_train_fall if min_fall is None else min_fall
     if (fell < min_fall or gap_end < th.min_gap or growth < 1
             or (v_end - t_end) < th.min_gap_of_start * v_first):

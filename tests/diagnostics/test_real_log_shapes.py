@@ -502,6 +502,18 @@ def test_five_evaluations_worse_from_the_first_with_one_dip_overfit():
     assert "overfitting" in d.labels
 
 
+def test_a_wide_gap_that_grew_as_a_ratio_overfits():
+    # a crystal-graph regression: validation flat at 14 from epoch 30 on while training
+    # falls from 4.1 to 2.6; as a share of validation the gap grew only 72% -> 81%, but
+    # validation over training went from 3.5x to 5.4x
+    e = epochs(100)
+    val = np.where(e <= 30, falling(e, 40, 14, 8), 14 + 0.3 * np.sin(e))
+    early = falling(e, 20, 3.2, 10)
+    train = np.where(e <= 30, early, 2.5 + (early[29] - 2.5) * np.exp(-(e - 30) / 25))
+    d = diagnose(tagged_run({"Train Loss": (e, train), "Valid Loss": (e, val)}))
+    assert d.labels == ["overfitting"]
+
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
