@@ -100,6 +100,7 @@ BUILTIN: Mapping[str, KnownFormat] = MappingProxyType({
         ("lightning_csv", "lightning_csv"),
         ("json_history", "json_history"),  # before jsonl: a one-line history is no record
         ("jsonl", "jsonl"),  # before csv_table: a .log of JSON lines is JSON lines
+        ("yolo_results_txt", "yolo_results_txt"),  # before csv_table: named, no header
         ("csv_table", "csv_table"),
         ("number_column", "number_column"),  # a file of bare numbers, named by its name
         ("printed_log", "printed_log"),  # last: text a training loop printed
