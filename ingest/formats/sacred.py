@@ -1,6 +1,7 @@
 """Sacred ``FileStorageObserver``: ``<base dir>/<run id>/metrics.json`` + config + run info.
 
-Each run folder (``1/``, ``2/``...) holds ``run.json`` (experiment name, status, times),
+Each run folder (``1/``, ``2/``...) holds ``run.json`` (experiment name, status, times;
+repositories often commit a run without it: a ``metrics.json`` of Sacred's shape will do),
 ``config.json`` (the run's configuration: hparams, nested keys flattened with "/") and,
 once the run logged a metric with ``_run.log_scalar``, ``metrics.json``: one object per
 metric name, ``{"steps": [...], "values": [...], "timestamps": [...]}`` (UTC ISO times).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from typing import Any
 
 import numpy as np
@@ -46,12 +48,26 @@ def read_json(path: str) -> Any:
         return None
 
 
+#: ``{"train.loss": {"steps": [...``: the shape only Sacred gives a metrics.json.
+_METRICS_SHAPE = re.compile(
+    r'\s*\{\s*"[^"]*"\s*:\s*\{\s*"(?:steps|timestamps|values)"\s*:\s*\[')
+
+
 def is_run_folder(folder: str, files: list[str]) -> bool:
-    """``run.json`` and ``config.json``, and ``run.json`` describes a Sacred experiment."""
-    if RUN not in files or CONFIG not in files:
+    """``run.json`` and ``config.json``, and ``run.json`` describes a Sacred experiment; or
+    a ``metrics.json`` of Sacred's shape (a repository often commits it and the config
+    without ``run.json``, which names the host)."""
+    if RUN in files and CONFIG in files:
+        head = tab.read_text(tab.join(folder, RUN), limit=4096) or ""
+        if '"experiment"' in head or '"heartbeat"' in head:
+            return True
+    if METRICS not in files:
         return False
-    head = tab.read_text(tab.join(folder, RUN), limit=4096) or ""
-    return '"experiment"' in head or '"heartbeat"' in head
+    try:
+        head = fs.head(tab.join(folder, METRICS), 4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _METRICS_SHAPE.match(head) is not None
 
 
 def metrics_frame(doc: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
@@ -95,7 +111,7 @@ def _wall_times(stamps: list[Any], n: int) -> np.ndarray | None:
 class SacredFileStorage:
     name = "sacred"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "1"
+    version = "2"
     summary = "Sacred FileStorageObserver runs (<run id>/metrics.json, config.json, run.json)"
 
     def sniff(self, path: str, head: bytes) -> bool:

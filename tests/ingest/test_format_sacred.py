@@ -71,3 +71,21 @@ def test_a_run_that_logged_no_metric_is_listed_with_a_warning(base):
     (source,) = discover(str(base / "2"))
     run = read_run(source)
     assert run.errors == [] and any("no metrics" in w for w in run.warnings)
+
+
+def test_a_run_committed_without_its_run_json_is_still_read(base):
+    # repositories commit metrics.json and config.json, and leave out run.json (its host)
+    (base / "1" / "run.json").unlink()
+    with open_root(str(base.parent)) as catalog:
+        runs = catalog.runs
+    assert "sacred_runs/1" in runs
+    one = runs["sacred_runs/1"]
+    assert one.format == "sacred" and one.hparams["lr"] == 0.01
+    assert one.series("train.loss")["step"].tolist() == list(range(6))
+
+
+def test_a_metrics_json_of_another_shape_is_no_sacred_run(tmp_path):
+    run = tmp_path / "exp"
+    run.mkdir()
+    (run / "metrics.json").write_text(json.dumps({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}))
+    assert all(s.format != "sacred" for s in discover(str(tmp_path)))
