@@ -7,7 +7,8 @@ What it detects
     a Mann-Kendall trend test (Kendall's tau against step) is significant and
     the Theil-Sen slope gains a real fraction of the level, or a real share of
     all the progress the curve made (a loss falling in a straight line near the
-    chance level gains little of its level, and is far from done); a gain just past
+    chance level gains little of its level, and is far from done; under a rate not
+    cut to near nothing a smaller gain counts as that share); a gain just past
     the bar needs some share too (a few percent of a level near the floor, after a
     descent by decades, read on a log scale as it is plotted, is converged), and on a
     loss that fell by decades every gain does, however large on its level. It also
@@ -84,9 +85,12 @@ class Thresholds:
     min_gain: float = 0.08
     #: ...or the tail made at least this share of all the progress the curve made,
     #: gaining at least ``min_share_gain`` of the level (a crawl of 1-2% after an early
-    #: LR cut is a large share of a small progress, and no reason to train on).
+    #: LR cut is a large share of a small progress, and no reason to train on), or
+    #: ``min_live_share_gain`` under a rate still above ``together_min_lr`` of its peak (a
+    #: linear probe's cross-entropy near ln(C), still falling steadily, is far from done).
     min_share: float = 0.15
     min_share_gain: float = 0.025
+    min_live_share_gain: float = 0.015
     #: A gain below ``sure_gain`` counts only beside this share of all the progress.
     sure_gain: float = 0.12
     min_share_with_gain: float = 0.05
@@ -227,19 +231,22 @@ def _level(values: np.ndarray) -> float:
     return max(abs(last_tenth(values)), 1e-12)
 
 
-def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds) -> _Gain | None:
+def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds,
+              live_rate: bool) -> _Gain | None:
     """A significant downward trend ``tr`` over the tail ``tx`` that gains a real fraction
-    of the level, or a real share of all the progress the curve made."""
+    of the level, or a real share of all the progress the curve made (a smaller fraction
+    where ``live_rate``: the rate, where logged, was not cut to near nothing)."""
     gained = -tr.slope * (tx[-1] - tx[0])
     gain = gained / level
     share = _share(v, gained, level, th)
+    share_gain = th.min_live_share_gain if live_rate else th.min_share_gain
     # a gain just past the bar must come with a real share of the progress: a few
     # percent of a level near the floor, after a long descent, is a converged curve; on a
     # loss that fell by decades, read on a log scale, every gain must
     enough = ((gain >= th.sure_gain and not _by_decades(v, th))
               or (gain >= th.min_gain and share >= th.min_share_with_gain))
     if not (tr.slope < 0 and tr.p_value < th.alpha
-            and (enough or (share >= th.min_share and gain >= th.min_share_gain))):
+            and (enough or (share >= th.min_share and gain >= share_gain))):
         return None
     return _Gain((float(tx[0]), float(tx[-1])), gain, tr.slope, tr.p_value,
                  max(gain / th.min_gain, share / th.min_share) - 1,
@@ -429,7 +436,9 @@ def check(c: Curves, th: Thresholds):
         few = len(window(v, x1 - th.tail_frac * span, x1)[0]) < th.min_tail_points
         tx, ty = _tail(v, x1, span, th)
         tr = strong_trend(tx, ty)
-        got = (_by_trend(v, tx, tr, level, th) or _falling_together(c, v, tx, tr, level, th)
+        live = not _rate_near_nothing(c, tx, th)
+        got = (_by_trend(v, tx, tr, level, th, live)
+               or _falling_together(c, v, tx, tr, level, th)
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th)
                or _best_at_the_end(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it

@@ -614,6 +614,20 @@ def test_seven_epochs_falling_in_a_straight_line_call_for_more_training():
     assert "keep_training" not in d.labels
 
 
+def test_a_slow_steady_fall_near_chance_under_a_live_rate_calls_for_more_training(rng):
+    # a linear probe (HF trainer): cross-entropy near ln(4), validation still falling
+    # steadily by under 2% of its level over the tail, the linear schedule not yet at zero
+    s = np.arange(10, 2130, 10)
+    vs = np.arange(200, 2001, 200)
+    train = falling(s, 1.65, 1.30, 900) + 0.02 * np.random.default_rng(3).standard_normal(
+        len(s))
+    val = falling(vs, 1.55, 1.33, 900)
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, val),
+                             "eval_accuracy": (vs, 0.79 + 0.07 * (1 - np.exp(-vs / 900))),
+                             "learning_rate": (s, 2e-5 * (1 - s / 2130))}))
+    assert d.labels == ["keep_training"]
+
+
 def test_a_short_log_reports_its_slope_per_step():
     # seven evaluations 100 steps apart, validation falling 0.028 each: 0.00028 a step
     e = epochs(7) * 100
