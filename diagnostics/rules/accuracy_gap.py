@@ -3,7 +3,10 @@
 What it detects
     Both accuracies are logged; at the end the training accuracy is near 1 and
     far above the validation accuracy, the gap has grown several-fold since early in the
-    run, and the validation accuracy has stopped improving.
+    run (or the training accuracy is 99% or more: a training set fitted that well is
+    memorised, however wide the gap was early, as with a pre-trained model; then five
+    validation points at least in the tail must show the stall), and the validation
+    accuracy has stopped improving.
 
 Why it matters
     The model keeps getting better on examples it has seen and no better on
@@ -42,6 +45,12 @@ class Thresholds:
     early_frac: float = 0.25
     #: Memorising means fitting the training set: its accuracy must reach this.
     min_train_acc: float = 0.85
+    #: A training accuracy this near 1 has memorised its set whatever the gap was early
+    #: (a pre-trained model fits it from the first epochs): no growth needed, when the
+    #: validation tail holds ``plateau_points`` evaluations at least (on fewer, no trend
+    #: is no plateau: a trend test could not have seen one).
+    fitted_acc: float = 0.99
+    plateau_points: int = 5
     #: The validation accuracy must not improve significantly over this tail.
     tail_frac: float = 0.3
     alpha: float = 0.05
@@ -59,11 +68,13 @@ def check(c: Curves, th: Thresholds):
     early = float(va.x[0] + th.early_frac * (end_step - va.x[0]))
     gap_end = va.at(end_step) - ta.at(end_step)
     gap_early = va.at(early) - ta.at(early)
-    if gap_end < th.min_gap or gap_end < th.min_growth * max(gap_early, 0.0):
+    m = va.x >= end_step - th.tail_frac * (end_step - va.x[0])
+    fitted = 1.0 - ta.at(end_step) >= th.fitted_acc and m.sum() >= th.plateau_points
+    if gap_end < th.min_gap or (gap_end < th.min_growth * max(gap_early, 0.0)
+                                and not fitted):
         return []
     if 1.0 - ta.at(end_step) < th.min_train_acc:
         return []  # not memorising: it does not even fit its training set
-    m = va.x >= end_step - th.tail_frac * (end_step - va.x[0])
     tr = trend(va.x[m], va.y[m])
     if tr.slope < 0 and tr.p_value < th.alpha:
         return []

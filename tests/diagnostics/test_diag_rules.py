@@ -240,6 +240,24 @@ def test_accuracy_gap_growing_is_overfitting(curves, run_of):
     assert f.label == "overfitting" and f.evidence.numbers["gap_end"] > 0.2
 
 
+def _pretrained_accuracies(run_of, train_end):
+    # a pre-trained model fits its training set from the first epochs: the gap to a
+    # validation accuracy flat at 0.85 is as wide early as at the end
+    e = np.arange(0, 48)
+    tacc = train_end - (train_end - 0.97) * np.exp(-e / 4)
+    vacc = 0.85 - 0.04 * np.exp(-e / 4) + 0.006 * np.sin(e)
+    return only(run_of({"train_acc": (e, tacc), "val_acc": (e, vacc)}), "CD502")
+
+
+def test_a_training_set_fitted_beside_a_stalled_validation_accuracy_overfits(run_of):
+    (f,) = _pretrained_accuracies(run_of, 0.998).findings
+    assert f.label == "overfitting"
+
+
+def test_a_wide_gap_that_never_grew_short_of_a_fitted_training_set_is_quiet(run_of):
+    assert _pretrained_accuracies(run_of, 0.975).findings == []
+
+
 # -- extra findings ----------------------------------------------------------------------
 
 def test_no_validation_says_overfitting_cannot_be_judged(curves, run_of):
