@@ -39,6 +39,11 @@ _CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
 
 #: A validation error this small at the end (accuracy 99%+) is a task solved.
 NEAR_PERFECT = 0.01
+#: An accuracy whose error fell to this fraction of where it began, by at least
+#: ``ACC_LEARNED_POINTS`` (0.1 = ten points), learned: the optimiser descended, whatever a
+#: loss beside it (a weighted sum with a ramped term) did.
+ACC_LEARNED_SHARE = 0.5
+ACC_LEARNED_POINTS = 0.1
 #: Class counts so common that a training loss that sits at ln(C) of one of them, from its
 #: first point to its last, says C (binary, the ten digits or CIFAR-10, CIFAR-100, ImageNet):
 #: a cross-entropy that never left uniform predictions...
@@ -457,6 +462,17 @@ class Curves:
                     return k, "the level the training loss sat at throughout"
         return None, ("unknown: no num_classes in hparams or config, no per-class metrics, "
                       "no accuracy logged before the first update")
+
+    @cached_property
+    def accuracy_learned(self) -> bool:
+        """The training accuracy (else the validation accuracy) learned: its error ended
+        at ``ACC_LEARNED_SHARE`` of where its first points began, by ``ACC_LEARNED_POINTS``
+        of the whole at least."""
+        acc = self.get("train_acc") or self.get("val_acc")
+        if acc is None or acc.kind != "error" or len(acc.y) < 5:
+            return False
+        first, end = float(np.median(acc.y[:3])), stats.last_tenth(acc.y)
+        return end <= ACC_LEARNED_SHARE * first and first - end >= ACC_LEARNED_POINTS
 
     @cached_property
     def val_perfect(self) -> bool:

@@ -8,7 +8,9 @@ What it detects
     counts however high it started, unless it is still working its way down
     (validation, else training, still falling on a significant trend at the end).
     Minibatch noise and a gradient norm that stays large are no evidence beside a
-    validation loss that settled smoothly at its best: that optimiser converged.
+    validation loss that settled smoothly at its best: that optimiser converged. A loss
+    that never improved beside an accuracy that learned (its error halved) is no
+    measure of the descent (a weighted sum whose unsupervised term ramps up).
 
 Why it matters
     With a step size far too large, every update jumps across the valley of the
@@ -117,8 +119,8 @@ def check(c: Curves, th: Thresholds):
     elif loud_at_chance:
         reasons.append(f"it ends at {pct(end / chance)} of the chance loss ln("
                        f"{c.num_classes[0]}) = {num(chance)}, bouncing by {pct(noise)}")
-    elif improvement > th.max_improvement:
-        return []
+    elif improvement > th.max_improvement or c.accuracy_learned:
+        return []  # it improved, or an accuracy beside it did: this loss is no measure
     g = c.get("grad_norm")
     settled = not reasons and _val_settled(c, th)
     if g is not None and g.n >= 2 and not settled:

@@ -7,7 +7,8 @@ What it detects
     minibatch, back on the trend at the next). The swing is measured on the epoch
     series when one is logged, else on bin medians of the per-step series (about
     40 bins): minibatch noise, which averages out within a bin, is no swing (the
-    noisy-curve finding names it).
+    noisy-curve finding names it). A loss that never fell, beside an accuracy that
+    learned (its error halved), measures no descent and is not judged.
 
 Why it matters
     Oscillation of this size means the steps overshoot the valley floor: the
@@ -54,6 +55,9 @@ class Thresholds:
     min_spikes: int = 3
     #: Need this many points to separate oscillation from the trend.
     min_points: int = 10
+    #: A loss that fell less than this fraction of its end level never fell: beside an
+    #: accuracy that learned (``Curves.accuracy_learned``) it is no measure of the descent.
+    min_fall: float = 0.05
     #: A per-step curve is cut into this many bins; their medians are the coarse curve
     #: whose swing counts (minibatch noise averages out within a bin).
     coarse_bins: int = 40
@@ -101,6 +105,8 @@ def check(c: Curves, th: Thresholds):
     spikes = _lasting_spikes(t.y_all[half:] - wide[half:],
                              max(th.spike_sigmas * max(t.noise, 1e-12), th.spike_of_drop * drop))
     oscillates = of_level >= th.min_noise_of_level and of_drop >= th.min_noise_of_drop
+    if drop <= th.min_fall * abs(end) and c.accuracy_learned:
+        return []  # a loss that never fell beside an accuracy that learned measures no descent
     if not oscillates and spikes < th.min_spikes:
         return []
     if oscillates:

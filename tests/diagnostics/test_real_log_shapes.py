@@ -514,6 +514,27 @@ def test_a_wide_gap_that_grew_as_a_ratio_overfits():
     assert d.labels == ["overfitting"]
 
 
+
+def _ramped_composite_loss(rng, train_acc):
+    # semi-supervised: a total loss whose unsupervised weight ramps up never falls from
+    # its first epoch and bounces, while the accuracies tell whether the model learned
+    e = epochs(30)
+    loss = (0.06 + 0.04 * (1 - np.exp(-e / 3)) + 0.012 * rng.standard_normal(30)
+            + 0.1 * np.exp(-((e - 8) / 3) ** 2))
+    val_acc = 0.39 + 0.35 * (1 - np.exp(-e / 8))
+    return diagnose(tagged_run({"loss_total": (e, np.abs(loss)), "train_acc": (e, train_acc),
+                                "val_acc": (e, val_acc)}))
+
+
+def test_a_loss_that_never_fell_beside_an_accuracy_that_learned_is_no_too_high_rate(rng):
+    d = _ramped_composite_loss(rng, 0.44 + 0.52 * (1 - np.exp(-epochs(30) / 6)))
+    assert "lr_too_high" not in d.labels
+
+
+def test_a_loss_that_never_fell_beside_an_accuracy_that_never_rose_is_a_too_high_rate(rng):
+    d = _ramped_composite_loss(rng, 0.44 + 0.02 * rng.standard_normal(30))
+    assert "lr_too_high" in d.labels
+
 # 5. look-alikes ------------------------------------------------------------------------
 
 def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng):
