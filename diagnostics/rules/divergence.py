@@ -7,7 +7,8 @@ What it detects
     (non-finite values the run went on from are batches that overflowed), a
     training loss that climbs back far above its lowest level (by much more than its
     own noise, and by a real part of where it began: spikes on a floor near zero, reached
-    within the first few points, are no divergence), or one that spikes to ten times its
+    within the first few points, are no divergence; or four decades above the median
+    of its run, wherever it began), or one that spikes to ten times its
     starting level: the optimiser diverged or overshot. Beside a per-epoch series, a
     climb or a spike seen in the per-step losses must lift the epoch means too (a burst
     of noisy minibatches is not divergence).
@@ -66,6 +67,12 @@ class Thresholds:
     #: ...and by this many times the curve's noise: a rolling median of heavy-tailed
     #: minibatch losses dips and climbs by a few sigmas on its own.
     min_rise_sigmas: float = 5.0
+    #: A climb to this multiple (four decades) of where the loss spent its run (its
+    #: median) is an explosion whatever the start: a loss that began absurdly high (a
+    #: regression on raw targets, 1e8 falling to 5 in five steps) and went back to 1e6
+    #: diverged, though 1e6 is a hundredth of where it began; a loss memorising its way
+    #: to 1e-9, or a burst on a floor near zero, stays within three decades of its median.
+    explode_decades_ratio: float = 1e4
     #: A single logged loss this many times the starting level is an overshoot too (a
     #: rolling median would hide it; a sound run never comes near it).
     spike_ratio: float = 10.0
@@ -121,9 +128,10 @@ def check(c: Curves, th: Thresholds):
     rise = ys - running_min
     i = int(np.argmax(rise))
     lo = float(running_min[i])
+    far = rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
+                         th.min_rise_of_first * max(abs(t.start), abs(coarse.start)))
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
-            and rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
-                               th.min_rise_of_first * max(abs(t.start), abs(coarse.start)))):
+            and (far or ys[i] >= th.explode_decades_ratio * max(lo, float(np.median(t.y))))):
         return []
     if not _epoch_means_rose(coarse, t, th):
         return []  # the epoch means never rose: minibatch noise

@@ -231,6 +231,25 @@ def test_a_burst_on_a_floor_reached_within_three_points_is_not_divergence(rng):
     assert not any(f.code == "CD201" for f in d.findings)
 
 
+def test_four_decades_back_up_from_the_floor_is_divergence_whatever_the_start(rng):
+    # a regression on raw targets (Lightning, a row per step): the loss starts near 1e8,
+    # is down to 5 by step 5, then goes back to 1e6 for six steps: a hundredth of where
+    # it began, and five decades above its floor
+    s = np.arange(45)
+    train = 5 * np.exp(0.4 * rng.standard_normal(45))
+    train[:5] = [8e7, 1e8, 3e7, 3e5, 4e6]
+    train[25:31] = 1e6 * np.exp(0.5 * rng.standard_normal(6))
+    d = diagnose(tagged_run({"loss": (s, train)}))
+    assert any(f.code == "CD201" and "exploded" in f.message for f in d.findings)
+    # a loss memorising its way to 1e-9 and drifting back to 1e-4 rose five decades from
+    # its floor, but not far above where it spent its run: no explosion
+    s = np.arange(600)
+    train = 10.0 ** np.where(s < 400, -9 * s / 400, -9 + 5 * (s - 400) / 200)
+    vs = np.arange(0, 600, 28)
+    d = diagnose(tagged_run({"loss": (s, train), "eval_loss": (vs, np.full(len(vs), 1.0))}))
+    assert not any(f.code == "CD201" for f in d.findings)
+
+
 # 3. the chance loss is known only when C is ------------------------------------------------
 
 def keras_table(n, loss0, acc0):
