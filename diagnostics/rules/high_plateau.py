@@ -8,7 +8,9 @@ What it detects
     counts however high it started, unless it is still working its way down
     (validation, else training, still falling on a significant trend at the end).
     Minibatch noise and a gradient norm that stays large are no evidence beside a
-    validation loss that settled smoothly at its best: that optimiser converged. A loss
+    validation loss that settled smoothly at its best: that optimiser converged; nor
+    is a training loss back up from its best beside a validation loss still falling,
+    on a significant trend, to its best at the end (a sparse minibatch loss). A loss
     that never improved beside an accuracy that learned (its error halved) is no
     measure of the descent (a weighted sum whose unsupervised term ramps up).
 
@@ -113,7 +115,7 @@ def check(c: Curves, th: Thresholds):
     chance = c.chance_loss if t.is_loss else None
     loud_at_chance = (chance is not None and end >= th.high_of_chance * chance
                       and noise >= th.min_noise_at_chance and not _descending(c, th))
-    if back >= th.rebound:
+    if back >= th.rebound and not _val_still_best(c, th):
         reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
                        f"{num(t.value_of(best))}")
     elif loud_at_chance:
@@ -168,6 +170,17 @@ def _descending(c: Curves, th: Thresholds) -> bool:
     tr = trend(x[tail], y[tail])
     fall = -tr.slope * float(x[tail][-1] - x[tail][0]) / max(abs(float(np.median(y[tail]))), 1e-12)
     return tr.slope < 0 and tr.p_value < th.alpha and fall >= th.still_falling
+
+
+def _val_still_best(c: Curves, th: Thresholds) -> bool:
+    """Whether a validation loss is logged that still falls on a significant trend and
+    ends at its best: the weights still descend, whatever a sparse minibatch loss did."""
+    v = c.val
+    if v is None or not v.is_loss or v.n < th.min_points or c.axes_differ:
+        return False
+    end = float(np.median(v.y[-3:]))
+    return (end - float(np.min(v.ys))) / max(abs(end), 1e-12) <= th.settled_of_best and \
+        _descending(c, th)
 
 
 def _val_settled(c: Curves, th: Thresholds) -> bool:

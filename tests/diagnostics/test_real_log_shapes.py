@@ -569,6 +569,18 @@ def test_a_flat_training_start_that_validation_does_not_share_is_no_bad_init(rng
     assert "bad_init" not in d.labels
 
 
+def test_a_sparse_minibatch_loss_that_lost_ground_beside_a_validation_still_at_its_best():
+    # Lightning logging train_loss every 50 steps of a 400-step run: eight single
+    # minibatches, one far below the rest, the last high; validation, each epoch, falls
+    # smoothly six-fold and ends at its best: the weights still descend
+    s = np.arange(49, 400, 50)
+    train = np.array([1.78e-3, 1.26e-3, 1.68e-3, 6.0e-5, 6.8e-4, 4.7e-4, 8.1e-4, 3.1e-3])
+    vs = np.arange(7, 400, 8)
+    val = 5e-4 + 2.8e-3 * np.exp(-(vs - 7) / 120)
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, val)}))
+    assert "lr_too_high" not in d.labels and "keep_training" in d.labels
+
+
 def test_a_bad_init_still_working_its_way_down_is_not_a_too_high_rate(rng):
     # 20 classes, weights drawn far too large: the loss starts at 140x ln(20) and is still
     # falling steadily at the end, far above chance, with minibatch noise; a bad init
