@@ -78,6 +78,10 @@ class Thresholds:
     #: ...or the later half of the points after the best (5 or more) stayed up: this
     #: share of them ``min_rise`` or more above the best.
     stayed_up: float = 0.8
+    #: A best with this many evaluations after it, and as many before it that show no
+    #: significant fall and sit where those after do (within ``min_rise``), is a low draw
+    #: on a noisy plateau (YOLO's validation box loss bouncing by a fifth of its level).
+    plateau_points: int = 8
     #: Validation curves with fewer points are read as logged, not under a rolling median
     #: (on eight evaluations a 5-point median flattens the minimum away).
     smooth_points: int = 10
@@ -121,6 +125,8 @@ def check(c: Curves, th: Thresholds):
     if (v.x[best] - v.x[0]) / v.own_span > th.max_best_frac or (
             few_after and not (seconded and best + 1 < len(ys))
             and not _climbed_far(v, best, th) and not gave_back):
+        return []
+    if _draw_on_a_plateau(v, best, th):
         return []
     lo = float(ys[best])
     end = float(np.median(v.y[-max(1, min(3, (len(v.y) - best) // 2)):]))
@@ -186,6 +192,20 @@ def check(c: Curves, th: Thresholds):
         overfitting_advice(v.x[best]),
         ev,
     )]
+
+
+def _draw_on_a_plateau(v, best: int, th: Thresholds) -> bool:
+    """Whether the best is a low draw on a flat, noisy plateau: as many evaluations
+    before it as after it (``plateau_points`` each at least) show no significant fall, and
+    those after sit within ``min_rise`` of those before: nothing rose from anything."""
+    after = v.y[best + 1:]
+    lo = best - len(after)
+    if len(after) < th.plateau_points or lo < 0:
+        return False
+    tr = trend(v.x[lo:best], v.y[lo:best])
+    if tr.slope < 0 and tr.p_value < th.alpha:
+        return False  # still falling into its best: a minimum, not a draw
+    return float(np.median(after)) <= (1 + th.min_rise) * float(np.median(v.y[lo:best]))
 
 
 def _climbed_every_time(v, best: int, points: int = 2) -> bool:

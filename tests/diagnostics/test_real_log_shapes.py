@@ -422,6 +422,18 @@ def test_validation_that_rose_fast_then_levelled_off_above_its_best_is_overfitti
     assert "overfitting" in d.labels
 
 
+def test_a_low_draw_on_a_validation_loss_bouncing_by_a_fifth_is_no_best_to_rise_from():
+    # YOLO pose, 85 epochs: the validation box loss levels off near 0.7 by epoch 35 and
+    # bounces by a fifth of that; low epochs near 0.55 are a draw, not a minimum the
+    # rest rose from (the same 28 epochs after it sit where the 28 before it did)
+    e, rng = epochs(85), np.random.default_rng(2)
+    train = falling(e, 1.76, 0.59, 25) * (1 + 0.03 * rng.standard_normal(85))
+    val = falling(e, 2.7, 0.62, 4) + 0.15 * np.abs(rng.standard_normal(85))
+    val[55:59] = [0.6, 0.548, 0.573, 0.6]
+    d = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val)}))
+    assert "overfitting" not in d.labels
+
+
 def test_a_converged_run_with_a_tiny_gap_is_healthy(rng):
     s = np.arange(0, 600, 5)
     train = falling(s, 2.3, 0.01, 40) * (1 + 0.05 * rng.standard_normal(len(s)))
