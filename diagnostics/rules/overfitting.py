@@ -16,7 +16,9 @@ What it detects
     one before, ending worse than the first evaluation, gave back all that validation
     had gained, however small on its level. A validation loss never
     better than its first evaluation, beside a training loss that jumped back up, got
-    worse from the start: an unstable rate, not this.
+    worse from the start: an unstable rate, not this. Nor is a best that is a low draw
+    on a flat, noisy plateau: the evaluations after it sit where as many before it did,
+    and those before show no fall into it.
 
 Why it matters
     After the best step the model memorises the training set instead of
