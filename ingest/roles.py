@@ -104,7 +104,9 @@ COMPONENTS = frozenset({"box", "cls", "dfl", "obj", "seg", "kpt", "pose", "mask"
                         "bbox", "giou", "l1", "l2", "kl", "recon", "reconstruction", "aux",
                         "reg", "ctc", "mlm", "nsp", "lm", "contrastive", "triplet", "center",
                         "focal", "class", "classification", "regression", "char", "token",
-                        "word", "seq", "sequence", "smooth", "ema"})
+                        "word", "seq", "sequence", "smooth", "ema", "angle", "kobj", "rle",
+                        "iou", "ciou", "diou", "dice", "bce", "sup", "unsup", "consistency",
+                        "commitment", "perceptual", "vq", "heatmap", "landmark"})
 #: A per-class metric (``class_0_acc``, ``acc_cls3``): one class, not the model's curve.
 _PER_CLASS = re.compile(r"(?:^|[^a-z])(?:class|cls|label)[ _\-]?\d+(?:[^a-z0-9]|$)")
 #: lowerCamelCase words (``valLoss``, ``trainAccuracy``), split; ``mAP50`` and ``AdamW`` stay.

@@ -210,3 +210,29 @@ def test_other_evaluation_sets_are_listed_beside_the_main_one():
     # a loss component is no evaluation set of its own
     ultra = ["train/box_loss", "val/box_loss", "val/cls_loss", "val/dfl_loss"]
     assert eval_sets(ultra, infer_roles(ultra)) == []
+
+
+@pytest.mark.parametrize("components", [
+    # Ultralytics OBB and pose
+    ["val/box_loss", "val/cls_loss", "val/dfl_loss", "val/angle_loss"],
+    ["val/box_loss", "val/pose_loss", "val/kobj_loss", "val/rle_loss"],
+    # segmentation and detection losses summed from parts
+    ["val_loss", "val_dice_loss", "val_bce_loss", "val_iou_loss"],
+    # semi-supervised and VQ-VAE objectives
+    ["val_loss", "val_sup_loss", "val_unsup_loss", "val_consistency_loss"],
+    ["val_loss", "val_commitment_loss", "val_perceptual_loss"],
+])
+def test_the_parts_of_one_loss_are_no_evaluation_sets(components):
+    """A validation loss logged in parts is one evaluation set: no finding names
+    "evaluation set angle" or "evaluation set dice"."""
+    from curvedoc.ingest.roles import eval_sets
+
+    tags = ["train_loss", *components]
+    assert eval_sets(tags, infer_roles(tags)) == []
+
+
+def test_a_real_second_evaluation_set_beside_loss_parts_is_still_listed():
+    from curvedoc.ingest.roles import eval_sets
+
+    tags = ["train_loss", "val_loss", "val_dice_loss", "val_ood_loss"]
+    assert [s.name for s in eval_sets(tags, infer_roles(tags))] == ["ood"]
