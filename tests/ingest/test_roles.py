@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curvedoc.ingest import infer_roles
-from curvedoc.ingest.roles import classify, missing_loss_warning
+from curvedoc.ingest.roles import classify, eval_sets, missing_loss_warning
 
 
 @pytest.mark.parametrize(
@@ -199,8 +199,6 @@ def test_every_metric_has_one_direction(tag, way):
 
 
 def test_other_evaluation_sets_are_listed_beside_the_main_one():
-    from curvedoc.ingest.roles import eval_sets
-
     tags = ["loss", "eval_loss", "eval_accuracy", "eval_g0_loss", "eval_g0_accuracy",
             "eval_g1_loss", "val/cls_loss"]
     roles = infer_roles(tags)
@@ -225,14 +223,10 @@ def test_other_evaluation_sets_are_listed_beside_the_main_one():
 def test_the_parts_of_one_loss_are_no_evaluation_sets(components):
     """A validation loss logged in parts is one evaluation set: no finding names
     "evaluation set angle" or "evaluation set dice"."""
-    from curvedoc.ingest.roles import eval_sets
-
     tags = ["train_loss", *components]
     assert eval_sets(tags, infer_roles(tags)) == []
 
 
 def test_a_real_second_evaluation_set_beside_loss_parts_is_still_listed():
-    from curvedoc.ingest.roles import eval_sets
-
     tags = ["train_loss", "val_loss", "val_dice_loss", "val_ood_loss"]
     assert [s.name for s in eval_sets(tags, infer_roles(tags))] == ["ood"]
