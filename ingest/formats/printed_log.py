@@ -10,6 +10,8 @@ then metrics, however a training loop printed them and a logger prefixed them:
 - ``Epoch 1/5  train loss 0.3837 acc 0.9137 | val loss 0.0672 acc 0.9805 | 401s``: names
   and values with only spaces between; the phase of a chunk's first name is its others'
   (``val acc``)
+- ``Epoch 3/50 [TF=0.3] - Train: 1.98, Val: 4.64 (patience: 1/10) ✓``: a note after a
+  value is left out; a number under a phase's name alone is its loss (``Train loss``)
 - Keras' progress output: ``Epoch 3/10`` on a line of its own, its metrics on the next
   (``... - loss: 0.51 - accuracy: 0.83 - val_loss: 0.62``): the first line of metrics after
   a line that named a step and nothing else belongs to that step.
@@ -74,26 +76,39 @@ _SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
 _SPACED = re.compile(_SPACED_PAIR, re.IGNORECASE)
 _UNNAMED_PAIR = _SPACED_PAIR.replace("?P<name>", "").replace("?P<value>", "")
 _SPACED_CHUNK = re.compile(rf"\s*(?:{_UNNAMED_PAIR}\s*)+", re.IGNORECASE)
+#: A note printed after a value: ``(patience: 3/10)``, ``(best)``, ``✓``, ``*``, ``<-- best``
+#: (an opened parenthesis whose close a comma split off, too).
+_NOTE = re.compile(r"(?<=[\d%])\s*(?:\([^)]*\)?|[^\w\s.%()\[\]+-][^\d]*)$")
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
 
 
-def _pairs(text: str, spaced: bool = True) -> dict[str, float]:
-    """The ``name: value`` pairs of a line's chunks (and, ``spaced``, its ``name value``
-    pairs: on a line that named a step; a setting printed before is ``name: value``, and
-    "with 4,992 parameters" names none)."""
+def _pairs(text: str, record: bool = True) -> dict[str, float]:
+    """The ``name: value`` pairs of a line's chunks and, on a ``record``'s line (one that
+    named a step), its ``name value`` pairs and a phase's loss; a setting printed before
+    is ``name: value`` as printed (``Train: 50000`` counts samples; "with 4,992
+    parameters" names none)."""
     fields = {}
     for chunk in _CHUNKS.split(text):
+        chunk = _NOTE.sub("", chunk)
         metric = _METRIC.match(chunk)
         pairs = ([(metric.group("name"), metric.group("value"))] if metric
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
                  if _NAMED_CHUNK.fullmatch(chunk)
-                 else _spaced_pairs(chunk) if spaced else [])
+                 else _spaced_pairs(chunk) if record else [])
         for name, value in pairs:
             if name.strip().lower() not in _NOT_METRICS:
-                fields[name.strip()] = float(value)
+                fields[_named(name.strip(), chunk) if record else name.strip()] = float(value)
     return fields
+
+
+def _named(name: str, chunk: str) -> str:
+    """``Train: 4.79, Val: 5.10``: a number printed under a phase's name alone is that
+    phase's loss (``Train loss``); a percentage (``Val: 93.1%``) stays as printed."""
+    if name.lower() in tab.PHASE_WORDS and not chunk.rstrip().endswith("%"):
+        return f"{name} loss"
+    return name
 
 
 def _spaced_pairs(chunk: str) -> list[tuple[str, str]]:
@@ -135,7 +150,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
             step, rest = pending, line
         else:
             if not records:  # settings before the first step; a summary after is left out
-                settings.update(_pairs(line, spaced=False))
+                settings.update(_pairs(line, record=False))
             continue
         fields = _pairs(rest)
         if match:
@@ -167,7 +182,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "7"
+    version = "8"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -138,3 +138,24 @@ def test_text_that_is_no_training_log_is_not_read_as_one(tmp_path):
     for path in others:
         assert not FORMAT.sniff(str(path), path.read_bytes()), path.name
     assert discover(str(tmp_path)) == []
+
+
+def test_a_note_after_a_value_is_left_out_and_a_bare_phase_is_its_loss(tmp_path):
+    # an autoencoder's loop: the teacher-forcing ratio in brackets, a patience count and a
+    # tick after the validation value; "Train:"/"Val:" with no metric name are the losses
+    text = "".join(f"Epoch {e}/50 [TF=0.3] - Train: {t}, Val: {v} {note}\n" for e, t, v, note in [
+        (1, 4.79, 5.10, "✓"), (2, 4.07, 4.80, "✓"), (3, 3.07, 5.57, "(patience: 1/10)"),
+        (4, 1.98, 4.64, "<-- best"), (5, 1.59, 4.19, "*")])
+    path = write(tmp_path / "results.md", "Training RAE: hidden=64, Train: 50000\n" + text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    got = read(path)
+    assert series(got.scalars, "Val loss") == {1: 5.10, 2: 4.80, 3: 5.57, 4: 4.64, 5: 4.19}
+    assert series(got.scalars, "Train loss")[5] == 1.59
+    assert "patience" not in " ".join(got.scalars.columns)
+    assert got.hparams["Train"] == 50000  # a setting before the records keeps its name
+
+
+def test_a_percentage_under_a_bare_phase_is_no_loss(tmp_path):
+    path = write(tmp_path / "train.log", "Epoch 1 | Loss: 0.9 | Val: 61.5%\n"
+                                         "Epoch 2 | Loss: 0.7 | Val: 70.2%\n")
+    assert series(read(path).scalars, "Val") == {1: 61.5, 2: 70.2}
