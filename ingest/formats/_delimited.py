@@ -243,9 +243,10 @@ class _Problems:
                        f"{tab.show_lines(self.ragged)} (fewer fields than the header); fix or "
                        "remove those lines")
         for line, old, new in self.widened[: tab.SHOW_LINES]:
+            read_as = (f"the extra column is read as column_{new}" if new == old + 1 else
+                       f"the extra columns are read as column_{old + 1}..column_{new}")
             out.append(f"{path}: line {line} has {new} fields where the header names {old}; "
-                       f"the header was widened and the extra columns are read as "
-                       f"column_{old + 1}..column_{new} (name them in the header)")
+                       f"the header was widened and {read_as} (name them in the header)")
         for name, lines in self.no_step.items():
             out.append(f"{path}: skipped {len(lines)} row(s) without a usable {name!r} at "
                        f"line {tab.show_lines(lines)}")

@@ -391,3 +391,15 @@ def test_a_deep_or_huge_first_line_hides_neither_its_file_nor_its_neighbours(tmp
         assert any("line 1" in w for w in runs["exp/a.jsonl"].warnings)
         assert runs["exp/b.jsonl"].series("loss")["value"].tolist() == [0.3]
         assert runs["exp/c.csv"].series("loss")["value"].tolist() == [0.9]
+
+
+def test_one_headerless_column_is_named_once_in_the_warning(tmp_path):
+    """A semicolon log whose rows hold one value more than the header names."""
+    path = tmp_path / "log.csv"
+    path.write_text("epoch;loss;acc\n" + "".join(f"{e};0.{9 - e};0.{e + 4};0.8{e}\n"
+                                                 for e in range(1, 6)))
+    result = read(CSV, path)
+    extra = result.scalars[result.scalars["tag"] == "column_4"]
+    assert extra["value"].tolist() == [0.81, 0.82, 0.83, 0.84, 0.85]
+    assert any("line 2 has 4 fields where the header names 3" in w
+               and "the extra column is read as column_4 " in w for w in result.warnings)
