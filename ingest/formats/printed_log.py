@@ -79,6 +79,7 @@ _SPACED_CHUNK = re.compile(rf"\s*(?:{_UNNAMED_PAIR}\s*)+", re.IGNORECASE)
 #: A note printed after a value: ``(patience: 3/10)``, ``(best)``, ``✓``, ``*``, ``<-- best``
 #: (an opened parenthesis whose close a comma split off, too).
 _NOTE = re.compile(r"(?<=[\d%])\s*(?:\([^)]*\)?|[^\w\s.%()\[\]+-][^\d]*)$")
+_VALUE_ENDS = frozenset("0123456789%")
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
@@ -91,7 +92,8 @@ def _pairs(text: str, record: bool = True) -> dict[str, float]:
     parameters" names none)."""
     fields = {}
     for chunk in _CHUNKS.split(text):
-        chunk = _NOTE.sub("", chunk)
+        if "(" in chunk or chunk.rstrip()[-1:] not in _VALUE_ENDS:  # (most end on a value)
+            chunk = _NOTE.sub("", chunk)
         metric = _METRIC.match(chunk)
         pairs = ([(metric.group("name"), metric.group("value"))] if metric
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
