@@ -1693,3 +1693,23 @@ def test_a_gap_read_off_four_training_points_is_no_evidence():
         "eval_accuracy": (s, 0.969 - 0.1 * np.exp(-(s - 195) / 300))}))
     assert "CD503" not in {f.code for f in d.findings}
     assert "training points" in d.skipped["CD503"]
+
+
+def _confident_gap(rng, val_acc_end):
+    # a small classifier: training loss falls far below a validation loss flat since epoch
+    # 40; training accuracy ends at 0.96, validation accuracy at ``val_acc_end``
+    e = epochs(150)
+    train = falling(e, 1.1, 0.02, 40) * (1 + 0.02 * rng.standard_normal(150))
+    val = np.where(e < 40, falling(e, 1.1, 0.3, 12), 0.3) * (1 + 0.02 * rng.standard_normal(150))
+    acc = 0.96 - 0.6 * np.exp(-e / 10)
+    return diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val),
+                                "train_acc": (e, acc),
+                                "val_acc": (e, acc - 0.96 + val_acc_end)}))
+
+
+def test_a_loss_gap_beside_a_validation_accuracy_as_high_as_training_is_no_overfit(rng):
+    assert "CD503" not in {f.code for f in _confident_gap(rng, val_acc_end=0.97).findings}
+
+
+def test_a_loss_gap_beside_a_validation_accuracy_below_training_is_overfitting(rng):
+    assert "CD503" in {f.code for f in _confident_gap(rng, val_acc_end=0.90).findings}
