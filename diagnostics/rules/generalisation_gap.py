@@ -13,8 +13,10 @@ What it detects
     memorising from the start; beside one that climbed back, an unstable rate), and the gap
     must matter at the scale of the problem (a share of the first validation loss): a
     converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
-    validation accuracy of 99% or more, where every example is right. Noisy validation is
-    judged on a wide rolling median; 7 to 10 validation points are enough. A noisy
+    validation accuracy of 99% or more, where every example is right, or beside one at
+    least as high as the training accuracy (held-out examples classified as well as the
+    fitted ones: the gap is confidence, not memory). Noisy validation is judged on a wide
+    rolling median; 7 to 10 validation points are enough. A noisy
     validation loss may reach its lowest point late though it has been flat since early on:
     then the gap is judged from where it went flat (within 5% of its level, or three times
     its noise, from a point in the first 30% of the run on; validation gaining under a fifth
