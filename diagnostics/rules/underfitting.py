@@ -6,13 +6,15 @@ What it detects
     large fraction of where it started (or of the chance loss ln(C) when C is
     known), its accuracy, where logged, is far from 1, and the validation curve,
     where logged, sits close to it. A curve still creeping down is not plateaued (on
-    a short log: every one of its last four points lower than the one before). "Poor" needs a
-    yardstick: ln(C), an accuracy (training's, else validation's; not one of a single
-    example per point, every value 0 or 1), or at least a
-    validation loss close beside a training loss that barely moved; a bare training
-    loss alone is no evidence. A training accuracy that never moved from a poor first
-    epoch (within 5 points, below 0.7) learned nothing: poor however far the loss fell
-    in that first epoch, and whatever validation does above it.
+    a short log: every one of its last four points lower than the one before). "Poor"
+    needs a yardstick: ln(C), an accuracy (training's, else validation's; not one of a
+    single example per point, every value 0 or 1), or at least a validation loss close
+    beside a training loss that barely moved; a bare training loss alone is no evidence,
+    nor is one beside a score (mAP, IoU, F1) that cut its error by a third over the run
+    (a detector's box loss moves slowly while its mAP climbs). A training accuracy that
+    never moved from a poor first epoch (within 5 points, below 0.7) learned nothing:
+    poor however far the loss fell in that first epoch, and whatever validation does
+    above it.
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -81,6 +83,9 @@ class Thresholds:
     stuck_gain: float = 0.05
     stuck_accuracy: float = 0.7
     stuck_points: int = 5
+    #: Without a yardstick, a score logged beside the loss (mAP, IoU, F1) that cut its
+    #: error by this share over the run learned: a loss that barely moved is no evidence.
+    score_learned: float = 1 / 3
     #: Not plateaued either while the tail still makes this share of all the progress
     #: (from where the curve started, its first fast drop included).
     max_share: float = 0.1
@@ -123,6 +128,9 @@ def check(c: Curves, th: Thresholds):
              if t.aggregated else th.min_ratio_no_yardstick)
     if not yardstick and not comparable:
         return []  # a bare loss that barely moved, and no validation beside it: no evidence
+    if not yardstick and _score_learned(c, th):
+        return []  # a loss that barely moved beside a score that learned (a detector's box
+        #            loss beside its mAP): the loss is no measure of how much it learned
     # a training accuracy that never moved from a poor first epoch learned nothing, however
     # far the loss fell in that epoch (an epoch-0 mean of 10.9 above a floor of 1.02)
     stuck = _accuracy_never_moved(ta, th)
@@ -176,6 +184,17 @@ def check(c: Curves, th: Thresholds):
         ],
         ev,
     )]
+
+
+def _score_learned(c: Curves, th: Thresholds) -> bool:
+    """A score logged beside the loss (validation's, else training's; mAP, IoU, F1...) cut
+    its error by ``score_learned`` or more from its first points to the end."""
+    for role in ("val_acc", "train_acc"):
+        a = c.get(role)
+        if a is not None and a.kind == "error" and len(a.y) >= 3:
+            first = float(np.median(a.y[:2]))
+            return first > 0 and (first - last_tenth(a.y)) / first >= th.score_learned
+    return False
 
 
 def _accuracy_never_moved(ta, th: Thresholds) -> bool:

@@ -1713,3 +1713,22 @@ def test_a_loss_gap_beside_a_validation_accuracy_as_high_as_training_is_no_overf
 
 def test_a_loss_gap_beside_a_validation_accuracy_below_training_is_overfitting(rng):
     assert "CD503" in {f.code for f in _confident_gap(rng, val_acc_end=0.90).findings}
+
+
+def _slow_box_loss(rng, map_end):
+    # a detector's first seven epochs: the box loss (no chance level, no accuracy) barely
+    # moves, 1.94 -> 1.82, validation close beside it; its mAP50 ends at ``map_end``
+    e = epochs(7)
+    train = np.array([1.94, 1.91, 1.93, 1.90, 1.84, 1.85, 1.82])
+    val = train * 1.1 * (1 + 0.01 * rng.standard_normal(7))
+    score = np.linspace(0.32, map_end, 7)
+    return diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val),
+                                "metrics/mAP50(B)": (e, score)}))
+
+
+def test_a_loss_that_barely_moved_beside_a_score_that_learned_is_no_underfit(rng):
+    assert "underfitting" not in _slow_box_loss(rng, map_end=0.60).labels
+
+
+def test_a_loss_that_barely_moved_beside_a_score_that_barely_moved_is_underfitting(rng):
+    assert "underfitting" in _slow_box_loss(rng, map_end=0.36).labels
