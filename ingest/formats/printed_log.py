@@ -99,9 +99,9 @@ def _pairs(text: str, record: bool = True) -> dict[str, float]:
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
                  if _NAMED_CHUNK.fullmatch(chunk)
                  else _spaced_pairs(chunk) if record else [])
-        for name, value in pairs:
-            if name.strip().lower() not in _NOT_METRICS:
-                fields[_named(name.strip(), chunk) if record else name.strip()] = float(value)
+        for name, value in ((n.strip(), v) for n, v in pairs):
+            if name.lower() not in _NOT_METRICS:
+                fields[_named(name, chunk) if record else name] = float(value)
     return fields
 
 
