@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 
 import pytest
 
@@ -77,6 +78,34 @@ def css(selector: str, count: int = 1):
     def check(drv):
         found = drv.find_elements(By.CSS_SELECTOR, selector)
         return found if len(found) >= count else False
+
+    return check
+
+
+def choose(picker, label: str):
+    """Wait condition: the option ``label`` of the dropdown ``picker`` clicked. The list
+    is opened again when it is not open a few seconds after a click: under load a click
+    can land while the page still redraws, and the list never opens. Nothing is typed in
+    its search: keys sent before the list renders are lost under load, and what is left
+    of them can filter every option out."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    clicked_at = [float("-inf")]
+
+    def check(drv):
+        try:
+            options = drv.find_elements(By.CSS_SELECTOR, "[role=option]")
+            for option in options:
+                if option.text.strip() == label:
+                    option.click()
+                    return True
+            if not options and time.monotonic() - clicked_at[0] > 3:
+                picker.click()
+                clicked_at[0] = time.monotonic()
+        except WebDriverException:  # redrawn under the click (stale, covered): try again
+            pass
+        return False
 
     return check
 

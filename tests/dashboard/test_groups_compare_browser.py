@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser import Served, console_errors, css, wait_for
+from browser import Served, choose, console_errors, css, wait_for
 
 import curvedoc.sample_runs
 from curvedoc.dashboard.app import create_app
@@ -66,12 +66,7 @@ def test_another_baseline_is_picked_and_the_url_keeps_it(driver, served):
     wait_for(driver, css("#groups-sweep .js-plotly-plot"), "the page drawn to its end")
     picker = driver.find_element(By.ID, "groups-baseline")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", picker)
-    picker.click()  # opens the list, focus on its search
-    driver.switch_to.active_element.send_keys("lr_0.03_batch")
-    wait_for(driver, lambda d: d.execute_script(
-        "const o = Array.from(document.querySelectorAll('[role=option]'))"
-        ".find(e => e.textContent.trim() === 'experiments/lr_0.03_batch_32');"
-        "if (o) { o.click(); return true; } return false;"), "the group in the list")
+    wait_for(driver, choose(picker, "experiments/lr_0.03_batch_32"), "the group in the list")
     wait_for(driver, lambda d: rows(d) and rows(d)[0][0] == "experiments/lr_0.03_batch_32",
              "the new baseline first")
     verdicts = {r[0]: r[-1] for r in rows(driver)[1:]}

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-from browser import Served, boxes, console_errors, css, overlap, wait_for
+from browser import Served, boxes, choose, console_errors, css, overlap, wait_for
 from dash_fixtures import memory_run
 
 from curvedoc.dashboard.app import create_app
@@ -153,14 +153,8 @@ def test_runs_grid_cuts_no_cell_at_1440(driver):
 def test_choosing_a_group_by_puts_it_in_the_url(driver, served_groups):
     driver.get(served_groups.url + "/groups")
     wait_for(driver, css(".cd-groups tbody tr", 2), "the groups")
-    driver.find_element("id", "groups-by").click()
-    # type only once the menu is open: keys sent before it renders were lost under load
-    wait_for(driver, css("[role=option]"), "the group-by menu")
-    driver.switch_to.active_element.send_keys("hparam lr")
-    wait_for(driver, lambda d: d.execute_script(
-        "const o = Array.from(document.querySelectorAll('[role=option]'))"
-        ".find(e => e.textContent.trim() === 'hparam lr'); if (o) { o.click(); return true; }"
-        "return false;"), "the hparam lr option")
+    picker = driver.find_element("id", "groups-by")
+    wait_for(driver, choose(picker, "hparam lr"), "the hparam lr option")
     wait_for(driver, lambda d: "by=hparam%3Alr" in d.current_url, "the URL")
     assert "scope=sweep" in driver.current_url  # grouped within the sweep's folder
     driver.get(driver.current_url)  # the URL alone restores the choice
