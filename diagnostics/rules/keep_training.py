@@ -23,7 +23,8 @@ What it detects
     ground, and it does not count. Nothing counts under a rate cut at plateau
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
     itself judged the run converged; nor does a validation loss down to a thousandth of
-    where the run began (a task solved). Judged on training alone, a loss already
+    where the run began (a task solved; a loss that goes below zero, a negative bound, has
+    no such share). Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count, unless its
     last 30% still made a quarter of its fall on a log scale (still falling by decades).
     A saturating curve (power law or exponential) is fitted with scipy's curve_fit and,
@@ -178,7 +179,7 @@ def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
     steady = share >= th.min_share and gain >= th.min_share_gain
     if not (np.all(gains > 0) and (gains[-1] >= th.min_last_gain or steady)):
         return None
-    if y[-1] > (1 + th.min_last_gain) * float(np.min(y[:-1])):
+    if _above(float(y[-1]), float(np.min(y[:-1])), th.min_last_gain):
         return None  # still above an earlier best: recovering from a bump, not new ground
     return _Gain(
         (float(v.x[-3]), float(v.x[-1])), gain,
@@ -186,6 +187,12 @@ def _by_epochs(v, level: float, th: Thresholds) -> _Gain | None:
         max(gains[-1] / th.min_last_gain, share / th.min_share if steady else 0) - 1,
         f"improved every recent epoch, by {pct(gains[-1])} in the last one"
         + (f" ({pct(share)} of all it gained in the last two)" if steady else ""))
+
+
+def _above(value: float, best: float, share: float) -> bool:
+    """Whether ``value`` lies more than ``share`` of the best's size above ``best`` (on a
+    loss below zero too: -200 is 3% above a best of -210 only when no lower than -203.7)."""
+    return value > best + share * abs(best)
 
 
 def _share(v, gained: float, level: float, th: Thresholds) -> float:
@@ -340,7 +347,7 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
     gained = -tail.slope * (tx[-1] - tx[0])
     gain, share = gained / level, _share(v, gained, level, th)
     if (gain < th.min_gain or share < th.min_share_with_gain or gained < th.half_noise * v.noise
-            or v.y[-1] > (1 + th.half_near_best) * float(np.min(v.y))):
+            or _above(float(v.y[-1]), float(np.min(v.y)), th.half_near_best)):
         return None
     return _Gain((float(tx[0]), x1), gain, tail.slope, half.p_value, gain / th.min_gain - 1,
                  f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
@@ -411,11 +418,14 @@ def check(c: Curves, th: Thresholds):
     v = c.train if few_val else c.val or c.train
     if v is None:
         raise Skip("no curve to judge")
-    if v.role.startswith("train") and v.is_loss and v.start > 0 and (
+    # a share of where a loss began means something only for a loss that never goes below
+    # zero (a negative log-likelihood or an ELBO bound falling from -18 to -273 is no sliver)
+    ratio_scale = v.is_loss and bool(np.all(v.y >= 0))
+    if v.role.startswith("train") and ratio_scale and v.start > 0 and (
             float(np.median(v.y[-3:])) <= th.fitted_of_start * v.start
             and _log_share_of_tail(v, th) < th.fitted_still_falling):
         return []  # no validation, and training is fit: nothing says more steps would help
-    if v.is_loss and v.role.startswith("val"):
+    if ratio_scale and v.role.startswith("val"):
         # where training began counts where the two are on one scale: at validation's
         # first step, training within ``solved_scale`` times of it (a training loss summed
         # over batches says nothing of where validation began)

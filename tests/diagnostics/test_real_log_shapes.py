@@ -871,6 +871,25 @@ def test_a_few_percent_of_a_level_near_the_floor_after_a_long_descent_is_not_kee
     assert "keep_training" not in d.labels
 
 
+def test_a_loss_below_zero_still_falling_straight_is_keep_training():
+    # a graph autoencoder's negative bound (Lightning, five epochs): validation falls by ~64
+    # every epoch, -18 -> -273, training beside it. Below zero no level is "a sliver of
+    # where it began": the run is far from solved, and every epoch broke new ground
+    e = epochs(5)
+    val = np.array([-18.5, -82.1, -145.7, -209.4, -273.1])
+    train = np.array([16.7, -48.1, -112.7, -176.7, -241.2])
+    d = diagnose(tagged_run({"train_loss_epoch": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" in d.labels
+    # trained on alone, falling in a straight line below zero over 40 points, it goes on
+    s = np.arange(10, 410, 10)
+    d = diagnose(tagged_run({"loss": (s, 5.0 - 0.8 * s / 10)}))
+    assert "keep_training" in d.labels
+    # and the same epochs levelling off below zero are done
+    flat = np.array([-18.5, -250.0, -270.0, -272.0, -272.5])
+    d = diagnose(tagged_run({"train_loss_epoch": (e, flat + 30), "val_loss": (e, flat)}))
+    assert "keep_training" not in d.labels
+
+
 def test_a_training_loss_fit_to_near_zero_with_no_validation_is_not_keep_training():
     # one epoch of a fine-tune, no evaluation: the loss falls from 0.4 to 0.005 and still
     # creeps down; training alone cannot say more steps would help
