@@ -1,7 +1,8 @@
 """A run's curves prepared once for every rule: cleaned, binned, smoothed, oriented.
 
 Accuracy-like metrics are turned into an *error* (1 - accuracy) so every rule
-reads "lower is better"; a rule that needs accuracy itself uses ``Curve.raw``.
+reads "lower is better"; a rule that needs accuracy itself uses ``Curve.raw``. A speech
+recogniser's validation word error rate, where no accuracy is logged, stands for one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ FRACTION_SCORES = frozenset({None, "acc", "accuracy", "top1", "acc1", "acc@1", "
                              "sensitivity", "specificity", "iou", "miou", "jaccard", "dice",
                              "map", "map50", "map75", "auc", "auroc", "roc", "ap", "exact",
                              "em", "hit", "hits", "success"})
+#: Error rates logged as a validation score, lower is better (a speech recogniser's word and
+#: character error rates, a translation's edit rate): where no validation accuracy is logged,
+#: such a rate is the run's validation score, read as the error of an accuracy (1 - WER).
+ERROR_RATES = frozenset({"wer", "cer", "ter"})
 #: A per-class metric tag (``class_3_acc``, ``acc/class_7``): the run has at least 4 (8)
 #: classes; with every class from 0 logged, exactly that many.
 _CLASS_TAG = re.compile(r"(?:^|[^a-z])(?:class|cls)[ _\-]?(\d+)(?:[^a-z0-9]|$)")
@@ -71,6 +76,9 @@ class Curve:
     #: A higher-is-better score that is no fraction (a reward, BLEU x 100), negated so that
     #: lower is better; ``value_of`` turns it back.
     negated: bool = False
+    #: An error rate (``ERROR_RATES``) standing for an accuracy: ``raw`` holds 1 - rate
+    #: (times ``acc_scale``) as an accuracy would, ``value_of`` gives the rate as logged.
+    error_rate: bool = False
 
     @cached_property
     def finite(self) -> np.ndarray:
@@ -193,6 +201,8 @@ class Curve:
         """Turn a lower-is-better value back into the logged unit."""
         if self.negated:
             return -y
+        if self.error_rate:
+            return y * self.acc_scale
         return (1.0 - y) * self.acc_scale if self.kind == "error" else y
 
     def at(self, step: float) -> float:
@@ -211,6 +221,27 @@ def _curve(role: str, tag: str, steps: np.ndarray, values: np.ndarray,
             return Curve(role, tag, steps, -values, "loss", 1.0, aggregated, negated=True)
         return Curve(role, tag, steps, values, kind, acc_scale, aggregated)
     return Curve(role, tag, steps, values, aggregated=aggregated)
+
+
+def _error_rate_score(tags: list[str], series, aggregated: bool) -> Curve | None:
+    """The validation score a speech recogniser or translator logs instead of an accuracy:
+    its first validation error rate (``eval_wer``, ``val/cer``; ``ERROR_RATES``) that is a
+    fraction or a percentage, as the error of an accuracy; None when it logs none."""
+    for tag in tags:
+        m = meaning(tag)
+        if m.metric not in ERROR_RATES or m.phase not in ("val", None) or m.qualifiers:
+            continue
+        steps, values = series(tag)
+        finite = values[np.isfinite(values)]
+        if len(finite) < 3:
+            continue
+        _, scale = _orient(finite)
+        if not np.isfinite(scale):
+            continue  # a rate above 100% (more edits than words): no accuracy to stand for
+        steps, values = _without_final_extra(steps, values)
+        return Curve("val_acc", tag, steps, scale - values, "error", scale,
+                     aggregated or "epoch" in words(tag), error_rate=True)
+    return None
 
 
 def _median_over_groups(tag: str, tags: list[str], series) -> tuple[np.ndarray, np.ndarray]:
@@ -359,6 +390,7 @@ class Curves:
         """
         config = config or {}
         out = cls(run=run, config=config)
+        own_roles = roles is None
         roles = run.roles if roles is None else roles
         frame = run.scalars
         if len(frame) == 0 or not roles:
@@ -405,6 +437,11 @@ class Curves:
             if fine_tag is not None:
                 curve.fine = _curve(role, fine_tag, *series(fine_tag), False)
             out.curves[role] = curve
+        if own_roles and "val_acc" not in out.curves:
+            score = _error_rate_score([t for t in tags if t not in roles.values()], series,
+                                      per_row)
+            if score is not None:
+                out.curves["val_acc"] = score
         return out
 
     def for_roles(self, roles: dict[str, str]) -> Curves:
@@ -448,7 +485,7 @@ class Curves:
             return len(indices), f"per-class metrics class_0 ... class_{len(indices) - 1}"
         for role in ("val_acc", "train_acc"):
             acc = self.get(role)
-            if acc is None or acc.kind != "error" or not self.at_init(acc):
+            if acc is None or acc.kind != "error" or acc.error_rate or not self.at_init(acc):
                 continue
             a0 = float(acc.raw[acc.finite][0]) / acc.acc_scale if acc.finite[0] else -1.0
             if 0.001 <= a0 <= 0.5:

@@ -50,8 +50,8 @@ class Thresholds:
 
 def check(c: Curves, th: Thresholds):
     a = c.get("val_acc") or c.get("train_acc")
-    if a is None or a.kind != "error":
-        raise Skip("no accuracy logged")
+    if a is None or a.kind != "error" or a.error_rate:
+        raise Skip("no accuracy logged")  # (a word error rate frozen says no class was given)
     values = a.raw[a.finite]
     if len(values) < th.min_points:
         raise Skip(f"only {len(values)} accuracy points")

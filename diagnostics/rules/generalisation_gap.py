@@ -22,10 +22,12 @@ What it detects
     its noise, from a point in the first 30% of the run on; validation gaining under a fifth
     of what training gains since), beside a training loss that fell 30% since, unless the
     validation accuracy cut its error by 40% meanwhile (then the flat loss measures
-    nothing). Where the run switched its augmentation off near the end (Ultralytics'
-    ``close_mosaic``: the training loss drops at once), the two are compared only before the
-    switch. This is overfitting before the validation loss rises (the rise is the
-    val-loss-rises rule).
+    nothing); nor while a validation word or character error rate (WER, CER) still falls
+    on a significant trend to a new low: a recogniser's decoded output still improves
+    while its teacher-forced loss stalls. Where the run switched its augmentation off near
+    the end (Ultralytics' ``close_mosaic``: the training loss drops at once), the two are
+    compared only before the switch. This is overfitting before the validation loss rises
+    (the rise is the val-loss-rises rule).
 
 Why it matters
     Every step after the best one fits the training set better and new data no
@@ -205,6 +207,24 @@ def _accuracy_improved(c: Curves, x: float, th: Thresholds) -> bool:
     return e0 > 0 and (e0 - e1) / e0 >= th.flat_max_acc_gain
 
 
+def _score_still_improves(c: Curves, x: float, th: Thresholds) -> bool:
+    """The validation error rate (a word error rate: ``Curve.error_rate``) still improves
+    on a significant trend from step ``x`` (or the last ``tail_frac`` of the run, the
+    longer) to the end, and ends below every value it had before: the decoded output gets
+    better while the teacher-forced loss stalls. (A classifier's accuracy creeping up
+    under a flat loss is no such evidence: an overfit one does that too.)"""
+    va = c.get("val_acc")
+    if va is None or not va.error_rate:
+        return False
+    x0 = min(x, float(va.x[-1]) - th.tail_frac * max(c.span, 1))
+    keep = va.x >= x0
+    if keep.sum() < 4 or keep.all():
+        return False
+    tr = strong_trend(va.x[keep], va.y[keep])
+    return (tr.slope < 0 and tr.p_value < th.alpha
+            and last_tenth(va.y) < float(np.min(va.y[~keep])))
+
+
 def _flat_since(v: Curve, vm: np.ndarray, th: Thresholds) -> tuple[int, int] | None:
     """The first point from which the (wide-median) validation loss stays within a band
     of ``flat_band`` of its level or three times its noise, when that is within the first
@@ -252,6 +272,9 @@ def _gap(c: Curves, t: Curve, v: Curve, vm: np.ndarray, best: int, at_lowest: bo
     if (v_first - v_best) / v_first < th.min_learned and t.setback >= th.unstable_setback:
         return []  # validation never improved beside a training loss that jumped back:
         #            an unstable rate (the val-worse-from-start rule), not memorising
+    if _score_still_improves(c, float(v.x[best]), th):
+        return []  # the error rate still breaks new ground: the loss that stalled measures
+        #            confidence, not what the recogniser gets right
     fell = (t_best - t_end) / t_best
     gap_best = (v_best - t_best) / v_best
     gap_end = (v_end - t_end) / v_end

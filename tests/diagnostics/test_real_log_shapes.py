@@ -1008,6 +1008,39 @@ def test_a_rate_cut_at_plateau_after_plateau_to_nothing_ends_a_run_converged(rng
 
 # 7. a score is never called a loss -------------------------------------------------------
 
+def _whisper(wer):
+    """A Whisper fine-tune (HF Trainer): the training loss falls from 0.75 to ~0.01 over
+    15,000 steps, the teacher-forced eval loss wobbles flat around 0.21-0.27 from the
+    first evaluation, beside the eval word error rate ``wer`` (percent, 15 evaluations)."""
+    s = np.arange(100, 15001, 100)
+    train = falling(s, 0.75, 0.01, 2500) * (1 + 0.3 * np.random.default_rng(5).standard_normal(
+        len(s)) ** 2)
+    vs = np.arange(1000, 15001, 1000)
+    val = np.array([0.272, 0.260, 0.239, 0.241, 0.239, 0.253, 0.227, 0.243, 0.223, 0.262,
+                    0.219, 0.209, 0.216, 0.249, 0.239])
+    return tagged_run({"loss": (s, train), "eval_loss": (vs, val), "eval_wer": (vs, wer),
+                       "learning_rate": (s, 1e-5 * (1 - s / 15100))})
+
+
+def test_a_word_error_rate_still_falling_beside_a_flat_eval_loss_is_no_gap():
+    # the recogniser still gets better at every stretch of the run (WER 14.3 -> 9.6%) while
+    # the eval loss sits flat: the stalled loss measures confidence, not the transcripts
+    wer = np.array([14.31, 12.47, 12.36, 11.52, 11.17, 10.56, 10.73, 10.44, 10.18, 9.97,
+                    9.92, 9.86, 9.77, 9.75, 9.62])
+    run = _whisper(wer)
+    c = Curves.of(run)
+    assert c.get("val_acc").tag == "eval_wer" and c.get("val_acc").error_rate
+    assert c.get("val_acc").value_of(float(c.get("val_acc").y[-1])) == pytest.approx(9.62)
+    assert c.num_classes[0] is None  # an error rate at the start says no class count
+    assert "overfitting" not in diagnose(run).labels
+    # the same run whose WER stopped improving after its first third overfits
+    flat = np.concatenate([wer[:5], 11.2 + 0.05 * np.sin(np.arange(10))])
+    assert "overfitting" in diagnose(_whisper(flat)).labels
+    # and a WER that never moved names no class the model gives every input
+    frozen = diagnose(_whisper(np.full(15, 37.5)))
+    assert "CD602" not in {f.code for f in frozen.findings}
+
+
 def test_a_score_outside_zero_one_is_named_as_logged_and_never_a_loss():
     e = epochs(40)
     bleu = 30 * (1 - np.exp(-e / 30))  # BLEU x 100, still rising at the end
