@@ -13,7 +13,10 @@ What it detects
     descent by decades, read on a log scale as it is plotted, is converged), and on a
     loss that fell by decades every gain does, however large on its level. It also
     counts when validation and training both still fall together on significant trends
-    (validation keeping pace, under a rate not cut to near nothing), or when the run
+    (validation keeping pace, under a rate not cut to near nothing), or when validation
+    falls on a strong trend (p < 0.01) at half the pace of the stretch before it or more,
+    training falling beside it (a slow loss on a high floor, a detector's box loss, that has
+    not begun to level off; not after a fall by decades), or when the run
     ended while its learning rate was still warming up, or when a noisy validation loss
     ended on its best, by a real margin below every earlier evaluation, while the
     training loss still fell on a significant trend. Very short logs (epoch-only,
@@ -149,6 +152,13 @@ class Thresholds:
     #: ``together_min_lr`` of its peak over the tail: the scheduler judged the run converged.
     plateau_cuts: int = 2
     plateau_evals: int = 2
+    #: A validation loss still falling on a trend this significant over the tail, by
+    #: ``min_share_gain`` of its level at least, at ``pace_kept`` or more of the pace it fell
+    #: at over the stretch before (no levelling off), beside a training loss still falling
+    #: (p < ``alpha``), under a rate not cut to near nothing: a slow curve with a high
+    #: floor (a detector's box loss) that has not begun to flatten.
+    steady_alpha: float = 0.01
+    pace_kept: float = 0.5
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -285,6 +295,40 @@ def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                  f"improved {pct(v_gain)} over the last {pct(th.tail_frac)} of the run "
                  f"(trend p={vt.p_value:.1g}) while the training loss fell {pct(t_gain)} "
                  "beside it: both still fall together")
+
+
+def _not_levelling(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
+                   th: Thresholds) -> _Gain | None:
+    """Validation still falls on a strong trend over the tail at no less than
+    ``pace_kept`` of its pace over the stretch before, training falling beside it: a curve
+    that has not begun to level off, however small its gain on a high floor."""
+    t = c.train
+    if (t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val")
+            or not v.is_loss or _by_decades(v, th) or _rate_near_nothing(c, tx, th)
+            or _fits_training(c, th)):
+        return None  # (after a fall by decades a straight crawl is a converged curve's crumbs)
+    gain = -vt.slope * (tx[-1] - tx[0]) / level
+    if not (vt.slope < 0 and vt.p_value < th.steady_alpha and gain >= th.min_share_gain):
+        return None
+    width = float(tx[-1] - tx[0])
+    px, py = window(v, float(tx[0]) - width, float(tx[0]))
+    if len(px) < 4:
+        return None
+    before = strong_trend(px, py)
+    if before.slope >= 0 or vt.slope / before.slope < th.pace_kept:
+        return None
+    wx, wy = window(t, float(tx[0]), float(tx[-1]))
+    if len(wx) < 4:
+        return None
+    tt = strong_trend(wx, wy)
+    if not (tt.slope < 0 and tt.p_value < th.alpha):
+        return None
+    pace = vt.slope / before.slope
+    return _Gain((float(tx[0]), float(tx[-1])), gain, vt.slope, vt.p_value,
+                 min(gain / th.min_share_gain, pace / th.pace_kept) - 1,
+                 f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run "
+                 f"(trend p={vt.p_value:.1g}), at {pct(pace)} of the pace of the stretch "
+                 "before: it has not begun to level off")
 
 
 def _rate_near_nothing(c: Curves, tx: np.ndarray, th: Thresholds) -> bool:
@@ -449,6 +493,7 @@ def check(c: Curves, th: Thresholds):
         live = not _rate_near_nothing(c, tx, th)
         got = (_by_trend(v, tx, tr, level, th, live)
                or _falling_together(c, v, tx, tr, level, th)
+               or _not_levelling(c, v, tx, tr, level, th)
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th)
                or _best_at_the_end(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it

@@ -890,6 +890,26 @@ def test_a_loss_below_zero_still_falling_straight_is_keep_training():
     assert "keep_training" not in d.labels
 
 
+def test_a_slow_loss_on_a_high_floor_that_has_not_begun_to_level_off_is_keep_training(rng):
+    # an Ultralytics detector cut short at 30 epochs: after a fast first drop the validation
+    # box loss falls only ~4% of its level over the last 30% (a floor near 1.6), a few
+    # percent of all it gained, but on a strong trend and at the pace of the stretch
+    # before; training falls beside it
+    e = epochs(30)
+    noise = 1 + 0.002 * rng.standard_normal((2, 30))
+    val = (2.5 * np.exp(-e / 2.5) + 1.9 - 0.008 * e) * noise[0]
+    train = (2.5 * np.exp(-e / 2.5) + 1.8 - 0.012 * e) * noise[1]
+    run = tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val)})
+    kt = [f for f in diagnose(run).findings if f.code == "CD401"]
+    assert kt and "not begun to level off" in kt[0].message
+    # the same floor reached on a curve that levelled off (its tail at a fifth of the pace
+    # of the stretch before) is done
+    val = (2.5 * np.exp(-e / 2.5) + 1.66 + 0.25 * np.exp(-e / 6)) * noise[0]
+    train = (2.5 * np.exp(-e / 2.5) + 1.45 + 0.35 * np.exp(-e / 6)) * noise[1]
+    done = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val)}))
+    assert "keep_training" not in done.labels
+
+
 def test_a_training_loss_fit_to_near_zero_with_no_validation_is_not_keep_training():
     # one epoch of a fine-tune, no evaluation: the loss falls from 0.4 to 0.005 and still
     # creeps down; training alone cannot say more steps would help
