@@ -16,7 +16,9 @@ What it detects
     (validation keeping pace, under a rate not cut to near nothing), or when validation
     falls on a strong trend (p < 0.01) at half the pace of the stretch before it or more,
     training falling beside it (a slow loss on a high floor, a detector's box loss, that has
-    not begun to level off; not after a fall by decades), or when the run
+    not begun to level off; not after a fall by decades), or when the curve ended on its
+    best while the learning rate, decaying on its schedule since its peak, was still at 80%
+    of that peak or more (stopped a small way into its schedule), or when the run
     ended while its learning rate was still warming up, or when a noisy validation loss
     ended on its best, by a real margin below every earlier evaluation, while the
     training loss still fell on a significant trend. Very short logs (epoch-only,
@@ -159,6 +161,10 @@ class Thresholds:
     #: floor (a detector's box loss) that has not begun to flatten.
     steady_alpha: float = 0.01
     pace_kept: float = 0.5
+    #: A run stopped early in its schedule: the learning rate decaying from its peak at
+    #: every logged point since, yet still at this share of the peak at the end (a linear
+    #: or cosine schedule barely begun), beside a curve that ended on its best.
+    schedule_left: float = 0.8
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -331,6 +337,37 @@ def _not_levelling(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                  "before: it has not begun to level off")
 
 
+def _cut_short_in_schedule(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
+    """The learning rate was decaying on its schedule (no logged point above the one before
+    since its peak) but ended at ``schedule_left`` of its peak or more, and the curve ended
+    on its best beside a training loss still lower at the end than before the tail: the
+    run was stopped a small way into the schedule it was given, while it still learned."""
+    lr = c.get("lr")
+    t = c.train
+    if lr is None or lr.n < 4 or t is None or _fits_training(c, th):
+        return None
+    ly = lr.y_all
+    top = int(np.argmax(ly))
+    after = ly[top:]
+    if (len(after) < 3 or ly[-1] >= ly[top] or ly[-1] < th.schedule_left * ly[top]
+            or np.any(np.diff(after) > 1e-12 * ly[top])):
+        return None
+    y = v.y
+    if len(y) < 3 or y[-1] >= float(np.min(y[:-1])):
+        return None
+    x1 = float(v.x[-1])
+    wx, wy = _tail(t, x1, v.own_span, th)
+    earlier = t.y[t.x < wx[0]]
+    if not len(earlier) or float(np.median(wy[-3:])) >= float(np.median(earlier[-3:])):
+        return None
+    gain = float(np.min(y[:-1]) - y[-1]) / level
+    return _Gain((float(v.x[-2]), x1), gain, float((y[-1] - y[-2]) / max(x1 - v.x[-2], 1.0)),
+                 None, (ly[-1] / ly[top] - th.schedule_left) / (1 - th.schedule_left),
+                 f"ended on its best while the learning rate, decaying on its schedule, was "
+                 f"still at {pct(ly[-1] / ly[top])} of its peak ({num(ly[top])} -> "
+                 f"{num(ly[-1])}): the run stopped a small way into its schedule")
+
+
 def _rate_near_nothing(c: Curves, tx: np.ndarray, th: Thresholds) -> bool:
     """Whether the learning rate, where logged, sat below ``together_min_lr`` of its peak
     over the tail ``tx``."""
@@ -498,6 +535,8 @@ def check(c: Curves, th: Thresholds):
                or _best_at_the_end(c, v, level, th))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
+    if got is None:
+        got = _cut_short_in_schedule(c, v, level, th)
     if got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got):
         return []
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)

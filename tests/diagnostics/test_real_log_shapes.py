@@ -910,6 +910,26 @@ def test_a_slow_loss_on_a_high_floor_that_has_not_begun_to_level_off_is_keep_tra
     assert "keep_training" not in done.labels
 
 
+def test_a_run_stopped_a_small_way_into_its_decaying_schedule_is_keep_training():
+    # Ultralytics segmentation stopped at epoch 7 of a linear schedule: the rate warmed up,
+    # then decayed 1% an epoch, ending at 96% of its peak; validation is noisy but ended
+    # on its best, training a little lower at every stretch
+    e = epochs(7)
+    val = np.array([2.164, 2.256, 2.095, 2.055, 2.023, 2.130, 2.000])
+    train = np.array([1.940, 1.907, 1.927, 1.904, 1.842, 1.848, 1.817])
+    lr = np.array([0.000368, 0.000731, 0.001087, 0.001078, 0.001067, 0.001056, 0.001045])
+    d = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val),
+                             "lr/pg0": (e, lr)}))
+    kt = [f for f in d.findings if f.code == "CD401"]
+    assert kt and "a small way into its schedule" in kt[0].message
+    # the same curves at the end of their schedule (the rate down to 5% of its peak) are
+    # what the run was given: nothing says it was cut short
+    lr = np.array([0.000368, 0.000731, 0.001087, 0.0008, 0.0005, 0.0002, 0.00005])
+    d = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val),
+                             "lr/pg0": (e, lr)}))
+    assert "keep_training" not in d.labels
+
+
 def test_a_training_loss_fit_to_near_zero_with_no_validation_is_not_keep_training():
     # one epoch of a fine-tune, no evaluation: the loss falls from 0.4 to 0.005 and still
     # creeps down; training alone cannot say more steps would help
