@@ -51,8 +51,8 @@ Direction = Literal["lower", "higher"]
 
 TRAIN = frozenset({"train", "training", "trn", "tr", "fit"})
 VAL = frozenset({"val", "valid", "validation", "validate", "eval", "evaluation", "dev",
-                 "holdout", "heldout", "vl"})
-TEST = frozenset({"test", "testing", "tst"})
+                 "holdout", "heldout", "vl", "va"})
+TEST = frozenset({"test", "testing", "tst", "te"})
 
 #: Words naming a metric that falls as a model learns.
 LOWER_IS_BETTER = frozenset({

@@ -15,13 +15,18 @@ then metrics, however a training loop printed them and a logger prefixed them:
 - Keras' progress output: ``Epoch 3/10`` on a line of its own, its metrics on the next
   (``... - loss: 0.51 - accuracy: 0.83 - val_loss: 0.62``): the first line of metrics after
   a line that named a step and nothing else belongs to that step.
+- a table printed with a header (``epoch | tr_loss | va_acc | time``, or names two spaces
+  apart) and a row of numbers per line under it: the tags are the header's names, the step
+  its ``epoch``/``step``/``iter`` column, else the row's place (from 1); a duration
+  (``61s``) is no metric, a rule (``-----``) under the header is skipped
+- ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
 
 Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
 are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
 or ``iteration`` of a line (``3`` of ``3/10`` or ``3 of 10``); where every line names an
 epoch and then a finer step that never goes back (``epoch=1 step=200 train_loss=0.36``),
 that step, the epoch kept as a field. Metrics are ``name: value``, ``name=value`` or
-``name is value`` between commas, bars, semicolons, `` - `` or spaces before a
+``name is value`` between commas, bars, semicolons, `` - `` (or ``---``) or spaces before a
 ``name=``; the tag is the name as printed (``Train Loss``); a value keeps its unit
 (``82.44%`` is 82.44). A summary printed after the last record and lines without a metric
 are left out. A file is this format when at least two of the lines in its first 32 KB are
@@ -57,7 +62,9 @@ HEAD_BYTES = 32 << 10
 _STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
                    r"(?:\s*(?:/|\bof\b)\s*\d+)?\s*[\])]?", re.IGNORECASE)
 _ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
-_CHUNKS = re.compile(r"[,|;]|\s-\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
+_CHUNKS = re.compile(r"[,|;]|\s--?-?\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
+#: What may stand between a step and its metrics: ``Epoch 3: ...``, ``EPOCH 1 ... Acc = 0.2``.
+_AFTER_STEP = " :=-|,;]).\u2026"
 #: The keys of a step finer than an epoch, printed after it (``epoch=1 step=200 ...``).
 _FINER_STEPS = frozenset({"step", "global_step", "iteration", "iter", "it"})
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
@@ -80,6 +87,14 @@ _SPACED_CHUNK = re.compile(rf"\s*(?:{_UNNAMED_PAIR}\s*)+", re.IGNORECASE)
 #: (an opened parenthesis whose close a comma split off, too).
 _NOTE = re.compile(r"(?<=[\d%])\s*(?:\([^)]*\)?|[^\w\s.%()\[\]+-][^\d]*)$")
 _VALUE_ENDS = frozenset("0123456789%")
+#: A table printed in a log: its cells, its header's names, a value with its unit, a rule.
+_PIPES = re.compile(r"\s*\|\s*")
+_GAPS = re.compile(r"\s{2,}|\t")
+_HEADER_CELL = re.compile(r"[A-Za-z][\w./()@-]*(?: [A-Za-z][\w./()@-]*)*")  # words, no number
+_VALUE_CELL = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>%|[A-Za-z]{{0,3}})", re.IGNORECASE)
+_RULE = re.compile(r"[\s|:+=-]*-{3,}[\s|:+=-]*")
+#: A table's column that counts its rows.
+_TABLE_STEPS = frozenset({"epoch", "ep", "step", "iter", "iteration", "it"})
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
@@ -138,16 +153,75 @@ def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
             for name, value in fields.items()}
 
 
+def _cells(line: str) -> list[str]:
+    """A table line's cells: split at bars where it has them (``1 | 1.540 | 47.36``), else
+    at runs of two spaces or more or tabs (``train acc    va_acc  train_loss``)."""
+    text = line.strip().strip("|")
+    return [c.strip() for c in (_PIPES if "|" in text else _GAPS).split(text)]
+
+
+def _table_header(line: str) -> list[str] | None:
+    """The column names of a table printed in a log (``epoch | tr_loss | va_acc | time``),
+    when every cell is a name and one names a loss or a score; else None."""
+    cells = _cells(line)
+    if len(cells) < 2 or not all(_HEADER_CELL.fullmatch(c) for c in cells):
+        return None
+    return cells if any(roles.direction(c) for c in cells) else None
+
+
+def _table_row(line: str, header: list[str]) -> dict[str, float] | None:
+    """One row under ``header``: a number in every cell (a duration, ``61s``, is no metric);
+    None when the line is no such row (the table ended)."""
+    cells = _cells(line)
+    if len(cells) != len(header):
+        return None
+    row = {}
+    for name, cell in zip(header, cells, strict=True):
+        m = _VALUE_CELL.fullmatch(cell)
+        if m is None:
+            return None
+        if not m.group("unit").isalpha() and name.lower() not in _NOT_METRICS:
+            row[name] = float(m.group("value"))
+    return row
+
+
+def _table_records(header: list[str], row: dict[str, float], index: int) -> dict[str, Any]:
+    """A row as a record: at the step its step column names, else at its place (from 1)."""
+    key = next((n for n in header if n.lower() in _TABLE_STEPS and n in row), None)
+    if key is None:
+        return {"step": index, **row}
+    step = row.pop(key)
+    return {"step": int(step) if step.is_integer() else step, **row}
+
+
 def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]:
     """The records a printed log holds ({"step": n, tag: value, ...}), their line numbers,
     and the settings printed before the first record (``classes: 20``, ``lr: 0.001``)."""
     records, numbers, settings = [], [], {}
     finer: list[float | None] = []  # each record's finer step, where its line printed one
     pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
+    header: list[str] | None = None  # the columns of a table being printed, and its rows
+    rows = 0
     for number, line in enumerate(text.splitlines(), 1):
+        if header is not None:
+            if _RULE.fullmatch(line):
+                continue  # ------ under a header, |---|---| in markdown
+            row = _table_row(line, header)
+            if row is not None:
+                rows += 1
+                records.append(_table_records(header, row, rows))
+                finer.append(None)
+                numbers.append(number)
+                continue
+            header = None
         match = _STEP.search(line)
+        if match is None and ("  " in line or "|" in line or "\t" in line):
+            header = _table_header(line)  # (a header names no step number)
+            rows = 0
+            if header is not None:
+                continue
         if match:
-            step, rest = int(match.group(1)), line[match.end():].lstrip(" :=-|,;])")
+            step, rest = int(match.group(1)), line[match.end():].lstrip(_AFTER_STEP)
         elif pending is not None:
             step, rest = pending, line
         else:
@@ -184,7 +258,7 @@ def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "8"
+    version = "9"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -159,3 +159,57 @@ def test_a_percentage_under_a_bare_phase_is_no_loss(tmp_path):
     path = write(tmp_path / "train.log", "Epoch 1 | Loss: 0.9 | Val: 61.5%\n"
                                          "Epoch 2 | Loss: 0.7 | Val: 70.2%\n")
     assert series(read(path).scalars, "Val") == {1: 61.5, 2: 70.2}
+
+
+@pytest.mark.parametrize("text, tag, values", [
+    # dots between the step and its metric, "name = value"
+    ("EPOCH 1 ... Validation Accuracy = 0.241\n\n100%|####| 46/46 [00:02<00:00, 18.13it/s]\n"
+     "EPOCH 2 ... Validation Accuracy = 0.370\n", "Validation Accuracy", {1: 0.241, 2: 0.370}),
+    # a logger's lines, metrics between runs of dashes, a space before the colon
+    ("2022-10-17 20:16:36,492 - train.py[line:123] - INFO: Train Epoch 1 --- train loss : "
+     "0.628 --- train accuracy:0.838\n2022-10-17 20:16:37,746 - train.py[line:145] - INFO: "
+     "Test Epoch 1 --- test loss : 0.357 --- test accuracy:0.9032\n2022-10-17 20:17:50,512 - "
+     "train.py[line:123] - INFO: Train Epoch 2 --- train loss : 0.335 --- train accuracy:0.908\n",
+     "test loss", {1: 0.357}),
+])
+def test_more_ways_a_loop_prints_its_metrics(tmp_path, text, tag, values):
+    result = read(write(tmp_path / "train.log", text))
+    assert series(result.scalars, tag) == values
+
+
+def test_a_table_printed_after_a_preamble_is_read_by_its_header(tmp_path):
+    # a loop that prints its settings and model, then a bar-separated table with a rule
+    # under its header; the epoch column is the step, a duration is no metric
+    text = ("device=cuda  args={'epochs': 100, 'lr': 0.02}\nLUTNet(\n  (0): Thermometer()\n)\n\n"
+            "epoch | tr_loss | tr_acc | va_loss | va_acc | time\n"
+            "----------------------------------------------------\n"
+            "    1 |   1.540 |  47.36 |   1.638 |  42.68 |   61s\n"
+            "    2 |   1.352 |  54.99 |   1.534 |  47.30 |  123s\n"
+            "    3 |   1.235 |  60.58 |   1.474 |  48.60 |  186s\n"
+            "best val acc 48.60 at epoch 3\n")
+    path = write(tmp_path / "train.log", text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    result = read(path)
+    assert set(result.scalars["tag"]) == {"tr_loss", "tr_acc", "va_loss", "va_acc"}
+    assert series(result.scalars, "va_loss") == {1: 1.638, 2: 1.534, 3: 1.474}
+    found = discover(str(tmp_path))
+    run = read_run(found[0])
+    assert run.roles["val_loss"] == "va_loss" and run.roles["train_acc"] == "tr_acc"
+
+
+def test_a_table_without_a_step_column_counts_its_rows(tmp_path):
+    # a summary table printed with spaces: one row per epoch, a name of two words
+    text = ("HYPERPARAMETERS:\nnb_epoches =3\nTraining Summary:\n"
+            "train acc    va_acc  train_loss  val_loss\n"
+            " 0.509317  0.458333    1.257679  1.458333\n"
+            " 0.792443  0.525000    0.570601  1.325000\n"
+            " 0.846273  0.545833    0.406814  1.345833\n")
+    result = read(write(tmp_path / "train.log", text))
+    assert series(result.scalars, "train acc") == {1: 0.509317, 2: 0.792443, 3: 0.846273}
+    assert series(result.scalars, "val_loss") == {1: 1.458333, 2: 1.325, 3: 1.345833}
+
+
+def test_a_line_naming_a_step_between_bars_is_no_table_header(tmp_path):
+    text = "Epoch 5 of 10, loss: 0.3\nStep 700 of 2000 | loss 0.2\nStep 800 of 2000 | loss 0.1\n"
+    assert series(read(write(tmp_path / "train.log", text)).scalars, "loss") == {
+        5: 0.3, 700: 0.2, 800: 0.1}

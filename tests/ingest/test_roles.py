@@ -145,6 +145,10 @@ def test_missing_loss_warning_lists_the_tags():
         (["Training loss", "Validation loss (avg over batches)"],
          {"train_loss": "Training loss", "val_loss": "Validation loss (avg over batches)"}),
         (["loss/train", "loss/val"], {"train_loss": "loss/train", "val_loss": "loss/val"}),
+        # a printed table's two-letter phases: tr(ain), va(lidation), te(st)
+        (["tr_loss", "tr_acc", "va_loss", "va_acc", "te_loss", "te_acc"],
+         {"train_loss": "tr_loss", "train_acc": "tr_acc", "val_loss": "va_loss",
+          "val_acc": "va_acc"}),
         (["Loss/Train", "Loss/Validation"], {"train_loss": "Loss/Train",
                                              "val_loss": "Loss/Validation"}),
         (["trainLoss", "valLoss", "valAccuracy"], {"train_loss": "trainLoss",
