@@ -25,13 +25,16 @@ Numbers printed as ``name: value`` before the first record (``classes: 20``, ``l
 are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
 or ``iteration`` of a line (``3`` of ``3/10`` or ``3 of 10``); where every line names an
 epoch and then a finer step that never goes back (``epoch=1 step=200 train_loss=0.36``),
-that step, the epoch kept as a field. Metrics are ``name: value``, ``name=value`` or
-``name is value`` between commas, bars, semicolons, `` - `` (or ``---``) or spaces before a
-``name=``; the tag is the name as printed (``Train Loss``); a value keeps its unit
-(``82.44%`` is 82.44). A summary printed after the last record and lines without a metric
-are left out. A file is this format when at least two of the lines in its first 32 KB are
-such records (five in a ``.md``), one with a loss or a score by name. It is read whole and
-again when it changes.
+that step, the epoch kept as a field; where the finer step starts again in each epoch
+(``Epoch [2/5], Step [100/600]``, ``Batch 0100/0469``), it is counted on through the epochs
+(epoch 2's step 100 is step 700: the count per epoch as printed, else the largest step
+seen), a line naming the epoch alone (its validation) at the epoch's end. Metrics are
+``name: value``, ``name=value`` or ``name is value`` between commas, bars, semicolons,
+`` - `` (or ``---``) or spaces before a ``name=``; the tag is the name as printed
+(``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed after the
+last record and lines without a metric are left out. A file is this format when at least
+two of the lines in its first 32 KB are such records (five in a ``.md``), one with a loss or
+a score by name. It is read whole and again when it changes.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ _ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
 _CHUNKS = re.compile(r"[,|;]|\s--?-?\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
 #: What may stand between a step and its metrics: ``Epoch 3: ...``, ``EPOCH 1 ... Acc = 0.2``.
 _AFTER_STEP = " :=-|,;]).\u2026"
+#: A step finer than an epoch printed after it, with the epoch's count where printed:
+#: ``Epoch [1/5], Step [100/600], Loss: 0.31``, ``Epoch 2 Batch 40/157 loss 0.5``.
+_FINER_STEP = re.compile(r"\b(?:step|batch|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
+                         r"(?:\s*(?:/|\bof\b)\s*(\d+))?\s*[\])]?", re.IGNORECASE)
+_FINER_WORD = re.compile("step|batch|iter", re.IGNORECASE)  # (the cheap test first)
 #: The keys of a step finer than an epoch, printed after it (``epoch=1 step=200 ...``).
 _FINER_STEPS = frozenset({"step", "global_step", "iteration", "iter", "it"})
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
@@ -199,9 +207,12 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
     and the settings printed before the first record (``classes: 20``, ``lr: 0.001``)."""
     records, numbers, settings = [], [], {}
     finer: list[float | None] = []  # each record's finer step, where its line printed one
+    sizes: list[int | None] = []  # ...and the count of them in an epoch, where printed
     pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
     header: list[str] | None = None  # the columns of a table being printed, and its rows
     rows = 0
+    low = text.lower()  # (most logs name no finer step: one cheap look over the whole text)
+    finer_named = "step" in low or "batch" in low or "iter" in low
     for number, line in enumerate(text.splitlines(), 1):
         if header is not None:
             if _RULE.fullmatch(line):
@@ -211,6 +222,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
                 rows += 1
                 records.append(_table_records(header, row, rows))
                 finer.append(None)
+                sizes.append(None)
                 numbers.append(number)
                 continue
             header = None
@@ -220,8 +232,14 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
             rows = 0
             if header is not None:
                 continue
+        per_epoch = None  # the count of finer steps in an epoch, where the line printed it
+        inner = None
         if match:
             step, rest = int(match.group(1)), line[match.end():].lstrip(_AFTER_STEP)
+            if (finer_named and match.group(0)[:1] in "Ee" and _FINER_WORD.search(rest)
+                    and (inner := _FINER_STEP.search(rest))):
+                per_epoch = int(inner.group(2)) if inner.group(2) else None
+                rest = (rest[:inner.start()] + rest[inner.end():]).lstrip(_AFTER_STEP)
         elif pending is not None:
             step, rest = pending, line
         else:
@@ -233,32 +251,58 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
             fields = _in_phase(fields, line[:match.start()])
         # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
         fine = [fields.pop(k) for k in list(fields) if k.lower() in _FINER_STEPS]
+        if inner is not None and not fine:
+            fine = [float(inner.group(1))]
         pending = step if match and not fields else None
         if fields:
             records.append({"step": step, **fields})
             finer.append(fine[0] if fine else None)
+            sizes.append(per_epoch)
             numbers.append(number)
-    return _at_finer_steps(records, finer), numbers, settings
+    return _at_finer_steps(records, finer, sizes), numbers, settings
 
 
-def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None]
-                    ) -> list[dict[str, Any]]:
+def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None],
+                    sizes: list[int | None]) -> list[dict[str, Any]]:
     """Records whose lines named an epoch and then a finer step are put at that step, the
-    epoch kept as a field, where every record has one and they never go back (a step
-    counted from 0 again in each epoch says only where in its epoch a line was)."""
-    if not records or any(f is None or not float(f).is_integer() for f in finer):
+    epoch kept as a field: as printed where every record has one and they never go back;
+    counted on through the epochs where it starts again in each (``Step [100/600]``: epoch
+    e's step s at (e - first) x 600 + s, the epoch's count as printed, else the largest
+    step seen), a line without one (a validation) at the end of its epoch."""
+    if not records or not any(f is not None for f in finer):
         return records
-    steps = [int(f) for f in finer]  # (all numbers, checked above)
-    if any(b < a for a, b in itertools.pairwise(steps)):
+    if any(f is not None and not float(f).is_integer() for f in finer):
         return records
+    epochs = [r["step"] for r in records]
+    if all(f is not None for f in finer) and all(
+            b >= a for a, b in itertools.pairwise(finer)):
+        steps = [int(f) for f in finer]  # (all whole numbers, checked above)
+    else:
+        size = _epoch_size(finer, sizes)
+        if size is None or any(b < a for a, b in itertools.pairwise(epochs)):
+            return records
+        first = epochs[0]
+        steps = [(e - first) * size + (size if f is None else int(f))
+                 for e, f in zip(epochs, finer, strict=True)]
+        if any(b < a for a, b in itertools.pairwise(steps)):
+            return records
     return [{"step": at, "epoch": r["step"], **{k: v for k, v in r.items() if k != "step"}}
             for r, at in zip(records, steps, strict=True)]
+
+
+def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | None:
+    """How many finer steps an epoch holds: the count every line printed (``/600``), else
+    the largest finer step printed; None where a finer step exceeds it."""
+    printed = {n for n in sizes if n is not None}
+    seen = [int(f) for f in finer if f is not None]
+    size = printed.pop() if len(printed) == 1 else max(seen)
+    return size if size > 0 and max(seen) <= size else None
 
 
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "9"
+    version = "10"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -85,12 +85,25 @@ def test_the_count_of_steps_after_the_step_is_no_metric(tmp_path):
     assert series(result.scalars, "loss") == {5: 0.3, 6: 0.25, 700: 0.2}
 
 
-def test_a_step_counted_again_each_epoch_leaves_the_epoch_as_the_step(tmp_path):
+def test_a_step_counted_again_each_epoch_is_counted_on_through_the_epochs(tmp_path):
+    # no count per epoch printed: the largest step seen is the epoch's size
     text = ("epoch=1 step=100 loss=0.5\nepoch=1 step=200 loss=0.4\n"
             "epoch=2 step=100 loss=0.3\nepoch=2 step=200 loss=0.25\n")
     result = read(write(tmp_path / "train.log", text))
     assert set(result.scalars["tag"]) == {"loss"}
-    assert sorted(set(result.scalars["step"])) == [1, 2]
+    assert series(result.scalars, "loss") == {100: 0.5, 200: 0.4, 300: 0.3, 400: 0.25}
+
+
+def test_the_pytorch_tutorial_s_epoch_and_step_are_one_axis(tmp_path):
+    # "Epoch [e/5], Step [s/600]": the step counts batches within the epoch, its count
+    # printed; a validation line naming only the epoch sits at the end of that epoch
+    text = ("Epoch [1/5], Step [100/600], Loss: 2.17\nEpoch [1/5], Step [600/600], Loss: 1.21\n"
+            "Epoch [1/5], Val Loss: 1.30\n"
+            "Epoch [2/5], Step [100/600], Loss: 1.10\nEpoch [2/5], Step [600/600], Loss: 0.64\n"
+            "Epoch [2/5], Val Loss: 0.81\n")
+    result = read(write(tmp_path / "train.log", text))
+    assert series(result.scalars, "Loss") == {100: 2.17, 600: 1.21, 700: 1.10, 1200: 0.64}
+    assert series(result.scalars, "Val Loss") == {600: 1.30, 1200: 0.81}
 
 
 def test_records_after_a_long_preamble_are_found(tmp_path):
