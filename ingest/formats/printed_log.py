@@ -22,19 +22,19 @@ then metrics, however a training loop printed them and a logger prefixed them:
 - ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
 
 Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
-are the run's hparams. The step is the number after the first ``epoch``, ``step``, ``iter``
-or ``iteration`` of a line (``3`` of ``3/10`` or ``3 of 10``); where every line names an
-epoch and then a finer step that never goes back (``epoch=1 step=200 train_loss=0.36``),
-that step, the epoch kept as a field; where the finer step starts again in each epoch
-(``Epoch [2/5], Step [100/600]``, ``Batch 0100/0469``), it is counted on through the epochs
-(epoch 2's step 100 is step 700: the count per epoch as printed, else the largest step
-seen), a line naming the epoch alone (its validation) at the epoch's end. Metrics are
-``name: value``, ``name=value`` or ``name is value`` between commas, bars, semicolons,
-`` - `` (or ``---``) or spaces before a ``name=``; the tag is the name as printed
-(``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed after the
-last record and lines without a metric are left out. A file is this format when at least
-two of the lines in its first 32 KB are such records (five in a ``.md``), one with a loss or
-a score by name. It is read whole and again when it changes.
+are the run's hparams. The step is the number after the first ``epoch`` (or ``ep``),
+``step``, ``iter`` or ``iteration`` of a line (``3`` of ``3/10`` or ``3 of 10``). Where every
+line names an epoch and then a finer step that never goes back (``epoch=1 step=200
+train_loss=0.36``), the step is that one, the epoch kept as a field; where the finer step
+starts again in each epoch (``Epoch [2/5], Step [100/600]``, ``Batch 0100/0469``), it is
+counted on through the epochs (epoch 2's step 100 is step 700: the count per epoch as
+printed, else the largest step seen), a line naming the epoch alone (its validation) at the
+epoch's end. Metrics are ``name: value``, ``name=value`` or ``name is value`` between commas,
+bars, semicolons, `` - `` (or ``---``) or spaces before a ``name=``; the tag is the name as
+printed (``Train Loss``); a value keeps its unit (``82.44%`` is 82.44). A summary printed
+after the last record and lines without a metric are left out. A file is this format when
+at least two of the lines in its first 32 KB are such records (five in a ``.md``), one with a
+loss or a score by name. It is read whole and again when it changes.
 """
 
 from __future__ import annotations
@@ -62,9 +62,9 @@ MIN_RECORDS = 2
 #: ...in this many first bytes: a loop prints its settings, a model summary and warnings
 #: first (80 lines of them before the first epoch is nothing rare).
 HEAD_BYTES = 32 << 10
-_STEP = re.compile(r"\b(?:epoch|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
+_STEP = re.compile(r"\b(?:epoch|ep|step|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
                    r"(?:\s*(?:/|\bof\b)\s*\d+)?\s*[\])]?", re.IGNORECASE)
-_ANY_STEP = re.compile(rb"epoch|step|iter", re.IGNORECASE)
+_ANY_STEP = re.compile(rb"epoch|step|iter|\bep\b", re.IGNORECASE)
 _CHUNKS = re.compile(r"[,|;]|\s--?-?\s|\s+(?=[A-Za-z][\w./@-]*=)")  # (or a space before name=)
 #: What may stand between a step and its metrics: ``Epoch 3: ...``, ``EPOCH 1 ... Acc = 0.2``.
 _AFTER_STEP = " :=-|,;]).\u2026"
@@ -302,7 +302,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "10"
+    version = "11"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -94,6 +94,18 @@ def test_a_step_counted_again_each_epoch_is_counted_on_through_the_epochs(tmp_pa
     assert series(result.scalars, "loss") == {100: 0.5, 200: 0.4, 300: 0.3, 400: 0.25}
 
 
+def test_an_epoch_printed_as_ep_with_its_batch_is_one_axis(tmp_path):
+    # a language model's loop: "ep" for the epoch, the batch counted again in each
+    text = ("ep: 0, batch: 20, time: 9.17, ntokens: 485.20/513, loss: 10.98\n"
+            "ep: 0, batch: 40, time: 8.38, ntokens: 431.70/513, loss: 10.31\n"
+            "ep: 1, batch: 20, time: 8.35, ntokens: 428.90/513, loss: 9.60\n")
+    path = write(tmp_path / "train.log", text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    result = read(path)
+    assert set(result.scalars["tag"]) == {"loss"}
+    assert series(result.scalars, "loss") == {20: 10.98, 40: 10.31, 60: 9.60}
+
+
 def test_the_pytorch_tutorial_s_epoch_and_step_are_one_axis(tmp_path):
     # "Epoch [e/5], Step [s/600]": the step counts batches within the epoch, its count
     # printed; a validation line naming only the epoch sits at the end of that epoch
