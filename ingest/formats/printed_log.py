@@ -20,6 +20,8 @@ then metrics, however a training loop printed them and a logger prefixed them:
   its ``epoch``/``step``/``iter`` column, else the row's place (from 1); a duration
   (``61s``) is no metric, a rule (``-----``) under the header is skipped
 - ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
+- ``Epoch 3 @ 11:29 PM : 0.9722 C.E. Loss, 96.29% Accuracy``: a value before its name,
+  where the name is a loss or a score by its words
 
 Numbers printed as ``name: value`` before the first record (``classes: 20``, ``lr: 0.001``)
 are the run's hparams. The step is the number after the first ``epoch`` (or ``ep``),
@@ -90,6 +92,9 @@ _SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
                 rf"(?P<value>{_NUMBER})\s*%?(?=\s|$)")
 _SPACED = re.compile(_SPACED_PAIR, re.IGNORECASE)
 _UNNAMED_PAIR = _SPACED_PAIR.replace("?P<name>", "").replace("?P<value>", "")
+#: ``0.9816 C.E. Loss``: a value, then the words of its name, to the chunk's end.
+_VALUE_FIRST = re.compile(rf"(?<![\w.:])(?P<value>{_NUMBER})\s*%?\s+"
+                          rf"(?P<name>[A-Za-z][\w.]*(?:\s+[A-Za-z][\w.]*)*)\s*$", re.IGNORECASE)
 _SPACED_CHUNK = re.compile(rf"\s*(?:{_UNNAMED_PAIR}\s*)+", re.IGNORECASE)
 #: A note printed after a value: ``(patience: 3/10)``, ``(best)``, ``✓``, ``*``, ``<-- best``
 #: (an opened parenthesis whose close a comma split off, too).
@@ -121,7 +126,7 @@ def _pairs(text: str, record: bool = True) -> dict[str, float]:
         pairs = ([(metric.group("name"), metric.group("value"))] if metric
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
                  if _NAMED_CHUNK.fullmatch(chunk)
-                 else _spaced_pairs(chunk) if record else [])
+                 else (_spaced_pairs(chunk) or _value_first(chunk)) if record else [])
         for name, value in ((n.strip(), v) for n, v in pairs):
             if name.lower() not in _NOT_METRICS:
                 fields[_named(name, chunk) if record else name] = float(value)
@@ -148,6 +153,16 @@ def _spaced_pairs(chunk: str) -> list[tuple[str, str]]:
         return pairs
     return pairs[:1] + [(name if name.split()[0].lower() in tab.PHASE_WORDS
                          else f"{phase} {name}", value) for name, value in pairs[1:]]
+
+
+def _value_first(chunk: str) -> list[tuple[str, str]]:
+    """``0.9816 C.E. Loss``, ``94.28% Accuracy``: a value printed before its name, at the
+    chunk's end, taken only where the name is a loss or a score by its words (``10
+    samples`` or ``3 workers`` is no metric)."""
+    m = _VALUE_FIRST.search(chunk)
+    if m is None or roles.direction(m.group("name")) is None:
+        return []
+    return [(m.group("name"), m.group("value"))]
 
 
 def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
@@ -302,7 +317,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "11"
+    version = "12"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -196,6 +196,10 @@ def test_a_percentage_under_a_bare_phase_is_no_loss(tmp_path):
      "Test Epoch 1 --- test loss : 0.357 --- test accuracy:0.9032\n2022-10-17 20:17:50,512 - "
      "train.py[line:123] - INFO: Train Epoch 2 --- train loss : 0.335 --- train accuracy:0.908\n",
      "test loss", {1: 0.357}),
+    # a value printed before its name, a clock time before it
+    ("Epoch 0 @ 10:27 PM : 0.9816 C.E. Loss, 94.28% Accuracy\n"
+     "Epoch 1 @ 10:48 PM : 0.9731 C.E. Loss, 94.78% Accuracy\n", "C.E. Loss",
+     {0: 0.9816, 1: 0.9731}),
 ])
 def test_more_ways_a_loop_prints_its_metrics(tmp_path, text, tag, values):
     result = read(write(tmp_path / "train.log", text))
@@ -232,6 +236,11 @@ def test_a_table_without_a_step_column_counts_its_rows(tmp_path):
     result = read(write(tmp_path / "train.log", text))
     assert series(result.scalars, "train acc") == {1: 0.509317, 2: 0.792443, 3: 0.846273}
     assert series(result.scalars, "val_loss") == {1: 1.458333, 2: 1.325, 3: 1.345833}
+
+
+def test_a_count_printed_before_a_word_that_names_no_metric_is_no_value(tmp_path):
+    text = "Epoch 1 | 10 samples, loss: 0.5\nEpoch 2 | 3 workers, loss: 0.4\n"
+    assert set(read(write(tmp_path / "train.log", text)).scalars["tag"]) == {"loss"}
 
 
 def test_a_line_naming_a_step_between_bars_is_no_table_header(tmp_path):
