@@ -207,7 +207,7 @@ def _accuracy_improved(c: Curves, x: float, th: Thresholds) -> bool:
     return e0 > 0 and (e0 - e1) / e0 >= th.flat_max_acc_gain
 
 
-def _score_still_improves(c: Curves, x: float, th: Thresholds) -> bool:
+def _error_rate_still_falls(c: Curves, x: float, th: Thresholds) -> bool:
     """The validation error rate (a word error rate: ``Curve.error_rate``) still improves
     on a significant trend from step ``x`` (or the last ``tail_frac`` of the run, the
     longer) to the end, and ends below every value it had before: the decoded output gets
@@ -272,7 +272,7 @@ def _gap(c: Curves, t: Curve, v: Curve, vm: np.ndarray, best: int, at_lowest: bo
     if (v_first - v_best) / v_first < th.min_learned and t.setback >= th.unstable_setback:
         return []  # validation never improved beside a training loss that jumped back:
         #            an unstable rate (the val-worse-from-start rule), not memorising
-    if _score_still_improves(c, float(v.x[best]), th):
+    if _error_rate_still_falls(c, float(v.x[best]), th):
         return []  # the error rate still breaks new ground: the loss that stalled measures
         #            confidence, not what the recogniser gets right
     fell = (t_best - t_end) / t_best

@@ -280,18 +280,21 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
 def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None],
                     sizes: list[int | None]) -> list[dict[str, Any]]:
     """Records whose lines named an epoch and then a finer step are put at that step, the
-    epoch kept as a field: as printed where every record has one and they never go back;
-    counted on through the epochs where it starts again in each (``Step [100/600]``: epoch
-    e's step s at (e - first) x 600 + s, the epoch's count as printed, else the largest
-    step seen), a line without one (a validation) at the end of its epoch."""
+    epoch kept as a field: as printed where every record has one and they never go back
+    (where some line has none, every record stays at its epoch); counted on through the
+    epochs where it starts again in each (``Step [100/600]``: epoch e's step s at (e -
+    first) x 600 + s, the epoch's count as printed, else the largest step seen), a line
+    without one (a validation) at the end of its epoch."""
     if not records or not any(f is not None for f in finer):
         return records
     if any(f is not None and not float(f).is_integer() for f in finer):
         return records
     epochs = [r["step"] for r in records]
-    if all(f is not None for f in finer) and all(
-            b >= a for a, b in itertools.pairwise(finer)):
-        steps = [int(f) for f in finer]  # (all whole numbers, checked above)
+    printed = [f for f in finer if f is not None]
+    if all(b >= a for a, b in itertools.pairwise(printed)):  # one count through the run
+        if len(printed) < len(finer):
+            return records  # (a line without one has no place on it: all stay at epochs)
+        steps = [int(f) for f in printed]  # (all whole numbers, checked above)
     else:
         size = _epoch_size(finer, sizes)
         if size is None or any(b < a for a, b in itertools.pairwise(epochs)):

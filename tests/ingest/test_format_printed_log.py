@@ -106,6 +106,15 @@ def test_an_epoch_printed_as_ep_with_its_batch_is_one_axis(tmp_path):
     assert series(result.scalars, "loss") == {20: 10.98, 40: 10.31, 60: 9.60}
 
 
+def test_a_global_step_beside_lines_without_one_leaves_every_record_at_its_epoch(tmp_path):
+    # the finer step never goes back (a global step) but the validation lines name none:
+    # they have no place on that count, so the run stays on its epochs, as it was
+    text = ("epoch=1 step=200 loss=0.5\nepoch=1 step=400 loss=0.4\nepoch=1 val_loss=0.45\n"
+            "epoch=2 step=600 loss=0.3\nepoch=2 step=800 loss=0.25\nepoch=2 val_loss=0.35\n")
+    result = read(write(tmp_path / "train.log", text))
+    assert series(result.scalars, "val_loss") == {1: 0.45, 2: 0.35}
+
+
 def test_the_pytorch_tutorial_s_epoch_and_step_are_one_axis(tmp_path):
     # "Epoch [e/5], Step [s/600]": the step counts batches within the epoch, its count
     # printed; a validation line naming only the epoch sits at the end of that epoch
