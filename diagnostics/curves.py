@@ -205,6 +205,11 @@ class Curve:
             return y * self.acc_scale
         return (1.0 - y) * self.acc_scale if self.kind == "error" else y
 
+    def same_scale(self, other: Curve) -> bool:
+        """Whether two curves measure on one scale: both losses, both errors of an accuracy,
+        or both scores of their own (a BLEU or a PESQ is no loss to set beside one)."""
+        return self.kind == other.kind and self.negated == other.negated
+
     def at(self, step: float) -> float:
         """The value at a step (rolling median, interpolated)."""
         return float(np.interp(step, self.x, self.ym))

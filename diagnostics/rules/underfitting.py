@@ -113,7 +113,7 @@ def check(c: Curves, th: Thresholds):
         return []
     ratio = end / ref
     v = None if c.axes_differ else c.val
-    comparable = v is not None and v.kind == t.kind  # validation on the same scale
+    comparable = v is not None and v.same_scale(t)  # validation on the same scale
     # the accuracy that says how poor: training's, else validation's beside a training loss
     # (an accuracy proper: a detector's mAP or an IoU has no ceiling of 1 to fall short of)
     # (nor is an accuracy of one example per point, every value 0 or 1)
@@ -161,7 +161,7 @@ def check(c: Curves, th: Thresholds):
     ev = {"tags": [t.tag], "start_step": int(tx[0]) if len(tx) else int(t.x[0]),
           "end_step": int(x1), "end_level": end, "reference": ref, "level_ratio": ratio}
     gap_txt = " (no validation metric logged)"
-    if v is not None and v.kind != t.kind:
+    if v is not None and not v.same_scale(t):
         gap_txt = f" ({what(v)} is logged, but on another scale)"
     elif v is not None:
         v_end = last_tenth(v.y)

@@ -42,7 +42,7 @@ class Thresholds:
 
 def check(c: Curves, th: Thresholds):
     t, v = c.train, c.val
-    if t is None or v is None or t.kind != v.kind:
+    if t is None or v is None or not t.same_scale(v):
         raise Skip("needs comparable training and validation curves")
     if c.axes_differ:
         raise Skip(c.axes_differ)

@@ -1081,6 +1081,19 @@ def test_a_word_error_rate_still_falling_beside_a_flat_eval_loss_is_no_gap():
     assert "CD602" not in {f.code for f in frozen.findings}
 
 
+def test_a_score_of_its_own_is_never_set_beside_a_training_loss(rng):
+    # a translation model: a cross-entropy falling to 1.0 beside a validation BLEU rising
+    # to 30; the two are not on one scale: no "validation better than training by 2569%"
+    e = epochs(30)
+    run = tagged_run({"train_loss": (e, 3 * np.exp(-e / 8) + 1.0),
+                      "val_bleu": (e, 30 - 20 * np.exp(-e / 8))})
+    assert "CD903" not in {f.code for f in diagnose(run).findings}
+    # a validation loss below the training loss on one scale still is
+    run = tagged_run({"train_loss": (e, 3 * np.exp(-e / 8) + 1.0),
+                      "val_loss": (e, 2.4 * np.exp(-e / 8) + 0.8)})
+    assert "CD903" in {f.code for f in diagnose(run).findings}
+
+
 def test_a_score_outside_zero_one_is_named_as_logged_and_never_a_loss():
     e = epochs(40)
     bleu = 30 * (1 - np.exp(-e / 30))  # BLEU x 100, still rising at the end
