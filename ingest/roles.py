@@ -69,6 +69,8 @@ HIGHER_IS_BETTER = frozenset({
     "reward", "rewards", "return", "returns", "score", "r2", "psnr", "ssim", "likelihood",
     "loglik", "loglikelihood", "elbo", "kappa", "mcc", "spearman", "pearson", "corr",
     "exact", "em", "hit", "hits", "ndcg", "mrr", "success",
+    # speech enhancement and separation: perceptual quality, intelligibility, distortion
+    "pesq", "stoi", "estoi", "sdr", "sisdr", "sisnr",
 })
 #: Higher-is-better words that make the best accuracy-like role tag, best first.
 ACCURACY_RANK = {"acc": 0, "accuracy": 0, "top1": 1, "acc1": 1, "acc@1": 1, "f1": 2,

@@ -195,6 +195,7 @@ def test_spellings_of_every_convention(tags, expected):
     ("eval_f1", "higher"), ("metrics/mAP50-95(B)", "higher"), ("val/dice", "higher"),
     ("episode_reward", "higher"), ("val_bleu", "higher"), ("eval/auroc", "higher"),
     ("val/log_likelihood", "higher"), ("epoch", None), ("throughput", None),
+    ("pesq_epoch", "higher"), ("val/stoi", "higher"), ("val/si_sdr", "higher"),
 ])
 def test_every_metric_has_one_direction(tag, way):
     from curvedoc.ingest.roles import direction
