@@ -277,15 +277,22 @@ def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds,
                  f"{pct(share)} of all it gained (trend p={tr.p_value:.1g})")
 
 
+def _training_beside(c: Curves, v):
+    """The training curve a validation curve ``v`` is judged beside (same axes), else None
+    (``v`` is training itself, or the two are on different axes)."""
+    t = c.train
+    if t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val"):
+        return None
+    return t
+
+
 def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                       th: Thresholds) -> _Gain | None:
     """Validation and training both still fall steadily over the tail, validation keeping
     pace: a small gain that is no noise (both trends significant), and no gap opening."""
-    t = c.train
-    if t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val"):
-        return None
-    if _rate_near_nothing(c, tx, th):
-        return None  # a crawl under a rate cut to near nothing: decayed, not unfinished
+    t = _training_beside(c, v)
+    if t is None or _rate_near_nothing(c, tx, th):
+        return None  # (a crawl under a rate cut to near nothing: decayed, not unfinished)
     wx, wy = window(t, float(tx[0]), float(tx[-1]))
     if len(wx) < 4 or not (vt.slope < 0 and vt.p_value < th.together_alpha):
         return None
@@ -308,9 +315,8 @@ def _not_levelling(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
     """Validation still falls on a strong trend over the tail at no less than
     ``pace_kept`` of its pace over the stretch before, training falling beside it: a curve
     that has not begun to level off, however small its gain on a high floor."""
-    t = c.train
-    if (t is None or t.role == v.role or c.axes_differ or not v.role.startswith("val")
-            or not v.is_loss or _by_decades(v, th) or _rate_near_nothing(c, tx, th)
+    t = _training_beside(c, v)
+    if (t is None or not v.is_loss or _by_decades(v, th) or _rate_near_nothing(c, tx, th)
             or _fits_training(c, th)):
         return None  # (after a fall by decades a straight crawl is a converged curve's crumbs)
     gain = -vt.slope * (tx[-1] - tx[0]) / level
@@ -442,9 +448,8 @@ def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None
     beside a training loss still falling on a significant trend by ``min_gain`` of its
     level over the tail, under a rate not cut to near nothing: the run stopped on a new
     best while it still learned, however much validation wandered before."""
-    t = c.train
-    if (t is None or t.role == v.role or not v.role.startswith("val") or not v.is_loss
-            or c.axes_differ or _fits_training(c, th)):
+    t = _training_beside(c, v)
+    if t is None or not v.is_loss or _fits_training(c, th):
         return None
     y = v.y
     drop = float(np.min(y[:-1]) - y[-1])

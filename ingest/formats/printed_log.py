@@ -74,7 +74,6 @@ _AFTER_STEP = " :=-|,;]).\u2026"
 #: ``Epoch [1/5], Step [100/600], Loss: 0.31``, ``Epoch 2 Batch 40/157 loss 0.5``.
 _FINER_STEP = re.compile(r"\b(?:step|batch|iteration|iter)\b\s*[:=#\[(]?\s*(\d+)"
                          r"(?:\s*(?:/|\bof\b)\s*(\d+))?\s*[\])]?", re.IGNORECASE)
-_FINER_WORD = re.compile("step|batch|iter", re.IGNORECASE)  # (the cheap test first)
 #: The keys of a step finer than an epoch, printed after it (``epoch=1 step=200 ...``).
 _FINER_STEPS = frozenset({"step", "global_step", "iteration", "iter", "it"})
 _NUMBER = rf"{tab.NUMBER_TEXT.pattern}|nan"  # a number as a CSV cell writes it, or nan
@@ -251,7 +250,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
         inner = None
         if match:
             step, rest = int(match.group(1)), line[match.end():].lstrip(_AFTER_STEP)
-            if (finer_named and match.group(0)[:1] in "Ee" and _FINER_WORD.search(rest)
+            if (finer_named and match.group(0)[:1] in "Ee"
                     and (inner := _FINER_STEP.search(rest))):
                 per_epoch = int(inner.group(2)) if inner.group(2) else None
                 rest = (rest[:inner.start()] + rest[inner.end():]).lstrip(_AFTER_STEP)
