@@ -4,7 +4,9 @@ What it detects
     After the first fifth of its evaluations, the validation loss (or error from
     accuracy) jumps up by a fifth of its level or more and back down as often, at
     least three times each, and every jump counted is also a visible part of
-    what the curve learned (its first value minus its best); where a training
+    what the curve learned (its first value minus its best; an evaluation
+    before the first update, at the init's loss, does not count as the first
+    value, so a run that logs one is judged as one that does not); where a training
     loss is logged, it too jumped back up well above its best so far. A small
     validation set is noisy beside a steadily falling training loss; a zigzag of
     this size beside a jumping one means the weights bounce between regions of
@@ -65,7 +67,10 @@ def check(c: Curves, th: Thresholds):
     y = v.y_all
     if len(y) < th.min_points:
         raise Skip(f"only {len(y)} validation points; a zigzag needs {th.min_points}")
-    learned = float(y[0] - np.min(y))
+    # what it learned since its first evaluation after an update: a pass before any update
+    # sits at the init's loss, and a run that logs one is judged as one that does not
+    first = 1 if c.at_init(v) and len(y) > th.min_points else 0
+    learned = float(y[first] - np.min(y))
     if learned <= 0:
         return []
     diffs = np.diff(y)

@@ -1837,3 +1837,24 @@ def test_a_loss_that_barely_moved_beside_a_score_that_learned_is_no_underfit(rng
 
 def test_a_loss_that_barely_moved_beside_a_score_that_barely_moved_is_underfitting(rng):
     assert "underfitting" in _slow_box_loss(rng, map_end=0.36).labels
+
+
+def test_a_validation_zigzag_is_judged_alike_with_or_without_an_evaluation_before_training(rng):
+    # SGD at a rate too high on digits: validation every 20 steps bounces between 0.3 and
+    # 0.6 on a level near 0.4, the per-step training loss climbing back to 0.8 twice.
+    # Logging an evaluation before the first update (2.3, ln(10)) adds a drop every run
+    # has; it must not make the bounces look small beside "all the curve learned"
+    s = np.arange(1, 401)
+    train = np.clip(0.25 + 0.05 * rng.standard_normal(400), 0.05, None)
+    train[:20] = np.linspace(2.3, 0.5, 20)
+    train[(s > 120) & (s <= 150) | (s > 260) & (s <= 290)] = 0.8
+    vs = np.arange(20, 401, 20)
+    val = np.array([0.69, 0.33, 0.62, 0.37, 0.58, 0.31, 0.36, 0.41, 0.46, 0.53,
+                    0.43, 0.59, 0.50, 0.29, 0.56, 0.23, 0.29, 0.36, 0.33, 0.35])
+    without = tagged_run({"train/loss": (s, train), "val/loss": (vs, val)},
+                         hparams={"num_classes": 10})
+    with_init = tagged_run({"train/loss": (np.r_[0, s], np.r_[2.3, train]),
+                            "val/loss": (np.r_[0, vs], np.r_[2.3, val])},
+                           hparams={"num_classes": 10})
+    codes = [{f.code for f in diagnose(r).findings} for r in (without, with_init)]
+    assert "CD204" in codes[0] and "CD204" in codes[1]
