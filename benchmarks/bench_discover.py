@@ -19,9 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from _against import timed
 
 HERE = Path(__file__).resolve().parent
 
@@ -50,12 +51,6 @@ def build(folder: Path, files: int) -> Path:
     return folder
 
 
-def timed(python: str, folder: Path) -> tuple[int, float]:
-    out = subprocess.run([python, "-c", TIMER, str(folder)], capture_output=True, text=True,
-                         check=True).stdout.split()
-    return int(out[0]), float(out[1])
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=5000)
@@ -67,11 +62,11 @@ def main() -> int:
           f"on {os.cpu_count()} CPUs")
     mine, theirs = [], []
     for k in range(args.rounds):
-        runs, t = timed(sys.executable, folder)
+        runs, t = timed(sys.executable, TIMER, folder)
         mine.append(t)
         line = f"round {k + 1}: this code {t:.3f} s ({runs} run)"
         if args.against:
-            runs_b, tb = timed(args.against, folder)
+            runs_b, tb = timed(args.against, TIMER, folder)
             theirs.append(tb)
             line += f"; --against {tb:.3f} s ({runs_b} run): {t / tb:.2f}x its time"
         print(line)

@@ -1,9 +1,9 @@
 """Benchmark: reading a long printed training log (``printed_log``), what a user's default
 call does with it (the whole file read, parsed, and turned into the scalars frame).
 
-Builds ``benchmarks/_data/printed_<lines>.log`` once: a loop's output in three common
-shapes, a line each (a logger's prefix and bars, names and values with only spaces
-between, ``name=value`` pairs), and a second log in the PyTorch tutorial's shape
+Builds ``benchmarks/_data/printed_<lines>/{mixed,tutorial}/train.log`` once: a loop's
+output in three common shapes, a line each (a logger's prefix and bars, names and values
+with only spaces between, ``name=value`` pairs), and a second log in the PyTorch tutorial's shape
 (``Epoch [e/N], Step [s/600], Loss: ...``). Times ``read_run`` on each in a fresh process
 (imports excluded; the ingest cache is off, so every call parses).
 
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from _against import timed
 
 HERE = Path(__file__).resolve().parent
 
@@ -66,12 +67,6 @@ def build(lines: int) -> tuple[Path, Path]:
     return mixed.parent, tutorial.parent
 
 
-def timed(python: str, folder: Path) -> tuple[int, float]:
-    out = subprocess.run([python, "-c", TIMER, str(folder)], capture_output=True, text=True,
-                         check=True).stdout.split()
-    return int(out[0]), float(out[1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=int, default=20000, help="lines of each log")
@@ -81,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, folder in zip(("mixed shapes", "tutorial"), build(args.lines), strict=True):
         ours, theirs = [], []
         for _ in range(args.rounds):
-            rows, t = timed(sys.executable, folder)
+            rows, t = timed(sys.executable, TIMER, folder)
             ours.append(t)
             if args.against:
-                rows_b, tb = timed(args.against, folder)
+                rows_b, tb = timed(args.against, TIMER, folder)
                 theirs.append(tb)
         line = f"{name}: read_run {min(ours):.3f} s best, {statistics.median(ours):.3f} s median"
         line += f" ({rows:,} scalars)"
