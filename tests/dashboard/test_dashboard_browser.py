@@ -45,7 +45,6 @@ def test_runs_page_shows_every_run_with_its_badges(driver, served):
 
 
 def test_filter_by_label(driver, served):
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     state = served.state
@@ -53,7 +52,8 @@ def test_filter_by_label(driver, served):
     wanted = sorted(state.runs[r].name for r, d in state.diagnoses.items() if label in d.labels)
     driver.get(served.url + "/")
     wait_for(driver, css("a.cd-run-link", len(state.runs)), "the grid")
-    picker = driver.find_element(By.ID, "runs-label-filter")
+    # (under load the filter can render after the grid: wait for it too)
+    picker = wait_for(driver, css("#runs-label-filter"), "the label filter")[0]
     wait_for(driver, choose(picker, label), "the label in the list")
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait_for(driver, lambda d: sorted(grid_names(d)) == wanted, f"only {label} runs")
