@@ -112,8 +112,10 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
     from curvedoc.ingest import fs
 
     try:  # the header first: only a log that names a run-key column is read whole
-        header = fs.head(path).decode("utf-8", errors="replace")
-        header = header.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+        head = fs.head(path).decode("utf-8", errors="replace").lstrip("\ufeff")
+        first = [line.rstrip("\r") for line in head.split("\n")]
+        at = header_index(first, path) or 0
+        header = first[at]
         sep = guess_separator(header, path)
         names = split_header(header, sep)
         at = run_key_column(names)
@@ -124,7 +126,7 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
         return None
     lines = text.lstrip("\ufeff").splitlines()
     values: dict[str, None] = {}
-    for line in lines[1:]:
+    for line in lines[at + 1:]:
         cells = split_line(line, sep)
         if len(cells) > at and cells[at].strip() and cells[at].strip() != names[at]:
             values[cells[at].strip()] = None
@@ -167,6 +169,24 @@ def looks_like_log_header(header: str, path: str = "", row: str | None = None) -
         return False
     cells = trimmed(split_line(row, sep))
     return len(cells) == len(names) and all(tab.cell_number(c) is not None for c in cells)
+
+
+#: Lines of text a table may have above its header: a title (``model_history_log``) or a
+#: blank line, without a separator.
+MAX_TITLE_LINES = 2
+
+
+def header_index(lines: Sequence[str], path: str = "") -> int | None:
+    """Which of a file's first ``lines`` is its table's header (:func:`looks_like_log_header`,
+    the line after it its first row): the first line, or one after up to ``MAX_TITLE_LINES``
+    lines of a title above it; None when no header is there."""
+    for at, line in enumerate(lines[:MAX_TITLE_LINES + 1]):
+        row = lines[at + 1] if at + 2 < len(lines) else None  # a row only when whole
+        if looks_like_log_header(line, path, row):
+            return at
+        if any(sep in line for sep in SEPARATORS) or tab.cell_number(line) is not None:
+            return None  # a row of cells, or a number: no title
+    return None
 
 
 @dataclass
@@ -284,10 +304,11 @@ def read_delimited(path: str, state: dict[str, Any] | None,
     try:
         for block in chunk.blocks():
             lines, first = block.lines, block.first_line
-            if layout is None:  # first read, or the file was rewritten: line 1 is the header
+            if layout is None:  # first read, or the file was rewritten: the header first
                 header_raw = chunk.first_raw.decode("latin-1")
-                layout = _Layout.of_header(lines[0], path)
-                lines, first = lines[1:], first + 1
+                at = header_index(lines, path) or 0  # below a title, where there is one
+                layout = _Layout.of_header(lines[at], path)
+                lines, first = lines[at + 1:], first + at + 1
                 if not layout.has_steps:
                     break
             problems.epoch_rows = layout.rows is not None

@@ -18,6 +18,9 @@ A column that says which run a row is of (``model``, ``run``, ``fold``, ``seed``
 ``_delimited.RUN_KEYS``), holding several values, makes one run of each value:
 ``results.csv#model=resnet18`` reads only that model's rows.
 
+Up to two lines above the header that hold no separator (a title, ``model_history_log``, or
+a blank line) are skipped.
+
 The step comes from step/global_step/iteration/iter, else epoch, else the row's place. Tags are the
 column names (stripped of padding). A folder with one such table is the run;
 a folder with several holds one run per file (id = the file's relative path).
@@ -40,7 +43,7 @@ SNIFF_ROWS = 5
 class CSVTable:
     name = "csv_table"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "7"
+    version = "8"
     summary = "CSV/TSV tables: Keras CSVLogger (training.log), fastai, Ultralytics, generic"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -58,9 +61,10 @@ class CSVTable:
             return False
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
         lines = [line.rstrip("\r") for line in text.split("\n")]
-        row = lines[1] if len(lines) > 2 else None  # the first row, whole
-        if not lines or not _delimited.looks_like_log_header(lines[0], path, row):
+        at = _delimited.header_index(lines, path)  # the first line, or below a title
+        if at is None:
             return False
+        lines = lines[at:]
         if path.lower().endswith((".csv", ".tsv")):
             return True
         sep = _delimited.guess_separator(lines[0], path)

@@ -101,6 +101,26 @@ def test_sniff_rejects_tables_without_a_step_and_plain_text_logs(tmp_path):
     assert find(tmp_path, tmp_path) is None
 
 
+def test_a_title_line_above_the_header_is_skipped(tmp_path):
+    # a Keras log written with separator=";" under a line that names it, CRLF endings
+    text = ("model_history_log\r\nepoch;accuracy;loss;val_accuracy;val_loss\r\n"
+            "0;0.41;1.58;0.80;0.65\r\n1;0.87;0.40;0.91;0.30\r\n")
+    path = write(tmp_path / "run" / "model_history_log.csv", text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    assert [s.format for s in discover(str(tmp_path))] == ["csv_table"]
+    result = read(path)
+    assert series(result.scalars, "val_loss") == {0: 0.65, 1: 0.30}
+    assert set(result.scalars["tag"]) == {"accuracy", "loss", "val_accuracy", "val_loss"}
+    assert not result.warnings and not result.errors
+
+
+def test_a_title_is_no_header_of_its_own_and_prose_above_rows_is_no_table(tmp_path):
+    three_titles = write(tmp_path / "a.csv", "a\nb\nc\nepoch,loss\n0,1.0\n1,0.5\n")
+    prose = write(tmp_path / "b.log", "training started\nEpoch 1/10 - loss: 0.5\n")
+    for path in (three_titles, prose):
+        assert not FORMAT.sniff(str(path), path.read_bytes())
+
+
 def test_fractional_epochs_are_cut_to_whole_steps_with_a_warning(tmp_path):
     path = write(tmp_path / "log.csv", "epoch,loss\n0.5,1.0\n2.0,0.8\n")
     result = read(path)
