@@ -38,6 +38,10 @@ class RunFacts:
     ref_val_loss: float
     #: the data set's reference validation accuracy (nan for regression)
     ref_val_acc: float = math.nan
+    #: the loss of predicting the training set's class frequencies (nan: unknown, or
+    #: regression): where a network that learned only its output bias sits, at or below
+    #: ln(C) (0.66, not 0.69, on a 63/37 binary task)
+    prior_loss: float = math.nan
 
 
 @dataclass
@@ -51,6 +55,17 @@ class Truth:
 
 
 # -- series helpers ------------------------------------------------------------------------
+
+
+def _near_chance(values: np.ndarray, chance: float, prior: float) -> np.ndarray:
+    """Where a loss sits at the level of a network that learned nothing: within 3% of
+    ln(C), or, on a task unbalanced enough that predicting its class frequencies lies
+    outside that band, between that loss and ln(C) (a dead network learns its output
+    bias and settles there: 0.66 on a 63/37 binary task)."""
+    near = np.abs(values / chance - 1) < 0.03
+    if math.isfinite(prior) and prior < 0.97 * chance:
+        near |= (values >= 0.97 * prior) & (values <= 1.03 * chance)
+    return near
 
 
 def _arr(points: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +222,7 @@ def decide(facts: RunFacts) -> Truth:
     if facts.num_classes and len(finite_t) >= 5 and "lr_too_high" not in truth.labels:
         # judged on the smoothed curve: epoch means of a dead network wobble by a few
         # percent around ln(C), and one wobble is no departure from it
-        near = np.abs(smooth(finite_t) / chance - 1) < 0.03
+        near = _near_chance(smooth(finite_t), chance, facts.prior_loss)
         flat_epochs = int(np.argmin(near)) if not near.all() else len(near)
         frac = flat_epochs / len(finite_t) if flat_epochs >= 3 else 0.0
         why["flat_at_chance_frac"] = round(frac, 3)

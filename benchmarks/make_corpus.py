@@ -23,6 +23,7 @@ per epoch only, eval every N steps). Then writes:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import multiprocessing
@@ -116,6 +117,22 @@ def references(runs, results: dict[str, dict]) -> dict[str, tuple[float, float]]
     return refs
 
 
+@functools.cache
+def prior_loss(dataset: str, train_size: int | None) -> float:
+    """The cross-entropy of predicting the training labels' class frequencies (nan for
+    regression): the level a network that learned only its output bias reaches."""
+    import numpy as np
+
+    from curvedoc.trainer.data import load
+
+    data = load(dataset, train_size)
+    if not data.num_classes:
+        return math.nan
+    p = np.bincount(data.y_train.numpy(), minlength=data.num_classes) / len(data.y_train)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
 def init_logged(history: dict) -> bool:
     """A loss at (or before) the first update is on the curves."""
     val = history.get("val_loss", [])
@@ -136,7 +153,8 @@ def judge(runs, results: dict[str, dict]) -> dict[str, dict]:
             steps_per_epoch=res["steps_per_epoch"],
             planned_steps=res["steps_per_epoch"] * r.spec.epochs,
             num_classes=res["num_classes"], init_logged=init_logged(res["history"]),
-            ref_val_loss=ref_loss, ref_val_acc=ref_acc)
+            ref_val_loss=ref_loss, ref_val_acc=ref_acc,
+            prior_loss=prior_loss(r.dataset, r.spec.train_size))
         t = corpus_truth.decide(facts)
         labels = sorted(t.labels)
         # the main reading, each other reading, and all of them together
