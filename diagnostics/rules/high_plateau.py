@@ -2,8 +2,11 @@
 
 What it detects
     The training loss ends about where it started (it never improved by more
-    than a small fraction) while the curve is noisy, jumped up at the start, or
-    the gradient norm stays large: the optimiser bounces instead of descending.
+    than a small fraction) while the curve is noisy, jumped up at the start (its
+    smoothed curve, or a single logged loss at twice its start), or the gradient norm
+    stays large: the optimiser bounces instead of descending. A loss that spiked early and
+    then settled at the chance level ln(C) counts however it compares with the spike's
+    aftermath: a step too large threw the network to chance.
     With C known, a loss that ends at the chance level ln(C) and bounces there
     counts however high it started, unless it is still working its way down
     (validation, else training, still falling on a significant trend at the end).
@@ -55,8 +58,12 @@ class Thresholds:
     grad_kept: float = 0.3
     #: ...unless it is tiny anyway (below this it has vanished: a dead network).
     min_grad: float = 1e-3
-    #: An early jump above the start by this fraction is an overshoot.
+    #: An early jump above the start by this fraction is an overshoot (the smoothed curve
+    #: over the first fifth of the run)...
     early_jump: float = 0.3
+    #: ...or a single logged loss there this fraction above the start (a spike to twice
+    #: the start, which smoothing over a short log flattens, in a loss that never improved).
+    early_spike: float = 1.0
     #: Climbing back up by this fraction of what it had learned (start - best; the best
     #: is a rolling median over 1/20 of the run, so noise does not fake it): the
     #: optimiser lost ground. A training loss does not do that at a sound step size;
@@ -101,10 +108,12 @@ def check(c: Curves, th: Thresholds):
     improvement = (start - end) / size
     noise = t.noise / max(abs(end), 1e-12)
     early = t.ys[: max(2, len(t.ys) // 5)]
-    # an overshoot is measured from before it: the first points' median (the first point
-    # alone on a short log), so one noisy first batch does not make a jump
-    before = float(np.median(t.y[: max(1, min(3, len(t.y) // 10))]))
+    # an overshoot is measured from before it: the first three points' median (the first
+    # point alone on a short log, never the mean of the first two, the jump among them),
+    # so one noisy first batch does not make a jump
+    before = float(np.median(t.y[: 3 if len(t.y) >= 30 else 1]))
     jump = (float(early.max()) - before) / max(abs(before), 1e-12)
+    spike = (float(np.max(t.y[: len(early)])) - before) / max(abs(before), 1e-12)
     # the best level under a rolling median over 1/20 of the run (3 points on a short
     # epoch log, where a dip of two epochs is real)
     wide = rolling_median(t.y, max(3 if len(t.y) < 40 else 5, (len(t.y) // 20) | 1))
@@ -113,16 +122,21 @@ def check(c: Curves, th: Thresholds):
     back = (end - best) / learned if learned >= th.min_learned * size else 0.0
     reasons, ev = [], {}
     chance = c.chance_loss if t.is_loss else None
-    loud_at_chance = (chance is not None and end >= th.high_of_chance * chance
-                      and noise >= th.min_noise_at_chance and not _descending(c, th))
+    at_chance = (chance is not None and end >= th.high_of_chance * chance
+                 and not _descending(c, th))
+    loud_at_chance = at_chance and noise >= th.min_noise_at_chance
+    spiked = spike >= th.early_spike
     if back >= th.rebound and not _val_still_best(c, th):
         reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
                        f"{num(t.value_of(best))}")
     elif loud_at_chance:
         reasons.append(f"it ends at {pct(end / chance)} of the chance loss ln("
                        f"{c.num_classes[0]}) = {num(chance)}, bouncing by {pct(noise)}")
-    elif improvement > th.max_improvement or c.accuracy_learned:
-        return []  # it improved, or an accuracy beside it did: this loss is no measure
+    elif (improvement > th.max_improvement or c.accuracy_learned) and not (at_chance
+                                                                           and spiked):
+        # it improved, or an accuracy beside it did: this loss is no measure (unless it
+        # spiked early and ends at chance: thrown there by a step too large)
+        return []
     g = c.get("grad_norm")
     settled = not reasons and _val_settled(c, th)
     if g is not None and g.n >= 2 and not settled:
@@ -135,12 +149,21 @@ def check(c: Curves, th: Thresholds):
         reasons.append(f"it bounces by {pct(noise)} of its level")
     if jump >= th.early_jump:
         reasons.append(f"it jumped {pct(jump)} above its start early on")
+    elif spiked:
+        reasons.append(f"it spiked to {num(t.value_of(before * (1 + spike)))} early on, "
+                       f"{pct(spike)} above its start" + (
+                           f", and ends at {pct(end / chance)} of the chance loss "
+                           f"ln({c.num_classes[0]}) = {num(chance)}" if at_chance else ""))
     if not reasons:
         return []
     margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, 2 * (back / th.rebound - 1),
+                 spike / th.early_spike - 1,
                  # a loss bouncing at ln(C) is as sure as its bounce is loud
                  (noise / th.min_noise_at_chance - 1) if loud_at_chance else -1.0,
                  0.3 * len(reasons))
+    if improvement > th.max_improvement and at_chance and spiked:
+        # measured from its first point, before the spike: it never got past chance
+        start, improvement = before, (before - end) / max(abs(before), 1e-12)
     return [finding(
         "error", confidence(margin),
         f"{what(t)} {'never improved' if improvement <= th.max_improvement else 'lost ground'}: "
@@ -154,7 +177,8 @@ def check(c: Curves, th: Thresholds):
         ],
         {"tags": [t.tag] + ([g.tag] if g is not None else []), "start_step": int(t.x[0]),
          "end_step": int(t.x[-1]), "start_level": start, "end_level": end,
-         "improvement": improvement, "noise": noise, "early_jump": jump, "rebound": back,
+         "improvement": improvement, "noise": noise, "early_jump": jump, "early_spike": spike,
+         "rebound": back,
          **ev},
     )]
 

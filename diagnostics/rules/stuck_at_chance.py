@@ -3,7 +3,10 @@
 What it detects
     The training loss never moves away from ln(C) (within a tolerance), does
     not descend from it either, and is smooth (little noise) or its gradient
-    norm collapses. A slow but steady descent from chance is learning, not this.
+    norm collapses. A slow but steady descent from chance is learning, not this; nor
+    is a loss that first jumped far above where it started (by ``max_early_rise`` of
+    ln(C)) and only then settled at chance: a step too large threw the network there
+    (the high-plateau rule, lr_too_high), it was not born dead.
     C comes from where ``Curves.num_classes`` finds it; a loss that sat within half a
     percent of ln(C) of a round C (2, 10, 100, 1000) at every point says C itself.
 
@@ -51,6 +54,9 @@ class Thresholds:
     #: learning, not a network stuck at chance.
     max_fall: float = 0.03
     alpha: float = 0.05
+    #: A loss that rose this share of ln(C) above its first point, in the first fifth of
+    #: the run, before it settled at chance was thrown there by too large a step.
+    max_early_rise: float = 0.3
 
 
 def check(c: Curves, th: Thresholds):
@@ -58,6 +64,9 @@ def check(c: Curves, th: Thresholds):
     dist = np.abs(t.ys / chance - 1.0)
     if len(dist) < 3 or float(dist[len(dist) // 5:].max()) > th.tolerance:
         return []
+    early = t.y_all[: max(2, len(t.y_all) // 5)]
+    if float(np.nanmax(early)) - float(early[0]) >= th.max_early_rise * chance:
+        return []  # it jumped far above its start first: thrown to chance, not born there
     tr = strong_trend(t.x, t.y)
     fell = -tr.slope * (t.x[-1] - t.x[0]) / chance
     if tr.slope < 0 and tr.p_value < th.alpha and fell >= th.max_fall:

@@ -633,6 +633,26 @@ def test_an_early_explosion_then_a_high_plateau_is_lr_too_high_only(rng):
     assert d.labels == ["lr_too_high"]
 
 
+def test_a_spike_then_a_smooth_plateau_at_chance_is_lr_too_high_not_a_dead_start(rng):
+    # ten classes, a loss logged before any update at ln(10); the first steps of a rate
+    # far too high throw it to four times that, then it sits smoothly at chance: the
+    # network was killed by its steps, it was not born dead
+    s = np.arange(0, 280, 10)
+    train = np.log(10) * (1 + 0.01 * rng.standard_normal(len(s)))
+    train[1] = 9.0
+    vs = np.arange(0, 280, 20)
+    val = np.log(10) * (1 + 0.01 * rng.standard_normal(len(vs)))
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, val)},
+                            hparams={"num_classes": 10}))
+    assert d.labels == ["lr_too_high"]
+    assert [f.code for f in d.findings if f.label] == ["CD202"]
+    # the same plateau from the first step, without the spike, is a dead network
+    train[1] = train[2]
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, val)},
+                            hparams={"num_classes": 10}))
+    assert d.labels == ["bad_init"]
+
+
 def _yolo_rates(e, bias_start):
     # Ultralytics: three warm-up epochs, then a linear decay to a hundredth; the bias
     # group (pg0 in older versions) is warmed *down* from bias_start to the rate
