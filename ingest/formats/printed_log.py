@@ -20,6 +20,8 @@ then metrics, however a training loop printed them and a logger prefixed them:
   its ``epoch``/``step``/``iter`` column, else the row's place (from 1); a duration
   (``61s``) is no metric, a rule (``-----``) under the header is skipped
 - ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
+- ``[Epoch: 05] Valid acc: 0.2988 | loss: 2.0462``: a line whose first metric names an
+  evaluation phase is that evaluation's, its bare ``loss`` the ``Valid loss``
 - ``Epoch 3 @ 11:29 PM : 0.9722 C.E. Loss, 96.29% Accuracy``: a value before its name,
   where the name is a loss or a score by its words
 
@@ -175,6 +177,20 @@ def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
             for name, value in fields.items()}
 
 
+def _evaluated(fields: dict[str, float]) -> dict[str, float]:
+    """``[Epoch: 05] Valid acc: 0.2988 | loss: 2.0462``: a line whose first metric names an
+    evaluation phase (val, test, ...) is that evaluation's, so a loss or a score after it
+    that names no phase is the evaluation's too (``Valid loss``), not training's."""
+    first = next(iter(fields), "")
+    words = first.replace("_", " ").split()
+    if len(words) < 2 or words[0].lower() not in roles.VAL | roles.TEST:
+        return fields
+    sep = first[len(words[0])]  # "Valid acc" -> "Valid loss", "val_acc" -> "val_loss"
+    return {name if name.replace("_", " ").split()[0].lower() in tab.PHASE_WORDS
+            or roles.direction(name) is None else f"{words[0]}{sep}{name}": value
+            for name, value in fields.items()}
+
+
 def _cells(line: str) -> list[str]:
     """A table line's cells: split at bars where it has them (``1 | 1.540 | 47.36``), else
     at runs of two spaces or more or tabs (``train acc    va_acc  train_loss``)."""
@@ -260,7 +276,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
             if not records:  # settings before the first step; a summary after is left out
                 settings.update(_pairs(line, record=False))
             continue
-        fields = _pairs(rest)
+        fields = _evaluated(_pairs(rest))
         if match:
             fields = _in_phase(fields, line[:match.start()])
         # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
@@ -319,7 +335,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "12"
+    version = "13"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

@@ -67,6 +67,20 @@ def test_a_phase_before_the_step_keeps_train_and_validation_apart(tmp_path):
     assert series(result.scalars, "train_loss") == {2: 0.71}  # named its own phase
 
 
+def test_a_line_that_starts_with_an_evaluation_metric_is_the_evaluations_line(tmp_path):
+    # the validation line prints its loss as a bare "loss", like the training line: it is
+    # the validation loss, never a second training loss at the same epoch
+    text = ("17:46:38 [Epoch: 01] Train acc: 0.0821 | loss: 2.6612\n"
+            "17:50:04 [Epoch: 02] Train acc: 0.1398 | loss: 2.4842 | lr: 0.001\n"
+            "18:02:35 [Epoch: 02] Valid acc: 0.2988 | loss: 2.0462 | lr: 0.001\n"
+            "18:06:23 [Epoch: 03] val_acc: 0.31 | loss: 1.9\n")
+    frame = read(write(tmp_path / "train_log.txt", text)).scalars
+    assert series(frame, "loss") == {1: 2.6612, 2: 2.4842}
+    assert series(frame, "Valid loss") == {2: 2.0462}
+    assert series(frame, "val_loss") == {3: 1.9}
+    assert series(frame, "lr") == {2: 0.001}  # no loss nor score: no phase to take
+
+
 def test_console_output_pasted_into_markdown_is_a_log_and_a_readme_is_not(tmp_path):
     lines = "".join(f"Epoch [{e}/20], Train Loss: {1 / e:.4f}, Test Loss: {1.2 / e:.4f}\n"
                     for e in range(1, 7))
