@@ -20,6 +20,8 @@ then metrics, however a training loop printed them and a logger prefixed them:
   its ``epoch``/``step``/``iter`` column, else the row's place (from 1); a duration
   (``61s``) is no metric, a rule (``-----``) under the header is skipped
 - ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
+- ``Epoch 1 Validation - Loss: 18.49, Acc: 0.29``: a phase between the step and the first
+  metric names the line's metrics, as one before the step does (``[Val] Epoch 1 loss: 1.0``)
 - ``[Epoch: 05] Valid acc: 0.2988 | loss: 2.0462``: a line whose first metric names an
   evaluation phase is that evaluation's, its bare ``loss`` the ``Valid loss``
 - ``Epoch 3 @ 11:29 PM : 0.9722 C.E. Loss, 96.29% Accuracy``: a value before its name,
@@ -88,6 +90,9 @@ _NAMED = re.compile(_NAMED_PAIR, re.IGNORECASE)
 _NAMED_CHUNK = re.compile(rf"\s*(?:{_NAMED_PAIR.replace('?P<name>', '').replace('?P<value>', '')}"
                           rf"\s*)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
+#: A word printed after the step and before the first metric's name (``Epoch 1 Validation -
+#: Loss: 18.49``): a phase there names the line's metrics, as one before the step does.
+_LEAD_PHASE = re.compile(r"\s*([A-Za-z]+)\s*(?:-{1,3}|:|\|)\s*(?=[A-Za-z])")
 #: ``name value``: words, then a number standing alone (``401s`` is a duration, no value).
 _SPACED_PAIR = (rf"(?P<name>[A-Za-z][\w./@-]*(?:\s+[A-Za-z][\w./@-]*)*?)\s+"
                 rf"(?P<value>{_NUMBER})\s*%?(?=\s|$)")
@@ -109,6 +114,11 @@ _VALUE_CELL = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>%|[A-Za-z]{{0,3}})",
 _RULE = re.compile(r"[\s|:+=-]*-{3,}[\s|:+=-]*")
 #: A table's column that counts its rows.
 _TABLE_STEPS = frozenset({"epoch", "ep", "step", "iter", "iteration", "it"})
+#: A name that ends on one of these is prose around a number, no metric: ``val_accuracy
+#: improved from 0.146 to 0.447``, ``reducing learning rate to 0.0005``.
+_PROSE_ENDS = frozenset({"from", "to", "at", "of", "by", "than", "as"})
+#: ``loss is 0.51 acc is 0.83``: the "is" between a name and its value is no part of it.
+_IS_END = re.compile(r"\s+is$", re.IGNORECASE)
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
@@ -128,8 +138,8 @@ def _pairs(text: str, record: bool = True) -> dict[str, float]:
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
                  if _NAMED_CHUNK.fullmatch(chunk)
                  else (_spaced_pairs(chunk) or _value_first(chunk)) if record else [])
-        for name, value in ((n.strip(), v) for n, v in pairs):
-            if name.lower() not in _NOT_METRICS:
+        for name, value in ((_IS_END.sub("", n.strip()), v) for n, v in pairs):
+            if name.lower() not in _NOT_METRICS and name.split()[-1].lower() not in _PROSE_ENDS:
                 fields[_named(name, chunk) if record else name] = float(value)
     return fields
 
@@ -167,8 +177,8 @@ def _value_first(chunk: str) -> list[tuple[str, str]]:
 
 
 def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
-    """``Valid | Epoch 3 | Loss 0.21``: a phase named before the step names the line's
-    metrics that name none (``Valid Loss``)."""
+    """``Valid | Epoch 3 | Loss 0.21``: a phase named before the step (or right after it,
+    before the first metric) names the line's metrics that name none (``Valid Loss``)."""
     phases = [w for w in _WORD.findall(before_step) if w.lower() in tab.PHASE_WORDS]
     if not phases:
         return fields
@@ -239,6 +249,8 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
     finer: list[float | None] = []  # each record's finer step, where its line printed one
     sizes: list[int | None] = []  # ...and the count of them in an epoch, where printed
     pending: int | None = None  # a step printed on a line of its own (Keras' "Epoch 3/10")
+    block: tuple[int, float | None] | None = None  # the last step (and finer step) printed
+    extra: list[int] = []  # the records of lines below a step's line that named none
     header: list[str] | None = None  # the columns of a table being printed, and its rows
     rows = 0
     low = text.lower()  # (most logs name no finer step: one cheap look over the whole text)
@@ -272,24 +284,58 @@ def parse(text: str) -> tuple[list[dict[str, Any]], list[int], dict[str, float]]
                 rest = (rest[:inner.start()] + rest[inner.end():]).lstrip(_AFTER_STEP)
         elif pending is not None:
             step, rest = pending, line
-        else:
-            if not records:  # settings before the first step; a summary after is left out
-                settings.update(_pairs(line, record=False))
+        elif block is not None:
+            # a loss or a score on a line of its own below the step's line is that step's
+            # (``eval rmse: 0.0353``), where each step's lines print it (:func:`_recurring`)
+            fields = {k: v for k, v in _evaluated(_pairs(line)).items()
+                      if roles.direction(k) is not None}
+            if fields:
+                extra.append(len(records))
+                records.append({"step": block[0], **fields})
+                finer.append(block[1])
+                sizes.append(None)
+                numbers.append(number)
+            continue
+        else:  # settings before the first step
+            settings.update(_pairs(line, record=False))
             continue
         fields = _evaluated(_pairs(rest))
         if match:
-            fields = _in_phase(fields, line[:match.start()])
+            lead = _LEAD_PHASE.match(rest)  # ``Epoch 1 Validation - Loss: 18.49``
+            fields = _in_phase(fields, line[:match.start()] + (f" {lead[1]}" if lead else ""))
         # a finer step printed after the epoch (``epoch=1 step=200``) is no metric
         fine = [fields.pop(k) for k in list(fields) if k.lower() in _FINER_STEPS]
         if inner is not None and not fine:
             fine = [float(inner.group(1))]
         pending = step if match and not fields else None
+        if match:
+            block = (step, fine[0] if fine else None)
         if fields:
             records.append({"step": step, **fields})
             finer.append(fine[0] if fine else None)
             sizes.append(per_epoch)
             numbers.append(number)
+    keep = _recurring(records, extra)
+    records, finer, sizes, numbers = ([x for i, x in enumerate(xs) if keep[i]]
+                                      for xs in (records, finer, sizes, numbers))
     return _at_finer_steps(records, finer, sizes), numbers, settings
+
+
+def _recurring(records: list[dict[str, Any]], extra: list[int]) -> list[bool]:
+    """Which records to keep, the ``extra`` ones (lines below a step's line) left with only
+    the names printed so below two steps or more: a metric every epoch prints on a line of
+    its own, not a summary printed once after the last epoch (``Test accuracy: 0.91``)."""
+    keep = [True] * len(records)
+    if not extra:
+        return keep
+    steps: dict[str, set[int]] = {}
+    for i in extra:
+        for name in records[i]:
+            steps.setdefault(name, set()).add(records[i]["step"])
+    for i in extra:
+        records[i] = {k: v for k, v in records[i].items() if k == "step" or len(steps[k]) >= 2}
+        keep[i] = len(records[i]) > 1
+    return keep
 
 
 def _at_finer_steps(records: list[dict[str, Any]], finer: list[float | None],
@@ -335,7 +381,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "13"
+    version = "16"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

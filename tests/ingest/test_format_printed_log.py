@@ -81,6 +81,41 @@ def test_a_line_that_starts_with_an_evaluation_metric_is_the_evaluations_line(tm
     assert series(frame, "lr") == {2: 0.001}  # no loss nor score: no phase to take
 
 
+def test_a_phase_after_the_step_names_the_lines_metrics(tmp_path):
+    text = ("INFO - Epoch 1, Batch 0/8, Loss: 2.5535\n"
+            "INFO - Epoch 1 Training - Loss: 1.2084, Mod Acc: 0.8061\n"
+            "INFO - Epoch 1 Validation - Loss: 18.4914, Mod Acc: 0.0000\n"
+            "INFO - Epoch 2 Training - Loss: 0.1862, Mod Acc: 0.9731\n"
+            "INFO - Epoch 2 Validation - Loss: 38.2941, Mod Acc: 0.0000\n")
+    frame = read(write(tmp_path / "training.log", text)).scalars
+    assert series(frame, "Validation Loss") == {1: 18.4914, 2: 38.2941}
+    assert series(frame, "Training Loss") == {1: 1.2084, 2: 0.1862}
+
+
+def test_metrics_on_lines_of_their_own_below_each_epoch_belong_to_it(tmp_path):
+    # LibRecommender prints the epoch, then the training loss and each evaluation metric
+    # on a line of its own; a test score printed once after the last epoch is no curve
+    blocks = "".join(f"Epoch {e} elapsed: 84.2s\ntrain_loss: {0.002 / e:.4f}\n"
+                     f"eval_pred: 100%|####| 34/34\neval rmse: {0.035 + e / 1000:.4f}\n"
+                     "==============================\n" for e in range(1, 4))
+    frame = read(write(tmp_path / "train.log", blocks + "test accuracy: 0.91\n")).scalars
+    assert series(frame, "eval rmse") == {1: 0.036, 2: 0.037, 3: 0.038}
+    assert series(frame, "train_loss") == {1: 0.002, 2: 0.001, 3: 0.0007}
+    assert "test accuracy" not in set(frame["tag"]) and "eval_pred" not in set(frame["tag"])
+
+
+def test_a_callbacks_prose_is_no_metric_and_hides_no_epoch(tmp_path):
+    # Keras' ModelCheckpoint prints a sentence with a number under each epoch: the metrics
+    # line after it is still that epoch's, and the sentence makes no tag
+    text = "".join(f"Epoch {e}/3\n\nEpoch {e}: val_accuracy did not improve from 0.14602\n"
+                   f"52/52 - 9s - loss: {1 / e:.4f} - val_loss: {1.5 / e:.4f}\n"
+                   for e in range(1, 4))
+    text += "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.0005.\n"
+    frame = read(write(tmp_path / "training.log", text)).scalars
+    assert series(frame, "val_loss") == {1: 1.5, 2: 0.75, 3: 0.5}
+    assert set(frame["tag"]) == {"loss", "val_loss"}
+
+
 def test_console_output_pasted_into_markdown_is_a_log_and_a_readme_is_not(tmp_path):
     lines = "".join(f"Epoch [{e}/20], Train Loss: {1 / e:.4f}, Test Loss: {1.2 / e:.4f}\n"
                     for e in range(1, 7))
