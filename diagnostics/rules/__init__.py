@@ -17,6 +17,7 @@ CODES = {
     "CD204": "val_zigzag",
     "CD205": "val_worse_from_start",
     "CD206": "overshoot",
+    "CD207": "val_spikes",
     "CD301": "decayed_too_early",
     "CD401": "keep_training",
     "CD501": "overfitting",

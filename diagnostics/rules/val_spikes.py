@@ -1,0 +1,90 @@
+"""The validation loss spikes far above its best, and comes back, again.
+
+What it detects
+    An evaluation at ``spike_ratio`` times the best validation loss before it, and above
+    the first evaluation, after which the loss comes back below half the spike: at least
+    ``min_spikes`` such spikes (a run of spiking evaluations counts once). Whatever the
+    training loss does beside it: a small, noisy validation set wobbles by a fraction
+    of its level, not ten times over, and a loss near zero that doubles on one hard
+    example stays below where the run began.
+
+Why it matters
+    Each spike is an update so large that it threw the weights far from the region the
+    model had found (often through batch-norm statistics); the run climbs back, and
+    the spikes stop once the rate is cut. Where training stopped decides how good the
+    model is, and a checkpoint taken at a spike is ruined. A spike is no memorisation:
+    a validation loss that also rises from its best is judged on its own.
+
+Evidence
+    The number of spikes, the highest and how many times the best before it, the span
+    they fall in.
+
+Advice
+    Lower the learning rate 3-10x; decay it or warm it up; clip the gradient norm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import Curves
+from ..evidence import Skip, confidence, finding, num, step, what
+
+LABEL = "lr_too_high"
+NAME = "val-spikes"
+SUMMARY = "the validation loss spikes to ten times its best, and comes back, again"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: A spike: an evaluation at this multiple of the best before it...
+    spike_ratio: float = 10.0
+    #: ...this many times (each run of spiking evaluations once).
+    min_spikes: int = 2
+    #: Need this many validation points.
+    min_points: int = 5
+
+
+def check(c: Curves, th: Thresholds):
+    v = c.val
+    if v is None:
+        raise Skip("no validation metric logged")
+    if not v.is_loss:
+        raise Skip(f"{v.tag} is a score, not a loss")
+    y, x = v.y_all, v.x_all
+    if len(y) < th.min_points:
+        raise Skip(f"only {len(y)} validation points; spikes need {th.min_points}")
+    if not np.all(np.isfinite(y)):
+        return []  # a non-finite loss is the divergence rule's
+    # against its first evaluation after an update (one before any update sits at the
+    # init's loss)
+    first = 1 if c.at_init(v) else 0
+    best_before = np.minimum.accumulate(y)
+    high = np.zeros(len(y), dtype=bool)
+    high[1:] = ((y[1:] >= th.spike_ratio * np.maximum(best_before[:-1], 1e-12))
+                & (y[1:] > y[first]))
+    starts = np.flatnonzero(high[1:] & ~high[:-1]) + 1
+    # each came back: a later evaluation below half of it
+    spikes = [int(i) for i in starts if i + 1 < len(y) and np.min(y[i + 1:]) < y[i] / 2]
+    if len(spikes) < th.min_spikes:
+        return []
+    top = int(np.flatnonzero(high)[np.argmax(y[high])])
+    best = float(best_before[top - 1])
+    ratio = float(y[top] / max(best, 1e-12))
+    return [finding(
+        "warning",
+        confidence(len(spikes) / th.min_spikes - 1 + np.log10(ratio / th.spike_ratio)),
+        f"{what(v)} spiked {len(spikes)} times to {th.spike_ratio:.0f}x its best so far or "
+        f"more, each time above its first evaluation, and came back (the highest "
+        f"{num(v.value_of(float(y[top])))} at step {step(x[top])}, {ratio:.0f}x the best "
+        f"{num(v.value_of(best))} before it): steps too large threw the weights far off",
+        [
+            "lower the learning rate 3-10x",
+            "decay the learning rate over the run (cosine or step), or warm it up",
+            "clip the gradient norm",
+        ],
+        {"tags": [v.tag], "start_step": int(x[spikes[0]]), "end_step": int(x[-1]),
+         "spikes": len(spikes), "largest_ratio": ratio},
+    )]
