@@ -18,7 +18,8 @@ then metrics, however a training loop printed them and a logger prefixed them:
 - a table printed with a header (``epoch | tr_loss | va_acc | time``, or names two spaces
   apart) and a row of numbers per line under it: the tags are the header's names, the step
   its ``epoch``/``step``/``iter`` column, else the row's place (from 1); a duration
-  (``61s``) is no metric, a rule (``-----``) under the header is skipped
+  (``61s``) is no metric, a rule (``-----``) under the header is skipped, a note after a
+  row's last value (``19.6s  <- best``, ``* best``) is left out
 - ``EPOCH 1 ... Validation Accuracy = 0.241``, ``Train Epoch 1 --- train loss : 0.63``
 - ``Epoch 1 Validation - Loss: 18.49, Acc: 0.29``: a phase between the step and the first
   metric names the line's metrics, as one before the step does (``[Val] Epoch 1 loss: 1.0``)
@@ -112,6 +113,8 @@ _GAPS = re.compile(r"\s{2,}|\t")
 _HEADER_CELL = re.compile(r"[A-Za-z][\w./()@-]*(?: [A-Za-z][\w./()@-]*)*")  # words, no number
 _VALUE_CELL = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>%|[A-Za-z]{{0,3}})", re.IGNORECASE)
 _RULE = re.compile(r"[\s|:+=-]*-{3,}[\s|:+=-]*")
+#: A note a loop prints after a table row's last value (``<- best``, ``*``, ``(saved)``).
+_ROW_NOTE = re.compile(r"(?:^|\s+)(?:[^\w\s.%+-]|<-|\()\D*$")
 #: A table's column that counts its rows.
 _TABLE_STEPS = frozenset({"epoch", "ep", "step", "iter", "iteration", "it"})
 #: A name that ends on one of these is prose around a number, no metric: ``val_accuracy
@@ -221,6 +224,10 @@ def _table_row(line: str, header: list[str]) -> dict[str, float] | None:
     """One row under ``header``: a number in every cell (a duration, ``61s``, is no metric);
     None when the line is no such row (the table ended)."""
     cells = _cells(line)
+    if cells:  # a note after the last value: ``19.6s  <- best``, ``0.71 *``, ``(best)``
+        cells[-1] = _ROW_NOTE.sub("", cells[-1])
+        if len(cells) == len(header) + 1 and not cells[-1]:
+            cells.pop()
     if len(cells) != len(header):
         return None
     row = {}
@@ -381,7 +388,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "16"
+    version = "17"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:

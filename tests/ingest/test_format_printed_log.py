@@ -116,6 +116,22 @@ def test_a_callbacks_prose_is_no_metric_and_hides_no_epoch(tmp_path):
     assert set(frame["tag"]) == {"loss", "val_loss"}
 
 
+def test_a_note_after_a_printed_table_rows_last_value_keeps_the_row(tmp_path):
+    text = ("Starting training - 50 epochs, batch=256\n\n"
+            " Epoch | TrainLoss |  ValLoss |  ValAcc |   Time\n"
+            "--------------------------------------------------\n"
+            "     1 |    1.0164 |   0.8634 |  60.67% |  19.6s  \u2190 best\n"
+            "     2 |    0.8442 |   1.1590 |  31.25% |  19.4s\n"
+            "     3 |    0.7801 |   0.7055 |  70.02% |  19.4s  \u2190 best\n")
+    path = write(tmp_path / "train.log", text)
+    assert FORMAT.sniff(str(path), path.read_bytes())
+    frame = read(path).scalars
+    assert series(frame, "ValLoss") == {1: 0.8634, 2: 1.159, 3: 0.7055}
+    gaps = "epoch  train_loss  val_loss\n1  0.90  1.00\n2  0.61  0.72  * best\n3  0.51  0.70\n"
+    assert series(read(write(tmp_path / "b" / "log.txt", gaps)).scalars, "val_loss") == {
+        1: 1.0, 2: 0.72, 3: 0.7}
+
+
 def test_console_output_pasted_into_markdown_is_a_log_and_a_readme_is_not(tmp_path):
     lines = "".join(f"Epoch [{e}/20], Train Loss: {1 / e:.4f}, Test Loss: {1.2 / e:.4f}\n"
                     for e in range(1, 7))
