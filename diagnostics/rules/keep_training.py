@@ -466,7 +466,7 @@ def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None
     return _Gain((float(v.x[-2]), x1), drop / level, float(-drop / max(x1 - v.x[-2], 1.0)),
                  tt.p_value, drop / level / th.new_best - 1,
                  f"ended on its best, {pct(drop / level)} below every earlier evaluation, "
-                 f"while the training loss still fell {pct(t_gain)} over the last "
+                 f"while the training loss still {_improved(t_gain)} over the last "
                  f"{pct(th.tail_frac)} of the run (trend p={tt.p_value:.1g})", float(y[-1]))
 
 
@@ -481,7 +481,11 @@ def _no_new_ground(v, got: _Gain) -> bool:
     """Whether the tail's fall only won back what a bump before it lost: the curve (its
     rolling median) got nowhere in the tail lower than it had already been before."""
     before, tail = v.ym[v.x < got.tail[0]], v.ym[v.x >= got.tail[0]]
-    return len(before) >= 3 and len(tail) >= 1 and float(np.min(tail)) >= float(np.min(before))
+    if not (len(before) >= 3 and len(tail) >= 1):
+        return False
+    # (a new best just logged counts as itself: a rolling median hides a last point)
+    lowest = min(float(np.min(tail)), np.inf if got.now is None else got.now)
+    return lowest >= float(np.min(before))
 
 
 def _plateaus_ran_down(c: Curves, got: _Gain, th: Thresholds) -> bool:
@@ -518,7 +522,10 @@ def check(c: Curves, th: Thresholds):
         t = c.train
         same_scale = (t is not None and t.is_loss and t.role != v.role
                       and t.at(float(v.x[0])) <= th.solved_scale * float(v.y[0]))
-        began = max(v.start, t.start if same_scale else 0.0)
+        # (the median of the first three points: one absurd first evaluation, a loss of 620
+        # falling to 22 by the next, says nothing of the scale the run worked on)
+        began = max(float(np.median(v.y[:3])),
+                    float(np.median(t.y[:3])) if same_scale else 0.0)
         if last_tenth(v.y) <= th.solved_of_start * began:
             return []  # the loss a sliver of where it began: nothing left to learn
     span = v.own_span

@@ -653,6 +653,19 @@ def test_a_spike_then_a_smooth_plateau_at_chance_is_lr_too_high_not_a_dead_start
     assert d.labels == ["bad_init"]
 
 
+def test_one_absurd_first_evaluation_does_not_make_a_task_look_solved(rng):
+    # the first evaluation of a broken first epoch reads 620, the next 22; after that
+    # the run works on a scale of 2 to 0.2 and still falls at the end: a thousandth of
+    # 620 is no measure of where this run began
+    e = np.arange(0, 26)
+    val = falling(e, 3.0, 0.05, 12) * (1 + 0.15 * rng.standard_normal(len(e)))
+    val[:2] = [620.0, 22.0]
+    val[-1] = 0.6 * val[:-1].min()  # a new best at the last epoch
+    train = falling(e, 3.0, 0.05, 10)
+    d = diagnose(tagged_run({"loss": (e, train), "val_loss": (e, val)}))
+    assert "keep_training" in d.labels
+
+
 def _yolo_rates(e, bias_start):
     # Ultralytics: three warm-up epochs, then a linear decay to a hundredth; the bias
     # group (pg0 in older versions) is warmed *down* from bias_start to the rate
