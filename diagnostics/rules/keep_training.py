@@ -522,10 +522,10 @@ def check(c: Curves, th: Thresholds):
         t = c.train
         same_scale = (t is not None and t.is_loss and t.role != v.role
                       and t.at(float(v.x[0])) <= th.solved_scale * float(v.y[0]))
-        # (the median of the first three points: one absurd first evaluation, a loss of 620
-        # falling to 22 by the next, says nothing of the scale the run worked on)
-        began = max(float(np.median(v.y[:3])),
-                    float(np.median(t.y[:3])) if same_scale else 0.0)
+        # (validation's own start the median of its first three evaluations: one absurd
+        # first one, a loss of 620 falling to 22 by the next, says nothing of the scale the
+        # run worked on)
+        began = max(float(np.median(v.y[:3])), t.start if same_scale else 0.0)
         if last_tenth(v.y) <= th.solved_of_start * began:
             return []  # the loss a sliver of where it began: nothing left to learn
     span = v.own_span
