@@ -8,8 +8,9 @@ What it detects
     training loss that climbs back far above its lowest level (by much more than its
     own noise, and by a real part of where it began: spikes on a floor near zero, reached
     within the first few points, are no divergence; or four decades above the median
-    of its run, wherever it began), or one that spikes to ten times its
-    starting level: the optimiser diverged or overshot. Beside a per-epoch series, a
+    of its run, wherever it began; or a run that ended climbing, each of its last five
+    points above the one before, to three times its lowest), or one that spikes to ten
+    times its starting level: the optimiser diverged or overshot. Beside a per-epoch series, a
     climb or a spike seen in the per-step losses must lift the epoch means too (a burst
     of noisy minibatches is not divergence).
 
@@ -76,6 +77,14 @@ class Thresholds:
     #: A single logged loss this many times the starting level is an overshoot too (a
     #: rolling median would hide it; a sound run never comes near it).
     spike_ratio: float = 10.0
+    #: A run that ended climbing, its last this many logged points each above the one
+    #: before, to ``explode_ratio`` times its lowest, diverged however low it stayed next to
+    #: its start (a regression's loss climbing 0.06 -> 0.55 over its last seven epochs):
+    #: noise on a floor does not rise that many times running to the end.
+    climb_points: int = 5
+    #: ...back up to this share of where it began at least (a loss memorising its way to
+    #: 1e-9 and drifting back to 1e-4 is a numerical floor, not a divergence).
+    climb_of_start: float = 0.05
     #: Beside a per-epoch series, an explosion seen in the per-step losses must lift the
     #: epoch means too, to this multiple of their lowest level so far: a burst of noisy
     #: minibatches that leaves the epoch means flat is noise, not divergence.
@@ -130,6 +139,7 @@ def check(c: Curves, th: Thresholds):
     lo = float(running_min[i])
     far = rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
                          th.min_rise_of_first * max(abs(t.start), abs(coarse.start)))
+    far = far or _climbed(t.y, max(abs(t.start), abs(coarse.start)), th)
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
             and (far or ys[i] >= th.explode_decades_ratio * max(lo, float(np.median(t.y))))):
         return []
@@ -145,6 +155,17 @@ def check(c: Curves, th: Thresholds):
         {"tags": [t.tag], "start_step": int(t.x[i_min]), "end_step": int(t.x[i]),
          "lowest": lo, "peak": float(ys[i]), "ratio": ratio},
     )]
+
+
+def _climbed(y: np.ndarray, start: float, th: Thresholds) -> bool:
+    """Whether the run ended climbing: its last ``climb_points`` points each above the one
+    before, the last at ``explode_ratio`` times the lowest the loss ever reached and at
+    ``climb_of_start`` of ``start``."""
+    k = th.climb_points
+    tail = y[-k - 1:]
+    return (len(y) > k and bool(np.all(np.diff(tail) > 0)) and float(np.min(y)) > 0
+            and float(y[-1]) >= max(th.explode_ratio * float(np.min(y)),
+                                    th.climb_of_start * start))
 
 
 def _epoch_means_rose(coarse: Curve, fine: Curve, th: Thresholds) -> bool:

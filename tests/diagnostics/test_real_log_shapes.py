@@ -666,6 +666,22 @@ def test_one_absurd_first_evaluation_does_not_make_a_task_look_solved(rng):
     assert "keep_training" in d.labels
 
 
+def test_a_training_loss_that_ends_climbing_for_epochs_diverged():
+    # a volatility regression: both losses fall from 2.6 to 0.06 by epoch 12, then the
+    # training loss itself climbs every epoch to 0.55: it diverged, though 0.55 is a fifth
+    # of where it began
+    e = epochs(19, 0)
+    train = np.concatenate([np.geomspace(2.6, 0.06, 13), [0.067, 0.11, 0.2, 0.33, 0.46, 0.55]])
+    val = train * 1.1
+    d = diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val)}))
+    assert "lr_too_high" in d.labels
+    # the same climb that turns back down before the end is a bump, not this
+    bump = train.copy()
+    bump[-2:] = [0.2, 0.08]
+    assert "lr_too_high" not in diagnose(tagged_run({"train_loss": (e, bump),
+                                                     "val_loss": (e, bump * 1.1)})).labels
+
+
 def _yolo_rates(e, bias_start):
     # Ultralytics: three warm-up epochs, then a linear decay to a hundredth; the bias
     # group (pg0 in older versions) is warmed *down* from bias_start to the rate
