@@ -120,8 +120,6 @@ _TABLE_STEPS = frozenset({"epoch", "ep", "step", "iter", "iteration", "it"})
 #: A name that ends on one of these is prose around a number, no metric: ``val_accuracy
 #: improved from 0.146 to 0.447``, ``reducing learning rate to 0.0005``.
 _PROSE_ENDS = frozenset({"from", "to", "at", "of", "by", "than", "as"})
-#: ``loss is 0.51 acc is 0.83``: the "is" between a name and its value is no part of it.
-_IS_END = re.compile(r"\s+is$", re.IGNORECASE)
 #: Names a training loop prints beside its metrics that measure nothing learned.
 _NOT_METRICS = frozenset({"time", "eta", "elapsed", "lr_scale", "data", "batch", "samples",
                           "device", "seed", "memory", "mem"})
@@ -141,8 +139,12 @@ def _pairs(text: str, record: bool = True) -> dict[str, float]:
                  else [(m.group("name"), m.group("value")) for m in _NAMED.finditer(chunk)]
                  if _NAMED_CHUNK.fullmatch(chunk)
                  else (_spaced_pairs(chunk) or _value_first(chunk)) if record else [])
-        for name, value in ((_IS_END.sub("", n.strip()), v) for n, v in pairs):
-            if name.lower() not in _NOT_METRICS and name.split()[-1].lower() not in _PROSE_ENDS:
+        for name, value in pairs:
+            name = name.strip()
+            low = name.lower()
+            if low.endswith(" is"):  # ``loss is: 0.51``: the "is" is no part of the name
+                name, low = name[:-3].rstrip(), low[:-3].rstrip()
+            if low not in _NOT_METRICS and low.rpartition(" ")[2] not in _PROSE_ENDS:
                 fields[_named(name, chunk) if record else name] = float(value)
     return fields
 
@@ -190,11 +192,17 @@ def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
             for name, value in fields.items()}
 
 
+_EVAL_INITIALS = frozenset(w[0] for w in roles.VAL | roles.TEST) | frozenset(
+    w[0].upper() for w in roles.VAL | roles.TEST)
+
+
 def _evaluated(fields: dict[str, float]) -> dict[str, float]:
     """``[Epoch: 05] Valid acc: 0.2988 | loss: 2.0462``: a line whose first metric names an
     evaluation phase (val, test, ...) is that evaluation's, so a loss or a score after it
     that names no phase is the evaluation's too (``Valid loss``), not training's."""
     first = next(iter(fields), "")
+    if first[:1] not in _EVAL_INITIALS:  # (most lines start with a training metric)
+        return fields
     words = first.replace("_", " ").split()
     if len(words) < 2 or words[0].lower() not in roles.VAL | roles.TEST:
         return fields
