@@ -114,8 +114,8 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
     try:  # the header first: only a log that names a run-key column is read whole
         head = fs.head(path).decode("utf-8", errors="replace").lstrip("\ufeff")
         first = [line.rstrip("\r") for line in head.split("\n")]
-        at = header_index(first, path) or 0
-        header = first[at]
+        top = header_index(first, path) or 0
+        header = first[top]
         sep = guess_separator(header, path)
         names = split_header(header, sep)
         at = run_key_column(names)
@@ -126,7 +126,7 @@ def run_keys(path: str) -> tuple[str, list[str]] | None:
         return None
     lines = text.lstrip("\ufeff").splitlines()
     values: dict[str, None] = {}
-    for line in lines[at + 1:]:
+    for line in lines[top + 1:]:
         cells = split_line(line, sep)
         if len(cells) > at and cells[at].strip() and cells[at].strip() != names[at]:
             values[cells[at].strip()] = None

@@ -301,6 +301,18 @@ def test_a_log_written_by_several_runs_is_one_run_per_key(tmp_path):
     assert resnet.series("val_loss")["value"].tolist() == [1.5, 1.0, 0.833]
 
 
+def test_a_run_key_column_anywhere_splits_the_log_under_a_title_too(tmp_path):
+    # the key column last, one row per run and epoch, the table under a title line
+    for folder, title in (("plain", ""), ("titled", "results of the sweep\n")):
+        write(tmp_path / folder / "results.csv",
+              title + "epoch,loss,acc,lr,model\n0,1.0,0.5,0.1,a\n0,2.0,0.4,0.1,b\n"
+              "1,0.5,0.7,0.1,a\n1,1.5,0.5,0.1,b\n")
+        runs = {s.id: s for s in discover(str(tmp_path / folder))}
+        assert sorted(runs) == ["results.csv#model=a", "results.csv#model=b"], folder
+        assert read_run(runs["results.csv#model=b"]).series("loss")["value"].tolist() == [
+            2.0, 1.5]
+
+
 def test_a_numeric_fold_column_splits_too_and_appended_rows_go_to_their_run(tmp_path):
     path = _keyed_log(tmp_path, "fold", ("0", "1"))
     runs = {s.id: s for s in discover(str(tmp_path))}
