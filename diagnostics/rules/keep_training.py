@@ -142,6 +142,10 @@ class Thresholds:
     #: curve's noise and its last point within ``half_near_best`` of its best.
     min_trend_points: int = 8
     long_frac: float = 0.5
+    #: ...its fall through that half significant at ``alpha``, or at this beside a training
+    #: loss still falling over the tail on a significant trend by ``min_gain`` of its level
+    #: (ten noisy evaluations cannot be more sure; the training curve seconds them).
+    seconded_alpha: float = 0.1
     half_noise: float = 2.0
     half_near_best: float = 0.05
     fitted_accuracy: float = 0.97
@@ -417,7 +421,8 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
              th: Thresholds) -> _Gain | None:
     """A tail too short for a trend test to see a fall (five evaluations, the last 30% of a
     short run): the fall is read as significant when it runs through the whole last half
-    of the run, and counts only as a real gain (``min_gain`` of the level and
+    of the run (at ``alpha``, or at ``seconded_alpha`` beside a training loss still falling
+    on a significant trend), and counts only as a real gain (``min_gain`` of the level and
     ``min_share_with_gain`` of all the progress, above the curve's noise) that ends at the
     curve's best. Beside a training accuracy at ``fitted_accuracy``, or under a rate
     decayed to near nothing, this weaker evidence does not count: the model has fit what
@@ -428,8 +433,9 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
     x1 = float(v.x[-1])
     lx, ly = window(v, x1 - th.long_frac * v.own_span, x1)
     tail, half = strong_trend(tx, ty), strong_trend(lx, ly)
-    if len(lx) <= len(tx) or not (tail.slope < 0 and half.slope < 0
-                                  and half.p_value < th.alpha):
+    if len(lx) <= len(tx) or not (tail.slope < 0 and half.slope < 0 and (
+            half.p_value < th.alpha
+            or (half.p_value < th.seconded_alpha and _training_still_falls(c, v, tx, th)))):
         return None
     gained = -tail.slope * (tx[-1] - tx[0])
     gain, share = gained / level, _share(v, gained, level, th)
@@ -440,6 +446,20 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
                  f"improved {pct(gain)} over the last {pct(th.tail_frac)} of the run, "
                  f"{pct(share)} of all it gained, on a fall through its last "
                  f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
+
+
+def _training_still_falls(c: Curves, v, tx: np.ndarray, th: Thresholds) -> bool:
+    """Whether the training loss beside ``v`` still falls over the tail ``tx`` on a
+    significant trend (p < ``alpha``), by ``min_gain`` of its level."""
+    t = _training_beside(c, v)
+    if t is None:
+        return False
+    wx, wy = window(t, float(tx[0]), float(tx[-1]))
+    if len(wx) < 4:
+        return False
+    tt = strong_trend(wx, wy)
+    return bool(tt.slope < 0 and tt.p_value < th.alpha
+                and -tt.slope * (wx[-1] - wx[0]) / _level(wy) >= th.min_gain)
 
 
 def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:

@@ -682,6 +682,22 @@ def test_a_training_loss_that_ends_climbing_for_epochs_diverged():
                                                      "val_loss": (e, bump * 1.1)})).labels
 
 
+def test_ten_noisy_epochs_still_falling_beside_a_falling_training_loss_call_for_more():
+    # ten epochs: validation wobbles on its way down (its fall through the last half is no
+    # surer than p = 0.1 on five evaluations), training falls steadily beside it: stopped
+    # while learning
+    e = epochs(10)
+    wobble = np.array([0, 0, 0.05, 0.02, 0.1, 0.145, 0.148, 0.034, 0.068, 0.039])
+    val = 0.28 + 1.2 * np.exp(-(e - 1) / 1.3) + wobble
+    train = 0.5 + 5.3 * np.exp(-(e - 1) / 1.2) + 0.04 * (10 - e)
+    run = tagged_run({"TrainLoss": (e, train), "ValLoss": (e, val)})
+    assert "keep_training" in diagnose(run).labels
+    # the same validation beside a training loss that has stopped falling: not enough
+    flat = np.concatenate([train[:6], [0.80, 0.82, 0.79, 0.81]])
+    run = tagged_run({"TrainLoss": (e, flat), "ValLoss": (e, val)})
+    assert "keep_training" not in diagnose(run).labels
+
+
 def _yolo_rates(e, bias_start):
     # Ultralytics: three warm-up epochs, then a linear decay to a hundredth; the bias
     # group (pg0 in older versions) is warmed *down* from bias_start to the rate
