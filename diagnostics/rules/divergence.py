@@ -137,9 +137,10 @@ def check(c: Curves, th: Thresholds):
     rise = ys - running_min
     i = int(np.argmax(rise))
     lo = float(running_min[i])
-    far = rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
-                         th.min_rise_of_first * max(abs(t.start), abs(coarse.start)))
-    far = far or _climbed(t.y, max(abs(t.start), abs(coarse.start)), th)
+    began = max(abs(t.start), abs(coarse.start))
+    far = (rise[i] >= max(th.min_rise_of_start * abs(start), th.min_rise_sigmas * t.noise,
+                          th.min_rise_of_first * began)
+           or _climbed(t.y, began, th))
     if not (lo > 0 and ys[i] >= th.explode_ratio * lo
             and (far or ys[i] >= th.explode_decades_ratio * max(lo, float(np.median(t.y))))):
         return []

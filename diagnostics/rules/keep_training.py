@@ -290,6 +290,13 @@ def _training_beside(c: Curves, v):
     return t
 
 
+def _fall(wx: np.ndarray, wy: np.ndarray) -> tuple[Trend, float]:
+    """The trend of a stretch of a curve and what it gained over it, as a share of its
+    level (a fall is positive)."""
+    tt = strong_trend(wx, wy)
+    return tt, float(-tt.slope * (wx[-1] - wx[0]) / _level(wy))
+
+
 def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
                       th: Thresholds) -> _Gain | None:
     """Validation and training both still fall steadily over the tail, validation keeping
@@ -300,9 +307,8 @@ def _falling_together(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
     wx, wy = window(t, float(tx[0]), float(tx[-1]))
     if len(wx) < 4 or not (vt.slope < 0 and vt.p_value < th.together_alpha):
         return None
-    tt = strong_trend(wx, wy)
+    tt, t_gain = _fall(wx, wy)
     v_gain = -vt.slope * (tx[-1] - tx[0]) / level
-    t_gain = -tt.slope * (wx[-1] - wx[0]) / _level(wy)
     if not (tt.slope < 0 and tt.p_value < th.together_alpha and v_gain >= th.min_share_gain
             and t_gain >= th.min_share_gain and v_gain >= th.together_pace * t_gain
             and _share(v, v_gain * level, level, th) >= th.min_share_with_gain):
@@ -457,9 +463,8 @@ def _training_still_falls(c: Curves, v, tx: np.ndarray, th: Thresholds) -> bool:
     wx, wy = window(t, float(tx[0]), float(tx[-1]))
     if len(wx) < 4:
         return False
-    tt = strong_trend(wx, wy)
-    return bool(tt.slope < 0 and tt.p_value < th.alpha
-                and -tt.slope * (wx[-1] - wx[0]) / _level(wy) >= th.min_gain)
+    tt, gain = _fall(wx, wy)
+    return bool(tt.slope < 0 and tt.p_value < th.alpha and gain >= th.min_gain)
 
 
 def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
@@ -479,8 +484,7 @@ def _best_at_the_end(c: Curves, v, level: float, th: Thresholds) -> _Gain | None
     wx, wy = _tail(t, x1, v.own_span, th)
     if len(wx) < 4 or _rate_near_nothing(c, wx, th):
         return None
-    tt = strong_trend(wx, wy)
-    t_gain = -tt.slope * (wx[-1] - wx[0]) / _level(wy)
+    tt, t_gain = _fall(wx, wy)
     if not (tt.slope < 0 and tt.p_value < th.alpha and t_gain >= th.min_gain):
         return None
     return _Gain((float(v.x[-2]), x1), drop / level, float(-drop / max(x1 - v.x[-2], 1.0)),

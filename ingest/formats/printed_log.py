@@ -187,9 +187,13 @@ def _in_phase(fields: dict[str, float], before_step: str) -> dict[str, float]:
     phases = [w for w in _WORD.findall(before_step) if w.lower() in tab.PHASE_WORDS]
     if not phases:
         return fields
-    return {name if name.split()[0].lower() in tab.PHASE_WORDS
-            or name.split("_")[0].lower() in tab.PHASE_WORDS else f"{phases[-1]} {name}": value
+    return {name if _names_phase(name) else f"{phases[-1]} {name}": value
             for name, value in fields.items()}
+
+
+def _names_phase(name: str) -> bool:
+    """Whether a metric's name starts with a phase (``Val Loss``, ``val_loss``)."""
+    return name.replace("_", " ").split()[0].lower() in tab.PHASE_WORDS
 
 
 _EVAL_INITIALS = frozenset(w[0] for w in roles.VAL | roles.TEST) | frozenset(
@@ -207,9 +211,8 @@ def _evaluated(fields: dict[str, float]) -> dict[str, float]:
     if len(words) < 2 or words[0].lower() not in roles.VAL | roles.TEST:
         return fields
     sep = first[len(words[0])]  # "Valid acc" -> "Valid loss", "val_acc" -> "val_loss"
-    return {name if name.replace("_", " ").split()[0].lower() in tab.PHASE_WORDS
-            or roles.direction(name) is None else f"{words[0]}{sep}{name}": value
-            for name, value in fields.items()}
+    return {name if _names_phase(name) or roles.direction(name) is None
+            else f"{words[0]}{sep}{name}": value for name, value in fields.items()}
 
 
 def _cells(line: str) -> list[str]:
