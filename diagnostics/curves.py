@@ -524,16 +524,6 @@ class Curves:
         return (va is not None and va.kind == "error" and len(va.y) >= 3
                 and stats.last_tenth(va.y) <= NEAR_PERFECT)
 
-    @cached_property
-    def val_acc_not_below_train(self) -> bool:
-        """The validation accuracy ends at least as high as the training accuracy (each
-        over its last tenth): held-out examples are classified as well as the ones fitted,
-        so a gap in the loss says how confident the model is, not that it memorised."""
-        ta, va = self.get("train_acc"), self.get("val_acc")
-        return (ta is not None and va is not None and ta.kind == va.kind == "error"
-                and min(len(ta.y), len(va.y)) >= 3
-                and stats.last_tenth(va.y) <= stats.last_tenth(ta.y))
-
     def at_init(self, curve: Curve) -> bool:
         """Whether a curve's first point was logged before any update: at the run's first
         step, which is 0 (or 1 in a log that counts from 1), and not an average over an

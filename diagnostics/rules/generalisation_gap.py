@@ -13,9 +13,11 @@ What it detects
     memorising from the start; beside one that climbed back, an unstable rate), and the gap
     must matter at the scale of the problem (a share of the first validation loss): a
     converged run at 0.03 against 0.01 is no overfit worth a label; nor is a gap beside a
-    validation accuracy of 99% or more, where every example is right, or beside one at
-    least as high as the training accuracy (held-out examples classified as well as the
-    fitted ones: the gap is confidence, not memory). Noisy validation is judged on a wide
+    validation accuracy of 99% or more, where every example is right, or beside one
+    within 3 points of the training accuracy with an error at most 4 times training's
+    (held-out examples classified about as well as the fitted ones: the gap is
+    confidence, not memory; a training accuracy of 100% beside a validation one of 98% is
+    a set fitted that new data does not match). Noisy validation is judged on a wide
     rolling median; 7 to 10 validation points are enough. A noisy
     validation loss may reach its lowest point late though it has been flat since early on:
     then the gap is judged from where it went flat (within 5% of its level, or three times
@@ -123,6 +125,11 @@ class Thresholds:
     flat_min_train_fall: float = 0.3
     #: ...while the validation accuracy, where logged, cut its error by less than this share.
     flat_max_acc_gain: float = 0.4
+    #: A validation accuracy within this many points of the training accuracy at the end,
+    #: its error at most ``close_acc_ratio`` times training's, classifies held-out examples
+    #: about as well as fitted ones: a gap in the loss beside it is confidence.
+    close_acc_points: float = 0.03
+    close_acc_ratio: float = 4.0
 
 
 def wide_median(c: Curve) -> np.ndarray:
@@ -160,9 +167,9 @@ def check(c: Curves, th: Thresholds):
     if len(t.y) < th.min_train_points:
         raise Skip(f"only {len(t.y)} training points; the gap needs {th.min_train_points} to "
                    "follow the training loss between evaluations")
-    if c.val_perfect or c.val_acc_not_below_train:
-        return []  # every validation example is right, or as many as training ones: a
-        #            gap in the loss costs nothing
+    if c.val_perfect or _accuracy_close(c, th):
+        return []  # every validation example is right, or about as many as training ones:
+        #            a gap in the loss costs nothing
     vm = wide_median(v) if len(v.y) >= 12 else v.y  # a few points: each one counts
     best = int(np.argmin(vm))
     late = ((v.x[best] - v.x[0]) / v.own_span > th.max_best_frac
@@ -186,6 +193,18 @@ def check(c: Curves, th: Thresholds):
                 found = _gap(c, t, v, vm, flat[1], False, th,
                              min_fall=th.flat_min_train_fall)
     return found
+
+
+def _accuracy_close(c: Curves, th: Thresholds) -> bool:
+    """Whether the validation accuracy ends (over its last tenth) within
+    ``close_acc_points`` of the training accuracy, its error at most ``close_acc_ratio``
+    times training's (or above the training accuracy)."""
+    ta, va = c.get("train_acc"), c.get("val_acc")
+    if ta is None or va is None or not ta.kind == va.kind == "error" or min(
+            len(ta.y), len(va.y)) < 3:
+        return False
+    t_err, v_err = last_tenth(ta.y), last_tenth(va.y)
+    return v_err - t_err <= th.close_acc_points and v_err <= th.close_acc_ratio * t_err
 
 
 def _still_improves(v: Curve, i: int, th: Thresholds) -> bool:

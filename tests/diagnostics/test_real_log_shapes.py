@@ -1865,16 +1865,16 @@ def test_a_gap_read_off_four_training_points_is_no_evidence():
     assert "training points" in d.skipped["CD503"]
 
 
-def _confident_gap(rng, val_acc_end):
+def _confident_gap(rng, val_acc_end, train_acc_end=0.96):
     # a small classifier: training loss falls far below a validation loss flat since epoch
-    # 40; training accuracy ends at 0.96, validation accuracy at ``val_acc_end``
+    # 40; training accuracy ends at ``train_acc_end``, validation accuracy at ``val_acc_end``
     e = epochs(150)
     train = falling(e, 1.1, 0.02, 40) * (1 + 0.02 * rng.standard_normal(150))
     val = np.where(e < 40, falling(e, 1.1, 0.3, 12), 0.3) * (1 + 0.02 * rng.standard_normal(150))
-    acc = 0.96 - 0.6 * np.exp(-e / 10)
+    acc = train_acc_end - 0.6 * np.exp(-e / 10)
     return diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val),
                                 "train_acc": (e, acc),
-                                "val_acc": (e, acc - 0.96 + val_acc_end)}))
+                                "val_acc": (e, acc - train_acc_end + val_acc_end)}))
 
 
 def test_a_loss_gap_beside_a_validation_accuracy_as_high_as_training_is_no_overfit(rng):
@@ -1883,6 +1883,19 @@ def test_a_loss_gap_beside_a_validation_accuracy_as_high_as_training_is_no_overf
 
 def test_a_loss_gap_beside_a_validation_accuracy_below_training_is_overfitting(rng):
     assert "CD503" in {f.code for f in _confident_gap(rng, val_acc_end=0.90).findings}
+
+
+def test_a_loss_gap_beside_accuracies_two_points_apart_is_no_overfit(rng):
+    # a converged classifier: 96% on the examples it fitted, 94% on held-out ones; the
+    # validation loss flat while training's still falls is confidence, not memory
+    assert "CD503" not in {f.code for f in _confident_gap(rng, val_acc_end=0.94).findings}
+
+
+def test_a_loss_gap_beside_a_training_set_fitted_whole_is_overfitting(rng):
+    # every training example right (100%), held-out ones at 98%: two points apart, but an
+    # error many times training's: the training set is memorised
+    d = _confident_gap(rng, val_acc_end=0.98, train_acc_end=1.0)
+    assert "CD503" in {f.code for f in d.findings}
 
 
 def _slow_box_loss(rng, map_end):
