@@ -27,7 +27,10 @@ What it detects
     had been before it (its rolling median) only wins back what a bump lost: no new
     ground, and it does not count. Nothing counts under a rate cut at plateau
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
-    itself judged the run converged; nor does a validation loss down to a thousandth of
+    itself judged the run converged; nor, on a trend over the tail, does a fall under a
+    schedule that ran its course (the rate decayed from its peak down to 2% of it at the
+    end: a linear, cosine or one-cycle decay to zero) unless it is a real share of all the
+    progress: the last crumbs are the anneal's; nor does a validation loss down to a thousandth of
     where the run began (a task solved; a loss that goes below zero, a negative bound, has
     no such share). Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count, unless its
@@ -169,6 +172,13 @@ class Thresholds:
     #: every logged point since, yet still at this share of the peak at the end (a linear
     #: or cosine schedule barely begun), beside a curve that ended on its best.
     schedule_left: float = 0.8
+    #: A schedule that ran its course: the learning rate decaying from its peak (before the
+    #: tail) at every logged point since, down to this share of the peak at the end (a
+    #: linear, cosine or one-cycle decay to zero). The fall it ends with is the anneal's
+    #: payoff: a trend over the tail counts only as ``min_share`` of all the progress or
+    #: more, a curve still falling steeply when its rate ran out (a short log judged epoch
+    #: by epoch, each recent one improving by a real margin, is read as logged).
+    annealed_lr: float = 0.02
     #: A forecast is only reported when the fitted curve explains this much variance.
     min_r2: float = 0.9
 
@@ -395,6 +405,20 @@ def _rate_near_nothing(c: Curves, tx: np.ndarray, th: Thresholds) -> bool:
     return now < th.together_min_lr * float(np.max(lr.y))
 
 
+def _schedule_ran_out(c: Curves, got: _Gain, th: Thresholds) -> bool:
+    """Whether the learning rate decayed on its schedule from a peak before the tail of
+    ``got`` (no logged point above the one before since) down to ``annealed_lr`` of that
+    peak at the end: the run finished the schedule it was given."""
+    lr = c.get("lr")
+    if lr is None or lr.n < 4:
+        return False
+    lx, ly = lr.x_all, lr.y_all
+    top = int(np.argmax(ly))
+    return (float(lx[top]) < got.tail[0] and ly[top] > 0
+            and float(ly[-1]) <= th.annealed_lr * float(ly[top])
+            and not np.any(np.diff(ly[top:]) > 1e-12 * float(ly[top])))
+
+
 def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
     """The run ended while its learning rate was still warming up (rising to its last
     point), the curve lower over its last stretch than before it: it stopped before its
@@ -575,6 +599,10 @@ def check(c: Curves, th: Thresholds):
         got = _cut_short_in_schedule(c, v, level, th)
     if got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got):
         return []
+    if (got.p is not None and _schedule_ran_out(c, got, th)
+            and _share(v, got.gain * level, level, th) < th.min_share):
+        return []  # a trend over the tail of a finished schedule: its anneal's payoff (a
+        #            short log whose every recent epoch still improved is read as logged)
     fc = forecast.fit(v.x, v.y, horizon=2.0, min_r2=th.min_r2)
     ev = {"tags": [v.tag], "start_step": int(got.tail[0]), "end_step": int(got.tail[1]),
           "gain": got.gain, "slope": got.slope, "p_value": got.p,

@@ -1936,3 +1936,24 @@ def test_a_validation_zigzag_is_judged_alike_with_or_without_an_evaluation_befor
                            hparams={"num_classes": 10})
     codes = [{f.code for f in diagnose(r).findings} for r in (without, with_init)]
     assert "CD204" in codes[0] and "CD204" in codes[1]
+
+
+def _creeping_to_the_end(lr):
+    # a fine-tune of 60 epochs: both losses fell fast, then crept down to the end, gaining
+    # 16% of their level over the last 30% of the run but a few percent of all they gained
+    e = epochs(60)
+    val = 0.9 * np.exp(-e / 6) + 0.25 - 0.0015 * e
+    train = 0.95 * np.exp(-e / 6) + 0.22 - 0.0017 * e
+    return diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, val),
+                                "lr": (e, lr(e))}))
+
+
+def test_a_creep_at_the_end_of_a_schedule_decayed_to_zero_is_no_unfinished_run():
+    # a cosine schedule run to its end: the last crumbs are its anneal's, not a run cut short
+    d = _creeping_to_the_end(lambda e: 0.05 * (1 + np.cos(np.pi * e / e[-1])))
+    assert "keep_training" not in d.labels
+
+
+def test_the_same_creep_under_a_constant_rate_is_keep_training():
+    d = _creeping_to_the_end(lambda e: np.full(len(e), 0.1))
+    assert "keep_training" in d.labels
