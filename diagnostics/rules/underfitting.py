@@ -75,7 +75,8 @@ class Thresholds:
     #: epoch learned, so the curve's start understates where it began.
     min_ratio_no_yardstick_epoch: float = 0.8
     #: A short log (too few tail points for a trend) whose last this many points each
-    #: improved on the one before is still creeping down, not plateaued.
+    #: improved on the one before, by ``max_gain`` of its level over them, is still
+    #: creeping down, not plateaued.
     short_declining: int = 4
     #: A training accuracy that ends within ``stuck_gain`` of its first value, below
     #: ``stuck_accuracy``, over ``stuck_points`` epochs or more, learned nothing: poor
@@ -150,10 +151,14 @@ def check(c: Curves, th: Thresholds):
             return []  # still improving: the keep_training rule's definition, mirrored
         if tr.slope > 0 and tr.p_value < th.alpha and -gain >= th.max_climb:
             return []  # climbing: a loss getting worse is no plateau, whatever its level
-    elif len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain:
-        return []
-    elif len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0):
+    elif (len(t.y) >= 2 and (t.y[-2] - t.y[-1]) / end >= th.max_gain
+          and t.y[-1] < float(np.min(t.y[:-1]))):
+        return []  # a short log whose last point is a new best by a real gain still improves
+        #            (one lower than a spike before it, not below the curve's best, is noise)
+    elif (len(t.y) >= th.short_declining and np.all(np.diff(t.y[-th.short_declining:]) < 0)
+          and (t.y[-th.short_declining] - t.y[-1]) / end >= th.max_gain):
         return []  # a short log that improved at every one of its last points creeps down
+        #            (by a real gain: falling 0.3% over them is a plateau's last decimals)
     if acc is not None:
         acc_end = 1.0 - last_tenth(acc.y)
         if acc_end >= th.max_train_acc:

@@ -1957,3 +1957,28 @@ def test_a_creep_at_the_end_of_a_schedule_decayed_to_zero_is_no_unfinished_run()
 def test_the_same_creep_under_a_constant_rate_is_keep_training():
     d = _creeping_to_the_end(lambda e: np.full(len(e), 0.1))
     assert "keep_training" in d.labels
+
+
+def _short_poor_plateau(tail):
+    # nine epochs of a classifier that learned in its first and no more: training loss at
+    # 4.9 (ln(1000) is 6.9), accuracy 0.28, validation close beside it; ``tail``: its last
+    # four training losses
+    e = epochs(9)
+    train = np.array([6.81, 4.95, 4.96, 4.94, 4.85, *tail])
+    acc = np.array([0.12, 0.26, 0.27, 0.27, 0.28, 0.27, 0.28, 0.27, 0.28])
+    return diagnose(tagged_run({"train_loss": (e, train), "val_loss": (e, train * 1.06),
+                                "train_acc": (e, acc), "val_acc": (e, acc - 0.01)}))
+
+
+def test_a_short_plateau_whose_last_point_dips_below_a_spike_is_underfitting():
+    # the last epoch is 3.6% below the one before, a noise spike; it is no new best
+    assert "underfitting" in _short_poor_plateau([4.94, 4.79, 5.11, 4.93]).labels
+
+
+def test_a_short_plateau_falling_by_its_last_decimals_is_underfitting():
+    # each of the last four epochs a hair lower: 0.3% over them is no creeping down
+    assert "underfitting" in _short_poor_plateau([4.945, 4.941, 4.935, 4.93]).labels
+
+
+def test_a_short_log_still_falling_to_a_new_best_is_no_plateau():
+    assert "underfitting" not in _short_poor_plateau([4.7, 4.5, 4.3, 4.1]).labels
