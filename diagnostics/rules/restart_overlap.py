@@ -2,7 +2,10 @@
 
 What it detects
     A tag has the same step logged more than once (a resumed run wrote over
-    steps it had already logged), or the reader warned about a restart.
+    steps it had already logged), or the reader warned about a restart. One step
+    logged again counts where the log started over from its first step (a second run
+    appended to the file, ``python train.py >> train.log``): the message then says how
+    much of the attempt before is hidden behind the last one.
 
 Why it matters
     Two curves are interleaved at the overlap: a plot zig-zags, and what was
@@ -44,13 +47,16 @@ def check(c: Curves, th: Thresholds):
     worst = None
     for cur in c.curves.values():
         dup = c.repeats.get(cur.tag, ())  # as logged: the curve keeps the last attempt
-        if len(dup) and (worst is None or len(dup) > worst[1]):
+        # (one step logged again is a restart where it is where the curve begins: the log
+        # started over from its first step, a new run appended to it)
+        counts = len(dup) >= th.min_repeats or (len(dup) and int(dup[0]) <= int(cur.steps[0]))
+        if counts and (worst is None or len(dup) > worst[1]):
             worst = (cur, len(dup), int(dup[0]), int(dup[-1]))
     noted = [w for w in c.run.warnings if "restart" in w.lower() or "overlap" in w.lower()]
-    if (worst is None or worst[1] < th.min_repeats) and not noted:
+    if worst is None and not noted:
         return []
     ev: dict = {"tags": [], "start_step": None, "end_step": None, "reader_warnings": noted}
-    if worst is not None and worst[1] >= th.min_repeats:
+    if worst is not None:
         cur, n, s0, s1 = worst
         resumed = c.run.resumed()
         # read as one continued curve, the overlap is no span of what is drawn
@@ -58,9 +64,20 @@ def check(c: Curves, th: Thresholds):
                   end_step=None if any(resumed) else s1, repeated_steps=n)
         how = ("each attempt that began where the one before ended was read as its "
                "continuation" if any(resumed) else "the other rules read the last attempt")
-        msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were logged "
-               f"more than once: the run was restarted over steps it had already logged "
-               f"(where the step goes back, {how})")
+        hidden = _hidden(c, cur)
+        kept = len(cur.steps)
+        if not any(resumed) and s0 <= int(cur.steps[0]) and hidden >= kept:
+            # started over from the beginning, and the last attempt is the shorter: most
+            # of what the file holds is not judged (a new run appended to the log)
+            top = int(c.run.scalars["step"][c.run.scalars["tag"] == cur.tag].max())
+            msg = (f"{cur.tag!r} starts over at step {step(s0)} after reaching step "
+                   f"{step(top)}: only the last attempt ({_points(kept)}, to step "
+                   f"{step(int(cur.steps[-1]))}) is judged, and the {_points(hidden)} "
+                   "logged before it are hidden (a new run appended to the same file?)")
+        else:
+            msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were "
+                   f"logged more than once: the run was restarted over steps it had "
+                   f"already logged (where the step goes back, {how})")
     else:
         msg = f"the reader reports a restart: {noted[0]}"
         span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])
@@ -70,7 +87,16 @@ def check(c: Curves, th: Thresholds):
         "warning", 0.9, msg,
         [
             "resume from the checkpoint step and log only the steps after it",
-            "or write each attempt to its own folder (TensorBoard: purge_step)",
+            "or write each attempt to its own file or folder (TensorBoard: purge_step)",
         ],
         ev,
     )]
+
+
+def _hidden(c: Curves, cur) -> int:
+    """How many points of ``cur``'s tag the file holds that its last attempt hides."""
+    return int((c.run.scalars["tag"] == cur.tag).sum()) - len(cur.steps)
+
+
+def _points(n: int) -> str:
+    return f"{n:,} point" + ("" if n == 1 else "s")

@@ -1982,3 +1982,22 @@ def test_a_short_plateau_falling_by_its_last_decimals_is_underfitting():
 
 def test_a_short_log_still_falling_to_a_new_best_is_no_plateau():
     assert "underfitting" not in _short_poor_plateau([4.7, 4.5, 4.3, 4.1]).labels
+
+
+def _appended(steps_after):
+    # ``python train.py >> train.log``: a 15-epoch run, then a second one appended
+    e = np.concatenate([epochs(15), steps_after])
+    loss = np.concatenate([falling(epochs(15), 1.2, 0.01, 3), np.full(len(steps_after), 1.1)])
+    return diagnose(tagged_run({"train_loss": (e, loss), "val_loss": (e, loss * 1.2)}))
+
+
+def test_a_short_run_appended_to_a_log_says_what_it_hides():
+    d = _appended(np.array([1]))
+    overlap = next(f for f in d.findings if f.code == "CD904")
+    assert "starts over at step 1 after reaching step 15" in overlap.message
+    assert "15 points logged before it are hidden" in overlap.message
+
+
+def test_one_step_logged_again_mid_run_is_no_restart():
+    # a summary line naming the best epoch after the last: no run started over
+    assert "CD904" not in {f.code for f in _appended(np.array([7])).findings}
