@@ -119,9 +119,10 @@ def check(c: Curves, th: Thresholds):
     # (an accuracy proper: a detector's mAP or an IoU has no ceiling of 1 to fall short of)
     # (nor is an accuracy of one example per point, every value 0 or 1)
     ta = c.get("train_acc")
-    acc = ta if ta is not None and ta.kind == "error" and not ta.one_example else (
-        v if v is not None and v.kind == "error" and t.kind != "error" and not v.one_example
-        and meaning(v.tag).metric in ACCURACY_WORDS else None)
+    va = None if c.axes_differ else c.get("val_acc")
+    acc = ta if ta is not None and ta.kind == "error" and not ta.one_example else next(
+        (a for a in (v, va) if a is not None and a.kind == "error" and t.kind != "error"
+         and not a.one_example and meaning(a.tag).metric in ACCURACY_WORDS), None)
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved
     yardstick = acc is not None or chance is not None

@@ -2001,3 +2001,23 @@ def test_a_short_run_appended_to_a_log_says_what_it_hides():
 def test_one_step_logged_again_mid_run_is_no_restart():
     # a summary line naming the best epoch after the last: no run started over
     assert "CD904" not in {f.code for f in _appended(np.array([7])).findings}
+
+
+def _plateau_beside_eval_accuracy(acc_end):
+    # an HF Trainer run: a loss logged every 10 steps, evaluations every 100 with their
+    # accuracy, no training accuracy; the loss fell from 0.67 to 0.37 in its first steps
+    # and sat there, the eval loss beside it
+    s = np.arange(10, 1010, 10)
+    loss = 0.37 + 0.3 * np.exp(-s / 30) + 0.01 * np.sin(s)
+    es = np.arange(100, 1100, 100)
+    return diagnose(tagged_run({"loss": (s, loss), "eval_loss": (es, np.full(10, 0.385)),
+                                "eval_accuracy": (es, np.full(10, acc_end) + 0.001 * (es % 3))}))
+
+
+def test_a_plateau_beside_a_poor_eval_accuracy_is_underfitting():
+    # no training accuracy: validation's is the yardstick of how poor the plateau is
+    assert "underfitting" in _plateau_beside_eval_accuracy(0.85).labels
+
+
+def test_a_plateau_beside_a_good_eval_accuracy_is_no_underfit():
+    assert "underfitting" not in _plateau_beside_eval_accuracy(0.96).labels
