@@ -25,6 +25,17 @@ def train_loss_and_chance(c: Curves) -> tuple[Curve, float]:
     return t, chance
 
 
+def first_mean_over_chance(c: Curves, t: Curve) -> float | None:
+    """Where a training loss's first point is a mean over the first epoch (or logging
+    interval), not a loss before any update: that mean as a multiple of ln(C); None when
+    C is unknown or the first point was logged at initialisation. Far above 1, the loss
+    was thrown far above chance within the first epoch (or began there)."""
+    chance = c.chance_loss if t.is_loss else None
+    if chance is None or chance <= 0 or c.at_init(t) or not t.aggregated or not len(t.y):
+        return None
+    return float(t.y[0]) / chance
+
+
 def train_and_val_loss(c: Curves, min_points: int, needs: str) -> tuple[Curve, Curve]:
     """The training and validation losses, on axes that agree, with ``min_points``
     validation points; Skip saying what is missing (``needs``: what the rule needs them for,

@@ -6,7 +6,9 @@ What it detects
     smoothed curve, or a single logged loss at twice its start), or the gradient norm
     stays large: the optimiser bounces instead of descending. A loss that spiked early and
     then settled at the chance level ln(C) counts however it compares with the spike's
-    aftermath: a step too large threw the network to chance.
+    aftermath: a step too large threw the network to chance. A first point that is a mean
+    over the first epoch, at 1.5 times ln(C) or more, is such a spike: it came within
+    that epoch.
     With C known, a loss that ends at the chance level ln(C) and bounces there
     counts however high it started, unless it is still working its way down
     (validation, else training, still falling on a significant trend at the end).
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what
+from ..evidence import Skip, confidence, finding, first_mean_over_chance, num, pct, step, what
 from ..stats import rolling_median, trend
 
 LABEL = "lr_too_high"
@@ -64,6 +66,10 @@ class Thresholds:
     #: ...or a single logged loss there this fraction above the start (a spike to twice
     #: the start, which smoothing over a short log flattens, in a loss that never improved).
     early_spike: float = 1.0
+    #: A first point that is a mean over the first epoch (or logging interval), at this
+    #: multiple of ln(C), says the loss was thrown far above chance within it: the spike
+    #: happened before the first point, whatever the curve does after.
+    first_mean_of_chance: float = 1.5
     #: Climbing back up by this fraction of what it had learned (start - best; the best
     #: is a rolling median over 1/20 of the run, so noise does not fake it): the
     #: optimiser lost ground. A training loss does not do that at a sound step size;
@@ -125,7 +131,9 @@ def check(c: Curves, th: Thresholds):
     at_chance = (chance is not None and end >= th.high_of_chance * chance
                  and not _descending(c, th))
     loud_at_chance = at_chance and noise >= th.min_noise_at_chance
-    spiked = spike >= th.early_spike
+    # (an epoch's mean far above ln(C) at the first point: the spike came within it)
+    thrown = (first_mean_over_chance(c, t) or 0.0) >= th.first_mean_of_chance
+    spiked = spike >= th.early_spike or thrown
     if back >= th.rebound and not _val_still_best(c, th):
         reasons.append(f"it lost {pct(back)} of what it had learned, back up from its best "
                        f"{num(t.value_of(best))}")
@@ -150,10 +158,15 @@ def check(c: Curves, th: Thresholds):
     if jump >= th.early_jump:
         reasons.append(f"it jumped {pct(jump)} above its start early on")
     elif spiked:
-        reasons.append(f"it spiked to {num(t.value_of(before * (1 + spike)))} early on, "
-                       f"{pct(spike)} above its start" + (
-                           f", and ends at {pct(end / chance)} of the chance loss "
-                           f"ln({c.num_classes[0]}) = {num(chance)}" if at_chance else ""))
+        ends = (f", and ends at {pct(end / chance)} of the chance loss ln({c.num_classes[0]}) "
+                f"= {num(chance)}" if at_chance else "")
+        if spike >= th.early_spike:
+            reasons.append(f"it spiked to {num(t.value_of(before * (1 + spike)))} early on, "
+                           f"{pct(spike)} above its start{ends}")
+        else:
+            reasons.append(f"its first point, a mean over the first epoch, is "
+                           f"{float(t.y[0]) / chance:.1f}x the chance loss: it was thrown "
+                           f"far above chance within that epoch{ends}")
     if not reasons:
         return []
     margin = max(noise / th.min_noise - 1, jump / th.early_jump - 1, 2 * (back / th.rebound - 1),
@@ -166,7 +179,7 @@ def check(c: Curves, th: Thresholds):
         start, improvement = before, (before - end) / max(abs(before), 1e-12)
     return [finding(
         "error", confidence(margin),
-        f"{what(t)} {'never improved' if improvement <= th.max_improvement else 'lost ground'}: "
+        f"{what(t)} {_verdict(improvement, at_chance and spiked, th)}: "
         f"{num(t.value_of(start))} at the start, "
         f"{num(t.value_of(end))} at step {step(t.x[-1])} ({pct(max(improvement, 0))} better); "
         + "; ".join(reasons),
@@ -181,6 +194,13 @@ def check(c: Curves, th: Thresholds):
          "rebound": back,
          **ev},
     )]
+
+
+def _verdict(improvement: float, thrown_to_chance: bool, th: Thresholds) -> str:
+    """What the loss did, in a few words, for the finding's first clause."""
+    if improvement <= th.max_improvement:
+        return "never improved"
+    return "never got past chance" if thrown_to_chance else "lost ground"
 
 
 def _descending(c: Curves, th: Thresholds) -> bool:

@@ -6,7 +6,8 @@ What it detects
     norm collapses. A slow but steady descent from chance is learning, not this; nor
     is a loss that first jumped far above where it started (by ``max_early_rise`` of
     ln(C)) and only then settled at chance: a step too large threw the network there
-    (the high-plateau rule, lr_too_high), it was not born dead.
+    (the high-plateau rule, lr_too_high), it was not born dead; nor one whose first
+    point, a mean over the first epoch, is 1.5 times ln(C) or more: the jump came within it.
     C comes from where ``Curves.num_classes`` finds it; a loss that sat within half a
     percent of ln(C) of a round C (2, 10, 100, 1000) at every point says C itself.
 
@@ -31,7 +32,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import confidence, finding, num, step, train_loss_and_chance
+from ..evidence import (
+    confidence,
+    finding,
+    first_mean_over_chance,
+    num,
+    step,
+    train_loss_and_chance,
+)
 from ..stats import strong_trend
 
 LABEL = "bad_init"
@@ -57,6 +65,9 @@ class Thresholds:
     #: A loss that rose this share of ln(C) above its first point, in the first fifth of
     #: the run, before it settled at chance was thrown there by too large a step.
     max_early_rise: float = 0.3
+    #: ...as was one whose first point, a mean over the first epoch, is this multiple of
+    #: ln(C): it was far above chance within that epoch, not born at chance.
+    first_mean_of_chance: float = 1.5
 
 
 def check(c: Curves, th: Thresholds):
@@ -67,6 +78,8 @@ def check(c: Curves, th: Thresholds):
     early = t.y_all[: max(2, len(t.y_all) // 5)]
     if float(np.nanmax(early)) - float(early[0]) >= th.max_early_rise * chance:
         return []  # it jumped far above its start first: thrown to chance, not born there
+    if (first_mean_over_chance(c, t) or 0.0) >= th.first_mean_of_chance:
+        return []  # (the jump within the first epoch, whose mean is the first point)
     tr = strong_trend(t.x, t.y)
     fell = -tr.slope * (t.x[-1] - t.x[0]) / chance
     if tr.slope < 0 and tr.p_value < th.alpha and fell >= th.max_fall:

@@ -2021,3 +2021,23 @@ def test_a_plateau_beside_a_poor_eval_accuracy_is_underfitting():
 
 def test_a_plateau_beside_a_good_eval_accuracy_is_no_underfit():
     assert "underfitting" not in _plateau_beside_eval_accuracy(0.96).labels
+
+
+def _thrown_to_chance(first_epoch_mean):
+    # a Lightning CNN on a 10-class task at SGD lr=2: its first epoch's mean loss is
+    # ``first_epoch_mean``, then it sits at ln(10) = 2.30 with a little noise
+    e = np.arange(0, 280, 20)
+    rest = 2.36 + 0.015 * np.sin(e[1:])
+    loss = np.concatenate([[first_epoch_mean], rest])
+    return diagnose(tagged_run({"train_loss_epoch": (e, loss), "val_loss": (e, loss + 0.01)},
+                               hparams={"num_classes": 10}))
+
+
+def test_a_first_epoch_thrown_far_above_chance_then_stuck_there_is_lr_too_high():
+    d = _thrown_to_chance(3.98)  # 1.7x ln(10): the loss blew up within the first epoch
+    assert "lr_too_high" in d.labels and "underfitting" not in d.labels
+    assert "first epoch" in next(f for f in d.findings if f.code == "CD202").message
+
+
+def test_a_first_epoch_near_chance_then_stuck_there_is_no_lr_too_high():
+    assert "lr_too_high" not in _thrown_to_chance(2.5).labels
