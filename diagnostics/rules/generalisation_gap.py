@@ -8,7 +8,7 @@ What it detects
     validation over training rose by a quarter since (a wide gap, training a third of
     validation, can hardly grow as a share). A validation loss still creeping down counts as
     stopped when over the last 30% of the run it gains less than a fifth of what the
-    training loss gains. Training must have learned first (a validation loss that never
+    training loss gains, training gaining a fifth of its level there or more. Training must have learned first (a validation loss that never
     improved on its first evaluation, beside a training loss falling smoothly, is a model
     memorising from the start; beside one that climbed back, an unstable rate), and the gap
     must matter at the scale of the problem (a share of the first validation loss): a
@@ -99,7 +99,7 @@ class Thresholds:
     #: while training gains at least ``min_tail_fall`` of its level there.
     tail_frac: float = 0.3
     stall_ratio: float = 0.2
-    min_tail_fall: float = 0.25
+    min_tail_fall: float = 0.2
     #: The gap must matter at the scale of the problem: at least this fraction of the
     #: first validation loss (a converged run at 0.03 against 0.01 has nothing to gain).
     min_gap_of_start: float = 0.05
