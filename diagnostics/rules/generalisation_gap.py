@@ -8,7 +8,8 @@ What it detects
     validation over training rose by a quarter since (a wide gap, training a third of
     validation, can hardly grow as a share). A validation loss still creeping down counts as
     stopped when over the last 30% of the run it gains less than a fifth of what the
-    training loss gains, training gaining a fifth of its level there or more. Training must have learned first (a validation loss that never
+    training loss gains, training gaining a fifth of its level there or more. Training
+    must have learned first (a validation loss that never
     improved on its first evaluation, beside a training loss falling smoothly, is a model
     memorising from the start; beside one that climbed back, an unstable rate), and the gap
     must matter at the scale of the problem (a share of the first validation loss): a

@@ -30,9 +30,9 @@ What it detects
     itself judged the run converged; nor, on a trend over the tail, does a fall under a
     schedule that ran its course (the rate decayed from its peak down to 2% of it at the
     end: a linear, cosine or one-cycle decay to zero) unless it is a real share of all the
-    progress: the last crumbs are the anneal's; nor does a validation loss down to a thousandth of
-    where the run began (a task solved; a loss that goes below zero, a negative bound, has
-    no such share). Judged on training alone, a loss already
+    progress: the last crumbs are the anneal's; nor does a validation loss down to a
+    thousandth of where the run began (a task solved; a loss that goes below zero, a
+    negative bound, has no such share). Judged on training alone, a loss already
     down to 3% of its start has fit its training set and does not count, unless its
     last 30% still made a quarter of its fall on a log scale (still falling by decades).
     A saturating curve (power law or exponential) is fitted with scipy's curve_fit and,

@@ -49,7 +49,8 @@ def check(c: Curves, th: Thresholds):
         dup = c.repeats.get(cur.tag, ())  # as logged: the curve keeps the last attempt
         # (one step logged again is a restart where it is where the curve begins: the log
         # started over from its first step, a new run appended to it)
-        counts = len(dup) >= th.min_repeats or (len(dup) and int(dup[0]) <= int(cur.steps[0]))
+        counts = len(dup) >= th.min_repeats or (len(dup) > 0
+                                                and int(dup[0]) <= int(cur.steps[0]))
         if counts and (worst is None or len(dup) > worst[1]):
             worst = (cur, len(dup), int(dup[0]), int(dup[-1]))
     noted = [w for w in c.run.warnings if "restart" in w.lower() or "overlap" in w.lower()]
