@@ -57,6 +57,10 @@ def check(c: Curves, th: Thresholds):
     if worst is None and not noted:
         return []
     ev: dict = {"tags": [], "start_step": None, "end_step": None, "reader_warnings": noted}
+    advice = [
+        "resume from the checkpoint step and log only the steps after it",
+        "or write each attempt to its own file or folder (TensorBoard: purge_step)",
+    ]
     if worst is not None:
         cur, n, s0, s1 = worst
         resumed = c.run.resumed()
@@ -75,6 +79,11 @@ def check(c: Curves, th: Thresholds):
                    f"{step(top)}: only the last attempt ({_points(kept)}, to step "
                    f"{step(int(cur.steps[-1]))}) is judged, and the {_points(hidden)} "
                    "logged before it are hidden (a new run appended to the same file?)")
+            advice = [
+                "write each run to a log file of its own (a timestamp in its name) instead "
+                "of appending to one",
+                "to see the runs already in it, split the file where the step starts over",
+            ]
         else:
             msg = (f"{n:,} steps of {cur.tag!r} between {step(s0)} and {step(s1)} were "
                    f"logged more than once: the run was restarted over steps it had "
@@ -84,14 +93,7 @@ def check(c: Curves, th: Thresholds):
         span = re.search(r"steps (-?\d+)\s*[–-]\s*(-?\d+)", noted[0])
         if span:
             ev.update(start_step=int(span.group(1)), end_step=int(span.group(2)))
-    return [finding(
-        "warning", 0.9, msg,
-        [
-            "resume from the checkpoint step and log only the steps after it",
-            "or write each attempt to its own file or folder (TensorBoard: purge_step)",
-        ],
-        ev,
-    )]
+    return [finding("warning", 0.9, msg, advice, ev)]
 
 
 def _hidden(c: Curves, cur) -> int:

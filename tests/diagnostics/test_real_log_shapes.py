@@ -1996,6 +1996,7 @@ def test_a_short_run_appended_to_a_log_says_what_it_hides():
     overlap = next(f for f in d.findings if f.code == "CD904")
     assert "starts over at step 1 after reaching step 15" in overlap.message
     assert "15 points logged before it are hidden" in overlap.message
+    assert any("log file of its own" in a for a in overlap.advice)
 
 
 def test_one_step_logged_again_mid_run_is_no_restart():
