@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from curvedoc.ingest import fs, identity, paths
 from curvedoc.ingest.formats.base import Found, formats, unavailable
-from curvedoc.ingest.model import RunSource
+from curvedoc.ingest.model import ATTEMPT, RunSource
 from curvedoc.ingest.paths import join as _join
 from curvedoc.ingest.sniff import (  # re-exported: the names discovery has always offered
     POINTER_MAX,
@@ -169,6 +169,7 @@ def _discover_tree(
             registry, folder, files, subdirs, root, out
         )
         runs = identity.folder_runs(identity.FolderFinds(rel, _folder_name(folder, rel), finds))
+        runs = by_attempt(runs, registry)
         runs = _add_unreadable_logs(folder, rel, left_files, sizes, runs, root)
         if owner is not None:
             attached.setdefault(owner, []).extend(runs)
@@ -281,6 +282,27 @@ def _head(path: str) -> bytes:
         return b""
 
 
+def by_attempt(runs: list[RunSource], registry) -> list[RunSource]:
+    """Each run of one log file whose format can tell the runs it holds one after another
+    (an optional ``attempts(source)``: ``python train.py >> train.log`` appends a second
+    run to the first) as one run per attempt. The first keeps the run's id, so a run
+    appended later never renames it; the others are ``<id>#attempt=K``, K from 2. A
+    format's reader reads the one its source names (``option("attempt")``)."""
+    out: list[RunSource] = []
+    for source in runs:
+        count = getattr(registry.get(source.format), "attempts", None)
+        n = count(source) if count is not None and len(source.files) == 1 else 1
+        if n < 2:
+            out.append(source)
+            continue
+        out.append(replace(source, options=(*source.options, (ATTEMPT, "1"))))
+        out.extend(replace(source, id=f"{source.id}#{ATTEMPT}={k}",
+                           name=f"{source.name} ({ATTEMPT} {k})",
+                           options=(*source.options, (ATTEMPT, str(k))))
+                   for k in range(2, n + 1))
+    return out
+
+
 # -- a single file as root ----------------------------------------------------------------
 
 
@@ -292,7 +314,7 @@ def _discover_file(path: str) -> Discovery:
     finds, _, _, _ = _ask_formats(registry, folder, [name], [], folder, out)
     runs = identity.folder_runs(identity.FolderFinds(".", _stem(name), finds))
     if runs:
-        out.sources = [_as_file_run(s, name) for s in runs]
+        out.sources = by_attempt([_as_file_run(s, name) for s in runs], registry)
         return out
     head = _head(path)
     if is_lfs_pointer(head):

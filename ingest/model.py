@@ -73,6 +73,9 @@ def last_attempt_rows(steps: np.ndarray) -> np.ndarray:
     return keep
 
 
+#: The option that names which of the runs one log holds (one after another) a source reads.
+ATTEMPT = "attempt"
+
 #: An attempt whose first value lies this close to where the attempt before it ended, as a
 #: share of all that attempt moved, continues it (a resumed fit), rather than starting over.
 RESUME_NEAR = 0.25

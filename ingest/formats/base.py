@@ -21,6 +21,12 @@ readers) defines a module-level object ``FORMAT`` with:
   Never raises for bad content: problems go into ``errors``/``warnings`` with the
   file's name and what to do.
 
+- optionally ``attempts(source: RunSource) -> int``: how many runs the source's one log
+  file holds one after another (``python train.py >> train.log``); discovery makes a run
+  of each (``discover.by_attempt``) and ``read`` then gets sources whose
+  ``option("attempt")`` says which one to read ("1", "2", ...). Formats without it are
+  read whole, their restarts judged as TensorBoard purges them.
+
 ``state`` is opaque to the caller; what the caller acts on is typed on the result:
 ``FileRead.reset`` (the file was read again from its start: the result replaces what
 was read from it before) and ``FileRead.tail_warning`` (the one warning about the

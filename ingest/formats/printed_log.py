@@ -46,18 +46,20 @@ loss or a score by name. It is read whole and again when it changes.
 
 from __future__ import annotations
 
+import collections
+import functools
 import itertools
 import re
 from typing import Any
 
 import numpy as np
 
-from curvedoc.ingest import roles
+from curvedoc.ingest import fs, roles
 from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import records_to_frame
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.model import FileRead, RunSource
+from curvedoc.ingest.model import ATTEMPT, RESUME_NEAR, FileRead, RunSource
 
 SUFFIXES = (".log", ".txt", ".out", ".csv", ".md")
 #: Markdown is mostly prose: a console output pasted into one (``train_output.md``) is
@@ -399,7 +401,7 @@ def _epoch_size(finer: list[float | None], sizes: list[int | None]) -> int | Non
 class PrintedLog:
     name = "printed_log"
     #: bumped when the reader changes what it returns (keys the ingest cache)
-    version = "17"
+    version = "18"
     summary = "training logs printed as text (Epoch 3/10 | loss: 0.51, val_loss: 0.62)"
 
     def sniff(self, path: str, head: bytes) -> bool:
@@ -418,12 +420,29 @@ class PrintedLog:
     ) -> Found | None:
         return _plain.runs_of(self.name, folder, files, subdirs, root, SUFFIXES, HEAD_BYTES)
 
+    def attempts(self, source: RunSource) -> int:
+        """How many runs the log holds one after another (``python train.py >> train.log``:
+        each starts its steps over), for discovery to make one run of each."""
+        path = source.files[0]
+        try:
+            st = fs.regular_stat(path, MAX_BYTES)
+        except OSError:
+            return 1
+        return _attempts_of(path, st.size, st.mtime)
+
     def read(self, source: RunSource, path: str, state: dict[str, Any] | None) -> FileRead:
         whole = tab.read_whole(path, state, MAX_BYTES)
         if isinstance(whole, FileRead):
             return whole
         raw = whole.raw
         records, numbers, settings = parse(raw.decode("utf-8", errors="replace"))
+        attempt = source.option(ATTEMPT)
+        if attempt is not None and records:
+            # one of the runs the log holds one after another: its own records only
+            k = int(attempt) - 1
+            bounds = [*attempt_starts(records), len(records)]
+            lo, hi = (bounds[k], bounds[k + 1]) if k + 1 < len(bounds) else (0, 0)
+            records, numbers = records[lo:hi], numbers[lo:hi]
         if not records:
             return tab.failed(path, "holds no line with a step and a metric (like 'Epoch 3/10 "
                                     "| loss: 0.51'); is this a training log?")
@@ -431,6 +450,69 @@ class PrintedLog:
         hparams = {k: int(v) if v.is_integer() else v for k, v in settings.items()}
         return FileRead(scalars=frame, hparams=hparams,
                         state=whole.state, reset=bool(state))
+
+
+@functools.lru_cache(maxsize=256)
+def _attempts_of(path: str, size: int, mtime: float) -> int:
+    """``attempt_starts`` counted for the file as it is (size and mtime key the answer, so
+    a discovery that walks again reads only the logs that changed)."""
+    try:
+        raw = fs.read_bytes(path, max_bytes=MAX_BYTES)
+    except OSError:
+        return 1
+    text = raw.decode("utf-8", errors="replace")
+    if not _may_start_over(text):
+        return 1
+    records, _, _ = parse(text)
+    return len(attempt_starts(records)) if records else 1
+
+
+def _may_start_over(text: str) -> bool:
+    """Whether the log's first step marker (``Epoch 1/10``) is printed again after a later
+    step's: the cheap look that spares the whole parse the logs holding one run."""
+    found = _STEP.finditer(text)
+    first = next(found, None)
+    if first is None:
+        return False
+    marker = text[first.start():first.end(1)]  # ``Epoch 1``, ``Epoch [1``, ``step=1``
+    word = marker[:3].lower()
+    later = next((m for m in found if m.group(0)[:3].lower() == word
+                  and m.group(1) != first.group(1)), None)
+    if later is None:
+        return False
+    return re.compile(re.escape(marker) + r"(?!\d)").search(text, later.end()) is not None
+
+
+def attempt_starts(records: list[dict[str, Any]]) -> list[int]:
+    """Where each run a log holds begins (the index of its first record; 0 first): a run
+    appended after another starts its steps over, back to where that one's began or
+    before, after they had gone beyond it. A start whose first loss lies where the run
+    before it ended (``model.RESUME_NEAR`` of all that run moved) resumed it, numbered
+    from the start again (a fit continued from its checkpoint): no run of its own."""
+    starts = [0]
+    first = top = records[0]["step"]
+    for i, record in enumerate(records[1:], 1):
+        s = record["step"]
+        if s < top and s <= first:
+            starts.append(i)
+            first = top = s
+        else:
+            top = max(top, s)
+    if len(starts) < 2:
+        return starts
+    # (judged on the loss the log prints most often)
+    counts = collections.Counter(k for r in records for k in r
+                                 if k != "step" and roles.direction(k) == "lower")
+    key = counts.most_common(1)[0][0] if counts else None
+    kept = [0]
+    for b, c in zip(starts[1:], [*starts[2:], len(records)], strict=True):
+        before = [r[key] for r in records[kept[-1]:b] if key in r] if key else []
+        after = [r[key] for r in records[b:c] if key in r] if key else []
+        moved = abs(before[0] - before[-1]) if len(before) >= 3 else 0.0
+        if moved > 0 and after and abs(after[0] - before[-1]) <= RESUME_NEAR * moved:
+            continue  # (resumed: read as the run it continues, as curves read it)
+        kept.append(b)
+    return kept
 
 
 FORMAT = PrintedLog()

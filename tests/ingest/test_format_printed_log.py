@@ -7,7 +7,7 @@ from functools import partial
 import format_calls
 import pytest
 
-from curvedoc.ingest import discover, read_run
+from curvedoc.ingest import discover, open_root, read_run
 from curvedoc.ingest.formats.printed_log import FORMAT
 
 read = partial(format_calls.read, FORMAT)
@@ -321,3 +321,40 @@ def test_a_line_naming_a_step_between_bars_is_no_table_header(tmp_path):
     text = "Epoch 5 of 10, loss: 0.3\nStep 700 of 2000 | loss 0.2\nStep 800 of 2000 | loss 0.1\n"
     assert series(read(write(tmp_path / "train.log", text)).scalars, "loss") == {
         5: 0.3, 700: 0.2, 800: 0.1}
+
+
+def _epochs(first, losses):
+    return "".join(f"Epoch {first + i}/{len(losses)} | loss: {v} | val_loss: {v + 0.1}\n"
+                   for i, v in enumerate(losses))
+
+
+def test_runs_appended_one_after_another_to_a_log_are_a_run_each(tmp_path):
+    # ``python train.py >> train.log`` twice: a 5-epoch run, then a 2-epoch one
+    run = tmp_path / "exp"
+    run.mkdir()
+    write(run / "train.log", _epochs(1, [1.0, 0.8, 0.6, 0.5, 0.4]) + "Starting over\n"
+          + _epochs(1, [1.1, 0.95]))
+    catalog = open_root(str(tmp_path), cache=False)
+    assert sorted(catalog.runs) == ["exp", "exp#attempt=2"]
+    assert series(catalog.runs["exp"].scalars, "loss") == {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.5,
+                                                           5: 0.4}
+    assert series(catalog.runs["exp#attempt=2"].scalars, "loss") == {1: 1.1, 2: 0.95}
+
+
+def test_a_fit_resumed_with_its_epochs_numbered_from_one_again_stays_one_run(tmp_path):
+    # the second fit starts where the first ended (0.4 -> 0.38): a resume, not a new run
+    write(tmp_path / "train.log", _epochs(1, [1.0, 0.8, 0.6, 0.5, 0.4])
+          + _epochs(1, [0.38, 0.36]))
+    assert [s.id for s in discover(str(tmp_path))] == ["."]
+
+
+def test_a_run_appended_while_the_log_is_watched_keeps_the_first_one_as_it_was(tmp_path):
+    log = write(tmp_path / "train.log", _epochs(1, [1.0, 0.8, 0.6]))
+    catalog = open_root(str(tmp_path), cache=False)
+    assert sorted(catalog.runs) == ["."]
+    with log.open("a") as fh:
+        fh.write(_epochs(1, [1.2]))
+    catalog.refresh()
+    assert sorted(catalog.runs) == [".", ".#attempt=2"]
+    assert series(catalog.runs["."].scalars, "loss") == {1: 1.0, 2: 0.8, 3: 0.6}
+    assert series(catalog.runs[".#attempt=2"].scalars, "loss") == {1: 1.2}
