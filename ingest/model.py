@@ -96,15 +96,22 @@ def continued_attempts(steps: np.ndarray, values: np.ndarray) -> list[bool]:
     bounds = _attempt_bounds(steps)
     out = []
     for k in range(1, len(bounds) - 1):
-        before = values[bounds[k - 1]:bounds[k]]
-        before = before[np.isfinite(before)]
-        first = values[bounds[k]]
-        moved = abs(float(before[0] - before[-1])) if len(before) >= 3 else 0.0
         # numbered from the start again (a rewind to a checkpoint's step purges instead)
         from_start = steps[bounds[k]] <= steps[bounds[k - 1]]
-        out.append(bool(from_start and moved > 0 and np.isfinite(first)
-                        and abs(float(first - before[-1])) <= RESUME_NEAR * moved))
+        out.append(bool(from_start and resumes(values[bounds[k - 1]:bounds[k]],
+                                               values[bounds[k]])))
     return out
+
+
+def resumes(before: np.ndarray, first: float) -> bool:
+    """Whether an attempt whose first value is ``first`` continues one that logged
+    ``before``: it starts near where that one ended (``RESUME_NEAR`` of all it moved, over
+    three finite points or more), not back near its start."""
+    before = np.asarray(before, dtype=float)
+    before = before[np.isfinite(before)]
+    moved = abs(float(before[0] - before[-1])) if len(before) >= 3 else 0.0
+    return bool(moved > 0 and np.isfinite(first)
+                and abs(float(first) - float(before[-1])) <= RESUME_NEAR * moved)
 
 
 def resumed_steps(steps: np.ndarray, continued: list[bool]) -> np.ndarray:

@@ -373,10 +373,9 @@ def _cut_short_in_schedule(c: Curves, v, level: float, th: Thresholds) -> _Gain 
     if lr is None or lr.n < 4 or t is None or _fits_training(c, th):
         return None
     ly = lr.y_all
-    top = int(np.argmax(ly))
-    after = ly[top:]
-    if (len(after) < 3 or ly[-1] >= ly[top] or ly[-1] < th.schedule_left * ly[top]
-            or np.any(np.diff(after) > 1e-12 * ly[top])):
+    top = _decaying_since_peak(ly)
+    if (top is None or len(ly) - top < 3 or ly[-1] >= ly[top]
+            or ly[-1] < th.schedule_left * ly[top]):
         return None
     y = v.y
     if len(y) < 3 or y[-1] >= float(np.min(y[:-1])):
@@ -413,10 +412,16 @@ def _schedule_ran_out(c: Curves, got: _Gain, th: Thresholds) -> bool:
     if lr is None or lr.n < 4:
         return False
     lx, ly = lr.x_all, lr.y_all
+    top = _decaying_since_peak(ly)
+    return (top is not None and float(lx[top]) < got.tail[0] and ly[top] > 0
+            and float(ly[-1]) <= th.annealed_lr * float(ly[top]))
+
+
+def _decaying_since_peak(ly: np.ndarray) -> int | None:
+    """Where the learning rate peaked, when no logged point since lies above the one
+    before it (a schedule decaying from there on); else None."""
     top = int(np.argmax(ly))
-    return (float(lx[top]) < got.tail[0] and ly[top] > 0
-            and float(ly[-1]) <= th.annealed_lr * float(ly[top])
-            and not np.any(np.diff(ly[top:]) > 1e-12 * float(ly[top])))
+    return None if np.any(np.diff(ly[top:]) > 1e-12 * float(ly[top])) else top
 
 
 def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:

@@ -69,12 +69,13 @@ def check(c: Curves, th: Thresholds):
                   end_step=None if any(resumed) else s1, repeated_steps=n)
         how = ("each attempt that began where the one before ended was read as its "
                "continuation" if any(resumed) else "the other rules read the last attempt")
-        hidden = _hidden(c, cur)
+        logged = c.run.scalars["step"][c.run.scalars["tag"] == cur.tag]  # every row, as logged
         kept = len(cur.steps)
+        hidden = len(logged) - kept
         if not any(resumed) and s0 <= int(cur.steps[0]) and hidden >= kept:
             # started over from the beginning, and the last attempt is the shorter: most
             # of what the file holds is not judged (a new run appended to the log)
-            top = int(c.run.scalars["step"][c.run.scalars["tag"] == cur.tag].max())
+            top = int(logged.max())
             msg = (f"{cur.tag!r} starts over at step {step(s0)} after reaching step "
                    f"{step(top)}: only the last attempt ({_points(kept)}, to step "
                    f"{step(int(cur.steps[-1]))}) is judged, and the {_points(hidden)} "
@@ -94,11 +95,6 @@ def check(c: Curves, th: Thresholds):
         if span:
             ev.update(start_step=int(span.group(1)), end_step=int(span.group(2)))
     return [finding("warning", 0.9, msg, advice, ev)]
-
-
-def _hidden(c: Curves, cur) -> int:
-    """How many points of ``cur``'s tag the file holds that its last attempt hides."""
-    return int((c.run.scalars["tag"] == cur.tag).sum()) - len(cur.steps)
 
 
 def _points(n: int) -> str:

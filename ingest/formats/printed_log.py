@@ -59,7 +59,7 @@ from curvedoc.ingest.formats import _plain
 from curvedoc.ingest.formats import _tabular as tab
 from curvedoc.ingest.formats._records import records_to_frame
 from curvedoc.ingest.formats.base import Found
-from curvedoc.ingest.model import ATTEMPT, RESUME_NEAR, FileRead, RunSource
+from curvedoc.ingest.model import ATTEMPT, FileRead, RunSource, resumes
 
 SUFFIXES = (".log", ".txt", ".out", ".csv", ".md")
 #: Markdown is mostly prose: a console output pasted into one (``train_output.md``) is
@@ -487,7 +487,7 @@ def attempt_starts(records: list[dict[str, Any]]) -> list[int]:
     """Where each run a log holds begins (the index of its first record; 0 first): a run
     appended after another starts its steps over, back to where that one's began or
     before, after they had gone beyond it. A start whose first loss lies where the run
-    before it ended (``model.RESUME_NEAR`` of all that run moved) resumed it, numbered
+    before it ended (``model.resumes``) resumed it, numbered
     from the start again (a fit continued from its checkpoint): no run of its own."""
     starts = [0]
     first = top = records[0]["step"]
@@ -508,8 +508,7 @@ def attempt_starts(records: list[dict[str, Any]]) -> list[int]:
     for b, c in zip(starts[1:], [*starts[2:], len(records)], strict=True):
         before = [r[key] for r in records[kept[-1]:b] if key in r] if key else []
         after = [r[key] for r in records[b:c] if key in r] if key else []
-        moved = abs(before[0] - before[-1]) if len(before) >= 3 else 0.0
-        if moved > 0 and after and abs(after[0] - before[-1]) <= RESUME_NEAR * moved:
+        if before and after and resumes(np.asarray(before), after[0]):
             continue  # (resumed: read as the run it continues, as curves read it)
         kept.append(b)
     return kept
