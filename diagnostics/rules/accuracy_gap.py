@@ -5,7 +5,8 @@ What it detects
     far above the validation accuracy, the gap has grown several-fold since early in the
     run (or the training accuracy is 99% or more: a training set fitted that well is
     memorised, however wide the gap was early, as with a pre-trained model; then five
-    validation points at least in the tail must show the stall), and the validation
+    validation points at least in the tail must show the stall, and the gap may not have
+    narrowed: a validation accuracy that closed part of it kept up), and the validation
     accuracy has stopped improving.
 
 Why it matters
@@ -51,6 +52,9 @@ class Thresholds:
     #: is no plateau: a trend test could not have seen one).
     fitted_acc: float = 0.99
     plateau_points: int = 5
+    #: ...nor when the gap narrowed to this share of its early width or less: validation
+    #: (a harder set, another domain) kept up with training instead of falling behind.
+    max_narrowing: float = 0.9
     #: The validation accuracy must not improve significantly over this tail.
     tail_frac: float = 0.3
     alpha: float = 0.05
@@ -73,6 +77,8 @@ def check(c: Curves, th: Thresholds):
     if gap_end < th.min_gap or (gap_end < th.min_growth * max(gap_early, 0.0)
                                 and not fitted):
         return []
+    if gap_end <= th.max_narrowing * gap_early:
+        return []  # the gap narrowed: validation kept up with a training set it fitted
     if 1.0 - ta.at(end_step) < th.min_train_acc:
         return []  # not memorising: it does not even fit its training set
     tr = trend(va.x[m], va.y[m])
@@ -82,8 +88,10 @@ def check(c: Curves, th: Thresholds):
     return [finding(
         "warning", confidence(gap_end / th.min_gap - 1),
         f"training accuracy is {num((1 - ta.at(end_step)) * s)} but validation accuracy "
-        f"{num((1 - va.at(end_step)) * s)} at step {step(end_step)}: the gap grew from "
-        f"{pct(max(gap_early, 0))} to {pct(gap_end)} while validation stopped improving",
+        f"{num((1 - va.at(end_step)) * s)} at step {step(end_step)}: the gap "
+        + (f"grew from {pct(max(gap_early, 0))} to {pct(gap_end)}" if gap_end > gap_early
+           else f"stayed at {pct(gap_end)} ({pct(gap_early)} early)")
+        + " while validation stopped improving",
         [
             "stop early, at the best validation accuracy",
             "get more data or augment it; add weight decay or dropout",

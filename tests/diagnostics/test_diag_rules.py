@@ -258,6 +258,16 @@ def test_a_wide_gap_that_never_grew_short_of_a_fitted_training_set_is_quiet(run_
     assert _pretrained_accuracies(run_of, 0.975).findings == []
 
 
+def test_a_fitted_training_set_beside_a_validation_closing_the_gap_is_quiet(run_of):
+    # a harder evaluation set (another domain) climbs from 0.70 to 0.83 while training
+    # goes 0.96 -> 0.993: the gap shrank from 0.2 to 0.16; validation kept up, never fell
+    # behind, so nothing pulled away from it
+    e = np.arange(1, 26)
+    tacc = 0.993 - 0.033 * np.exp(-(e - 1) / 6)
+    vacc = np.minimum(0.70 + 0.13 * (e - 1) / 16, 0.83) + 0.004 * np.sin(2.3 * e)
+    assert only(run_of({"train_acc": (e, tacc), "val_acc": (e, vacc)}), "CD502").findings == []
+
+
 # -- extra findings ----------------------------------------------------------------------
 
 def test_no_validation_says_overfitting_cannot_be_judged(curves, run_of):
