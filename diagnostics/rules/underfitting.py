@@ -14,7 +14,9 @@ What it detects
     (a detector's box loss moves slowly while its mAP climbs). A training accuracy that
     never moved from a poor first epoch (within 5 points, below 0.7) learned nothing:
     poor however far the loss fell in that first epoch, and whatever validation does
-    above it.
+    above it; so did a training loss that never moved from its first point (within 1% of
+    its level over ten points or more, beside a validation loss): minibatch noise alone
+    moves a loss more, unless the weights barely change.
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -84,6 +86,10 @@ class Thresholds:
     stuck_gain: float = 0.05
     stuck_accuracy: float = 0.7
     stuck_points: int = 5
+    #: A training loss within this share of its level from its first point to its last,
+    #: over ``flat_points`` points or more, never learned either (the weights barely move).
+    flat_range: float = 0.01
+    flat_points: int = 10
     #: Without a yardstick, a score logged beside the loss (mAP, IoU, F1) that cut its
     #: error by this share over the run learned: a loss that barely moved is no evidence.
     score_learned: float = 1 / 3
@@ -135,7 +141,8 @@ def check(c: Curves, th: Thresholds):
         #            loss beside its mAP): the loss is no measure of how much it learned
     # a training accuracy that never moved from a poor first epoch learned nothing, however
     # far the loss fell in that epoch (an epoch-0 mean of 10.9 above a floor of 1.02)
-    stuck = _accuracy_never_moved(ta, th)
+    flat = comparable and _loss_never_moved(t, th)
+    stuck = _accuracy_never_moved(ta, th) or flat
     if ratio < floor and not stuck:
         return []
     span = max(c.span, 1)
@@ -176,12 +183,15 @@ def check(c: Curves, th: Thresholds):
         ev["tags"].append(v.tag)
         if abs(gap) > th.max_gap and not (stuck and gap > 0):
             return []  # (validation worse than a training set never learned is no gap)
-        gap_txt = f", {what(v)} {num(v.value_of(v_end))} close to it ({pct(abs(gap))} apart)"
+        near = "close to it" if abs(gap) <= th.max_gap else "above it"
+        gap_txt = f", {what(v)} {num(v.value_of(v_end))} {near} ({pct(abs(gap))} apart)"
     return [finding(
         "warning",
         confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if comparable else 0.85),
         f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
-        f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))}){gap_txt}",
+        f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))})"
+        + (f", never {pct(th.flat_range)} away from its first point" if flat else "")
+        + gap_txt,
         [
             "use a bigger model (wider or deeper)",
             "train longer, or try a higher learning rate",
@@ -201,6 +211,16 @@ def _score_learned(c: Curves, th: Thresholds) -> bool:
             first = float(np.median(a.y[:2]))
             return first > 0 and (first - last_tenth(a.y)) / first >= th.score_learned
     return False
+
+
+def _loss_never_moved(t, th: Thresholds) -> bool:
+    """Whether a training loss stayed within ``flat_range`` of its level from its first
+    point on (``flat_points`` of them at least): a network that learns anything, or sits
+    at a minimum under minibatch noise, moves its loss more."""
+    if not (t.is_loss and t.n >= th.flat_points):
+        return False
+    level = float(np.median(t.y))
+    return level > 0 and float(np.ptp(t.y)) <= th.flat_range * level
 
 
 def _accuracy_never_moved(ta, th: Thresholds) -> bool:

@@ -479,6 +479,27 @@ def test_a_loss_that_falls_from_a_huge_start_only_to_chance_is_a_poor_plateau():
     assert "underfitting" in d.labels
 
 
+def _autoencoder_losses(rng, wobble):
+    # a reconstruction loss logged after every epoch (Lightning steps 155, 310, ...),
+    # no classes, validation on other data sitting 35% above training
+    s = np.arange(155, 155 * 38, 155)
+    train = 0.882 - 0.00007 * np.arange(len(s)) + wobble * rng.standard_normal(len(s))
+    val = 1.2 - 0.0001 * np.arange(len(s)) + wobble * rng.standard_normal(len(s))
+    return diagnose(tagged_run({"train_loss": (s, train), "val_loss": (s, val)}))
+
+
+def test_a_loss_that_never_moved_from_its_first_epoch_is_a_poor_plateau(rng):
+    # 37 epochs within 0.3% of the first: the weights barely change (minibatch noise
+    # alone moves a loss more); the validation gap is the other data's, no excuse
+    d = _autoencoder_losses(rng, 0.0)
+    assert "underfitting" in d.labels
+    assert "never 1% away from its first point" in d.findings[0].message
+
+
+def test_a_loss_settled_at_its_floor_under_minibatch_noise_is_not(rng):
+    assert "underfitting" not in _autoencoder_losses(rng, 0.012).labels
+
+
 def test_a_loss_that_fell_90_percent_in_its_first_interval_then_settled_is_healthy(rng):
     # logged every 10 steps: the first point is the loss at init, the second already at
     # the floor; from there minibatch noise wobbles around 0.003. The start is that first
