@@ -25,7 +25,9 @@ What it detects
     3-7 points), and logs whose tail is too short for a trend test, count when every
     recent epoch improved by a real margin. A tail that never gets lower than the curve
     had been before it (its rolling median) only wins back what a bump lost: no new
-    ground, and it does not count. Nothing counts under a rate cut at plateau
+    ground, and it does not count; nor does a validation loss that is one component of
+    the objective (a detector's box loss) beside a score (its mAP) that made no new ground
+    in the tail. Nothing counts under a rate cut at plateau
     after plateau (ReduceLROnPlateau) down to near nothing over the tail: the scheduler
     itself judged the run converged; nor, on a trend over the tail, does a fall under a
     schedule that ran its course (the rate decayed from its peak down to 2% of it at the
@@ -58,6 +60,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from curvedoc.ingest.roles import COMPONENTS, meaning
 
 from .. import forecast
 from ..curves import Curves
@@ -541,6 +545,18 @@ def _no_new_ground(v, got: _Gain) -> bool:
     return lowest >= float(np.min(before))
 
 
+def _score_got_nowhere(c: Curves, v, got: _Gain) -> bool:
+    """Whether, beside a validation loss that is one component of the objective (a
+    detector's box loss), the score logged (its mAP) got nowhere in the tail better than it
+    had been before it (``_no_new_ground``): the component still falls, the model does not
+    improve. (A classifier's accuracy is coarser than its loss: no veto.)"""
+    a = c.get("val_acc")
+    if (v.role != "val_loss" or a is None or a.n < 8 or c.axes_differ
+            or not COMPONENTS.intersection(meaning(v.tag).qualifiers)):
+        return False
+    return _no_new_ground(a, got)
+
+
 def _plateaus_ran_down(c: Curves, got: _Gain, th: Thresholds) -> bool:
     """Whether a scheduler cut the rate at plateau after plateau (``evidence.
     answered_plateaus``) down to near nothing over the tail: it has judged the run
@@ -602,7 +618,8 @@ def check(c: Curves, th: Thresholds):
             got = _by_epochs(v, level, th)
     if got is None:
         got = _cut_short_in_schedule(c, v, level, th)
-    if got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got):
+    if (got is None or _plateaus_ran_down(c, got, th) or _no_new_ground(v, got)
+            or _score_got_nowhere(c, v, got)):
         return []
     if (got.p is not None and _schedule_ran_out(c, got, th)
             and _share(v, got.gain * level, level, th) < th.min_share):

@@ -528,6 +528,31 @@ def test_a_training_loss_that_drops_when_mosaic_is_switched_off_opens_no_gap(rng
     assert "overfitting" in diagnose(tagged_run(tags)).labels
 
 
+def _detector_whose_box_loss_falls_at_the_end(rng, map_end):
+    # YOLOv8, 75 epochs: the validation box loss bounces around 2.15, then falls 7% over
+    # the last 15 epochs as the linear schedule runs down (new lows by 2%); mAP50 had
+    # peaked at 0.51 by epoch 50 and ends at ``map_end``
+    e = epochs(75)
+    train = (1.8 + 0.9 * np.exp(-e / 4)) * (1 + 0.01 * rng.standard_normal(75))
+    val = np.where(e < 60, 2.15, 2.15 - 0.12 * (e - 59) / 16) + 0.02 * rng.standard_normal(75)
+    score = np.where(e <= 50, 0.51 * (1 - np.exp(-e / 12)), 0.51 - 0.04 * np.sin(
+        np.pi * (e - 50) / 25) ** 2)
+    score = np.where(e > 65, np.linspace(0.49, map_end, 75)[e - 1], score)
+    lr = np.where(e <= 3, 0.001 * e / 3, 0.001 * (1 - (e - 3) / 75))
+    return diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val),
+                                "metrics/mAP50(B)": (e, score), "lr/pg1": (e, lr)}))
+
+
+def test_a_box_loss_falling_beside_an_map_that_got_nowhere_is_no_reason_to_train_on(rng):
+    # the box loss is one component of what the detector learns; its score, mAP, never
+    # got back to its best: the model does not improve, whatever the component does
+    assert "keep_training" not in _detector_whose_box_loss_falls_at_the_end(rng, 0.50).labels
+
+
+def test_a_box_loss_falling_beside_an_map_at_new_highs_is_keep_training(rng):
+    assert "keep_training" in _detector_whose_box_loss_falls_at_the_end(rng, 0.56).labels
+
+
 def test_ten_evaluations_climbing_back_above_the_first_after_their_best_overfit():
     # a CLIP fine-tune, 10 epochs: validation's best at epoch 6, then four evaluations each
     # worse than the last, ending above the first one (6% above the best: under min_rise),
