@@ -42,7 +42,7 @@ import numpy as np
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, first_mean_over_chance, num, pct, step, what
-from ..stats import rolling_median, trend
+from ..stats import rolling_median, strong_trend
 
 LABEL = "lr_too_high"
 NAME = "high-plateau"
@@ -211,7 +211,9 @@ def _descending(c: Curves, th: Thresholds) -> bool:
     tail = x >= x[-1] - th.tail_frac * max(x[-1] - x[0], 1)
     if tail.sum() < 4:
         return False
-    tr = trend(x[tail], y[tail])
+    # (the t-test's power too: four evaluations each 10% lower than the last are a
+    # descent, though Kendall cannot call four points significant)
+    tr = strong_trend(x[tail], y[tail])
     fall = -tr.slope * float(x[tail][-1] - x[tail][0]) / max(abs(float(np.median(y[tail]))), 1e-12)
     return tr.slope < 0 and tr.p_value < th.alpha and fall >= th.still_falling
 

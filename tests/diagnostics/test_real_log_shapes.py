@@ -148,6 +148,20 @@ def test_non_finite_epochs_the_run_went_on_from_are_no_divergence():
     assert "lr_too_high" in diagnose(tagged_run(logs)).labels
 
 
+def test_a_huge_init_working_down_through_noisy_minibatches_is_not_lr_too_high(rng):
+    # 3 classes, weights drawn far too wide: the minibatch loss starts near 60 and bounces
+    # by a third of its level on its way down to 2.6 (2.4x ln 3) at the end; validation,
+    # 13 evaluations, falls 10-15% at each of its last four: still working its way down
+    s = np.arange(1, 321)
+    level = 1.1 + 55 * np.exp(-s / 70)
+    train = level * np.exp(0.3 * rng.standard_normal(len(s)))
+    vs = np.arange(24, 321, 24)
+    val = 1.1 + 45 * np.exp(-vs / 75)
+    d = diagnose(tagged_run({"train_loss": (s, train), "val_loss": (vs, val)},
+                            hparams={"num_classes": 3}))
+    assert "lr_too_high" not in d.labels, [f.message for f in d.findings]
+
+
 def _spiky(rng, width):
     # batch size 8: a per-step loss falling to 0.1, with a few batches each far above the
     # trend; an overshoot keeps the loss up while the weights recover (width 3), a hard
