@@ -6,8 +6,11 @@ What it detects
     guesses uniformly, ln(C) for C classes. C comes from the
     run's hparams (``num_classes``, ``n_classes``, ``num_labels``, ``nc``, ...),
     from ``num_classes`` in the config, from per-class metric tags, or from an
-    accuracy logged before the first update (about 1/C). When C is unknown the
-    check is skipped and the diagnosis says so. Only a loss logged before any
+    accuracy logged before the first update (about 1/C). When C is unknown, a
+    classifier (an accuracy logged) whose loss is a mean per example (it ends on the
+    scale of its validation loss, not a sum over a batch) is judged against the most a
+    uniform guess can cost, ln(10,000): above that, the init is bad whatever its class
+    count. Otherwise the check is skipped and the diagnosis says so. Only a loss logged before any
     update counts: a first point at a later step, or an average over the first
     epoch (an ``_epoch`` tag, a table logged once per epoch), has already
     learned, and the check is skipped.
@@ -29,10 +32,14 @@ Advice
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from curvedoc.ingest.roles import ACCURACY_WORDS, meaning
 
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, step, train_loss_and_chance
+from ..stats import last_tenth
 
 LABEL = "bad_init"
 NAME = "init-loss-above-chance"
@@ -48,10 +55,23 @@ class Thresholds:
     #: multiple: the loss at init was at least as high as that average, but a high
     #: learning rate can also lift a first epoch's mean a little.
     max_ratio_averaged: float = 3.0
+    #: With C unknown, a classifier's first loss is judged against ln of this many classes
+    #: (more than almost any classifier has): above ``max_ratio`` of it, whatever C is.
+    max_classes: int = 10_000
+    #: ...where its training loss ends within this multiple of its validation loss (a mean
+    #: per example, like validation's; a loss summed over a batch is far larger).
+    same_scale: float = 3.0
 
 
 def check(c: Curves, th: Thresholds):
-    t, chance = train_loss_and_chance(c)
+    try:
+        t, chance = train_loss_and_chance(c)
+        C, source = c.num_classes
+    except Skip:
+        if not _classifier_of_unknown_c(c, th):
+            raise
+        t, chance = c.get("train_loss"), math.log(th.max_classes)
+        C, source = None, f"unknown, so at most {th.max_classes:,}"
     t = t.finest
     v = c.get("val_loss")
     if not c.at_init(t) and v is not None and c.at_init(v.finest):
@@ -67,7 +87,6 @@ def check(c: Curves, th: Thresholds):
     limit = th.max_ratio if at_init else th.max_ratio_averaged
     if ratio <= limit:
         return []
-    C, source = c.num_classes
     s0 = step(t.steps[0])
     who = "validation" if t.role.startswith("val") else "training"
     said = (f"{who} loss at step {s0} (before any update) is {num(loss0)}" if at_init else
@@ -75,9 +94,13 @@ def check(c: Curves, th: Thresholds):
             f"logging interval, so the loss at init was higher still) is {num(loss0)}")
     return [finding(
         "warning", confidence((ratio - limit) / limit),
-        f"{said}, {ratio:.1f}x the chance loss ln({C}) = {num(chance)}",
+        f"{said}, {ratio:.1f}x the chance loss ln({C}) = {num(chance)}" if C else
+        f"{said}, {ratio:.1f}x the chance loss of {th.max_classes:,} classes (ln = "
+        f"{num(chance)}): above chance whatever the class count (unknown: name "
+        "num_classes in the hparams or config)",
         [
-            f"check that the loss at init is about -ln(1/{C}) = {num(chance)}",
+            f"check that the loss at init is about -ln(1/{C or 'C'})"
+            + (f" = {num(chance)}" if C else " for C classes"),
             "set the last layer's bias to the class priors (or zero) and scale its weights down",
             "use He/Xavier initialisation and normalise the inputs",
         ],
@@ -87,3 +110,16 @@ def check(c: Curves, th: Thresholds):
             "num_classes_source": source, "ratio": ratio, "averaged": not at_init,
         },
     )]
+
+
+def _classifier_of_unknown_c(c: Curves, th: Thresholds) -> bool:
+    """Whether the run is a classifier (an accuracy proper logged) whose training loss is a
+    mean per example: it ends within ``same_scale`` of its validation loss."""
+    t, v = c.get("train_loss"), c.get("val_loss")
+    accuracy = any(a is not None and a.kind == "error"
+                   and meaning(a.tag).metric in ACCURACY_WORDS
+                   for a in (c.get("train_acc"), c.get("val_acc")))
+    if t is None or v is None or not accuracy or c.axes_differ:
+        return False
+    t_end, v_end = last_tenth(t.y), last_tenth(v.y)
+    return t_end > 0 and v_end > 0 and max(t_end / v_end, v_end / t_end) <= th.same_scale

@@ -293,6 +293,29 @@ def test_the_class_count_comes_from_nested_hparams_or_per_class_tags():
     assert Curves.of(run).num_classes[0] == 4
 
 
+def _classifier_of_unknown_class_count(scale):
+    # a Hugging Face log: the loss every step from step 1, eval_loss and eval_accuracy
+    # every 28 steps, no num_classes anywhere; the training loss is ``scale`` times a
+    # per-example mean (1: a mean, like validation's; 64: summed over the batch)
+    s = np.arange(1, 401)
+    train = scale * (0.2 + 22 * np.exp(-s / 25))
+    vs = np.arange(28, 401, 28)
+    return tagged_run({"loss": (s, train), "eval_loss": (vs, 0.2 + 3 * np.exp(-vs / 60)),
+                       "eval_accuracy": (vs, 0.95 - 0.6 * np.exp(-vs / 60))})
+
+
+def test_a_classifier_starting_above_the_chance_loss_of_any_class_count_is_bad_init():
+    # 22.4 at step 1: more than twice ln(10,000), the chance loss of nearly any classifier
+    d = diagnose(_classifier_of_unknown_class_count(1))
+    f = next(f for f in d.findings if f.code == "CD101")
+    assert f.label == "bad_init" and "whatever the class count" in f.message
+
+
+def test_a_loss_summed_over_the_batch_is_no_evidence_of_a_bad_init():
+    d = diagnose(_classifier_of_unknown_class_count(64))
+    assert "CD101" not in {f.code for f in d.findings} and "CD101" in d.skipped
+
+
 def test_an_epoch_average_is_no_loss_at_init_unless_far_above_chance():
     # the first epoch's mean loss is 1.9x ln(10): no evidence about the init
     run = tagged_run(keras_table(20, 1.9 * np.log(10), 0.3), hparams={"num_classes": 10})
