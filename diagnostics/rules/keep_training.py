@@ -19,7 +19,9 @@ What it detects
     not begun to level off; not after a fall by decades), or when the curve ended on its
     best while the learning rate, decaying on its schedule since its peak, was still at 80%
     of that peak or more (stopped a small way into its schedule), or when the run
-    ended while its learning rate was still warming up, or when a noisy validation loss
+    ended while its learning rate was still warming up (or, in either case, when the
+    curve still improves on a significant trend, however little of its level: the schedule
+    had barely begun), or when a noisy validation loss
     ended on its best, by a real margin below every earlier evaluation, while the
     training loss still fell on a significant trend. Very short logs (epoch-only,
     3-7 points), and logs whose tail is too short for a trend test, count when every
@@ -132,6 +134,9 @@ class Thresholds:
     #: this multiple of where it was when the tail began) stopped during its warm-up; a
     #: fall of ``min_gain`` over the tail is then plainly unfinished.
     warmup_rise: float = 1.2
+    #: ...or one still falling on a significant trend by this fraction of its level over
+    #: the tail (``min_share_with_gain`` of all its progress): the schedule had not begun.
+    warmup_min_gain: float = 0.005
     #: Judged on training alone (no validation logged), a loss down to this share of its
     #: start has fit the training set: a further fall says nothing about new data.
     fitted_of_start: float = 0.03
@@ -369,9 +374,10 @@ def _not_levelling(c: Curves, v, tx: np.ndarray, vt: Trend, level: float,
 
 def _cut_short_in_schedule(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
     """The learning rate was decaying on its schedule (no logged point above the one before
-    since its peak) but ended at ``schedule_left`` of its peak or more, and the curve ended
-    on its best beside a training loss still lower at the end than before the tail: the
-    run was stopped a small way into the schedule it was given, while it still learned."""
+    since its peak) but ended at ``schedule_left`` of its peak or more, and the curve still
+    learned: it ended on its best beside a training loss still lower at the end than before
+    the tail, or it improved over the tail on a significant trend (``_early_in_schedule``):
+    the run was stopped a small way into the schedule it was given."""
     lr = c.get("lr")
     t = c.train
     if lr is None or lr.n < 4 or t is None or _fits_training(c, th):
@@ -381,20 +387,42 @@ def _cut_short_in_schedule(c: Curves, v, level: float, th: Thresholds) -> _Gain 
     if (top is None or len(ly) - top < 3 or ly[-1] >= ly[top]
             or ly[-1] < th.schedule_left * ly[top]):
         return None
+    where = (f"the learning rate, decaying on its schedule, was still at "
+             f"{pct(ly[-1] / ly[top])} of its peak ({num(ly[top])} -> {num(ly[-1])}): the "
+             "run stopped a small way into its schedule")
+    margin = (ly[-1] / ly[top] - th.schedule_left) / (1 - th.schedule_left)
     y = v.y
-    if len(y) < 3 or y[-1] >= float(np.min(y[:-1])):
-        return None
     x1 = float(v.x[-1])
-    wx, wy = _tail(t, x1, v.own_span, th)
-    earlier = t.y[t.x < wx[0]]
-    if not len(earlier) or float(np.median(wy[-3:])) >= float(np.median(earlier[-3:])):
+    if len(y) >= 3 and y[-1] < float(np.min(y[:-1])):
+        wx, wy = _tail(t, x1, v.own_span, th)
+        earlier = t.y[t.x < wx[0]]
+        if len(earlier) and float(np.median(wy[-3:])) < float(np.median(earlier[-3:])):
+            gain = float(np.min(y[:-1]) - y[-1]) / level
+            return _Gain((float(v.x[-2]), x1), gain,
+                         float((y[-1] - y[-2]) / max(x1 - v.x[-2], 1.0)), None, margin,
+                         f"ended on its best while {where}", float(y[-1]))
+    return _early_in_schedule(v, level, th, margin, f"while {where}",
+                              th.min_live_share_gain)
+
+
+def _early_in_schedule(v, level: float, th: Thresholds, margin: float, where: str,
+                       min_gain: float) -> _Gain | None:
+    """Early in its schedule (the caller says where: in its warm-up, or just after its
+    peak) a curve still improving over the tail on a significant trend, by ``min_gain`` of
+    its level and ``min_share_with_gain`` of all its progress, has far to go, however
+    small its gain (a masked autoencoder's loss on its high floor)."""
+    tx, ty = _tail(v, float(v.x[-1]), v.own_span, th)
+    if len(tx) < 4:
         return None
-    gain = float(np.min(y[:-1]) - y[-1]) / level
-    return _Gain((float(v.x[-2]), x1), gain, float((y[-1] - y[-2]) / max(x1 - v.x[-2], 1.0)),
-                 None, (ly[-1] / ly[top] - th.schedule_left) / (1 - th.schedule_left),
-                 f"ended on its best while the learning rate, decaying on its schedule, was "
-                 f"still at {pct(ly[-1] / ly[top])} of its peak ({num(ly[top])} -> "
-                 f"{num(ly[-1])}): the run stopped a small way into its schedule")
+    tr = strong_trend(tx, ty)
+    gained = -tr.slope * (tx[-1] - tx[0])
+    gain, share = gained / level, _share(v, gained, level, th)
+    if not (tr.slope < 0 and tr.p_value < th.alpha and gain >= min_gain
+            and share >= th.min_share_with_gain):
+        return None
+    return _Gain((float(tx[0]), float(tx[-1])), gain, tr.slope, tr.p_value, margin,
+                 f"{_improved(gain)} over the last {pct(th.tail_frac)} of the run "
+                 f"(trend p={tr.p_value:.1g}), {pct(share)} of all it gained, {where}")
 
 
 def _rate_near_nothing(c: Curves, tx: np.ndarray, th: Thresholds) -> bool:
@@ -430,7 +458,8 @@ def _decaying_since_peak(ly: np.ndarray) -> int | None:
 
 def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | None:
     """The run ended while its learning rate was still warming up (rising to its last
-    point), the curve lower over its last stretch than before it: it stopped before its
+    point), the curve lower over its last stretch than before it by ``min_gain``, or
+    still improving on a significant trend (``_early_in_schedule``): it stopped before its
     schedule had even reached its peak."""
     lr = c.get("lr")
     if lr is None or lr.n < 4:
@@ -447,13 +476,15 @@ def _stopped_in_warmup(c: Curves, v, level: float, th: Thresholds) -> _Gain | No
         return None
     was, now = float(np.median(earlier[-3:])), float(np.median(ty[-3:]))
     gain = (was - now) / level
+    where = (f"while the learning rate was still warming up ({num(before[-1])} -> "
+             f"{num(ly[-1])})")
     if gain < th.min_gain:
-        return None
+        return _early_in_schedule(v, level, th, gain / th.min_gain, where,
+                                  th.warmup_min_gain)
     return _Gain((float(tx[0]), x1), gain, float((ty[-1] - ty[0]) / max(tx[-1] - tx[0], 1.0)),
                  None, gain / th.min_gain - 1,
                  f"fell from {num(v.value_of(was))} to {num(v.value_of(now))} over the last "
-                 f"{pct(th.tail_frac)} of the run, which ended while the learning rate was "
-                 f"still warming up ({num(before[-1])} -> {num(ly[-1])})")
+                 f"{pct(th.tail_frac)} of the run, which ended {where}")
 
 
 def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,

@@ -988,6 +988,59 @@ def test_a_run_that_ended_during_its_lr_warm_up_is_keep_training():
     assert not any("warming up" in f.message for f in d.findings)
 
 
+def test_a_loss_on_a_high_floor_still_falling_in_its_warm_up_is_keep_training(rng):
+    # MAE pre-training, 16 epochs logged, the rate still warming up at the last one: the
+    # reconstruction loss sits on a high floor and falls a little every epoch (1% of its
+    # level over the last stretch, a sixth of all it fell): the schedule had not begun
+    e = epochs(16, 0)
+    loss = 0.42 + 0.06 * np.exp(-e / 5) + 0.0002 * rng.standard_normal(16)
+    lr = 1.5e-5 * (e + 0.5) / 16
+    d = diagnose(tagged_run({"train_loss": (e, loss), "train_lr": (e, lr)}))
+    assert "keep_training" in d.labels
+    # the same loss at a constant rate: a flattening curve, no schedule left unrun
+    d = diagnose(tagged_run({"train_loss": (e, loss), "train_lr": (e, np.full(16, 1.5e-5))}))
+    assert "keep_training" not in d.labels
+
+
+def _cut_short_after_warm_up(rng, climbing):
+    # DeiT, 71 epochs of a 300-epoch cosine schedule (5 of warm-up): the rate has only
+    # come down to 88% of its peak; the test accuracy ``climbing`` or flat at the end
+    e = epochs(71, 0)
+    lr = np.where(e < 5, 5e-4 * (e + 1) / 5, 5e-4 * np.cos(np.pi * (e - 5) / 600) ** 2)
+    acc = 0.32 + 0.26 * (1 - np.exp(-e / (30 if climbing else 8)))
+    acc = acc + 0.004 * rng.standard_normal(71)
+    loss = 3.55 + 0.65 * np.exp(-e / 25) + 0.01 * rng.standard_normal(71)
+    return diagnose(tagged_run({"train_loss": (e, loss), "test_acc1": (e, acc),
+                                "train_lr": (e, lr)}))
+
+
+def test_an_accuracy_still_climbing_early_in_its_schedule_is_keep_training(rng):
+    # it gained 6% of its level over the tail, short of 8%: a run stopped a small way into
+    # its schedule needs only a significant climb
+    d = _cut_short_after_warm_up(rng, climbing=True)
+    assert "keep_training" in d.labels
+    assert "a small way into its schedule" in next(
+        f.message for f in d.findings if f.code == "CD401")
+
+
+def test_an_accuracy_flat_early_in_its_schedule_is_not(rng):
+    assert "keep_training" not in _cut_short_after_warm_up(rng, climbing=False).labels
+
+
+def test_a_new_best_at_the_last_evaluation_counts_though_a_rolling_median_hides_it():
+    # ConvNeXt on ImageNet, stopped at epoch 53 of 300, the rate at 97% of its peak: the
+    # test loss zigzags over its last 20 epochs and ends on its best, 0.02 below every earlier
+    # one (a rolling median over the last points does not reach that low)
+    e = epochs(54, 0)
+    lr = np.where(e < 20, 4e-3 * (e + 1) / 20, 4e-3 * np.cos(np.pi * (e - 20) / 560) ** 2)
+    val = 1.3 + 5.4 * np.exp(-e / 5) + 0.25 * np.exp(-e / 40)
+    val[-20:] = np.r_[np.tile([1.36, 1.34, 1.37, 1.33], 4), 1.37, 1.34, 1.38, 1.31]
+    train = 3.9 + 3.0 * np.exp(-e / 8) + 0.15 * np.exp(-e / 60)
+    d = diagnose(tagged_run({"train_loss": (e, train), "test_loss": (e, val),
+                             "train_lr": (e, lr)}))
+    assert "keep_training" in d.labels
+
+
 def _bumpy_new_best(last_val):
     # a Keras CNN, 10 epochs at a constant rate: training falls in a straight line; the
     # validation loss jumps about (a bump at epoch 6) and its last value is given
