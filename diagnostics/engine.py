@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from curvedoc.ingest.model import Run
-from curvedoc.ingest.roles import eval_sets
+from curvedoc.ingest.roles import eval_sets, loss_components
 
 from .calibration_table import TABLE as _TABLE
 from .curves import Curves
@@ -82,23 +82,54 @@ def diagnose(
               if not ((select and not matches(rule, select)) or matches(rule, ignore))]
     found = _run_rules(chosen, curves, config, diagnosis)
     tags = [str(t) for t in run.scalars["tag"].unique()] if len(run.scalars) else []
+    found += _on_eval_sets(run, tags, curves, chosen, config, found)
+    found += _on_components(run, tags, curves, chosen, config)
+    diagnosis.findings = resolve_overlaps(found)
+    return diagnosis
+
+
+def _on_eval_sets(run: Run, tags: list[str], curves: Curves, chosen, config,
+                  found: list[Finding]) -> list[Finding]:
+    """Each further evaluation set judged on its own by the rules that read validation;
+    where there are several, every finding (``found`` too) names the set it is about."""
     others = eval_sets(tags, run.roles)
-    if others:  # say which set each finding is about
+    if others:
         for f in found:
             if RULES[f.code].per_eval_set:
                 f.message = f"on {run.roles['val_loss']}: {f.message}"
+    per_set = [(code, rule) for code, rule in chosen if rule.per_eval_set]
+    out: list[Finding] = []
     for other in others:
-        # each further evaluation set is judged on its own by the rules that read validation
         roles = {k: v for k, v in run.roles.items() if k not in ("val_loss", "val_acc")}
         roles.update({"val_loss": other.loss} | ({"val_acc": other.score} if other.score
                                                  else {}))
-        per_set = [(code, rule) for code, rule in chosen if rule.per_eval_set]
         for f in _run_rules(per_set, curves.for_roles(roles), config, None):
             f.evidence.metric = other.loss
             f.message = f"on evaluation set {other.name} ({other.loss}): {f.message}"
-            found.append(f)
-    diagnosis.findings = resolve_overlaps(found)
-    return diagnosis
+            out.append(f)
+    return out
+
+
+def _on_components(run: Run, tags: list[str], curves: Curves, chosen,
+                   config) -> list[Finding]:
+    """Each further component of the loss (a detector's objectness loss beside the box
+    loss the curves judge), training's beside validation's, judged on its own by the rules
+    that read a validation loss's rise or spikes."""
+    judged = {role: curve.tag for role, curve in curves.curves.items()}
+    per_part = [(code, rule) for code, rule in chosen if rule.per_component]
+    out: list[Finding] = []
+    for part in loss_components(tags, judged):
+        roles = {k: v for k, v in run.roles.items() if k not in ("train_acc", "val_acc")}
+        roles.update(train_loss=part.train, val_loss=part.val)
+        of_part = curves.for_roles(roles)
+        if any(getattr(of_part.get(role), "tag", None) != roles[role]
+               for role in ("train_loss", "val_loss")):
+            continue  # (a part at zero in every row gave way to another term: judged)
+        for f in _run_rules(per_part, of_part, config, None):
+            f.evidence.metric = part.val
+            f.message = f"on loss component {part.name} ({part.val}): {f.message}"
+            out.append(f)
+    return out
 
 
 def _run_rules(rules, curves: Curves, config, diagnosis: Diagnosis | None) -> list[Finding]:

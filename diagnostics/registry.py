@@ -27,12 +27,16 @@ class Rule:
     #: Judged again on every further evaluation set a run logged (rules that read the
     #: validation curves).
     per_eval_set: bool = False
+    #: Judged again on every component of the loss logged for training and validation
+    #: (a detector's objectness and class losses beside the box loss the roles judge).
+    per_component: bool = False
 
 
 def _load(code: str, module: str) -> Rule:
     mod = importlib.import_module(f"{__package__}.rules.{module}")
     return Rule(code, mod.NAME, mod.LABEL, mod.SUMMARY, inspect.cleandoc(mod.__doc__ or ""),
-                mod.Thresholds, mod.check, getattr(mod, "PER_EVAL_SET", False))
+                mod.Thresholds, mod.check, getattr(mod, "PER_EVAL_SET", False),
+                getattr(mod, "PER_COMPONENT", False))
 
 
 RULES: dict[str, Rule] = {code: _load(code, module) for code, module in CODES.items()}

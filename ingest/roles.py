@@ -34,7 +34,8 @@ For every role the best tag is the one that, in this order:
 
 A user can name the tag of any role in config (``[tool.curvedoc.roles]``); a named tag that
 the run does not have is ignored for that run. :func:`eval_sets` lists the other
-evaluation sets a run logged beside its main validation metric.
+evaluation sets a run logged beside its main validation metric, :func:`loss_components`
+the components of its loss logged for both training and validation.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ LOWER_IS_BETTER = frozenset({
     "rmse", "msle", "huber", "error", "err", "perplexity", "ppl", "wer", "cer", "ter", "bpd",
     "bpc", "fid", "distance", "dist",
 })
+#: Words that name a loss (or an error) outright, whatever score word stands beside them.
+LOSS_NOUNS = frozenset({"loss", "losses", "error", "err", "cost", "objective"})
 #: Words naming a metric that rises as a model learns ("accuracy" stands for all of them).
 HIGHER_IS_BETTER = frozenset({
     "acc", "accuracy", "top1", "acc1", "acc@1", "iou", "miou", "jaccard", "dice", "f1",
@@ -162,7 +165,9 @@ def meaning(tag: str) -> TagMeaning:
                      | {"norm", "2", "0", "l2"})
         return TagMeaning(phase, "grad_norm", None, rest, "grad_norm")
     metric = direction = None
-    for w in sorted(ws, key=lambda w: w not in ("top1", "acc1", "acc@1")):  # the specific one
+    # a word that names a loss outright wins over a score's beside it (``val_dice_loss``,
+    # ``iou_loss`` and ``top1_err`` fall as a model learns); else the specific one first
+    for w in sorted(ws, key=lambda w: (w not in LOSS_NOUNS, w not in ("top1", "acc1", "acc@1"))):
         if w in LOWER_IS_BETTER:
             metric, direction = w, "lower"
             break
@@ -317,6 +322,33 @@ def eval_sets(tags: Iterable[str], roles: Mapping[str, str]) -> list[EvalSet]:
         if best is None or classify(tag)[0][1] < classify(best)[0][1]:
             target[key] = tag
     return [EvalSet(key, loss, scores.get(key)) for key, loss in sorted(losses.items())]
+
+
+@dataclass(frozen=True)
+class LossComponent:
+    """One component of a run's loss logged for both training and validation
+    (Ultralytics' ``train/obj_loss`` beside ``val/obj_loss``), named by its qualifier."""
+
+    name: str
+    train: str
+    val: str
+
+
+def loss_components(tags: Iterable[str], roles: Mapping[str, str]) -> list[LossComponent]:
+    """The loss components a run logged for training and for validation, besides the pair
+    its roles judge (the box loss leads a detector's losses; its objectness and class
+    losses can overfit while the box loss does not)."""
+    judged = {roles.get("train_loss"), roles.get("val_loss")}
+    found: dict[str, dict[str, str]] = {"train": {}, "val": {}}
+    for tag in dict.fromkeys(str(t) for t in tags):
+        m = meaning(tag)
+        if tag in judged or m.kind != "loss" or m.phase not in found:
+            continue
+        parts = " ".join(q for q in m.qualifiers if q in COMPONENTS)
+        if parts:
+            found[m.phase].setdefault(parts, tag)
+    return [LossComponent(name, found["train"][name], val)
+            for name, val in sorted(found["val"].items()) if name in found["train"]]
 
 
 def _set_key(tag: str) -> str:

@@ -18,7 +18,9 @@ What it detects
     better than its first evaluation, beside a training loss that jumped back up, got
     worse from the start: an unstable rate, not this. Nor is a best that is a low draw
     on a flat, noisy plateau: the evaluations after it sit where as many before it did,
-    and those before show no fall into it.
+    and those before show no fall into it. Every further component of the loss logged for
+    both training and validation (a detector's objectness or class loss beside its box
+    loss) is judged the same way, on its own.
 
 Why it matters
     After the best step the model memorises the training set instead of
@@ -47,6 +49,8 @@ from ..stats import last_tenth, lowest, strong_trend, trend
 LABEL = "overfitting"
 #: Judged again on every further evaluation set the run logged.
 PER_EVAL_SET = True
+#: Judged again on every component of the loss logged for training and validation.
+PER_COMPONENT = True
 NAME = "val-loss-rises"
 SUMMARY = "validation loss rises from its minimum while training loss keeps falling"
 

@@ -6,7 +6,8 @@ What it detects
     ``min_spikes`` such spikes (a run of spiking evaluations counts once). Whatever the
     training loss does beside it: a small, noisy validation set wobbles by a fraction
     of its level, not ten times over, and a loss near zero that doubles on one hard
-    example stays below where the run began.
+    example stays below where the run began. Every further component of the loss logged
+    for both training and validation (a detector's objectness loss) is judged the same way.
 
 Why it matters
     Each spike is an update so large that it threw the weights far from the region the
@@ -33,6 +34,8 @@ from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, step, what
 
 LABEL = "lr_too_high"
+#: Judged again on every component of the loss logged for training and validation.
+PER_COMPONENT = True
 NAME = "val-spikes"
 SUMMARY = "the validation loss spikes to ten times its best, and comes back, again"
 

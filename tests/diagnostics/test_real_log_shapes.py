@@ -591,6 +591,42 @@ def test_a_box_loss_falling_beside_an_map_at_new_highs_is_keep_training(rng):
     assert "keep_training" in _detector_whose_box_loss_falls_at_the_end(rng, 0.56).labels
 
 
+def _detector_with_parts(rng, obj_val):
+    # YOLOv7, 120 epochs: box losses fall and settle together, mAP climbs and holds; the
+    # objectness loss falls for training all run long, for validation as ``obj_val``
+    e = epochs(120, 0)
+    noise = lambda: 1 + 0.01 * rng.standard_normal(120)  # noqa: E731
+    tags = {"train/box_loss": (e, (0.03 + 0.05 * np.exp(-e / 20)) * noise()),
+            "val/box_loss": (e, (0.035 + 0.05 * np.exp(-e / 20)) * noise()),
+            "train/obj_loss": (e, (0.04 + 0.06 * np.exp(-e / 30)) * noise()),
+            "val/obj_loss": (e, obj_val(e) * noise()),
+            "metrics/mAP_0.5": (e, 0.8 * (1 - np.exp(-e / 15)))}
+    return diagnose(tagged_run(tags))
+
+
+def test_a_detector_whose_objectness_loss_overfits_is_overfitting(rng):
+    # the validation objectness loss bottoms at epoch 22 and climbs to 3.5x its best
+    d = _detector_with_parts(rng, lambda e: 0.09 + 0.002 * np.abs(e - 22) ** 1.1)
+    assert "overfitting" in d.labels
+    f = next(f for f in d.findings if f.label == "overfitting")
+    assert f.message.startswith("on loss component obj (val/obj_loss):")
+    assert f.evidence.metric == "val/obj_loss" and f.evidence.best_step == 22
+
+
+def test_a_detector_whose_parts_all_settle_is_not(rng):
+    d = _detector_with_parts(rng, lambda e: 0.05 + 0.06 * np.exp(-e / 30))
+    assert "overfitting" not in d.labels
+
+
+def test_a_detector_whose_objectness_loss_spikes_again_and_again_is_lr_too_high(rng):
+    def spiky(e):
+        obj = 0.02 + 0.06 * np.exp(-e / 30)
+        return np.where(np.isin(e, [18, 19, 45, 80]), 4.0, obj)
+    d = _detector_with_parts(rng, spiky)
+    assert "lr_too_high" in d.labels
+    assert any(f.code == "CD207" and "val/obj_loss" in f.message for f in d.findings)
+
+
 def test_ten_evaluations_climbing_back_above_the_first_after_their_best_overfit():
     # a CLIP fine-tune, 10 epochs: validation's best at epoch 6, then four evaluations each
     # worse than the last, ending above the first one (6% above the best: under min_rise),

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from curvedoc.ingest import infer_roles
-from curvedoc.ingest.roles import classify, eval_sets, missing_loss_warning
+from curvedoc.ingest.roles import (
+    LossComponent,
+    classify,
+    eval_sets,
+    loss_components,
+    missing_loss_warning,
+)
 
 
 @pytest.mark.parametrize(
@@ -196,6 +202,8 @@ def test_spellings_of_every_convention(tags, expected):
     ("episode_reward", "higher"), ("val_bleu", "higher"), ("eval/auroc", "higher"),
     ("val/log_likelihood", "higher"), ("epoch", None), ("throughput", None),
     ("pesq_epoch", "higher"), ("val/stoi", "higher"), ("val/si_sdr", "higher"),
+    # a loss named after the score it optimises is a loss
+    ("val_dice_loss", "lower"), ("train/iou_loss", "lower"), ("top1_err", "lower"),
 ])
 def test_every_metric_has_one_direction(tag, way):
     from curvedoc.ingest.roles import direction
@@ -235,3 +243,20 @@ def test_the_parts_of_one_loss_are_no_evaluation_sets(components):
 def test_a_real_second_evaluation_set_beside_loss_parts_is_still_listed():
     tags = ["train_loss", "val_loss", "val_dice_loss", "val_ood_loss"]
     assert [s.name for s in eval_sets(tags, infer_roles(tags))] == ["ood"]
+
+
+def test_the_loss_components_logged_for_training_and_validation_are_paired():
+    # Ultralytics: the box loss is what the roles judge; its class and distribution-focal
+    # parts are paired by name; a part logged for validation alone pairs with nothing
+    tags = ["train/box_loss", "train/cls_loss", "train/dfl_loss", "val/box_loss",
+            "val/cls_loss", "val/dfl_loss", "val/seg_loss", "metrics/mAP50(B)"]
+    assert loss_components(tags, infer_roles(tags)) == [
+        LossComponent("cls", "train/cls_loss", "val/cls_loss"),
+        LossComponent("dfl", "train/dfl_loss", "val/dfl_loss")]
+    # a total loss and its parts (Lightning): the parts are paired beside the total
+    tags = ["train_loss", "val_loss", "train_dice_loss", "val_dice_loss"]
+    assert loss_components(tags, infer_roles(tags)) == [
+        LossComponent("dice", "train_dice_loss", "val_dice_loss")]
+    # a second evaluation set is no component
+    tags = ["train_loss", "val_loss", "val_ood_loss"]
+    assert loss_components(tags, infer_roles(tags)) == []
