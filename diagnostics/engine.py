@@ -126,8 +126,7 @@ def _on_components(run: Run, tags: list[str], curves: Curves, chosen,
                for role in ("train_loss", "val_loss")):
             continue  # (a part at zero in every row gave way to another term: judged)
         for f in _run_rules(per_part, of_part, config, None):
-            f.evidence.metric = part.val
-            f.message = f"on loss component {part.name} ({part.val}): {f.message}"
+            f.evidence.metric = part.val  # (the message names it: 'validation obj loss')
             out.append(f)
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curvedoc.ingest.roles import meaning
+from curvedoc.ingest.roles import COMPONENTS, meaning
 
 from .curves import Curve, Curves
 from .findings import Evidence, Finding, Severity
@@ -96,13 +96,17 @@ def pct(x: float) -> str:
 
 def what(c: Curve) -> str:
     """How a curve is named in a message, after the metric as logged: 'training loss',
-    'validation accuracy', 'validation f1 (eval_f1)', 'training reward (train/reward)'."""
+    'validation accuracy', 'validation f1 (eval_f1)', 'training reward (train/reward)',
+    'validation obj loss (val/obj_loss)'."""
     if c.role in ("lr", "grad_norm"):
         return {"lr": "learning rate", "grad_norm": "gradient norm"}[c.role]
     who = "training" if c.role.startswith("train") else "validation"
-    metric = meaning(c.tag).metric
+    m = meaning(c.tag)
+    metric = m.metric
     if metric in (None, "loss", "losses") and not c.higher_is_better:
-        return f"{who} loss"
+        # a component of the loss by its name: 'validation obj loss (val/obj_loss)'
+        parts = " ".join(q for q in m.qualifiers if q in COMPONENTS)
+        return f"{who} {parts} loss ({c.tag})" if parts else f"{who} loss"
     if metric in (None, "acc", "accuracy") and c.kind == "error":
         return f"{who} accuracy"
     return f"{who} {metric or 'score'} ({c.tag})"

@@ -609,7 +609,7 @@ def test_a_detector_whose_objectness_loss_overfits_is_overfitting(rng):
     d = _detector_with_parts(rng, lambda e: 0.09 + 0.002 * np.abs(e - 22) ** 1.1)
     assert "overfitting" in d.labels
     f = next(f for f in d.findings if f.label == "overfitting")
-    assert f.message.startswith("on loss component obj (val/obj_loss):")
+    assert f.message.startswith("validation obj loss (val/obj_loss) rose")
     assert f.evidence.metric == "val/obj_loss" and f.evidence.best_step == 22
 
 
@@ -624,7 +624,7 @@ def test_a_detector_whose_objectness_loss_spikes_again_and_again_is_lr_too_high(
         return np.where(np.isin(e, [18, 19, 45, 80]), 4.0, obj)
     d = _detector_with_parts(rng, spiky)
     assert "lr_too_high" in d.labels
-    assert any(f.code == "CD207" and "val/obj_loss" in f.message for f in d.findings)
+    assert any(f.code == "CD207" and "validation obj loss" in f.message for f in d.findings)
 
 
 def test_ten_evaluations_climbing_back_above_the_first_after_their_best_overfit():
