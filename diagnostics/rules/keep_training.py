@@ -23,7 +23,9 @@ What it detects
     curve still improves on a significant trend, however little of its level: the schedule
     had barely begun), or when a noisy validation loss
     ended on its best, by a real margin below every earlier evaluation, while the
-    training loss still fell on a significant trend. Very short logs (epoch-only,
+    training loss still fell on a significant trend, or when a noisy validation fall short of
+    p < 0.05 (but within 0.1) is seconded by a training loss still falling on a significant
+    trend by a real gain, validation ending at its best. Very short logs (epoch-only,
     3-7 points), and logs whose tail is too short for a trend test, count when every
     recent epoch improved by a real margin. A tail that never gets lower than the curve
     had been before it (its rolling median) only wins back what a bump lost: no new
@@ -278,7 +280,7 @@ def _level(values: np.ndarray) -> float:
 
 
 def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds,
-              live_rate: bool) -> _Gain | None:
+              live_rate: bool, alpha: float | None = None) -> _Gain | None:
     """A significant downward trend ``tr`` over the tail ``tx`` that gains a real fraction
     of the level, or a real share of all the progress the curve made (a smaller fraction
     where ``live_rate``: the rate, where logged, was not cut to near nothing)."""
@@ -291,7 +293,7 @@ def _by_trend(v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds,
     # loss that fell by decades, read on a log scale, every gain must
     enough = ((gain >= th.sure_gain and not _by_decades(v, th))
               or (gain >= th.min_gain and share >= th.min_share_with_gain))
-    if not (tr.slope < 0 and tr.p_value < th.alpha
+    if not (tr.slope < 0 and tr.p_value < (th.alpha if alpha is None else alpha)
             and (enough or (share >= th.min_share and gain >= share_gain))):
         return None
     return _Gain((float(tx[0]), float(tx[-1])), gain, tr.slope, tr.p_value,
@@ -518,6 +520,18 @@ def _by_half(c: Curves, v, tx: np.ndarray, ty: np.ndarray, level: float,
                  f"{pct(th.long_frac)} (trend p={half.p_value:.1g})")
 
 
+def _seconded(c: Curves, v, tx: np.ndarray, tr: Trend, level: float, th: Thresholds,
+              live_rate: bool) -> _Gain | None:
+    """A noisy validation curve whose fall over the tail is short of ``alpha`` but within
+    ``seconded_alpha``, beside a training loss still falling on a significant trend by
+    ``min_gain`` (``_training_still_falls``), ending within ``half_near_best`` of its
+    best: the training curve seconds it, and its gain is judged as ``_by_trend`` does."""
+    if (tr.p_value >= th.seconded_alpha or not _training_still_falls(c, v, tx, th)
+            or _above(float(v.y[-1]), float(np.min(v.y)), th.half_near_best)):
+        return None
+    return _by_trend(v, tx, tr, level, th, live_rate, alpha=th.seconded_alpha)
+
+
 def _training_still_falls(c: Curves, v, tx: np.ndarray, th: Thresholds) -> bool:
     """Whether the training loss beside ``v`` still falls over the tail ``tx`` on a
     significant trend (p < ``alpha``), by ``min_gain`` of its level."""
@@ -644,7 +658,8 @@ def check(c: Curves, th: Thresholds):
                or _falling_together(c, v, tx, tr, level, th)
                or _not_levelling(c, v, tx, tr, level, th)
                or _stopped_in_warmup(c, v, level, th) or _by_half(c, v, tx, ty, level, th)
-               or _best_at_the_end(c, v, level, th))
+               or _best_at_the_end(c, v, level, th)
+               or _seconded(c, v, tx, tr, level, th, live))
         if got is None and few:  # too few tail points for a trend test to see it
             got = _by_epochs(v, level, th)
     if got is None:

@@ -13,6 +13,7 @@ import pytest
 from curvedoc.dashboard import tables
 from curvedoc.diagnostics import diagnose
 from curvedoc.diagnostics.curves import Curves
+from curvedoc.diagnostics.stats import strong_trend
 from curvedoc.ingest.cache import summaries
 
 # the case files' builders, one copy for both (runs with real tags, roles inferred)
@@ -1075,6 +1076,31 @@ def test_a_new_best_at_the_last_evaluation_counts_though_a_rolling_median_hides_
     d = diagnose(tagged_run({"train_loss": (e, train), "test_loss": (e, val),
                              "train_lr": (e, lr)}))
     assert "keep_training" in d.labels
+
+
+def _noisy_validation_beside(train):
+    # a Keras CNN, 75 epochs, a small validation set: the validation loss scatters by a
+    # quarter of its level around a falling trend and ends on its best; over the last 30%
+    # Kendall and the t-test give p between 0.05 and 0.1
+    e = epochs(75, 0)
+    val = (0.7 + 3.3 * np.exp(-e / 35)) * np.exp(0.25 * np.random.default_rng(9)
+                                                  .standard_normal(75))
+    val[-1] = 0.99 * val.min()
+    tail = e >= 74 - 0.3 * 74
+    assert 0.05 < strong_trend(e[tail], val[tail]).p_value < 0.1
+    return diagnose(tagged_run({"loss": (e, train(e)), "val_loss": (e, val)}))
+
+
+def test_a_noisy_validation_fall_seconded_by_training_is_keep_training():
+    # the training loss still falls 30% over the tail on a strong trend: it seconds a
+    # validation fall a little short of p=0.05
+    d = _noisy_validation_beside(lambda e: 0.5 + 3.3 * np.exp(-e / 35))
+    assert "keep_training" in d.labels
+
+
+def test_a_noisy_validation_fall_beside_a_flat_training_loss_is_not_seconded():
+    d = _noisy_validation_beside(lambda e: 0.9 + 0.001 * np.sin(e))
+    assert "keep_training" not in d.labels
 
 
 def _bumpy_new_best(last_val):
