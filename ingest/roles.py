@@ -93,7 +93,8 @@ GRAD_WORDS = frozenset({"grad", "grads", "gradient", "gradients", "gradnorm"})
 AGGREGATES = frozenset({"step", "epoch", "epochs", "avg", "average", "mean", "total", "running",
                         "batch", "iter", "overall", "all", "metrics", "metric", "summary",
                         "over", "batches", "per", "of", "the", "set", "data", "dataset",
-                        "scalar", "scalars", "value", "logs", "log", "on", "and"})
+                        "scalar", "scalars", "value", "logs", "log", "on", "and",
+                        "multiclass", "multilabel", "binary"})
 #: Optimiser words in an LR tag (``lr-AdamW/pg0``).
 OPTIMISER = re.compile(r"sgd|adam\w*|rmsprop|adagrad|adadelta|lamb|lion|lars|nadam|radam"
                        r"|pg\d+|group\d*|param|opt|optim|optimizer|\d+")
@@ -130,6 +131,10 @@ def words(tag: str) -> tuple[str, ...]:
     text = re.sub(r"log[\s_\-./]*likelihood", "loglikelihood", text)
     text = re.sub(r"map50[\s_\-./]*95", "map", text)  # Ultralytics mAP50-95
     text = re.sub(r"(top|acc)[\s_\-]+1\b", r"\g<1>1", text)
+    # torchmetrics class names as Lightning logs them: ``val_multiclassjaccardindex``,
+    # ``train_binaryaccuracy``, ``val_multiclassf1score`` name the metric after the task
+    text = re.sub(r"(?:multiclass|multilabel|binary)(?=[a-z])", "", text)
+    text = re.sub(r"jaccardindex", "jaccard", text)
     return tuple(w for w in _SPLIT.split(text) if w)
 
 

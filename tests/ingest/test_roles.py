@@ -204,6 +204,9 @@ def test_spellings_of_every_convention(tags, expected):
     ("pesq_epoch", "higher"), ("val/stoi", "higher"), ("val/si_sdr", "higher"),
     # a loss named after the score it optimises is a loss
     ("val_dice_loss", "lower"), ("train/iou_loss", "lower"), ("top1_err", "lower"),
+    # torchmetrics class names, as Lightning logs a metric collection
+    ("val_multiclassjaccardindex", "higher"), ("train_binaryaccuracy", "higher"),
+    ("val_MulticlassF1Score", "higher"),
 ])
 def test_every_metric_has_one_direction(tag, way):
     from curvedoc.ingest.roles import direction
@@ -260,3 +263,12 @@ def test_the_loss_components_logged_for_training_and_validation_are_paired():
     # a second evaluation set is no component
     tags = ["train_loss", "val_loss", "val_ood_loss"]
     assert loss_components(tags, infer_roles(tags)) == []
+
+
+def test_torchmetrics_class_names_play_the_accuracy_roles():
+    # Lightning Flash segmentation: the IoU is logged by its torchmetrics class name
+    tags = ["train_cross_entropy_epoch", "train_cross_entropy_step", "val_cross_entropy",
+            "train_multiclassjaccardindex_epoch", "val_multiclassjaccardindex"]
+    roles = infer_roles(tags)
+    assert roles["val_acc"] == "val_multiclassjaccardindex"
+    assert roles["train_acc"] == "train_multiclassjaccardindex_epoch"
