@@ -3,7 +3,10 @@
 What it detects
     An evaluation at ``spike_ratio`` times the best validation loss before it, and above
     the first evaluation, after which the loss comes back below half the spike: at least
-    ``min_spikes`` such spikes (a run of spiking evaluations counts once). Whatever the
+    ``min_spikes`` such spikes (a run of spiking evaluations counts once), or one at
+    ``lone_spike_ratio`` times the best, three times the first evaluation and above where
+    the training loss began (a Keras fine-tune's validation loss thrown from 0.33 to 7.2,
+    its accuracy to chance, then back). Whatever the
     training loss does beside it: a small, noisy validation set wobbles by a fraction
     of its level, not ten times over, and a loss near zero that doubles on one hard
     example stays below where the run began. Every further component of the loss logged
@@ -44,8 +47,14 @@ SUMMARY = "the validation loss spikes to ten times its best, and comes back, aga
 class Thresholds:
     #: A spike: an evaluation at this multiple of the best before it...
     spike_ratio: float = 10.0
-    #: ...this many times (each run of spiking evaluations once).
+    #: ...this many times (each run of spiking evaluations once)...
     min_spikes: int = 2
+    #: ...or once, at this multiple of the best before it, ``lone_over_first`` times the
+    #: first evaluation and above the training loss's start (far above where the run
+    #: began: no loss near zero jumping on one hard example, but weights thrown off once,
+    #: the run climbing back).
+    lone_spike_ratio: float = 20.0
+    lone_over_first: float = 3.0
     #: Need this many validation points.
     min_points: int = 5
 
@@ -71,11 +80,16 @@ def check(c: Curves, th: Thresholds):
     starts = np.flatnonzero(high[1:] & ~high[:-1]) + 1
     # each came back: a later evaluation below half of it
     spikes = [int(i) for i in starts if i + 1 < len(y) and np.min(y[i + 1:]) < y[i] / 2]
-    if len(spikes) < th.min_spikes:
+    if not spikes:
         return []
     top = int(np.flatnonzero(high)[np.argmax(y[high])])
     best = float(best_before[top - 1])
     ratio = float(y[top] / max(best, 1e-12))
+    t = c.train if c.train is not None and c.train.is_loss else None
+    if len(spikes) < th.min_spikes and (
+            ratio < th.lone_spike_ratio or y[top] < th.lone_over_first * y[first]
+            or (t is not None and y[top] < t.start)):
+        return []
     return [finding(
         "warning",
         confidence(len(spikes) / th.min_spikes - 1 + np.log10(ratio / th.spike_ratio)),

@@ -327,3 +327,26 @@ def test_restart_reported_by_the_reader_is_a_finding_with_its_span(curves, run_o
     (f,) = d.findings
     assert (f.evidence.start_step, f.evidence.end_step) == (800, 1000)
     assert "restart" in f.message
+
+
+def _one_validation_spike(run_of, spike):
+    # a Keras fine-tune, 10 epochs: training falls smoothly from 1.1; validation sits near
+    # 0.35 but for epochs 6-7, at ``spike``, and comes back down after them
+    e = np.arange(10)
+    train = 0.12 + 1.0 * np.exp(-e / 2.5)
+    val = np.array([0.72, 0.5, 0.4, 0.52, 0.33, 0.45, spike * 0.7, spike, 1.7, 1.2])
+    return only(run_of({"loss": (e, train), "val_loss": (e, val)}), "CD207")
+
+
+def test_one_validation_spike_far_above_where_the_run_began_is_lr_too_high(run_of):
+    (f,) = _one_validation_spike(run_of, 7.2).findings
+    assert f.label == "lr_too_high" and "7.2" in f.message
+
+
+def test_one_spike_below_where_training_began_is_not(run_of):
+    # 22x the best and 3x the first evaluation, but below the training loss's start: a
+    # loss near its floor jumping on one hard example
+    e = np.arange(0, 320, 10)
+    train = 0.02 + 1.15 * np.exp(-e / 15)
+    val = np.r_[0.036, 0.068, 0.0049, 0.033, 0.123, np.linspace(0.027, 0.033, 27)]
+    assert only(run_of({"loss": (e, train), "val_loss": (e, val)}), "CD207").findings == []
