@@ -90,11 +90,13 @@ def check(c: Curves, th: Thresholds):
             ratio < th.lone_spike_ratio or y[top] < th.lone_over_first * y[first]
             or (t is not None and y[top] < t.start)):
         return []
+    said = (f"spiked {len(spikes)} times to {th.spike_ratio:.0f}x its best so far or more, "
+            "each time above its first evaluation" if len(spikes) > 1 else
+            "spiked once, far above its first evaluation and where training began")
     return [finding(
         "warning",
         confidence(len(spikes) / th.min_spikes - 1 + np.log10(ratio / th.spike_ratio)),
-        f"{what(v)} spiked {len(spikes)} times to {th.spike_ratio:.0f}x its best so far or "
-        f"more, each time above its first evaluation, and came back (the highest "
+        f"{what(v)} {said}, and came back (the highest "
         f"{num(v.value_of(float(y[top])))} at step {step(x[top])}, {ratio:.0f}x the best "
         f"{num(v.value_of(best))} before it): steps too large threw the weights far off",
         [

@@ -340,7 +340,7 @@ def _one_validation_spike(run_of, spike):
 
 def test_one_validation_spike_far_above_where_the_run_began_is_lr_too_high(run_of):
     (f,) = _one_validation_spike(run_of, 7.2).findings
-    assert f.label == "lr_too_high" and "7.2" in f.message
+    assert f.label == "lr_too_high" and "spiked once" in f.message and "7.2" in f.message
 
 
 def test_one_spike_below_where_training_began_is_not(run_of):
