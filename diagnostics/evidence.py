@@ -25,6 +25,16 @@ def train_loss_and_chance(c: Curves) -> tuple[Curve, float]:
     return t, chance
 
 
+def never_moved(c: Curve, share: float = 0.01, points: int = 10) -> bool:
+    """Whether a loss stayed within ``share`` of its level from its first point to its last,
+    over ``points`` points or more: the weights barely changed (a network that learns
+    anything, or sits at a minimum under minibatch noise, moves its loss more)."""
+    if not (c.is_loss and c.n >= points):
+        return False
+    level = float(np.median(c.y))
+    return level > 0 and float(np.ptp(c.y)) <= share * level
+
+
 def first_mean_over_chance(c: Curves, t: Curve) -> float | None:
     """Where a training loss's first point is a mean over the first epoch (or logging
     interval), not a loss before any update: that mean as a multiple of ln(C); None when

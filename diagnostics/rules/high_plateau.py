@@ -15,6 +15,8 @@ What it detects
     Minibatch noise and a gradient norm that stays large are no evidence beside a
     validation loss that settled smoothly at its best: that optimiser converged; nor
     is a training loss back up from its best beside a validation loss still falling,
+    nor any beside a validation loss that never moved 1% from its first evaluation (the
+    weights barely change),
     on a significant trend, to its best at the end (a sparse minibatch loss). A loss
     that never improved beside an accuracy that learned (its error halved) is no
     measure of the descent (a weighted sum whose unsupervised term ramps up).
@@ -41,7 +43,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, first_mean_over_chance, num, pct, step, what
+from ..evidence import (
+    Skip,
+    confidence,
+    finding,
+    first_mean_over_chance,
+    never_moved,
+    num,
+    pct,
+    step,
+    what,
+)
 from ..stats import rolling_median, strong_trend
 
 LABEL = "lr_too_high"
@@ -97,6 +109,11 @@ class Thresholds:
     #: noisy optimum.
     settled_noise: float = 0.005
     settled_of_best: float = 0.05
+    #: A validation loss within this share of its level from its first evaluation to its
+    #: last (``frozen_points`` of them at least) shows weights that barely change: no rate
+    #: too high, however a minibatch loss on a few examples bounces.
+    frozen_val: float = 0.01
+    frozen_points: int = 8
     #: Need this many points to judge a plateau.
     min_points: int = 5
 
@@ -126,6 +143,10 @@ def check(c: Curves, th: Thresholds):
     best = float(wide.min())
     learned = start - best
     back = (end - best) / learned if learned >= th.min_learned * size else 0.0
+    v = None if c.axes_differ else c.get("val_loss")
+    if v is not None and never_moved(v, th.frozen_val, th.frozen_points):
+        return []  # validation never moved: the weights barely change, however the
+        #            minibatch loss bounces (a too-high rate throws them, and it with them)
     reasons, ev = [], {}
     chance = c.chance_loss if t.is_loss else None
     at_chance = (chance is not None and end >= th.high_of_chance * chance

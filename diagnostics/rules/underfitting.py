@@ -15,8 +15,9 @@ What it detects
     never moved from a poor first epoch (within 5 points, below 0.7) learned nothing:
     poor however far the loss fell in that first epoch, and whatever validation does
     above it; so did a training loss that never moved from its first point (within 1% of
-    its level over ten points or more, beside a validation loss): minibatch noise alone
-    moves a loss more, unless the weights barely change.
+    its level over ten points or more, beside a validation loss), or a validation loss
+    that never did: minibatch noise alone moves a loss more, unless the weights barely
+    change.
 
 Why it matters
     A model that cannot fit its own training data is too small, too
@@ -43,7 +44,7 @@ import numpy as np
 from curvedoc.ingest.roles import ACCURACY_WORDS, meaning
 
 from ..curves import Curves
-from ..evidence import Skip, confidence, finding, num, pct, step, what, window
+from ..evidence import Skip, confidence, finding, never_moved, num, pct, step, what, window
 from ..stats import last_tenth, strong_trend
 
 LABEL = "underfitting"
@@ -141,7 +142,9 @@ def check(c: Curves, th: Thresholds):
         #            loss beside its mAP): the loss is no measure of how much it learned
     # a training accuracy that never moved from a poor first epoch learned nothing, however
     # far the loss fell in that epoch (an epoch-0 mean of 10.9 above a floor of 1.02)
-    flat = comparable and _loss_never_moved(t, th)
+    # (or a validation loss beside it that never moved: the weights barely change)
+    flat = comparable and any(never_moved(cur, th.flat_range, th.flat_points)
+                              for cur in (t, v))
     stuck = _accuracy_never_moved(ta, th) or flat
     if ratio < floor and not stuck:
         return []
@@ -190,7 +193,8 @@ def check(c: Curves, th: Thresholds):
         confidence((ratio - th.min_level_ratio) / th.min_level_ratio) * (1 if comparable else 0.85),
         f"{what(t)} plateaued at {num(t.value_of(end))} by step {step(x1)}, still "
         f"{pct(ratio)} of {ref_name} ({num(t.value_of(ref))})"
-        + (f", never {pct(th.flat_range)} away from its first point" if flat else "")
+        + (f", {'it' if never_moved(t, th.flat_range, th.flat_points) else what(v)} never "
+           f"{pct(th.flat_range)} away from its first point" if flat else "")
         + gap_txt,
         [
             "use a bigger model (wider or deeper)",
@@ -211,16 +215,6 @@ def _score_learned(c: Curves, th: Thresholds) -> bool:
             first = float(np.median(a.y[:2]))
             return first > 0 and (first - last_tenth(a.y)) / first >= th.score_learned
     return False
-
-
-def _loss_never_moved(t, th: Thresholds) -> bool:
-    """Whether a training loss stayed within ``flat_range`` of its level from its first
-    point on (``flat_points`` of them at least): a network that learns anything, or sits
-    at a minimum under minibatch noise, moves its loss more."""
-    if not (t.is_loss and t.n >= th.flat_points):
-        return False
-    level = float(np.median(t.y))
-    return level > 0 and float(np.ptp(t.y)) <= th.flat_range * level
 
 
 def _accuracy_never_moved(ta, th: Thresholds) -> bool:

@@ -163,6 +163,18 @@ def test_a_huge_init_working_down_through_noisy_minibatches_is_not_lr_too_high(r
     assert "lr_too_high" not in d.labels, [f.message for f in d.findings]
 
 
+def test_a_bouncing_minibatch_loss_beside_a_validation_loss_that_never_moved_is_no_high_rate():
+    # a pose model on four images, 10 epochs, the rate warmed up to 5e-5: the training loss
+    # bounces between 2.4 and 4.2 from batch to batch, never better than its start, while
+    # the validation loss moves 0.3% in all: the weights barely change (a too-high rate
+    # would throw them, and validation with them): it never learned
+    e = epochs(10)
+    train = np.array([2.37, 3.26, 3.43, 3.17, 2.68, 4.2, 3.26, 3.2, 3.67, 3.55])
+    val = 3.362 + 0.001 * np.arange(10)
+    d = diagnose(tagged_run({"train/box_loss": (e, train), "val/box_loss": (e, val)}))
+    assert "lr_too_high" not in d.labels and "underfitting" in d.labels
+
+
 def _spiky(rng, width):
     # batch size 8: a per-step loss falling to 0.1, with a few batches each far above the
     # trend; an overshoot keeps the loss up while the weights recover (width 3), a hard
