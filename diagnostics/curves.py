@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from curvedoc.ingest.model import Run, last_attempt_rows, resumed_steps, tag_rows
-from curvedoc.ingest.roles import meaning, words
+from curvedoc.ingest.roles import ACCURACY_WORDS, meaning, words
 
 from . import stats
 
@@ -181,6 +181,12 @@ class Curve:
     def finest(self) -> Curve:
         """The per-step series when one was logged beside this one, else this curve."""
         return self.fine or self
+
+    @property
+    def is_accuracy(self) -> bool:
+        """An accuracy proper (the share of right answers, ceiling 1), read as its error:
+        not a detector's mAP nor an IoU."""
+        return self.kind == "error" and meaning(self.tag).metric in ACCURACY_WORDS
 
     @cached_property
     def one_example(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curvedoc.ingest.roles import COMPONENTS, meaning
+from curvedoc.ingest.roles import component, meaning
 
 from .curves import Curve, Curves
 from .findings import Evidence, Finding, Severity
@@ -111,12 +111,11 @@ def what(c: Curve) -> str:
     if c.role in ("lr", "grad_norm"):
         return {"lr": "learning rate", "grad_norm": "gradient norm"}[c.role]
     who = "training" if c.role.startswith("train") else "validation"
-    m = meaning(c.tag)
-    metric = m.metric
+    metric = meaning(c.tag).metric
     if metric in (None, "loss", "losses") and not c.higher_is_better:
         # a component of the loss by its name: 'validation obj loss (val/obj_loss)'
-        parts = " ".join(q for q in m.qualifiers if q in COMPONENTS)
-        return f"{who} {parts} loss ({c.tag})" if parts else f"{who} loss"
+        part = component(c.tag)
+        return f"{who} {part} loss ({c.tag})" if part else f"{who} loss"
     if metric in (None, "acc", "accuracy") and c.kind == "error":
         return f"{who} accuracy"
     return f"{who} {metric or 'score'} ({c.tag})"

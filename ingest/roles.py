@@ -316,7 +316,7 @@ def eval_sets(tags: Iterable[str], roles: Mapping[str, str]) -> list[EvalSet]:
         if m.phase != "val" or m.kind not in ("loss", "score"):
             continue
         key = _set_key(tag)
-        if not key or key == main_key or any(q in COMPONENTS for q in m.qualifiers):
+        if not key or key == main_key or component(tag):
             continue
         target = losses if m.kind == "loss" else scores
         if m.kind == "loss" and m.metric not in ("loss", "losses"):
@@ -349,11 +349,16 @@ def loss_components(tags: Iterable[str], roles: Mapping[str, str]) -> list[LossC
         m = meaning(tag)
         if tag in judged or m.kind != "loss" or m.phase not in found:
             continue
-        parts = " ".join(q for q in m.qualifiers if q in COMPONENTS)
-        if parts:
-            found[m.phase].setdefault(parts, tag)
+        if component(tag):
+            found[m.phase].setdefault(component(tag), tag)
     return [LossComponent(name, found["train"][name], val)
             for name, val in sorted(found["val"].items()) if name in found["train"]]
+
+
+def component(tag: str) -> str:
+    """The words of a tag that name a component of one loss (``obj`` in ``val/obj_loss``,
+    ``dice`` in ``val_dice_loss``); "" for none."""
+    return " ".join(q for q in meaning(tag).qualifiers if q in COMPONENTS)
 
 
 def _set_key(tag: str) -> str:

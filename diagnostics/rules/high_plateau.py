@@ -15,9 +15,9 @@ What it detects
     Minibatch noise and a gradient norm that stays large are no evidence beside a
     validation loss that settled smoothly at its best: that optimiser converged; nor
     is a training loss back up from its best beside a validation loss still falling,
-    nor any beside a validation loss that never moved 1% from its first evaluation (the
-    weights barely change),
-    on a significant trend, to its best at the end (a sparse minibatch loss). A loss
+    on a significant trend, to its best at the end (a sparse minibatch loss), nor any
+    beside a validation loss that never moved 1% from its first evaluation (the weights
+    barely change). A loss
     that never improved beside an accuracy that learned (its error halved) is no
     measure of the descent (a weighted sum whose unsupervised term ramps up).
 

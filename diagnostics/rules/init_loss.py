@@ -35,8 +35,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from curvedoc.ingest.roles import ACCURACY_WORDS, meaning
-
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, num, step, train_loss_and_chance
 from ..stats import last_tenth
@@ -116,9 +114,7 @@ def _classifier_of_unknown_c(c: Curves, th: Thresholds) -> bool:
     """Whether the run is a classifier (an accuracy proper logged) whose training loss is a
     mean per example: it ends within ``same_scale`` of its validation loss."""
     t, v = c.get("train_loss"), c.get("val_loss")
-    accuracy = any(a is not None and a.kind == "error"
-                   and meaning(a.tag).metric in ACCURACY_WORDS
-                   for a in (c.get("train_acc"), c.get("val_acc")))
+    accuracy = any(a is not None and a.is_accuracy for a in (c.get("train_acc"), c.get("val_acc")))
     if t is None or v is None or not accuracy or c.axes_differ:
         return False
     t_end, v_end = last_tenth(t.y), last_tenth(v.y)

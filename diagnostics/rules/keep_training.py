@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curvedoc.ingest.roles import COMPONENTS, meaning
+from curvedoc.ingest.roles import component
 
 from .. import forecast
 from ..curves import Curves
@@ -597,7 +597,7 @@ def _score_got_nowhere(c: Curves, v, got: _Gain) -> bool:
     improve. (A classifier's accuracy is coarser than its loss: no veto.)"""
     a = c.get("val_acc")
     if (v.role != "val_loss" or a is None or a.n < 8 or c.axes_differ
-            or not COMPONENTS.intersection(meaning(v.tag).qualifiers)):
+            or not component(v.tag)):
         return False
     return _no_new_ground(a, got)
 

@@ -41,8 +41,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curvedoc.ingest.roles import ACCURACY_WORDS, meaning
-
 from ..curves import Curves
 from ..evidence import Skip, confidence, finding, never_moved, num, pct, step, what, window
 from ..stats import last_tenth, strong_trend
@@ -129,7 +127,7 @@ def check(c: Curves, th: Thresholds):
     va = None if c.axes_differ else c.get("val_acc")
     acc = ta if ta is not None and ta.kind == "error" and not ta.one_example else next(
         (a for a in (v, va) if a is not None and a.kind == "error" and t.kind != "error"
-         and not a.one_example and meaning(a.tag).metric in ACCURACY_WORDS), None)
+         and not a.one_example and a.is_accuracy), None)
     # "poor" needs a yardstick: ln(C), or an accuracy; a bare loss against its own start
     # (a regression's MSE, say) is poor only when it barely moved
     yardstick = acc is not None or chance is not None
